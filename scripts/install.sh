@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# facegate's install step: `bash scripts/install.sh [--test]`.
+#
+# Installs the npm dependencies and the native parts they need on a machine that
+# reaches only the npm registry and Debian's apt (it works the same with full
+# internet):
+#   - Debian packages it needs, only when missing (--test adds the ones tests
+#     use: chromium, postgresql, redis-server, coturn);
+#   - npm ci with install scripts off, then each native part on its own:
+#     * mediasoup: the C++ worker, built against Debian libraries through the
+#       shim subprojects in scripts/native/ and the DTLS patch, cached by
+#       mediasoup version + hash of those files (cold ~13 min, warm seconds);
+#     * faiss-node: the addon, built against Debian's libfaiss (cached too);
+#     * onnxruntime-node: nothing to do; its postinstall only fetches CUDA
+#       files (see .npmrc), the CPU runtime ships in the package;
+#     * esbuild, protobufjs, @ffmpeg-installer: their own small scripts;
+#   - the browser SDK bundle.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NATIVE="$ROOT/scripts/native"
+cd "$ROOT"
+WITH_TEST=0
+for a in "$@"; do
+  case "$a" in
+    --test) WITH_TEST=1 ;;
+    *) echo "usage: scripts/install.sh [--test]" >&2; exit 2 ;;
+  esac
+done
+log() { printf '[install] %s\n' "$*"; }
+CACHE="${FACEGATE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/facegate}"
+mkdir -p "$CACHE"
+
+# 1. Debian packages -----------------------------------------------------------
+PKGS=(g++ make cmake pkg-config python3 python3-pip patch
+      libuv1-dev libssl-dev libsrtp2-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
+      libfaiss-dev libopenblas-dev)
+[ "$WITH_TEST" = 1 ] && PKGS+=(chromium postgresql redis-server coturn)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    echo "[install] missing system packages: ${missing[*]} (no apt-get here: install them by hand)" >&2
+    exit 1
+  fi
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  log "apt: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq
+  $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. npm packages, no install scripts (faiss-node's and mediasoup's download) ---
+export ONNXRUNTIME_NODE_INSTALL=skip
+log "npm ci"
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+npm rebuild --loglevel=error esbuild protobufjs @ffmpeg-installer/linux-x64 >/dev/null 2>&1 || \
+  npm rebuild --loglevel=error esbuild protobufjs >/dev/null
+
+key_of() { (cd "$NATIVE" && find "$@" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12; }
+ver_of() { node -p "require('./node_modules/$1/package.json').version"; }
+
+# 3. mediasoup worker ---------------------------------------------------------
+MS_DIR=node_modules/mediasoup
+MS_BIN="$MS_DIR/worker/out/Release/mediasoup-worker"
+MS_KEY="$(ver_of mediasoup)-$(key_of mediasoup-shims meson-offline.sh mediasoup-3.27.1-dtls-drain-bio.patch)"
+MS_CACHED="$CACHE/mediasoup-worker/$MS_KEY/mediasoup-worker"
+if [ -n "${MEDIASOUP_WORKER_BIN:-}" ]; then
+  log "mediasoup: using MEDIASOUP_WORKER_BIN=$MEDIASOUP_WORKER_BIN"
+elif [ -x "$MS_CACHED" ]; then
+  log "mediasoup: cached worker $MS_KEY"
+else
+  log "mediasoup: building the worker against Debian libraries (13-22 min on 2 cores)"
+  PYMESON="$CACHE/pymeson"
+  if [ ! -x "$PYMESON/bin/meson" ] || [ ! -x "$PYMESON/bin/ninja" ]; then
+    python3 -m pip install --disable-pip-version-check -q --target "$PYMESON" meson==1.12.1 ninja==1.13.2
+  fi
+  # The worker built against Debian's libssl crashes in the first DTLS handshake
+  # on mediasoup's BIO write-callback path; the patch drains the memory BIO instead.
+  (cd "$MS_DIR" && patch -p1 -N -s < "$NATIVE/mediasoup-3.27.1-dtls-drain-bio.patch")
+  (cd "$MS_DIR" && FACEGATE_PYMESON="$PYMESON" MESON="$NATIVE/meson-offline.sh" \
+     MEDIASOUP_SKIP_WORKER_PREBUILT_DOWNLOAD=1 node npm-scripts.mjs postinstall)
+  mkdir -p "$(dirname "$MS_CACHED")"
+  cp "$MS_BIN" "$MS_CACHED.tmp" && mv "$MS_CACHED.tmp" "$MS_CACHED"
+fi
+if [ -z "${MEDIASOUP_WORKER_BIN:-}" ]; then
+  mkdir -p "$(dirname "$MS_BIN")"
+  cp "$MS_CACHED" "$MS_BIN"
+  test -x "$MS_BIN"
+fi
+
+# 4. faiss-node addon ---------------------------------------------------------
+FN_DIR=node_modules/faiss-node
+FN_ADDON="$FN_DIR/build/Release/faiss-node.node"
+FN_KEY="$(ver_of faiss-node)-$(dpkg-query -W -f='${Version}' libfaiss-dev 2>/dev/null | tr -c 'A-Za-z0-9.\n' '_')-$(key_of faiss-shim)"
+FN_CACHED="$CACHE/faiss-node/$FN_KEY/faiss-node.node"
+if [ ! -f "$FN_CACHED" ]; then
+  log "faiss-node: building the addon against Debian's libfaiss"
+  mkdir -p "$FN_DIR/deps/faiss"
+  cp "$NATIVE/faiss-shim/"* "$FN_DIR/deps/faiss/"
+  (cd "$FN_DIR" && "$ROOT/node_modules/.bin/cmake-js" compile --log-level error >/dev/null)
+  mkdir -p "$(dirname "$FN_CACHED")"
+  cp "$FN_ADDON" "$FN_CACHED.tmp" && mv "$FN_CACHED.tmp" "$FN_CACHED"
+else
+  log "faiss-node: cached addon $FN_KEY"
+  mkdir -p "$(dirname "$FN_ADDON")"
+  cp "$FN_CACHED" "$FN_ADDON"
+fi
+
+# 5. Browser SDK bundle -------------------------------------------------------
+if [ -f scripts/build-sdk.ts ]; then
+  log "browser SDK"
+  npm run --silent build:sdk
+fi
+log "done"
