@@ -72,7 +72,7 @@ else
   log "mediasoup: building the worker against Debian libraries (13-22 min on 2 cores)"
   PYMESON="$CACHE/pymeson"
   if [ ! -x "$PYMESON/bin/meson" ] || [ ! -x "$PYMESON/bin/ninja" ]; then
-    python3 -m pip install --disable-pip-version-check -q --target "$PYMESON" meson==1.12.1 ninja==1.13.2
+    python3 -m pip install --disable-pip-version-check -q --retries 0 --timeout 10 --target "$PYMESON" meson==1.12.1 ninja==1.13.2
   fi
   # The worker built against Debian's libssl crashes in the first DTLS handshake
   # on mediasoup's BIO write-callback path; the patch drains the memory BIO instead.

@@ -1,0 +1,10 @@
+# facegate image: Debian bookworm + Node 20, native parts built by the same
+# install step as on bare metal (scripts/install.sh).
+FROM node:20-bookworm
+WORKDIR /app
+COPY . .
+RUN bash scripts/install.sh && rm -rf /root/.cache/facegate/pymeson
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 FACEGATE_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8080 40000/udp 40000/tcp
+CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -1,0 +1,368 @@
+// Health checks of every native part facegate stands on, for `npm run doctor`
+// and the foundation tests. Each check exercises the part for real (a worker
+// spawns, a DTLS handshake completes, a model runs, a frame decodes) because
+// "the module loads" has proven not to mean "it works" on these machines: the
+// offline mediasoup worker, for one, used to crash on the first DTLS handshake.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+export type CheckStatus = 'ok' | 'fail' | 'skip';
+
+export interface CheckResult {
+  readonly part: string;
+  readonly status: CheckStatus;
+  /** What was verified (ok), or the reason and the fix (fail), or why skipped. */
+  readonly detail: string;
+  readonly ms: number;
+}
+
+export interface DoctorOptions {
+  readonly databaseUrl?: string | undefined;
+  readonly redisUrl?: string | undefined;
+  readonly modelsDir?: string | undefined;
+  /** Per-check time limit. */
+  readonly timeoutMs?: number;
+}
+
+type CheckFn = () => Promise<string>;
+
+class SkipCheck extends Error {}
+
+/** The ONNX models the product runs (the package ships more: age, gender, expression). */
+export const PRODUCT_MODELS = [
+  'fr_detect.onnx',
+  'fr_landmark.onnx',
+  'fr_feature.onnx',
+  'fr_liveness.onnx',
+  'fr_eye.onnx',
+  'fr_pose.onnx',
+] as const;
+
+export function defaultModelsDir(): string {
+  const pkg = require.resolve('faceplugin-face-recognition-js/package.json');
+  return path.join(path.dirname(pkg), 'model');
+}
+
+export function ffmpegPath(): string {
+  return (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+const VIDEO_CODECS = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
+  {
+    kind: 'video',
+    mimeType: 'video/H264',
+    clockRate: 90000,
+    parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
+  },
+] as const;
+
+async function checkMediasoup(): Promise<string> {
+  const mediasoup = await import('mediasoup');
+  const worker = await mediasoup.createWorker({ logLevel: 'error' });
+  try {
+    const router = await worker.createRouter({
+      mediaCodecs: VIDEO_CODECS.map((c) => ({ ...c })) as never,
+    });
+    const mimes = router.rtpCapabilities.codecs?.map((c) => c.mimeType) ?? [];
+    for (const m of ['video/VP8', 'video/H264', 'audio/opus']) {
+      if (!mimes.includes(m)) throw new Error(`router lacks ${m}`);
+    }
+    return `${mediasoup.version} worker pid ${worker.pid}, router with VP8, H264, opus`;
+  } finally {
+    worker.close();
+  }
+}
+
+/**
+ * A werift peer (msc-node) connects to two mediasoup WebRtcTransports on
+ * 127.0.0.1: on the send transport werift is DTLS server-or-client as
+ * negotiated and produces a data channel; on the recv transport (always DTLS
+ * client in msc-node) it consumes the server's data producer. One message
+ * crosses each way.
+ */
+async function checkWeriftDtls(): Promise<string> {
+  const mediasoup = await import('mediasoup');
+  const msc = await import('msc-node');
+  const worker = await mediasoup.createWorker({ logLevel: 'error' });
+  const closers: Array<() => void> = [() => worker.close()];
+  try {
+    const router = await worker.createRouter({ mediaCodecs: VIDEO_CODECS.map((c) => ({ ...c })) as never });
+    const tOpts = {
+      listenInfos: [{ protocol: 'udp' as const, ip: '127.0.0.1' }],
+      enableSctp: true,
+      numSctpStreams: { OS: 16, MIS: 16 },
+    };
+    const sSend = await router.createWebRtcTransport(tOpts);
+    const sRecv = await router.createWebRtcTransport(tOpts);
+    const direct = await router.createDirectTransport();
+
+    const device = new msc.Device({ codecs: { video: [] } }, { handlerName: 'werift' });
+    await device.load({ routerRtpCapabilities: router.rtpCapabilities as never });
+    const params = (t: typeof sSend) => ({
+      id: t.id,
+      iceParameters: t.iceParameters,
+      iceCandidates: t.iceCandidates,
+      dtlsParameters: t.dtlsParameters,
+      sctpParameters: t.sctpParameters,
+    });
+    const cSend = device.createSendTransport(params(sSend) as never);
+    const cRecv = device.createRecvTransport(params(sRecv) as never);
+    closers.push(() => cSend.close(), () => cRecv.close());
+    for (const [c, s] of [
+      [cSend, sSend],
+      [cRecv, sRecv],
+    ] as const) {
+      c.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, ok: () => void, fail: (e: Error) => void) => {
+        s.connect({ dtlsParameters }).then(ok, fail);
+      });
+    }
+    cSend.on(
+      'producedata',
+      (
+        p: { sctpStreamParameters: never; label: string; protocol: string },
+        ok: (r: { id: string }) => void,
+        fail: (e: Error) => void,
+      ) => {
+        sSend
+          .produceData({ sctpStreamParameters: p.sctpStreamParameters, label: p.label, protocol: p.protocol })
+          .then((dp) => ok({ id: dp.id }), fail);
+      },
+    );
+
+    // werift -> mediasoup
+    const upstream = new Promise<string>((resolve) => {
+      void (async () => {
+        const dp = await cSend.produceData({ label: 'doctor-up', ordered: true });
+        const dc = await direct.consumeData({ dataProducerId: dp.id });
+        dc.on('message', (msg: Buffer) => resolve(msg.toString()));
+        const send = () => dp.send('ping-from-werift');
+        if (dp.readyState === 'open') send();
+        else dp.on('open', send);
+      })();
+    });
+    // mediasoup -> werift
+    const sdp = await direct.produceData({ label: 'doctor-down' });
+    const sdc = await sRecv.consumeData({ dataProducerId: sdp.id });
+    const downstream = new Promise<string>((resolve) => {
+      void (async () => {
+        const cdc = await cRecv.consumeData({
+          id: sdc.id,
+          dataProducerId: sdp.id,
+          sctpStreamParameters: sdc.sctpStreamParameters as never,
+          label: sdc.label,
+          protocol: sdc.protocol,
+        });
+        cdc.on('message', (m: unknown) => resolve(Buffer.isBuffer(m) ? m.toString() : String(m)));
+        // The SCTP association may need a moment after open: resend until heard.
+        const timer = setInterval(() => sdp.send('pong-from-mediasoup'), 100);
+        closers.push(() => clearInterval(timer));
+      })();
+    });
+    const [up, down] = await Promise.all([upstream, downstream]);
+    if (up !== 'ping-from-werift' || down !== 'pong-from-mediasoup') throw new Error(`bad payloads ${up} / ${down}`);
+    const states = [sSend.dtlsState, sRecv.dtlsState, sSend.iceState, sRecv.iceState];
+    if (sSend.dtlsState !== 'connected' || sRecv.dtlsState !== 'connected') {
+      throw new Error(`DTLS states ${states.join(',')}`);
+    }
+    return `ICE ${sSend.iceState}/${sRecv.iceState}, DTLS connected both roles, data channel message each way`;
+  } finally {
+    for (const c of closers.reverse()) {
+      try {
+        c();
+      } catch {
+        /* closing is best effort */
+      }
+    }
+  }
+}
+
+async function checkOnnx(modelsDir: string): Promise<string> {
+  const ort = await import('onnxruntime-node');
+  const done: string[] = [];
+  for (const file of PRODUCT_MODELS) {
+    const p = path.join(modelsDir, file);
+    if (!fs.existsSync(p)) throw new Error(`${p} missing: reinstall faceplugin-face-recognition-js or set MODELS_DIR`);
+    const session = await ort.InferenceSession.create(p, {
+      intraOpNumThreads: 1,
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
+    try {
+      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+      for (const name of session.inputNames) {
+        const meta = session.inputMetadata.find((m) => m.name === name);
+        const shape =
+          meta && meta.isTensor ? meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [1, 3, 112, 112];
+        const n = shape.reduce((a, b) => a * b, 1);
+        feeds[name] = new ort.Tensor('float32', new Float32Array(n).fill(0.5), shape);
+      }
+      const out = await session.run(feeds);
+      const first = out[session.outputNames[0] ?? ''];
+      if (!first || first.size === 0) throw new Error(`${file} produced no output`);
+      done.push(file.replace(/^fr_|\.onnx$/g, ''));
+    } finally {
+      await session.release();
+    }
+  }
+  return `onnxruntime-node ${ort.env.versions.node ?? ''} ran ${done.join(', ')}`.replace('  ', ' ');
+}
+
+async function checkSharp(): Promise<string> {
+  const sharp = (await import('sharp')).default;
+  const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 100, b: 50 } } })
+    .jpeg()
+    .toBuffer();
+  const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+  if (info.width !== 64 || info.height !== 48 || data.length !== 64 * 48 * 3) throw new Error('decoded size mismatch');
+  const r = data[0] ?? 0;
+  if (Math.abs(r - 200) > 8) throw new Error(`decoded colour off: r=${r}`);
+  return `sharp ${sharp.versions.sharp} decoded a 64x48 JPEG (libvips ${sharp.versions.vips})`;
+}
+
+function runFfmpeg(args: string[], input?: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => err.push(d));
+    p.on('error', reject);
+    p.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`ffmpeg exit ${code}: ${Buffer.concat(err)}`)),
+    );
+    p.stdin.on('error', () => undefined);
+    p.stdin.end(input);
+  });
+}
+
+async function checkFfmpeg(): Promise<string> {
+  // Encode two VP8 frames into IVF on a pipe, then decode them from a pipe, the
+  // way the live path feeds its decoder.
+  const ivf = await runFfmpeg([
+    '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-frames:v', '2',
+    '-c:v', 'libvpx', '-f', 'ivf', 'pipe:1',
+  ]);
+  if (ivf.subarray(0, 4).toString() !== 'DKIF') throw new Error('encoder did not produce IVF');
+  const raw = await runFfmpeg(['-f', 'ivf', '-i', 'pipe:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], ivf);
+  if (raw.length !== 160 * 120 * 3 * 2) throw new Error(`decoded ${raw.length} bytes, expected ${160 * 120 * 3 * 2}`);
+  return `${ffmpegPath()} decoded 2 VP8 frames 160x120 from IVF on a pipe`;
+}
+
+async function checkFaiss(): Promise<string> {
+  const faiss = (await import('faiss-node')).default as unknown as {
+    IndexFlatIP: new (d: number) => {
+      add(v: number[]): void;
+      search(v: number[], k: number): { distances: number[]; labels: number[] };
+      ntotal(): number;
+    };
+  };
+  const d = 512;
+  const index = new faiss.IndexFlatIP(d);
+  const vecs: number[][] = [];
+  for (let i = 0; i < 100; i++) {
+    const v = Array.from({ length: d }, (_, j) => Math.sin(i * 31 + j * 7));
+    const n = Math.hypot(...v);
+    vecs.push(v.map((x) => x / n));
+  }
+  index.add(vecs.flat());
+  const q = vecs[42];
+  if (!q) throw new Error('no query');
+  const r = index.search(q, 3);
+  if (r.labels[0] !== 42) throw new Error(`nearest of vector 42 was ${r.labels[0]}`);
+  return `faiss-node flat IP: ${index.ntotal()} x ${d}-d added, nearest neighbour found (score ${r.distances[0]?.toFixed(3)})`;
+}
+
+async function checkPostgres(url: string | undefined): Promise<string> {
+  if (!url) {
+    // No server configured: the embedded store is what runs, so check that.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new PGlite();
+    try {
+      const r = await db.query<{ v: string }>('select version() as v');
+      return `embedded PGlite (DATABASE_URL unset): ${(r.rows[0]?.v ?? '').split(' on ')[0] ?? 'answered'}`;
+    } finally {
+      await db.close();
+    }
+  }
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const r = await client.query<{ v: string }>('select version() as v');
+    return (r.rows[0]?.v ?? '').split(' on ')[0] ?? 'connected';
+  } finally {
+    await client.end();
+  }
+}
+
+async function checkRedis(url: string | undefined): Promise<string> {
+  if (!url) throw new SkipCheck('REDIS_URL unset: in-memory session state in use');
+  const { Redis } = await import('ioredis');
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5000, retryStrategy: () => null });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    const pong = await r.ping();
+    const info = await r.info('server');
+    const ver = /redis_version:(\S+)/.exec(info)?.[1] ?? '?';
+    return `${pong} from redis ${ver}`;
+  } finally {
+    r.disconnect();
+  }
+}
+
+const FIXES: Record<string, string> = {
+  mediasoup: 'run `bash scripts/install.sh` (builds the worker against Debian libraries)',
+  'werift-dtls': 'the mediasoup worker must carry the DTLS patch: delete ~/.cache/facegate/mediasoup-worker and rerun `bash scripts/install.sh`',
+  onnxruntime: 'run `bash scripts/install.sh`; check MODELS_DIR',
+  sharp: 'run `bash scripts/install.sh` (sharp ships libvips in @img/sharp-linux-x64)',
+  ffmpeg: 'run `bash scripts/install.sh` (@ffmpeg-installer/linux-x64 must be executable)',
+  faiss: 'run `bash scripts/install.sh` (builds faiss-node against Debian libfaiss-dev)',
+  postgres: 'check DATABASE_URL and that PostgreSQL accepts connections',
+  redis: 'check REDIS_URL and that Redis accepts connections',
+};
+
+export function doctorChecks(opts: DoctorOptions = {}): Array<{ part: string; run: CheckFn }> {
+  return [
+    { part: 'mediasoup', run: checkMediasoup },
+    { part: 'werift-dtls', run: checkWeriftDtls },
+    { part: 'onnxruntime', run: () => checkOnnx(opts.modelsDir ?? defaultModelsDir()) },
+    { part: 'sharp', run: checkSharp },
+    { part: 'ffmpeg', run: checkFfmpeg },
+    { part: 'faiss', run: checkFaiss },
+    { part: 'postgres', run: () => checkPostgres(opts.databaseUrl) },
+    { part: 'redis', run: () => checkRedis(opts.redisUrl) },
+  ];
+}
+
+export async function runCheck(part: string, run: CheckFn, timeoutMs = 30_000): Promise<CheckResult> {
+  const t0 = performance.now();
+  try {
+    const detail = await withTimeout(run(), timeoutMs, part);
+    return { part, status: 'ok', detail, ms: performance.now() - t0 };
+  } catch (e) {
+    const ms = performance.now() - t0;
+    if (e instanceof SkipCheck) return { part, status: 'skip', detail: e.message, ms };
+    const msg = e instanceof Error ? e.message : String(e);
+    return { part, status: 'fail', detail: `${msg.split('\n')[0]} — fix: ${FIXES[part] ?? 'see README'}`, ms };
+  }
+}
+
+export async function runDoctor(opts: DoctorOptions = {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const c of doctorChecks(opts)) results.push(await runCheck(c.part, c.run, opts.timeoutMs));
+  return results;
+}
