@@ -1,0 +1,388 @@
+// FaceAnalyzer: one frame in, the faces in it out, biggest first, with the
+// stages the caller asked for (landmarks, pose, eyes, passive liveness,
+// embedding, quality). Implements the recipe of ../shared/MODELS.md on top of
+// ModelRegistry sessions and the typed-array kernels: each model input is one
+// fused sampling pass into a Float32Array that is allocated once and reused,
+// and calls are serialised so those buffers are never shared by two frames.
+import ort from 'onnxruntime-node';
+import { decodeImage, type DecodeLimits } from './decodeImage.ts';
+import {
+  ALIGN_REFERENCE,
+  boxArea,
+  decodeDetections,
+  eyeCropRects,
+  fivePointsFrom68,
+  intBox,
+  invertSimilarity,
+  letterbox,
+  poseAngle,
+  poseCropRect,
+  scaledCropRect,
+  similarityTransform,
+  softmax,
+  type Detection,
+} from './faceGeometry.ts';
+import {
+  cropView,
+  GRAY_MODEL,
+  laplacianStats,
+  padFrame,
+  resizeToTensor,
+  warpAffineToTensor,
+  type TensorSpec,
+} from './imageKernels.ts';
+import { ModelRegistry, type ModelName, type ModelRegistryOptions } from './ModelRegistry.ts';
+import type {
+  AnalyzeOptions,
+  AnalyzeResult,
+  Box,
+  Face,
+  FaceAnalyzerLike,
+  FaceQuality,
+  FaceStage,
+  Point,
+  RawFrame,
+} from './types.ts';
+
+export const FACE_STAGES: readonly FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'embedding', 'quality'];
+/** Stages run when AnalyzeOptions.stages is not given. */
+export const DEFAULT_STAGES: readonly FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'quality'];
+
+/** Detector score threshold of the recipe. */
+export const DETECT_THRESHOLD = 0.65;
+const NMS_IOU = 0.4;
+const NMS_TOP_K = 750;
+const DET_W = 320;
+const DET_H = 240;
+/** Photos whose long side is at most this are tight crops: detect on a grey-padded copy. */
+const SMALL_STILL_SIDE = 256;
+/** Frontal faces read about -8 degrees of pitch on the pose model (MODELS.md). */
+const FRONTAL_PITCH = -8;
+
+const SPEC_DETECT: TensorSpec = { layout: 'bgr', mean: [127, 127, 127], mul: [1 / 128, 1 / 128, 1 / 128] };
+const SPEC_LANDMARK: TensorSpec = { layout: 'gray', mean: [0, 0, 0], mul: [1 / 256, 0, 0], grayWeights: GRAY_MODEL };
+const SPEC_FEATURE: TensorSpec = { layout: 'rgb', mean: [127, 127, 127], mul: [1 / 128, 1 / 128, 1 / 128] };
+const SPEC_LIVENESS: TensorSpec = { layout: 'rgb', mean: [0, 0, 0], mul: [1, 1, 1] };
+const SPEC_EYE: TensorSpec = { layout: 'gray', mean: [0, 0, 0], mul: [1 / 255, 0, 0], grayWeights: GRAY_MODEL };
+// ImageNet mean/std applied per plane in the order the pose model was fed (B, G, R planes get R, G, B stats).
+const SPEC_POSE: TensorSpec = {
+  layout: 'bgr',
+  mean: [0.485 * 255, 0.456 * 255, 0.406 * 255],
+  mul: [1 / (0.229 * 255), 1 / (0.224 * 255), 1 / (0.225 * 255)],
+};
+
+export interface FaceAnalyzerOptions extends ModelRegistryOptions {
+  /** Use these sessions instead of opening new ones; the analyzer will not close them. */
+  readonly registry?: ModelRegistry;
+  /** Detector score threshold (default 0.65). */
+  readonly detectThreshold?: number;
+  /** Limits for encoded input (see decodeImage). */
+  readonly decodeLimits?: DecodeLimits;
+}
+
+/** One reusable model input: the buffer the kernels write and the tensor that wraps it. */
+interface Input {
+  readonly data: Float32Array;
+  readonly tensor: ort.Tensor;
+  readonly session: ort.InferenceSession;
+}
+
+type Timings = Record<string, number>;
+
+export class FaceAnalyzer implements FaceAnalyzerLike {
+  readonly #registry: ModelRegistry;
+  readonly #ownsRegistry: boolean;
+  readonly #threshold: number;
+  readonly #decodeLimits: DecodeLimits;
+  readonly #inputs: Partial<Record<ModelName, Input>> = {};
+  readonly #landmarks = new Float64Array(136);
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(registry: ModelRegistry, ownsRegistry: boolean, options: FaceAnalyzerOptions) {
+    this.#registry = registry;
+    this.#ownsRegistry = ownsRegistry;
+    this.#threshold = options.detectThreshold ?? DETECT_THRESHOLD;
+    this.#decodeLimits = options.decodeLimits ?? {};
+    for (const info of registry.info()) {
+      const size = info.inputShape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(size);
+      this.#inputs[info.name] = {
+        data,
+        tensor: new ort.Tensor('float32', data, info.inputShape),
+        session: registry.session(info.name),
+      };
+    }
+  }
+
+  /** Opens (or borrows) the model sessions; throws ModelError when a model is missing or altered. */
+  static async create(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
+    const t = options.detectThreshold;
+    if (t !== undefined && !(t > 0 && t < 1)) throw new TypeError(`detectThreshold must be in (0, 1), got ${t}`);
+    if (options.registry !== undefined) return new FaceAnalyzer(options.registry, false, options);
+    const registry = await ModelRegistry.open(options);
+    return new FaceAnalyzer(registry, true, options);
+  }
+
+  get registry(): ModelRegistry {
+    return this.#registry;
+  }
+
+  /**
+   * Finds the faces in a decoded frame or encoded JPEG/PNG/WebP bytes and runs
+   * the requested stages on the biggest `maxFaces`. Encoded input that cannot be
+   * used rejects with an ImageError; the analyzer stays usable.
+   */
+  analyze(input: RawFrame | Uint8Array, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+    if (this.#closed) return Promise.reject(new Error('FaceAnalyzer is closed'));
+    const stages = new Set<FaceStage>(options.stages ?? DEFAULT_STAGES);
+    for (const s of stages) {
+      if (!FACE_STAGES.includes(s)) return Promise.reject(new TypeError(`unknown stage ${String(s)}`));
+    }
+    const maxFaces = options.maxFaces ?? Infinity;
+    if (!(maxFaces >= 0)) return Promise.reject(new TypeError(`maxFaces must be >= 0, got ${maxFaces}`));
+    const run = this.#queue.then(() => this.#analyze(input, stages, maxFaces));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue;
+    if (this.#ownsRegistry) await this.#registry.close();
+  }
+
+  async #analyze(input: RawFrame | Uint8Array, stages: Set<FaceStage>, maxFaces: number): Promise<AnalyzeResult> {
+    const t0 = performance.now();
+    const timings: Timings = {};
+    let frame: RawFrame;
+    const still = input instanceof Uint8Array;
+    if (still) {
+      frame = await decodeImage(input, this.#decodeLimits);
+      timings.decode = performance.now() - t0;
+    } else {
+      frame = input;
+      checkRawFrame(frame);
+    }
+    // Tight crops (ID photos, thumbnails) leave the detector no context: look at a
+    // grey-padded copy first, or when nothing is found in the original.
+    let work = frame;
+    let px = 0;
+    let py = 0;
+    let dets: Detection[] = [];
+    const smallStill = still && Math.max(frame.width, frame.height) <= SMALL_STILL_SIDE;
+    if (!smallStill) dets = await this.#detect(frame, timings);
+    if (still && dets.length === 0) {
+      px = Math.round(frame.width * 0.5);
+      py = Math.round(frame.height * 0.5);
+      work = padFrame(frame, px, py, 127);
+      dets = await this.#detect(work, timings);
+    }
+    dets.sort((a, b) => boxArea(b) - boxArea(a));
+
+    const needLandmarks = stages.has('landmarks') || stages.has('eyes') || stages.has('embedding') || stages.has('quality');
+    const faces: Face[] = [];
+    for (let i = 0; i < dets.length; i++) {
+      const det = dets[i]!;
+      if (i >= maxFaces) {
+        faces.push({ box: shiftBox(det, px, py, frame), score: det.score });
+        continue;
+      }
+      faces.push(await this.#analyzeFace(work, frame, det, px, py, stages, needLandmarks, timings));
+    }
+    timings.total = performance.now() - t0;
+    return { faces, width: frame.width, height: frame.height, timings };
+  }
+
+  async #detect(frame: RawFrame, timings: Timings): Promise<Detection[]> {
+    const t = performance.now();
+    const inp = this.#input('detect');
+    const lb = letterbox(frame.width, frame.height, DET_W, DET_H);
+    resizeToTensor(frame, lb.rw, lb.rh, inp.data, SPEC_DETECT, DET_W, DET_H, 127);
+    const out = await inp.session.run({ input: inp.tensor });
+    const dets = decodeDetections(out.scores!.data as Float32Array, out.boxes!.data as Float32Array, {
+      inW: DET_W,
+      inH: DET_H,
+      frameW: frame.width,
+      frameH: frame.height,
+      lb,
+      threshold: this.#threshold,
+      iou: NMS_IOU,
+      topK: NMS_TOP_K,
+    });
+    add(timings, 'detect', t);
+    return dets;
+  }
+
+  async #analyzeFace(
+    work: RawFrame,
+    original: RawFrame,
+    det: Detection,
+    px: number,
+    py: number,
+    stages: Set<FaceStage>,
+    needLandmarks: boolean,
+    timings: Timings,
+  ): Promise<Face> {
+    const W = work.width;
+    const H = work.height;
+    const face: {
+      box: Box;
+      score: number;
+      landmarks?: Point[];
+      fivePoints?: Point[];
+      pose?: { yaw: number; pitch: number; roll: number };
+      eyes?: { leftClosed: number; rightClosed: number };
+      live?: number;
+      quality?: FaceQuality;
+      embedding?: Float32Array;
+    } = { box: shiftBox(det, px, py, original), score: det.score };
+    const ib = intBox(det);
+    let lm: Float64Array | undefined;
+    let cropStats: { mean: number; variance: number } | undefined;
+
+    if (needLandmarks) {
+      let t = performance.now();
+      const inp = this.#input('landmark');
+      resizeToTensor(cropView(work, scaledCropRect(W, H, ib, 1)), 64, 64, inp.data, SPEC_LANDMARK);
+      // The 64x64 gray face is also the quality crop: size-normalised, so sharpness compares across distances.
+      if (stages.has('quality')) cropStats = laplacianStats(inp.data, 64, 64, 256);
+      const o = (await inp.session.run({ input: inp.tensor })).output!.data as Float32Array;
+      lm = this.#landmarks;
+      for (let k = 0; k < 68; k++) {
+        lm[2 * k] = o[2 * k]! * ib.w + ib.x;
+        lm[2 * k + 1] = o[2 * k + 1]! * ib.h + ib.y;
+      }
+      const pts: Point[] = new Array<Point>(68);
+      for (let k = 0; k < 68; k++) pts[k] = { x: lm[2 * k]! - px, y: lm[2 * k + 1]! - py };
+      face.landmarks = pts;
+      face.fivePoints = fivePointsFrom68(lm).map((p) => ({ x: p.x - px, y: p.y - py }));
+      add(timings, 'landmarks', t);
+
+      if (stages.has('eyes')) {
+        t = performance.now();
+        const eye = this.#input('eye');
+        const closed: number[] = [];
+        for (const r of eyeCropRects(lm, W, H)) {
+          resizeToTensor(cropView(work, r), 24, 24, eye.data, SPEC_EYE);
+          const p = softmax((await eye.session.run({ input: eye.tensor })).output!.data as Float32Array);
+          closed.push(p[0]!);
+        }
+        face.eyes = { leftClosed: closed[0]!, rightClosed: closed[1]! };
+        add(timings, 'eyes', t);
+      }
+
+      if (stages.has('embedding')) {
+        t = performance.now();
+        face.embedding = await this.#embed(work, lm);
+        add(timings, 'embedding', t);
+      }
+    }
+
+    if (stages.has('liveness')) {
+      const t = performance.now();
+      // The passive model judges the context around the face: feed the frame as
+      // it came, never the grey-padded copy (a uniform border reads as a spoof).
+      const ob = intBox(shiftBox(det, px, py, original));
+      const inp = this.#input('liveness');
+      resizeToTensor(cropView(original, scaledCropRect(original.width, original.height, ob, 2.7)), 128, 128, inp.data, SPEC_LIVENESS);
+      const p = softmax((await inp.session.run({ input: inp.tensor })).output!.data as Float32Array);
+      face.live = p[0]!;
+      add(timings, 'liveness', t);
+    }
+
+    if (stages.has('pose')) {
+      const t = performance.now();
+      const inp = this.#input('pose');
+      resizeToTensor(cropView(work, poseCropRect(W, H, det)), 224, 224, inp.data, SPEC_POSE);
+      const out = await inp.session.run({ input: inp.tensor });
+      const names = inp.session.outputNames;
+      face.pose = {
+        yaw: poseAngle(out[names[0]!]!.data as Float32Array),
+        pitch: poseAngle(out[names[1]!]!.data as Float32Array),
+        roll: poseAngle(out[names[2]!]!.data as Float32Array),
+      };
+      add(timings, 'pose', t);
+    }
+
+    if (stages.has('quality') && cropStats !== undefined && lm !== undefined) {
+      const t = performance.now();
+      face.quality = {
+        faceSize: face.box.y2 - face.box.y1,
+        sharpness: cropStats.variance,
+        brightness: cropStats.mean,
+        frontalness: face.pose !== undefined ? frontalnessFromPose(face.pose) : frontalnessFromLandmarks(lm),
+      };
+      add(timings, 'quality', t);
+    }
+    return face;
+  }
+
+  async #embed(frame: RawFrame, lm: Float64Array): Promise<Float32Array> {
+    const inp = this.#input('feature');
+    const m = similarityTransform(fivePointsFrom68(lm), ALIGN_REFERENCE);
+    warpAffineToTensor(frame, invertSimilarity(m), 112, 112, inp.data, SPEC_FEATURE, 0);
+    const raw = (await inp.session.run({ input: inp.tensor })).output!.data as Float32Array;
+    const v = new Float32Array(raw.length);
+    let n = 0;
+    for (let i = 0; i < raw.length; i++) n += raw[i]! * raw[i]!;
+    const inv = 1 / Math.max(Math.sqrt(n), 1e-12);
+    for (let i = 0; i < raw.length; i++) v[i] = raw[i]! * inv;
+    return v;
+  }
+
+  #input(name: ModelName): Input {
+    const inp = this.#inputs[name];
+    if (inp === undefined) {
+      throw new Error(`model ${name} is not loaded: open the registry with it to use this stage`);
+    }
+    return inp;
+  }
+}
+
+function add(timings: Timings, stage: string, since: number): void {
+  timings[stage] = (timings[stage] ?? 0) + (performance.now() - since);
+}
+
+/** Box in the caller's coordinates: undo the padding, clip to the original frame. */
+function shiftBox(b: Box, px: number, py: number, frame: RawFrame): Box {
+  if (px === 0 && py === 0) return { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 };
+  const cx = (v: number): number => Math.min(Math.max(v - px, 0), frame.width - 1);
+  const cy = (v: number): number => Math.min(Math.max(v - py, 0), frame.height - 1);
+  return { x1: cx(b.x1), y1: cy(b.y1), x2: cx(b.x2), y2: cy(b.y2) };
+}
+
+/** 1 at frontal (yaw 0, pitch at the frontal reading), 0 at 60 degrees away or more. */
+export function frontalnessFromPose(p: { readonly yaw: number; readonly pitch: number }): number {
+  return clamp01(1 - Math.hypot(p.yaw, p.pitch - FRONTAL_PITCH) / 60);
+}
+
+/**
+ * Without the pose model: how far the nose tip sits from the midpoint of the
+ * eyes, in half inter-ocular distances (0 = centred = frontal).
+ */
+export function frontalnessFromLandmarks(lm: ArrayLike<number>): number {
+  const [le, re, nose] = fivePointsFrom68(lm);
+  const half = Math.hypot(re!.x - le!.x, re!.y - le!.y) / 2;
+  if (half <= 0) return 0;
+  const off = Math.abs(nose!.x - (le!.x + re!.x) / 2);
+  return clamp01(1 - off / half);
+}
+
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+function checkRawFrame(f: RawFrame): void {
+  if (f === null || typeof f !== 'object' || !(f.data instanceof Uint8Array)) {
+    throw new TypeError('analyze() expects a RawFrame or a Uint8Array of encoded image bytes');
+  }
+  if (f.format !== 'rgb24' && f.format !== 'bgr24') throw new TypeError(`unsupported frame format ${String(f.format)}`);
+  if (!Number.isInteger(f.width) || !Number.isInteger(f.height) || f.width < 1 || f.height < 1) {
+    throw new TypeError(`frame size must be positive integers, got ${f.width}x${f.height}`);
+  }
+  if (!Number.isInteger(f.stride) || f.stride < f.width * 3 || f.data.length < f.stride * (f.height - 1) + f.width * 3) {
+    throw new TypeError(`frame data (${f.data.length} bytes, stride ${f.stride}) does not hold ${f.width}x${f.height} rgb`);
+  }
+}
