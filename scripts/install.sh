@@ -33,7 +33,7 @@ mkdir -p "$CACHE"
 # 1. Debian packages -----------------------------------------------------------
 PKGS=(g++ make cmake pkg-config python3 python3-pip patch
       libuv1-dev libssl-dev libsrtp2-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler
-      libfaiss-dev libopenblas-dev)
+      libfaiss-dev libopenblas-dev patchelf)
 [ "$WITH_TEST" = 1 ] && PKGS+=(chromium postgresql redis-server coturn)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -89,22 +89,28 @@ if [ -z "${MEDIASOUP_WORKER_BIN:-}" ]; then
 fi
 
 # 4. faiss-node addon ---------------------------------------------------------
+# Its own install script downloads a prebuilt addon, then git-clones faiss. We
+# build the addon with cmake-js against Debian's libfaiss through a small shim
+# (scripts/native/faiss-shim); the post-build step copies OpenBLAS & co. beside
+# the addon. The whole build/Release folder is cached.
 FN_DIR=node_modules/faiss-node
-FN_ADDON="$FN_DIR/build/Release/faiss-node.node"
+FN_OUT="$FN_DIR/build/Release"
 FN_KEY="$(ver_of faiss-node)-$(dpkg-query -W -f='${Version}' libfaiss-dev 2>/dev/null | tr -c 'A-Za-z0-9.\n' '_')-$(key_of faiss-shim)"
-FN_CACHED="$CACHE/faiss-node/$FN_KEY/faiss-node.node"
-if [ ! -f "$FN_CACHED" ]; then
+FN_CACHED="$CACHE/faiss-node/$FN_KEY"
+if [ ! -f "$FN_CACHED/faiss-node.node" ]; then
   log "faiss-node: building the addon against Debian's libfaiss"
   mkdir -p "$FN_DIR/deps/faiss"
   cp "$NATIVE/faiss-shim/"* "$FN_DIR/deps/faiss/"
-  (cd "$FN_DIR" && "$ROOT/node_modules/.bin/cmake-js" compile --log-level error >/dev/null)
-  mkdir -p "$(dirname "$FN_CACHED")"
-  cp "$FN_ADDON" "$FN_CACHED.tmp" && mv "$FN_CACHED.tmp" "$FN_CACHED"
+  (cd "$FN_DIR" && "$ROOT/node_modules/.bin/cmake-js" compile --log-level error >"$CACHE/faiss-build.log" 2>&1) || {
+    tail -n 30 "$CACHE/faiss-build.log" >&2; exit 1; }
+  rm -rf "$FN_CACHED.tmp" && mkdir -p "$FN_CACHED.tmp"
+  cp -a "$FN_OUT/." "$FN_CACHED.tmp/" && rm -rf "$FN_CACHED" && mv "$FN_CACHED.tmp" "$FN_CACHED"
 else
   log "faiss-node: cached addon $FN_KEY"
-  mkdir -p "$(dirname "$FN_ADDON")"
-  cp "$FN_CACHED" "$FN_ADDON"
+  mkdir -p "$FN_OUT"
+  cp -a "$FN_CACHED/." "$FN_OUT/"
 fi
+node -e "new (require('faiss-node').IndexFlatIP)(4)" || { echo "[install] faiss-node does not load" >&2; exit 1; }
 
 # 5. Browser SDK bundle -------------------------------------------------------
 if [ -f scripts/build-sdk.ts ]; then
