@@ -27,7 +27,10 @@ export type ErrorCode =
   | 'sdp_invalid'
   | 'rtp_invalid'
   | 'media_worker_died'
-  | 'decoder_failed';
+  | 'decoder_failed'
+  // liveness engine
+  | 'session_not_found'
+  | 'session_closed';
 
 const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
@@ -52,6 +55,8 @@ const STATUS: Record<ErrorCode, number> = {
   rtp_invalid: 400,
   media_worker_died: 503,
   decoder_failed: 500,
+  session_not_found: 404,
+  session_closed: 409,
 };
 
 export class FacegateError extends Error {

@@ -1,0 +1,236 @@
+// The liveness engine: owns the live sessions (Map<id, LivenessSession>), their
+// TTL timers and the SessionStore records, and runs frames through the face
+// analyzer. Transport-agnostic: the live path calls pushFrame() from its frame
+// source and forwards EngineMessages over the data channel; the REST fallback
+// calls the same methods per uploaded frame and returns the messages.
+import { randomUUID } from 'node:crypto';
+import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
+import { FacegateError } from '../errors.ts';
+import type { PlannedChallenge } from './challengePlan.ts';
+import { DEFAULT_SESSION_OPTIONS, LivenessSession, type SessionOptions } from './LivenessSession.ts';
+import { InMemorySessionStore } from './InMemorySessionStore.ts';
+import { observeFrame } from './observe.ts';
+import type { FaceGrid } from './signals/artefacts.ts';
+import { SystemClock } from './SystemClock.ts';
+import type { Clock, EngineSink, Gallery, Observation, SessionKind, SessionRecord, SessionStore } from './types.ts';
+
+export interface LivenessEngineOptions {
+  readonly gallery: Gallery;
+  /** Needed for pushFrame(); pushObservation() works without. */
+  readonly analyzer?: FaceAnalyzerLike;
+  readonly store?: SessionStore;
+  readonly clock?: Clock;
+  readonly session?: Partial<SessionOptions>;
+  /** Most concurrent live sessions; create() beyond it fails with service_unavailable. */
+  readonly maxSessions?: number;
+}
+
+export interface CreateSessionInput {
+  readonly kind: SessionKind;
+  readonly subjectId?: string;
+  readonly sink: EngineSink;
+  /** Whether the transport can paint colour flashes (live path: true; REST: false). */
+  readonly flash?: boolean;
+  readonly rttMs?: number;
+  readonly id?: string;
+  /** Test-only: the challenge schedule a recording contains (see SessionInit.fixedSchedule). */
+  readonly fixedSchedule?: readonly PlannedChallenge[];
+}
+
+/** Deadline check period while frames do not arrive. */
+const TICK_MS = 500;
+
+interface Entry {
+  readonly session: LivenessSession;
+  readonly cancelTtl: () => void;
+  cancelTick: (() => void) | null;
+  grid: FaceGrid | undefined;
+  busy: boolean;
+  dropped: number;
+}
+
+export class LivenessEngine {
+  readonly #gallery: Gallery;
+  readonly #analyzer: FaceAnalyzerLike | undefined;
+  readonly #store: SessionStore;
+  readonly #ownsStore: boolean;
+  readonly #clock: Clock;
+  readonly #options: SessionOptions;
+  readonly #maxSessions: number;
+  readonly #sessions = new Map<string, Entry>();
+  #closed = false;
+
+  constructor(options: LivenessEngineOptions) {
+    if (!options || !options.gallery) throw new TypeError('LivenessEngine needs a gallery');
+    this.#gallery = options.gallery;
+    this.#analyzer = options.analyzer;
+    this.#clock = options.clock ?? new SystemClock();
+    this.#ownsStore = options.store === undefined;
+    this.#store = options.store ?? new InMemorySessionStore(this.#clock);
+    this.#options = { ...DEFAULT_SESSION_OPTIONS, ...options.session };
+    this.#maxSessions = options.maxSessions ?? 1000;
+  }
+
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Opens a session in state `created`; its TTL starts now. */
+  async create(input: CreateSessionInput): Promise<SessionRecord> {
+    this.#assertOpen();
+    if (!input || !input.sink || typeof input.sink.send !== 'function') throw new TypeError('create() needs a sink');
+    if (input.kind !== 'enrollment' && input.kind !== 'verification' && input.kind !== 'identification') {
+      throw new FacegateError('validation_error', 'kind must be enrollment, verification or identification');
+    }
+    if ((input.kind === 'verification' || input.kind === 'enrollment') && !input.subjectId) {
+      throw new FacegateError('validation_error', `${input.kind} needs a subjectId`);
+    }
+    if (this.#sessions.size >= this.#maxSessions) throw new FacegateError('service_unavailable', 'too many live sessions');
+    const id = input.id ?? randomUUID();
+    if (this.#sessions.has(id)) throw new FacegateError('conflict', 'session id already in use');
+    const now = this.#clock.now();
+    const session = new LivenessSession(
+      {
+        id,
+        kind: input.kind,
+        ...(input.subjectId !== undefined ? { subjectId: input.subjectId } : {}),
+        createdAt: now,
+        ...(input.rttMs !== undefined ? { rttMs: input.rttMs } : {}),
+        ...(input.flash !== undefined ? { flash: input.flash } : {}),
+        ...(input.fixedSchedule ? { fixedSchedule: input.fixedSchedule } : {}),
+      },
+      this.#gallery,
+      input.sink,
+      this.#options,
+    );
+    const cancelTtl = this.#clock.setTimer(this.#options.ttlMs, () => {
+      session.expire(this.#clock.now());
+      void this.#settle(id);
+    });
+    this.#sessions.set(id, { session, cancelTtl, cancelTick: null, grid: undefined, busy: false, dropped: 0 });
+    await this.#store.put(session.record, this.#options.ttlMs);
+    return session.record;
+  }
+
+  /** The transport is up (live path: media flowing; REST: first upload). */
+  async connect(id: string): Promise<SessionRecord> {
+    const e = this.#live(id);
+    e.session.connect(this.#clock.now());
+    await this.#store.put(e.session.record, this.#options.ttlMs);
+    return e.session.record;
+  }
+
+  setRtt(id: string, rttMs: number): void {
+    this.#live(id).session.setRtt(rttMs);
+  }
+
+  /**
+   * Analyses one frame captured at `t` (engine clock, ms) and feeds the session.
+   * Returns false when the frame was dropped because the previous one is still
+   * being analysed (the live path must not queue up latency).
+   */
+  async pushFrame(id: string, frame: RawFrame, t: number): Promise<boolean> {
+    const e = this.#live(id);
+    if (!this.#analyzer) throw new FacegateError('service_unavailable', 'this engine has no face analyzer');
+    if (e.busy) {
+      e.dropped++;
+      return false;
+    }
+    e.busy = true;
+    try {
+      const o = await observeFrame(this.#analyzer, frame, t, e.session.wantedStages(t), e.grid);
+      e.grid = o.grid;
+      await e.session.process(o.observation);
+    } finally {
+      e.busy = false;
+    }
+    await this.#afterFrame(id, e);
+    return true;
+  }
+
+  /** Feeds an already analysed frame (recorded observations, tests, a remote analyzer). */
+  async pushObservation(id: string, obs: Observation): Promise<void> {
+    const e = this.#live(id);
+    await e.session.process(obs);
+    await this.#afterFrame(id, e);
+  }
+
+  /** Cancels a session (user left, page closed). Idempotent on finished sessions. */
+  async cancel(id: string): Promise<SessionRecord> {
+    const e = this.#sessions.get(id);
+    if (!e) return this.get(id);
+    e.session.cancel(this.#clock.now());
+    await this.#settle(id);
+    return e.session.record;
+  }
+
+  /** The stored record (live or finished while the store keeps it). */
+  async get(id: string): Promise<SessionRecord> {
+    const live = this.#sessions.get(id);
+    if (live) return live.session.record;
+    const r = await this.#store.get(id);
+    if (!r) throw new FacegateError('session_not_found', 'no such session', { sessionId: id });
+    return r;
+  }
+
+  /** Cancels every live session and releases timers; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const id of [...this.#sessions.keys()]) {
+      const e = this.#sessions.get(id)!;
+      e.session.cancel(this.#clock.now());
+      await this.#settle(id);
+    }
+    if (this.#ownsStore) await this.#store.close();
+  }
+
+  async #afterFrame(id: string, e: Entry): Promise<void> {
+    if (e.session.terminal) {
+      await this.#settle(id);
+      return;
+    }
+    await this.#store.put(e.session.record, this.#options.ttlMs);
+    // If frames stop, challenge and gate deadlines must still fire.
+    e.cancelTick?.();
+    this.#armTick(id, e);
+  }
+
+  #armTick(id: string, e: Entry): void {
+    e.cancelTick = this.#clock.setTimer(TICK_MS, () => {
+      e.session.tick(this.#clock.now());
+      if (e.session.terminal) void this.#settle(id);
+      else this.#armTick(id, e);
+    });
+  }
+
+  /** Removes a finished session from memory; its record (with the decision) stays in the store for the TTL. */
+  async #settle(id: string): Promise<void> {
+    const e = this.#sessions.get(id);
+    if (!e || !e.session.terminal) return;
+    this.#sessions.delete(id);
+    e.cancelTtl();
+    e.cancelTick?.();
+    try {
+      await this.#store.put(e.session.record, this.#options.ttlMs);
+    } catch {
+      // The store may be closing with the engine; the sink already has the result.
+    }
+  }
+
+  #live(id: string): Entry {
+    this.#assertOpen();
+    if (typeof id !== 'string') throw new TypeError('session id must be a string');
+    const e = this.#sessions.get(id);
+    if (!e) throw new FacegateError('session_not_found', 'no live session with this id (unknown or finished)', { sessionId: id });
+    return e;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new FacegateError('session_closed', 'the liveness engine is closed');
+  }
+}

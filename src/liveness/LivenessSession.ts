@@ -1,0 +1,644 @@
+// One liveness session's state machine: created -> connected -> capturing ->
+// challenging -> deciding -> succeeded | failed | expired | cancelled.
+// It consumes analysed observations (from the live path, the REST fallback or
+// a recorded clip alike), issues challenges, scores every signal and reaches
+// one Decision. It owns no transport and no timers: its owner (LivenessEngine)
+// feeds it frames and clock ticks and forwards its messages.
+import type { FaceStage } from '../../models/types.ts';
+import { DEFAULT_PLAN_OPTIONS, planChallenges, type PlanOptions, type PlannedChallenge } from './challengePlan.ts';
+import { gateFrame, promptFor, reasonFor, DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
+import { aggregateArtefacts, fuse, DEFAULT_FUSION_OPTIONS, type FusionOptions } from './fusion.ts';
+import { scoreBlink, DEFAULT_BLINK_OPTIONS, type BlinkOptions, type EyeSample } from './signals/blink.ts';
+import { generateFlashSequence, scoreFlash, DEFAULT_FLASH_OPTIONS, type FlashOptions, type SkinSample } from './signals/colorFlash.ts';
+import { noseOutlineRatio, scoreTurn, DEFAULT_TURN_OPTIONS, type TurnOptions, type TurnSample, type TurnScore } from './signals/headTurn.ts';
+import { IdentityTracker, DEFAULT_IDENTITY_OPTIONS, type IdentityOptions } from './signals/identity.ts';
+import { aggregatePassive } from './signals/passive.ts';
+import type {
+  ArtefactSample,
+  Challenge,
+  ChallengeTiming,
+  Decision,
+  EngineMessage,
+  EngineSink,
+  Gallery,
+  GateVerdict,
+  MatchResult,
+  Observation,
+  ReasonCode,
+  SessionKind,
+  SessionRecord,
+  SessionState,
+  SignalName,
+  SignalReport,
+  TerminalState,
+} from './types.ts';
+import { meanTemplate, median } from './vector.ts';
+
+export interface SessionOptions {
+  readonly ttlMs: number;
+  /** Failed or unanswered challenges tolerated before the session fails (1 = no retry). */
+  readonly maxAttempts: number;
+  /** Good frames collected before the first challenge (baseline pose, identity reference). */
+  readonly minCaptureFrames: number;
+  /** Frames with one face needed before a verdict (artefacts, passive, motion). */
+  readonly minEvidenceFrames: number;
+  /** Without a good frame for this long the session fails with the commonest gate reason. */
+  readonly gateTimeoutMs: number;
+  /** Consecutive frames with more than one face that fail the session. */
+  readonly multiFaceFrames: number;
+  /** Below this median face-grid difference (gray levels) and landmark jitter the scene is a still. */
+  readonly staticDiff: number;
+  readonly staticJitter: number;
+  /** Fastest plausible human reaction after the prompt reaches the page, ms. */
+  readonly minReactionMs: number;
+  readonly embeddingIntervalMs: number;
+  readonly enrollmentSamples: number;
+  /** Cosine at or above which a probe matches a template (MODELS.md: 0.45 -> 0 impostors of 4830). */
+  readonly matchThreshold: number;
+  readonly gate: GateOptions;
+  readonly blink: BlinkOptions;
+  readonly turn: TurnOptions;
+  readonly flash: FlashOptions;
+  readonly identity: IdentityOptions;
+  readonly fusion: FusionOptions;
+  readonly plan: PlanOptions;
+  /** Colour-flash sequence shape. */
+  readonly flashSteps: number;
+  readonly flashStepMs: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
+  ttlMs: 180_000,
+  maxAttempts: 2,
+  minCaptureFrames: 3,
+  minEvidenceFrames: 8,
+  gateTimeoutMs: 8000,
+  multiFaceFrames: 3,
+  staticDiff: 0.5,
+  staticJitter: 0.002,
+  minReactionMs: 120,
+  embeddingIntervalMs: 400,
+  enrollmentSamples: 3,
+  matchThreshold: 0.45,
+  gate: DEFAULT_GATE_OPTIONS,
+  blink: DEFAULT_BLINK_OPTIONS,
+  turn: DEFAULT_TURN_OPTIONS,
+  flash: DEFAULT_FLASH_OPTIONS,
+  identity: DEFAULT_IDENTITY_OPTIONS,
+  fusion: DEFAULT_FUSION_OPTIONS,
+  plan: DEFAULT_PLAN_OPTIONS,
+  flashSteps: 4,
+  flashStepMs: 300,
+});
+
+export interface SessionInit {
+  readonly id: string;
+  readonly kind: SessionKind;
+  /** Verification: the claimed subject; enrollment: the subject to enrol. */
+  readonly subjectId?: string;
+  readonly createdAt: number;
+  readonly rttMs?: number;
+  /** Whether the transport can paint colour flashes (the live path). */
+  readonly flash?: boolean;
+  /**
+   * Test-only: a fixed schedule that a recording can contain. Challenges are
+   * then issued as soon as capture is done and the reaction floor is not applied.
+   */
+  readonly fixedSchedule?: readonly PlannedChallenge[];
+}
+
+const SIGNALS: readonly SignalName[] = ['passive', 'blink', 'head_turn', 'depth', 'color_flash', 'artefacts', 'motion', 'reaction', 'identity'];
+
+function notEvaluated(): SignalReport {
+  return { evaluated: false, score: 0, passed: false, values: {} };
+}
+
+interface ActiveChallenge {
+  readonly challenge: Challenge;
+  readonly notBefore: number;
+}
+
+export class LivenessSession {
+  readonly id: string;
+  readonly kind: SessionKind;
+  readonly subjectId: string | undefined;
+  readonly createdAt: number;
+  readonly #options: SessionOptions;
+  readonly #gallery: Gallery;
+  readonly #sink: EngineSink;
+  readonly #plan: readonly PlannedChallenge[];
+  readonly #fixed: boolean;
+  #state: SessionState = 'created';
+  #rttMs: number;
+  #attempts = 0;
+  #decision: Decision | undefined;
+
+  // evidence
+  #frames = 0;
+  #good = 0;
+  #oneFace = 0;
+  #firstT: number | null = null;
+  #lastT: number | null = null;
+  #lastGoodT: number | null = null;
+  #analyzeMs = 0;
+  #multiRun = 0;
+  #lastPrompt: GateVerdict = 'ok';
+  readonly #gateCounts = new Map<GateVerdict, number>();
+  readonly #eyes: EyeSample[] = [];
+  readonly #poses: TurnSample[] = [];
+  readonly #frontalYaws: number[] = [];
+  readonly #frontalRatios: number[] = [];
+  readonly #live: number[] = [];
+  readonly #artefacts: ArtefactSample[] = [];
+  readonly #skin: SkinSample[] = [];
+  readonly #nose: { t: number; x: number; y: number }[] = [];
+  readonly #identity: IdentityTracker;
+  #lastEmbeddingT = Number.NEGATIVE_INFINITY;
+
+  // challenges
+  #planIndex = 0;
+  #active: ActiveChallenge | null = null;
+  #nextIssueAt: number | null = null;
+  readonly #timings: ChallengeTiming[] = [];
+  readonly #results = new Map<SignalName, SignalReport>();
+  #counter = 0;
+
+  constructor(init: SessionInit, gallery: Gallery, sink: EngineSink, options: SessionOptions = DEFAULT_SESSION_OPTIONS) {
+    if (init.kind === 'verification' && !init.subjectId) throw new TypeError('verification needs a subjectId');
+    if (init.kind === 'enrollment' && !init.subjectId) throw new TypeError('enrollment needs a subjectId');
+    this.id = init.id;
+    this.kind = init.kind;
+    this.subjectId = init.subjectId;
+    this.createdAt = init.createdAt;
+    this.#gallery = gallery;
+    this.#sink = sink;
+    this.#options = options;
+    this.#rttMs = init.rttMs ?? 0;
+    this.#fixed = init.fixedSchedule !== undefined;
+    this.#plan = init.fixedSchedule ?? planChallenges({ ...options.plan, flash: init.flash ?? options.plan.flash });
+    this.#identity = new IdentityTracker(options.identity);
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  get terminal(): boolean {
+    return this.#state === 'succeeded' || this.#state === 'failed' || this.#state === 'expired' || this.#state === 'cancelled';
+  }
+
+  get decision(): Decision | undefined {
+    return this.#decision;
+  }
+
+  get plan(): readonly PlannedChallenge[] {
+    return this.#plan;
+  }
+
+  get record(): SessionRecord {
+    return {
+      id: this.id,
+      kind: this.kind,
+      state: this.#state,
+      ...(this.subjectId !== undefined ? { subjectId: this.subjectId } : {}),
+      createdAt: this.createdAt,
+      expiresAt: this.createdAt + this.#options.ttlMs,
+      attempts: this.#attempts,
+      rttMs: this.#rttMs,
+      ...(this.#decision ? { decision: this.#decision } : {}),
+    };
+  }
+
+  /** The data-channel round-trip time; reaction times are measured against it. */
+  setRtt(ms: number): void {
+    if (!(ms >= 0 && ms < 60_000)) throw new TypeError('rtt must be 0..60000 ms');
+    this.#rttMs = ms;
+  }
+
+  /** Which model stages the next frame needs (the eye model always; embeddings at a cadence). */
+  wantedStages(t: number): FaceStage[] {
+    const s: FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'quality'];
+    if (t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');
+    return s;
+  }
+
+  connect(t: number): void {
+    if (this.#state !== 'created') return;
+    this.#setState('connected', t);
+  }
+
+  cancel(t: number): void {
+    if (this.terminal) return;
+    this.#finish('cancelled', 'cancelled', t);
+  }
+
+  expire(t: number): void {
+    if (this.terminal) return;
+    this.#finish('expired', 'expired', t);
+  }
+
+  /** Clock tick without a frame (frames stopped): enforces challenge and gate deadlines. */
+  tick(t: number): void {
+    if (this.terminal) return;
+    if (this.#state === 'capturing' && this.#lastGoodT !== null && t - this.#lastGoodT > this.#options.gateTimeoutMs) {
+      this.#failGate(t);
+      return;
+    }
+    if (this.#active && t > this.#active.challenge.deadline) this.#challengeFailed('challenge_timeout', t);
+  }
+
+  /** Consumes one analysed frame; resolves when its consequences (maybe a decision) are settled. */
+  async process(obs: Observation): Promise<void> {
+    if (this.terminal) return;
+    if (!(Number.isFinite(obs.t) && obs.width > 0 && obs.height > 0)) throw new TypeError('observation needs finite t and a positive size');
+    if (this.#lastT !== null && obs.t < this.#lastT) return; // out of order: drop, time never runs back
+    const t = obs.t;
+    if (this.#state === 'created') this.#setState('connected', t);
+    if (this.#state === 'connected') {
+      this.#firstT = t;
+      this.#lastGoodT = t;
+      this.#setState('capturing', t);
+    }
+    this.#frames++;
+    this.#lastT = t;
+    this.#analyzeMs += obs.analyzeMs ?? 0;
+
+    const turning = this.#active !== null && this.#active.challenge.kind.startsWith('turn');
+    const verdict = gateFrame(obs, !turning, this.#options.gate);
+    this.#gateCounts.set(verdict, (this.#gateCounts.get(verdict) ?? 0) + 1);
+    this.#collect(obs, verdict);
+
+    // Hard failures first: they hold whatever else the frame shows.
+    this.#multiRun = obs.faceCount > 1 ? this.#multiRun + 1 : 0;
+    if (this.#multiRun >= this.#options.multiFaceFrames) return this.#fail('multiple_faces', t);
+    if (this.#identity.state.changed) return this.#fail('identity_changed', t);
+    if (this.#isStill()) return this.#fail('liveness_failed', t);
+    // Screen or print evidence ends the session as soon as it is robust (a
+    // median over enough frames), without waiting for a challenge a replay may answer.
+    if (this.#artefacts.length >= this.#options.minEvidenceFrames && this.#spoofScore() >= this.#options.fusion.threshold) {
+      return this.#fail('spoof_suspected', t);
+    }
+
+    if (verdict === 'ok') {
+      this.#good++;
+      this.#lastGoodT = t;
+      if (this.#lastPrompt !== 'ok') this.#lastPrompt = 'ok';
+    } else if (verdict !== this.#lastPrompt) {
+      this.#lastPrompt = verdict;
+      this.#emit({ type: 'prompt', sessionId: this.id, prompt: promptFor(verdict), gate: verdict, t });
+    }
+
+    if (this.#state === 'capturing') {
+      if (this.#lastGoodT !== null && t - this.#lastGoodT > this.#options.gateTimeoutMs) return this.#failGate(t);
+      if (this.#good >= this.#options.minCaptureFrames) {
+        this.#setState('challenging', t);
+        this.#nextIssueAt = this.#fixed ? t : t + (this.#plan[0]?.delayMs ?? 0);
+      }
+    }
+    if (this.#state === 'challenging') {
+      if (!this.#active && this.#planIndex < this.#plan.length && this.#nextIssueAt !== null && t >= this.#nextIssueAt) this.#issue(t);
+      if (this.#active) this.#evaluateChallenge(t);
+      if (this.terminal) return;
+      if (this.#lastGoodT !== null && t - this.#lastGoodT > this.#options.gateTimeoutMs) return this.#failGate(t);
+      if (!this.#active && this.#planIndex >= this.#plan.length && this.#readyToDecide()) {
+        this.#setState('deciding', t);
+        await this.#decide(t);
+      }
+    }
+  }
+
+  // ---- evidence ----------------------------------------------------------
+
+  #collect(obs: Observation, verdict: GateVerdict): void {
+    const f = obs.face;
+    if (!f || obs.faceCount !== 1) return;
+    this.#oneFace++;
+    const t = obs.t;
+    if (f.eyes) this.#eyes.push({ t, leftClosed: f.eyes.leftClosed, rightClosed: f.eyes.rightClosed });
+    const ratio = noseOutlineRatio(f.landmarks);
+    this.#poses.push({ t, ratio, yaw: f.pose ? f.pose.yaw : null });
+    // Baselines come from frontal frames before the first challenge.
+    if (verdict === 'ok' && !this.#active && this.#timings.length === 0) {
+      if (f.pose) this.#frontalYaws.push(f.pose.yaw);
+      if (ratio !== null) this.#frontalRatios.push(ratio);
+    }
+    if (typeof f.live === 'number' && verdict === 'ok') this.#live.push(f.live);
+    if (obs.artefacts) {
+      this.#artefacts.push(obs.artefacts);
+      this.#skin.push({ t, rgb: obs.artefacts.skinRgb });
+    }
+    const nose = f.fivePoints?.[2];
+    if (nose) {
+      const size = Math.max(1, f.box.y2 - f.box.y1);
+      this.#nose.push({ t, x: nose.x / size, y: nose.y / size });
+    }
+    const frontal = (f.quality?.frontalness ?? 1) >= 0.6;
+    if (f.embedding && frontal && verdict === 'ok' && t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) {
+      this.#lastEmbeddingT = t;
+      this.#identity.add(f.embedding);
+    }
+  }
+
+  /** A still image shows no pixel change and no landmark jitter across a second of frames. */
+  #motion(): { diff: number; jitter: number; frames: number } {
+    const recent = this.#artefacts.slice(-10).map((a) => a.temporalDiff).filter((d) => Number.isFinite(d));
+    const noses = this.#nose.slice(-10);
+    let jitter = Number.NaN;
+    if (noses.length >= 3) {
+      const mx = median(noses.map((n) => n.x));
+      const my = median(noses.map((n) => n.y));
+      jitter = median(noses.map((n) => Math.hypot(n.x - mx, n.y - my)));
+    }
+    return { diff: median(recent), jitter, frames: recent.length };
+  }
+
+  #spoofScore(): number {
+    return fuse(aggregateArtefacts(this.#artefacts), this.#options.fusion).spoofScore;
+  }
+
+  #isStill(): boolean {
+    const m = this.#motion();
+    return m.frames >= 8 && m.diff < this.#options.staticDiff && !(m.jitter >= this.#options.staticJitter);
+  }
+
+  // ---- challenges --------------------------------------------------------
+
+  #issue(t: number): void {
+    const planned = this.#plan[this.#planIndex]!;
+    const kind = planned.kind;
+    const challenge: Challenge = {
+      id: `${this.id}:${++this.#counter}`,
+      kind,
+      issuedAt: t,
+      deadline: t + planned.windowMs + (this.#fixed ? 0 : this.#rttMs),
+      ...(kind === 'color_flash'
+        ? { colors: generateFlashSequence({ steps: this.#options.flashSteps, stepMs: this.#options.flashStepMs }) }
+        : {}),
+    };
+    // A fixed (recorded) schedule is active from the first frame; a live prompt
+    // only counts answers that could follow it: half an RTT to reach the page plus a human reaction.
+    const notBefore = this.#fixed ? t : t + this.#rttMs / 2 + this.#options.minReactionMs;
+    this.#active = { challenge, notBefore };
+    this.#emit({ type: 'challenge', sessionId: this.id, challenge, index: this.#planIndex, of: this.#plan.length });
+  }
+
+  #baselineYaw(): number | null {
+    return this.#frontalYaws.length > 0 ? median(this.#frontalYaws) : null;
+  }
+
+  #baselineRatio(): number {
+    return this.#frontalRatios.length > 0 ? median(this.#frontalRatios) : 0.5;
+  }
+
+  #evaluateChallenge(t: number): void {
+    const a = this.#active!;
+    const c = a.challenge;
+    let answeredAt: number | null = null;
+    let failed = false;
+    switch (c.kind) {
+      case 'blink': {
+        const s = scoreBlink(this.#eyes, a.notBefore, this.#options.blink);
+        this.#results.set('blink', {
+          evaluated: true,
+          score: s.score,
+          passed: s.passed,
+          values: { count: s.count, plausible: s.plausibleCount, durationMs: s.firstDurationMs, at: s.firstAt },
+        });
+        if (s.passed) answeredAt = s.firstAt;
+        break;
+      }
+      case 'turn_left':
+      case 'turn_right':
+      case 'turn_any': {
+        const dir = c.kind === 'turn_left' ? 'left' : c.kind === 'turn_right' ? 'right' : 'any';
+        const s = scoreTurn(this.#poses, dir, this.#baselineRatio(), this.#baselineYaw(), a.notBefore, this.#options.turn);
+        this.#reportTurn(s);
+        if (s.passed) answeredAt = s.returnedAt;
+        break;
+      }
+      case 'color_flash': {
+        const seq = c.colors ?? [];
+        const end = c.issuedAt + this.#rttMs / 2 + this.#options.flash.maxLagMs + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
+        if (t < end) break;
+        const s = scoreFlash(this.#skin, seq, c.issuedAt, this.#rttMs, this.#options.flash);
+        this.#results.set('color_flash', {
+          evaluated: true,
+          score: s.score,
+          passed: s.passed,
+          values: { correlation: s.correlation, amplitude: s.amplitude, lagMs: s.lagMs, samples: s.samples },
+        });
+        if (s.passed) answeredAt = t;
+        else failed = true;
+        break;
+      }
+    }
+    if (answeredAt !== null) {
+      this.#timings.push({
+        kind: c.kind,
+        issuedAt: c.issuedAt,
+        answeredAt,
+        reactionMs: this.#fixed ? null : answeredAt - c.issuedAt - this.#rttMs / 2,
+        passed: true,
+      });
+      this.#active = null;
+      this.#planIndex++;
+      const next = this.#plan[this.#planIndex];
+      this.#nextIssueAt = next ? (this.#fixed ? t : t + next.delayMs) : null;
+      this.#emit({
+        type: 'progress',
+        sessionId: this.id,
+        goodFrames: this.#good,
+        challengesPassed: this.#planIndex,
+        of: this.#plan.length,
+        t,
+      });
+      if (next && this.#fixed) this.#issue(t);
+      return;
+    }
+    if (failed) this.#challengeFailed('challenge_failed', t);
+    else if (t > c.deadline) this.#challengeFailed('challenge_timeout', t);
+  }
+
+  #reportTurn(s: TurnScore): void {
+    this.#results.set('head_turn', {
+      evaluated: true,
+      score: s.score,
+      passed: s.passed,
+      values: { baselineRatio: s.baselineRatio, poseYawPeak: s.poseYawPeak, turnedAt: s.turnedAt, returnedAt: s.returnedAt, side: s.imageSide },
+    });
+    // The parallax of the nose across the outline is the depth evidence of the turn.
+    const depthOk = s.parallax >= this.#options.turn.minParallax;
+    this.#results.set('depth', {
+      evaluated: true,
+      score: Math.min(1, s.parallax / (2 * this.#options.turn.minParallax)),
+      passed: depthOk,
+      values: { parallax: s.parallax, poseYawPeak: s.poseYawPeak },
+    });
+  }
+
+  #challengeFailed(reason: 'challenge_timeout' | 'challenge_failed', t: number): void {
+    const c = this.#active!.challenge;
+    this.#timings.push({ kind: c.kind, issuedAt: c.issuedAt, answeredAt: null, reactionMs: null, passed: false });
+    this.#attempts++;
+    this.#active = null;
+    if (this.#attempts >= this.#options.maxAttempts || this.#fixed) {
+      this.#fail(reason, t);
+      return;
+    }
+    // Retry with a fresh draw of the same family (new direction / colours), after a new delay.
+    const kind = this.#plan[this.#planIndex]!.kind;
+    const family = kind.startsWith('turn') ? 'turn' : kind;
+    const replacement = planChallenges({ ...this.#options.plan, count: this.#options.plan.flash ? 3 : 2, flash: this.#options.plan.flash || kind === 'color_flash' }).find(
+      (p) => (p.kind.startsWith('turn') ? 'turn' : p.kind) === family,
+    );
+    if (replacement) (this.#plan as PlannedChallenge[])[this.#planIndex] = replacement;
+    this.#nextIssueAt = t + (replacement?.delayMs ?? 0);
+  }
+
+  #readyToDecide(): boolean {
+    const needEmb = this.kind === 'enrollment' ? this.#options.enrollmentSamples : 1;
+    return this.#oneFace >= this.#options.minEvidenceFrames && this.#identity.samples.length >= needEmb;
+  }
+
+  // ---- verdict -----------------------------------------------------------
+
+  #signals(): Record<SignalName, SignalReport> {
+    const out = {} as Record<SignalName, SignalReport>;
+    for (const s of SIGNALS) out[s] = this.#results.get(s) ?? notEvaluated();
+    const kinds = new Set(this.#plan.map((p) => p.kind));
+    if (kinds.has('blink') && !this.#results.has('blink')) {
+      out.blink = { evaluated: true, score: 0, passed: false, values: {} };
+    }
+    const p = aggregatePassive(this.#live);
+    out.passive = {
+      evaluated: p.frames > 0,
+      score: Number.isFinite(p.median) ? p.median : 0,
+      // Reported, not decisive: see signals/passive.ts and fusion.ts.
+      passed: p.frames > 0,
+      values: { frames: p.frames, median: p.median, p25: p.p25, p75: p.p75 },
+    };
+    const agg = aggregateArtefacts(this.#artefacts);
+    const f = fuse(agg, this.#options.fusion);
+    out.artefacts = {
+      evaluated: agg.frames > 0,
+      score: f.spoofScore,
+      passed: f.spoofScore < this.#options.fusion.threshold,
+      values: {
+        frames: agg.frames,
+        hfRatio: agg.hfRatio,
+        edgeFrame: agg.edgeFrame,
+        glare: agg.glare,
+        blueCast: agg.blueCast,
+        saturation: agg.saturation,
+        ...Object.fromEntries(Object.entries(f.contributions).map(([k, v]) => [`evidence_${k}`, v])),
+      },
+    };
+    const m = this.#motion();
+    out.motion = {
+      evaluated: m.frames > 0,
+      score: Number.isFinite(m.diff) ? Math.min(1, m.diff / (4 * this.#options.staticDiff)) : 0,
+      passed: !this.#isStill(),
+      values: { temporalDiff: m.diff, noseJitter: Number.isFinite(m.jitter) ? m.jitter : null, frames: m.frames },
+    };
+    const reactions = this.#timings.filter((x) => x.reactionMs !== null).map((x) => x.reactionMs!);
+    out.reaction = {
+      evaluated: reactions.length > 0,
+      score: reactions.length > 0 ? 1 : 0,
+      passed: reactions.every((r) => r >= this.#options.minReactionMs),
+      values: { rttMs: this.#rttMs, medianMs: reactions.length ? median(reactions) : null, minMs: reactions.length ? Math.min(...reactions) : null },
+    };
+    const id = this.#identity.state;
+    out.identity = {
+      evaluated: id.samples > 1,
+      score: id.minSimilarity,
+      passed: !id.changed,
+      values: { samples: id.samples, minSimilarity: id.minSimilarity, lastSimilarity: id.lastSimilarity },
+    };
+    return out;
+  }
+
+  async #decide(t: number): Promise<void> {
+    const signals = this.#signals();
+    if (!signals.artefacts.passed) return this.#finish('failed', 'spoof_suspected', t, signals);
+    if (!signals.motion.passed) return this.#finish('failed', 'liveness_failed', t, signals);
+    const samples = this.#identity.samples;
+    const probe = meanTemplate(samples);
+    if (this.kind === 'enrollment') {
+      await this.#gallery.add(this.subjectId!, probe);
+      return this.#finish('succeeded', undefined, t, signals, null, null, Array.from(probe));
+    }
+    if (this.kind === 'verification') {
+      const sim = await this.#gallery.compare(this.subjectId!, probe);
+      const ok = sim !== null && sim >= this.#options.matchThreshold;
+      const match = ok ? { subjectId: this.subjectId!, similarity: sim } : null;
+      return this.#finish(ok ? 'succeeded' : 'failed', ok ? undefined : 'no_match', t, signals, match, sim);
+    }
+    const best = (await this.#gallery.search(probe, 1))[0];
+    const ok = best !== undefined && best.similarity >= this.#options.matchThreshold;
+    return this.#finish(ok ? 'succeeded' : 'failed', ok ? undefined : 'no_match', t, signals, ok ? best : null, best?.similarity ?? null);
+  }
+
+  #failGate(t: number): void {
+    let worst: Exclude<GateVerdict, 'ok'> = 'no_face';
+    let n = -1;
+    for (const [v, c] of this.#gateCounts) if (v !== 'ok' && c > n) [worst, n] = [v, c];
+    this.#fail(reasonFor(worst), t);
+  }
+
+  #fail(reason: ReasonCode, t: number): void {
+    this.#finish('failed', reason, t);
+  }
+
+  #finish(
+    outcome: TerminalState,
+    reason: ReasonCode | undefined,
+    t: number,
+    signals: Record<SignalName, SignalReport> = this.#signals(),
+    match: MatchResult | null = null,
+    bestSimilarity: number | null = null,
+    template?: number[],
+  ): void {
+    if (this.terminal) return;
+    const verdictAt = this.#lastT;
+    const decision: Decision = {
+      sessionId: this.id,
+      kind: this.kind,
+      outcome,
+      ...(reason ? { reason } : {}),
+      signals,
+      spoofScore: signals.artefacts.score,
+      timings: {
+        firstFrameAt: this.#firstT,
+        verdictAt,
+        firstFrameToVerdictMs: this.#firstT !== null && verdictAt !== null ? verdictAt - this.#firstT : null,
+        frames: this.#frames,
+        goodFrames: this.#good,
+        analyzeMsTotal: this.#analyzeMs,
+        challenges: [...this.#timings],
+      },
+      match,
+      bestSimilarity,
+      ...(template ? { template } : {}),
+      ...(this.subjectId !== undefined ? { subjectId: this.subjectId } : {}),
+    };
+    this.#decision = decision;
+    this.#active = null;
+    this.#setState(outcome, t);
+    this.#emit({ type: 'result', sessionId: this.id, decision });
+  }
+
+  #setState(state: SessionState, t: number): void {
+    this.#state = state;
+    this.#emit({ type: 'state', sessionId: this.id, state, t });
+  }
+
+  #emit(m: EngineMessage): void {
+    try {
+      this.#sink.send(m);
+    } catch {
+      // A broken transport must not break the state machine; the owner sees the
+      // verdict in the store either way.
+    }
+  }
+}
+

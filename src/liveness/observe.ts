@@ -1,0 +1,42 @@
+// Turns one raw frame into the engine's Observation: the face analyzer's
+// output for the biggest face plus the pixel artefact cues around it.
+import type { FaceAnalyzerLike, FaceStage, RawFrame } from '../../models/types.ts';
+import { measureArtefacts, type FaceGrid } from './signals/artefacts.ts';
+import type { Observation } from './types.ts';
+
+export interface Observed {
+  readonly observation: Observation;
+  /** Face grid for the next frame's temporal cue (undefined without a face). */
+  readonly grid: FaceGrid | undefined;
+}
+
+export async function observeFrame(
+  analyzer: FaceAnalyzerLike,
+  frame: RawFrame,
+  t: number,
+  stages: readonly FaceStage[],
+  previous?: FaceGrid,
+): Promise<Observed> {
+  const t0 = performance.now();
+  const r = await analyzer.analyze(frame, { stages, maxFaces: 1 });
+  const face = r.faces[0];
+  let artefacts;
+  let grid: FaceGrid | undefined;
+  if (face) {
+    const m = measureArtefacts(frame, face.box, previous);
+    artefacts = m.sample;
+    grid = m.grid;
+  }
+  return {
+    observation: {
+      t,
+      width: r.width,
+      height: r.height,
+      faceCount: r.faces.length,
+      ...(face ? { face } : {}),
+      ...(artefacts ? { artefacts } : {}),
+      analyzeMs: performance.now() - t0,
+    },
+    grid,
+  };
+}
