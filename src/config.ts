@@ -48,6 +48,18 @@ const EnvSchema = z.object({
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes): `openssl rand -hex 32`')
     .optional(),
   SECURE_COOKIES: bool.default('false'),
+  // service (tenancy, sessions, gallery, rate limits)
+  JWT_TTL_S: z.coerce.number().int().min(60).max(86400).default(900),
+  SESSION_TTL_S: z.coerce.number().int().min(10).max(3600).default(180),
+  MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.45),
+  ENROLL_SAMPLES: z.coerce.number().int().min(1).max(20).default(3),
+  MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
+  LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOCKOUT_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(180),
+  GALLERY_HNSW_MIN: z.coerce.number().int().min(1000).default(50000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -82,6 +94,22 @@ export interface Config {
   readonly security: {
     readonly jwtSecret: string | undefined;
     readonly masterKeyHex: string | undefined;
+  };
+  readonly service: {
+    readonly jwtTtlS: number;
+    readonly sessionTtlS: number;
+    readonly matchThreshold: number;
+    readonly enrollSamples: number;
+    readonly maxImageBytes: number;
+    /** Requests per minute per API key / client token. */
+    readonly rateLimitPerKey: number;
+    /** Requests per minute per client IP. */
+    readonly rateLimitPerIp: number;
+    readonly lockoutFailures: number;
+    readonly lockoutWindowS: number;
+    /** Gallery size from which a client's search uses an HNSW graph index. */
+    readonly galleryHnswMin: number;
+    readonly webhookMaxAttempts: number;
   };
 }
 
@@ -131,5 +159,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     models: { dir: e.MODELS_DIR, intraOpThreads: e.ORT_INTRA_OP_THREADS },
     security: { jwtSecret: e.JWT_SECRET, masterKeyHex: e.MASTER_KEY },
+    service: {
+      jwtTtlS: e.JWT_TTL_S,
+      sessionTtlS: e.SESSION_TTL_S,
+      matchThreshold: e.MATCH_THRESHOLD,
+      enrollSamples: e.ENROLL_SAMPLES,
+      maxImageBytes: e.MAX_IMAGE_BYTES,
+      rateLimitPerKey: e.RATE_LIMIT_PER_KEY,
+      rateLimitPerIp: e.RATE_LIMIT_PER_IP,
+      lockoutFailures: e.LOCKOUT_FAILURES,
+      lockoutWindowS: e.LOCKOUT_WINDOW_S,
+      galleryHnswMin: e.GALLERY_HNSW_MIN,
+      webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    },
   });
 }

@@ -1,0 +1,122 @@
+// Versioned schema migrations, applied in order at start inside one
+// transaction each. Versions are append-only: never edit a shipped migration,
+// add the next one. The same SQL runs on PostgreSQL and on PGlite.
+import type { SqlClient } from './SqlClient.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tenancy, templates, audit, webhooks, session results',
+    sql: `
+      CREATE TABLE clients (
+        id            text PRIMARY KEY,
+        name          text NOT NULL,
+        wrapped_key   bytea NOT NULL,
+        webhook_url   text,
+        webhook_secret text,
+        created_at    timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE api_keys (
+        id          text PRIMARY KEY,
+        client_id   text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        key_hash    text NOT NULL UNIQUE,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        revoked_at  timestamptz
+      );
+      CREATE INDEX api_keys_client ON api_keys(client_id);
+      CREATE TABLE users (
+        client_id    text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        external_id  text NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (client_id, external_id)
+      );
+      CREATE TABLE templates (
+        id           text PRIMARY KEY,
+        client_id    text NOT NULL,
+        external_id  text NOT NULL,
+        ciphertext   bytea NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        FOREIGN KEY (client_id, external_id) REFERENCES users(client_id, external_id) ON DELETE CASCADE
+      );
+      CREATE INDEX templates_client ON templates(client_id);
+      CREATE TABLE audit_log (
+        seq        bigint PRIMARY KEY,
+        at         text NOT NULL,
+        client_id  text,
+        event      text NOT NULL,
+        payload    text NOT NULL,
+        prev_hash  text NOT NULL,
+        hash       text NOT NULL
+      );
+      CREATE TABLE session_results (
+        id           text PRIMARY KEY,
+        client_id    text NOT NULL,
+        kind         text NOT NULL,
+        outcome      text NOT NULL,
+        reason       text,
+        latency_ms   double precision NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX session_results_client_time ON session_results(client_id, created_at);
+      CREATE TABLE webhook_deliveries (
+        id           text PRIMARY KEY,
+        client_id    text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        event        text NOT NULL,
+        url          text NOT NULL,
+        body         text NOT NULL,
+        status       text NOT NULL,
+        attempts     integer NOT NULL DEFAULT 0,
+        last_status  integer,
+        last_error   text,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        updated_at   timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX webhook_deliveries_client ON webhook_deliveries(client_id, created_at);
+    `,
+  },
+];
+
+// Arbitrary constant: serialises concurrent migrators (several nodes starting
+// against one PostgreSQL) on a transaction-scoped advisory lock.
+const MIGRATION_LOCK = 0x66616365;
+
+/** Applies every migration newer than the database's version; returns the versions applied. */
+export async function migrate(db: SqlClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+  )`);
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    await db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+      if (done.length > 0) return;
+      for (const stmt of splitStatements(m.sql)) await tx.query(stmt);
+      await tx.query('INSERT INTO schema_migrations(version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    });
+  }
+  return applied;
+}
+
+export async function schemaVersion(db: SqlClient): Promise<number> {
+  const rows = await db.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
+  return Number(rows[0]?.v ?? 0);
+}
+
+// Migrations hold no functions or string literals with `;`, so a plain split
+// is enough and lets both drivers run them as single prepared statements.
+function splitStatements(sql: string): string[] {
+  return sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
