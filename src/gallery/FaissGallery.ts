@@ -1,0 +1,144 @@
+// Gallery on FAISS, run in a worker thread (galleryWorker.ts) so searches
+// over large galleries stay off the event loop. Snapshots are written to
+// <dir>/<client id>.faiss + .ids.json a moment after changes and at close;
+// at start syncGalleryFromStore() loads them and checks them against the
+// store, rebuilding any that disagree.
+import { Worker } from 'node:worker_threads';
+import { FacegateError } from '../errors.ts';
+import type { Gallery, GalleryEntry, GalleryHit } from './Gallery.ts';
+import type { GalleryEnvelope, GalleryReply, GalleryRequest, GalleryWorkerData } from './galleryProtocol.ts';
+
+export interface FaissGalleryOptions {
+  /** Snapshot directory. */
+  readonly dir: string;
+  readonly dim?: number;
+  /** Delay before writing snapshots after a change. */
+  readonly persistDelayMs?: number;
+}
+
+// The worker module is TypeScript. Module hooks registered with `--import tsx`
+// are not inherited by worker threads on Node 20, so a tiny ESM bootstrap
+// loads it through tsx's API; a compiled (.js) build would load it directly.
+function spawnWorker(data: GalleryWorkerData): Worker {
+  const url = new URL('./galleryWorker.ts', import.meta.url).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const src = `import { tsImport } from ${JSON.stringify(tsxApi)}; await tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`), { workerData: data });
+}
+
+export class FaissGallery implements Gallery {
+  readonly dim: number;
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  readonly #persistDelayMs: number;
+  #seq = 0;
+  #persistTimer: NodeJS.Timeout | null = null;
+  #dead: Error | null = null;
+  #closed = false;
+
+  constructor(options: FaissGalleryOptions) {
+    this.dim = options.dim ?? 512;
+    this.#persistDelayMs = options.persistDelayMs ?? 1000;
+    const data: GalleryWorkerData = { dir: options.dir, dim: this.dim };
+    this.#worker = spawnWorker(data);
+    this.#worker.on('message', (r: GalleryReply) => {
+      const p = this.#pending.get(r.seq);
+      if (!p) return;
+      this.#pending.delete(r.seq);
+      if (r.ok) p.resolve(r.result);
+      else p.reject(new FacegateError('internal_error', `gallery: ${r.message}`));
+    });
+    const fail = (e: Error): void => {
+      this.#dead = e;
+      for (const p of this.#pending.values()) p.reject(new FacegateError('service_unavailable', 'gallery worker stopped', { component: 'gallery' }, { cause: e }));
+      this.#pending.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`gallery worker exited with code ${code}`)));
+  }
+
+  #call<T>(req: GalleryRequest, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.#dead) return Promise.reject(new FacegateError('service_unavailable', 'gallery worker stopped', { component: 'gallery' }));
+    const seq = ++this.#seq;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
+      this.#worker.postMessage({ seq, req } satisfies GalleryEnvelope, transfer);
+    });
+  }
+
+  #packed(entries: readonly GalleryEntry[]): { ids: string[]; vectors: Float32Array } {
+    const vectors = new Float32Array(entries.length * this.dim);
+    entries.forEach((e, i) => {
+      if (e.embedding.length !== this.dim) throw new TypeError(`embedding must have ${this.dim} dimensions`);
+      vectors.set(e.embedding, i * this.dim);
+    });
+    return { ids: entries.map((e) => e.templateId), vectors };
+  }
+
+  async add(clientId: string, entries: readonly GalleryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const { ids, vectors } = this.#packed(entries);
+    await this.#call({ op: 'add', clientId, ids, vectors }, [vectors.buffer as ArrayBuffer]);
+    this.#schedulePersist();
+  }
+
+  async remove(clientId: string, templateIds: readonly string[]): Promise<number> {
+    if (templateIds.length === 0) return 0;
+    const n = await this.#call<number>({ op: 'remove', clientId, ids: [...templateIds] });
+    if (n > 0) this.#schedulePersist();
+    return n;
+  }
+
+  async search(clientId: string, embedding: Float32Array, k: number): Promise<GalleryHit[]> {
+    if (embedding.length !== this.dim) throw new TypeError(`embedding must have ${this.dim} dimensions`);
+    if (!Number.isInteger(k) || k < 1) throw new TypeError('k must be a positive integer');
+    return this.#call<GalleryHit[]>({ op: 'search', clientId, query: Float32Array.from(embedding), k });
+  }
+
+  size(clientId: string): Promise<number> {
+    return this.#call<number>({ op: 'size', clientId });
+  }
+
+  ids(clientId: string): Promise<string[]> {
+    return this.#call<string[]>({ op: 'ids', clientId });
+  }
+
+  async dropClient(clientId: string): Promise<void> {
+    await this.#call({ op: 'drop', clientId });
+  }
+
+  /** Loads the client's snapshot; returns its template ids, or null if none or unreadable. */
+  load(clientId: string): Promise<string[] | null> {
+    return this.#call<string[] | null>({ op: 'load', clientId });
+  }
+
+  async replace(clientId: string, entries: readonly GalleryEntry[]): Promise<void> {
+    const { ids, vectors } = this.#packed(entries);
+    await this.#call({ op: 'replace', clientId, ids, vectors }, [vectors.buffer as ArrayBuffer]);
+    this.#schedulePersist();
+  }
+
+  /** Writes snapshots of changed clients now; returns how many were written. */
+  async persist(): Promise<number> {
+    if (this.#persistTimer) clearTimeout(this.#persistTimer);
+    this.#persistTimer = null;
+    return this.#call<number>({ op: 'persist' });
+  }
+
+  #schedulePersist(): void {
+    if (this.#persistTimer || this.#closed) return;
+    this.#persistTimer = setTimeout(() => {
+      this.#persistTimer = null;
+      this.persist().catch(() => {});
+    }, this.#persistDelayMs);
+    this.#persistTimer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#dead) await this.persist().catch(() => {});
+    if (this.#persistTimer) clearTimeout(this.#persistTimer);
+    await this.#worker.terminate();
+  }
+}

@@ -1,0 +1,28 @@
+// Messages between FaissGallery (main thread) and its worker thread.
+
+export type GalleryRequest =
+  | { readonly op: 'add'; readonly clientId: string; readonly ids: readonly string[]; readonly vectors: Float32Array }
+  | { readonly op: 'remove'; readonly clientId: string; readonly ids: readonly string[] }
+  | { readonly op: 'search'; readonly clientId: string; readonly query: Float32Array; readonly k: number }
+  | { readonly op: 'size'; readonly clientId: string }
+  | { readonly op: 'ids'; readonly clientId: string }
+  | { readonly op: 'drop'; readonly clientId: string }
+  /** Loads the client's snapshot if present; returns its ids or null. */
+  | { readonly op: 'load'; readonly clientId: string }
+  /** Replaces the client's index with exactly these vectors. */
+  | { readonly op: 'replace'; readonly clientId: string; readonly ids: readonly string[]; readonly vectors: Float32Array }
+  | { readonly op: 'persist' };
+
+export interface GalleryEnvelope {
+  readonly seq: number;
+  readonly req: GalleryRequest;
+}
+
+export type GalleryReply =
+  | { readonly seq: number; readonly ok: true; readonly result: unknown }
+  | { readonly seq: number; readonly ok: false; readonly message: string };
+
+export interface GalleryWorkerData {
+  readonly dir: string;
+  readonly dim: number;
+}

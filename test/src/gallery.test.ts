@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { performance } from 'node:perf_hooks';
+import { KeyRing } from '../../src/crypto/KeyRing.ts';
+import { ClientIndex } from '../../src/gallery/ClientIndex.ts';
+import { FaissGallery } from '../../src/gallery/FaissGallery.ts';
+import { syncGalleryFromStore } from '../../src/gallery/syncGalleryFromStore.ts';
+import { PgliteSqlClient } from '../../src/store/PgliteSqlClient.ts';
+import { SqlStore } from '../../src/store/SqlStore.ts';
+import { tempDir } from './fixtures.ts';
+
+function unit(seed: number, dim = 512): Float32Array {
+  let x = seed * 2654435761 >>> 0 || 1;
+  const v = new Float32Array(dim);
+  let n = 0;
+  for (let i = 0; i < dim; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    v[i] = (x >>> 0) / 0xffffffff - 0.5;
+    n += v[i]! * v[i]!;
+  }
+  return v.map((a) => a / Math.sqrt(n));
+}
+
+describe('ClientIndex', () => {
+  test('search() finds the added vector first with score ~1 and clamps k to the gallery size', () => {
+    const idx = ClientIndex.empty(512);
+    const vs = [unit(1), unit(2), unit(3)];
+    const flat = new Float32Array(3 * 512);
+    vs.forEach((v, i) => flat.set(v, i * 512));
+    idx.add(['a', 'b', 'c'], flat);
+    const hits = idx.search(unit(2), 10);
+    assert.equal(hits.length, 3);
+    assert.equal(hits[0]!.templateId, 'b');
+    assert.ok(Math.abs(hits[0]!.score - 1) < 1e-5);
+    assert.deepEqual(ClientIndex.empty(512).search(unit(1), 5), []);
+  });
+
+  test('remove() keeps the position -> id mapping right after compaction', () => {
+    const idx = ClientIndex.empty(512);
+    const n = 50;
+    const flat = new Float32Array(n * 512);
+    for (let i = 0; i < n; i++) flat.set(unit(i + 1), i * 512);
+    idx.add(Array.from({ length: n }, (_, i) => `t${i}`), flat);
+    assert.equal(idx.remove(['t0', 't10', 't49', 'nope']), 3);
+    assert.equal(idx.size, 47);
+    for (const i of [1, 9, 11, 25, 48]) assert.equal(idx.search(unit(i + 1), 1)[0]!.templateId, `t${i}`);
+    for (const i of [0, 10, 49]) assert.notEqual(idx.search(unit(i + 1), 1)[0]!.templateId, `t${i}`);
+  });
+
+  test('save() then load() restores the same ids and results; a tampered id file is refused', () => {
+    const dir = tempDir();
+    const idx = ClientIndex.empty(512);
+    const flat = new Float32Array(2 * 512);
+    flat.set(unit(5), 0);
+    flat.set(unit(6), 512);
+    idx.add(['x', 'y'], flat);
+    idx.save(dir, 'cl_1');
+    const back = ClientIndex.load(dir, 'cl_1', 512)!;
+    assert.deepEqual(back.ids(), ['x', 'y']);
+    assert.equal(back.search(unit(6), 1)[0]!.templateId, 'y');
+    const idf = path.join(dir, 'cl_1.ids.json');
+    const meta = JSON.parse(fs.readFileSync(idf, 'utf8'));
+    meta.ids = ['y', 'x'];
+    fs.writeFileSync(idf, JSON.stringify(meta));
+    assert.equal(ClientIndex.load(dir, 'cl_1', 512), null);
+    assert.equal(ClientIndex.load(dir, 'missing', 512), null);
+  });
+});
+
+describe('FaissGallery (worker thread)', () => {
+  let dir: string;
+  let g: FaissGallery;
+  before(() => {
+    dir = tempDir();
+    g = new FaissGallery({ dir, persistDelayMs: 10 });
+  });
+  after(async () => {
+    await g.close();
+  });
+
+  test('add()/search()/remove() per client; one client never sees another\'s templates', async () => {
+    await g.add('cl_a', [{ templateId: 'a1', embedding: unit(1) }, { templateId: 'a2', embedding: unit(2) }]);
+    await g.add('cl_b', [{ templateId: 'b1', embedding: unit(1) }]);
+    assert.deepEqual((await g.search('cl_a', unit(1), 5)).map((h) => h.templateId)[0], 'a1');
+    assert.deepEqual((await g.search('cl_b', unit(2), 5)).map((h) => h.templateId), ['b1']);
+    assert.deepEqual(await g.search('cl_c', unit(1), 5), []);
+    assert.equal(await g.remove('cl_b', ['a1', 'a2']), 0);
+    assert.equal(await g.remove('cl_a', ['a1']), 1);
+    assert.deepEqual((await g.search('cl_a', unit(1), 5)).map((h) => h.templateId), ['a2']);
+    assert.equal(await g.size('cl_a'), 1);
+  });
+
+  test('search() rejects a wrong dimension and a bad k with TypeError', async () => {
+    await assert.rejects(g.search('cl_a', new Float32Array(3), 1), TypeError);
+    await assert.rejects(g.search('cl_a', unit(1), 0), TypeError);
+  });
+
+  test('a search of 20k templates does not block the event loop', async () => {
+    const n = 20_000;
+    const entries = Array.from({ length: n }, (_, i) => ({ templateId: `t${i}`, embedding: unit(i + 100) }));
+    await g.add('cl_big', entries);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t0 = performance.now();
+    const searches = Array.from({ length: 20 }, (_, i) => g.search('cl_big', unit(i + 100), 1));
+    const res = await Promise.all(searches);
+    const elapsed = performance.now() - t0;
+    clearInterval(timer);
+    res.forEach((r, i) => assert.equal(r[0]!.templateId, `t${i}`));
+    // The main loop kept ticking while the worker searched.
+    assert.ok(ticks >= Math.min(5, elapsed / 10), `ticks=${ticks} elapsed=${elapsed.toFixed(0)}ms`);
+    await g.dropClient('cl_big');
+    assert.equal(await g.size('cl_big'), 0);
+  });
+});
+
+describe('syncGalleryFromStore()', () => {
+  test('rebuilds from the store at start, reuses a matching snapshot, and rebuilds a stale one', async () => {
+    const dataDir = tempDir();
+    const store = await SqlStore.open(await PgliteSqlClient.open('memory://'));
+    const keys = new KeyRing(Buffer.alloc(32, 7));
+    try {
+      const wrapped = keys.newClientKey('cl_s');
+      await store.createClient({ id: 'cl_s', name: 'S', wrappedKey: wrapped });
+      for (let i = 0; i < 5; i++) {
+        await store.enroll('cl_s', `u${i}`, [{ id: `tpl_${i}`, ciphertext: keys.encryptTemplate('cl_s', `tpl_${i}`, unit(i + 1)) }]);
+      }
+      const g1 = new FaissGallery({ dir: dataDir });
+      const r1 = await syncGalleryFromStore(g1, store, keys);
+      assert.deepEqual({ rebuilt: r1.rebuilt, fromSnapshot: r1.fromSnapshot, templates: r1.templates }, { rebuilt: 1, fromSnapshot: 0, templates: 5 });
+      assert.equal((await g1.search('cl_s', unit(3), 1))[0]!.templateId, 'tpl_2');
+      await g1.close();
+
+      const g2 = new FaissGallery({ dir: dataDir });
+      const r2 = await syncGalleryFromStore(g2, store, keys);
+      assert.equal(r2.fromSnapshot, 1);
+      assert.equal((await g2.search('cl_s', unit(5), 1))[0]!.templateId, 'tpl_4');
+      await g2.close();
+
+      // The store changed while the node was down: the snapshot no longer matches.
+      await store.deleteUser('cl_s', 'u4');
+      await store.enroll('cl_s', 'u9', [{ id: 'tpl_9', ciphertext: keys.encryptTemplate('cl_s', 'tpl_9', unit(99)) }]);
+      const g3 = new FaissGallery({ dir: dataDir });
+      const r3 = await syncGalleryFromStore(g3, store, keys);
+      assert.equal(r3.rebuilt, 1);
+      assert.deepEqual((await g3.ids('cl_s')).sort(), ['tpl_0', 'tpl_1', 'tpl_2', 'tpl_3', 'tpl_9']);
+      await g3.close();
+    } finally {
+      await store.close();
+    }
+  });
+});
