@@ -4,7 +4,11 @@
 // ModelRegistry sessions and the typed-array kernels: each model input is one
 // fused sampling pass into a Float32Array that is allocated once and reused,
 // and calls are serialised so those buffers are never shared by two frames.
+// With two or more cores, the box-only stages (liveness, pose) run on a
+// StageWorker thread while this thread runs landmarks, eyes and embedding.
+import os from 'node:os';
 import ort from 'onnxruntime-node';
+import { BoxStages, type HeadPose } from './BoxStages.ts';
 import { decodeImage, type DecodeLimits } from './decodeImage.ts';
 import {
   ALIGN_REFERENCE,
@@ -15,8 +19,6 @@ import {
   intBox,
   invertSimilarity,
   letterbox,
-  poseAngle,
-  poseCropRect,
   scaledCropRect,
   similarityTransform,
   softmax,
@@ -32,6 +34,7 @@ import {
   type TensorSpec,
 } from './imageKernels.ts';
 import { ModelRegistry, type ModelName, type ModelRegistryOptions } from './ModelRegistry.ts';
+import { StageWorker, type SharedFrame, type StageResult } from './StageWorker.ts';
 import type {
   AnalyzeOptions,
   AnalyzeResult,
@@ -62,14 +65,9 @@ const FRONTAL_PITCH = -8;
 const SPEC_DETECT: TensorSpec = { layout: 'bgr', mean: [127, 127, 127], mul: [1 / 128, 1 / 128, 1 / 128] };
 const SPEC_LANDMARK: TensorSpec = { layout: 'gray', mean: [0, 0, 0], mul: [1 / 256, 0, 0], grayWeights: GRAY_MODEL };
 const SPEC_FEATURE: TensorSpec = { layout: 'rgb', mean: [127, 127, 127], mul: [1 / 128, 1 / 128, 1 / 128] };
-const SPEC_LIVENESS: TensorSpec = { layout: 'rgb', mean: [0, 0, 0], mul: [1, 1, 1] };
 const SPEC_EYE: TensorSpec = { layout: 'gray', mean: [0, 0, 0], mul: [1 / 255, 0, 0], grayWeights: GRAY_MODEL };
-// ImageNet mean/std applied per plane in the order the pose model was fed (B, G, R planes get R, G, B stats).
-const SPEC_POSE: TensorSpec = {
-  layout: 'bgr',
-  mean: [0.485 * 255, 0.456 * 255, 0.406 * 255],
-  mul: [1 / (0.229 * 255), 1 / (0.224 * 255), 1 / (0.225 * 255)],
-};
+/** Milliseconds a worker round trip adds (message + wake-up), for the split decision. */
+const WORKER_OVERHEAD_MS = 0.3;
 
 export interface FaceAnalyzerOptions extends ModelRegistryOptions {
   /** Use these sessions instead of opening new ones; the analyzer will not close them. */
@@ -78,7 +76,14 @@ export interface FaceAnalyzerOptions extends ModelRegistryOptions {
   readonly detectThreshold?: number;
   /** Limits for encoded input (see decodeImage). */
   readonly decodeLimits?: DecodeLimits;
+  /**
+   * Run liveness and pose on a worker thread, overlapping the other stages
+   * (default: true when the machine has two or more cores).
+   */
+  readonly parallel?: boolean;
 }
+
+type BoxStage = 'liveness' | 'pose';
 
 /** One reusable model input: the buffer the kernels write and the tensor that wraps it. */
 interface Input {
@@ -96,12 +101,24 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   readonly #decodeLimits: DecodeLimits;
   readonly #inputs: Partial<Record<ModelName, Input>> = {};
   readonly #landmarks = new Float64Array(136);
+  readonly #boxStages: BoxStages;
+  readonly #worker: StageWorker | undefined;
+  /** Running estimate of each stage's cost (ms), to split the work between the threads. */
+  readonly #cost: Record<FaceStage, number> = { landmarks: 0.7, eyes: 0.5, embedding: 10, liveness: 6.5, pose: 4.6, quality: 0.1 };
+  #shared: SharedArrayBuffer | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(registry: ModelRegistry, ownsRegistry: boolean, options: FaceAnalyzerOptions) {
+  private constructor(
+    registry: ModelRegistry,
+    ownsRegistry: boolean,
+    worker: StageWorker | undefined,
+    options: FaceAnalyzerOptions,
+  ) {
     this.#registry = registry;
     this.#ownsRegistry = ownsRegistry;
+    this.#worker = worker;
+    this.#boxStages = new BoxStages(registry);
     this.#threshold = options.detectThreshold ?? DETECT_THRESHOLD;
     this.#decodeLimits = options.decodeLimits ?? {};
     for (const info of registry.info()) {
@@ -119,9 +136,24 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   static async create(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
     const t = options.detectThreshold;
     if (t !== undefined && !(t > 0 && t < 1)) throw new TypeError(`detectThreshold must be in (0, 1), got ${t}`);
-    if (options.registry !== undefined) return new FaceAnalyzer(options.registry, false, options);
-    const registry = await ModelRegistry.open(options);
-    return new FaceAnalyzer(registry, true, options);
+    const registry = options.registry ?? (await ModelRegistry.open(options));
+    const owns = options.registry === undefined;
+    let worker: StageWorker | undefined;
+    const parallel = options.parallel ?? os.availableParallelism() >= 2;
+    if (parallel && registry.has('liveness') && registry.has('pose')) {
+      try {
+        worker = await StageWorker.start({ dir: registry.dir, intraOpThreads: registry.intraOpThreads });
+      } catch (e) {
+        if (owns) await registry.close();
+        throw e;
+      }
+    }
+    return new FaceAnalyzer(registry, owns, worker, options);
+  }
+
+  /** True while liveness and pose run on the worker thread. */
+  get parallel(): boolean {
+    return this.#worker?.alive ?? false;
   }
 
   get registry(): ModelRegistry {
@@ -150,6 +182,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue;
+    await this.#worker?.close();
     if (this.#ownsRegistry) await this.#registry.close();
   }
 
@@ -182,6 +215,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     dets.sort((a, b) => boxArea(b) - boxArea(a));
 
     const needLandmarks = stages.has('landmarks') || stages.has('eyes') || stages.has('embedding') || stages.has('quality');
+    // The worker reads the frame from shared memory; padded stills stay on this thread.
+    const shared = work === frame && (stages.has('liveness') || stages.has('pose')) && this.#worker?.alive ? this.#share(frame) : undefined;
     const faces: Face[] = [];
     for (let i = 0; i < dets.length; i++) {
       const det = dets[i]!;
@@ -189,7 +224,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
         faces.push({ box: shiftBox(det, px, py, frame), score: det.score });
         continue;
       }
-      faces.push(await this.#analyzeFace(work, frame, det, px, py, stages, needLandmarks, timings));
+      faces.push(await this.#analyzeFace(work, frame, shared, det, px, py, stages, needLandmarks, timings));
     }
     timings.total = performance.now() - t0;
     return { faces, width: frame.width, height: frame.height, timings };
@@ -218,6 +253,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   async #analyzeFace(
     work: RawFrame,
     original: RawFrame,
+    shared: SharedFrame | undefined,
     det: Detection,
     px: number,
     py: number,
@@ -241,6 +277,15 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     const ib = intBox(det);
     let lm: Float64Array | undefined;
     let cropStats: { mean: number; variance: number } | undefined;
+    const offload = shared !== undefined ? this.#split(stages, needLandmarks) : [];
+    let job: Promise<StageResult | Error> | undefined;
+    if (offload.length > 0) {
+      job = this.#worker!.run(shared!, det, { liveness: offload.includes('liveness'), pose: offload.includes('pose') }).catch(
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      );
+    }
+    let pose: HeadPose | undefined;
+    let live: number | undefined;
 
     if (needLandmarks) {
       let t = performance.now();
@@ -258,7 +303,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
       for (let k = 0; k < 68; k++) pts[k] = { x: lm[2 * k]! - px, y: lm[2 * k + 1]! - py };
       face.landmarks = pts;
       face.fivePoints = fivePointsFrom68(lm).map((p) => ({ x: p.x - px, y: p.y - py }));
-      add(timings, 'landmarks', t);
+      this.#observe('landmarks', performance.now() - t, timings);
 
       if (stages.has('eyes')) {
         t = performance.now();
@@ -270,41 +315,31 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
           closed.push(p[0]!);
         }
         face.eyes = { leftClosed: closed[0]!, rightClosed: closed[1]! };
-        add(timings, 'eyes', t);
+        this.#observe('eyes', performance.now() - t, timings);
       }
 
       if (stages.has('embedding')) {
         t = performance.now();
         face.embedding = await this.#embed(work, lm);
-        add(timings, 'embedding', t);
+        this.#observe('embedding', performance.now() - t, timings);
       }
     }
 
-    if (stages.has('liveness')) {
-      const t = performance.now();
-      // The passive model judges the context around the face: feed the frame as
-      // it came, never the grey-padded copy (a uniform border reads as a spoof).
-      const ob = intBox(shiftBox(det, px, py, original));
-      const inp = this.#input('liveness');
-      resizeToTensor(cropView(original, scaledCropRect(original.width, original.height, ob, 2.7)), 128, 128, inp.data, SPEC_LIVENESS);
-      const p = softmax((await inp.session.run({ input: inp.tensor })).output!.data as Float32Array);
-      face.live = p[0]!;
-      add(timings, 'liveness', t);
+    const inline = (['liveness', 'pose'] as const).filter((st) => stages.has(st) && !offload.includes(st));
+    if (job !== undefined) {
+      // Stages kept on this thread run while the worker is still busy.
+      const onMain = await this.#runBoxStages(inline, work, original, det, px, py, timings);
+      const r = await job;
+      // A dead worker: its stages run here now (and it reports alive = false from then on).
+      const res = r instanceof Error ? await this.#runBoxStages(offload, work, original, det, px, py, timings) : r;
+      if (!(r instanceof Error)) for (const [k, v] of Object.entries(r.ms)) this.#observe(k as FaceStage, v, timings);
+      live = res.live ?? onMain.live;
+      pose = res.pose ?? onMain.pose;
+    } else {
+      ({ live, pose } = await this.#runBoxStages(inline, work, original, det, px, py, timings));
     }
-
-    if (stages.has('pose')) {
-      const t = performance.now();
-      const inp = this.#input('pose');
-      resizeToTensor(cropView(work, poseCropRect(W, H, det)), 224, 224, inp.data, SPEC_POSE);
-      const out = await inp.session.run({ input: inp.tensor });
-      const names = inp.session.outputNames;
-      face.pose = {
-        yaw: poseAngle(out[names[0]!]!.data as Float32Array),
-        pitch: poseAngle(out[names[1]!]!.data as Float32Array),
-        roll: poseAngle(out[names[2]!]!.data as Float32Array),
-      };
-      add(timings, 'pose', t);
-    }
+    if (live !== undefined) face.live = live;
+    if (pose !== undefined) face.pose = pose;
 
     if (stages.has('quality') && cropStats !== undefined && lm !== undefined) {
       const t = performance.now();
@@ -319,6 +354,31 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     return face;
   }
 
+  async #runBoxStages(
+    which: readonly BoxStage[],
+    work: RawFrame,
+    original: RawFrame,
+    det: Detection,
+    px: number,
+    py: number,
+    timings: Timings,
+  ): Promise<{ live?: number; pose?: HeadPose }> {
+    const out: { live?: number; pose?: HeadPose } = {};
+    if (which.includes('liveness')) {
+      const t = performance.now();
+      // The passive model judges the context around the face: feed the frame as
+      // it came, never the grey-padded copy (a uniform border reads as a spoof).
+      out.live = await this.#boxStages.liveness(original, shiftBox(det, px, py, original));
+      this.#observe('liveness', performance.now() - t, timings);
+    }
+    if (which.includes('pose')) {
+      const t = performance.now();
+      out.pose = await this.#boxStages.pose(work, det);
+      this.#observe('pose', performance.now() - t, timings);
+    }
+    return out;
+  }
+
   async #embed(frame: RawFrame, lm: Float64Array): Promise<Float32Array> {
     const inp = this.#input('feature');
     const m = similarityTransform(fivePointsFrom68(lm), ALIGN_REFERENCE);
@@ -330,6 +390,51 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     const inv = 1 / Math.max(Math.sqrt(n), 1e-12);
     for (let i = 0; i < raw.length; i++) v[i] = raw[i]! * inv;
     return v;
+  }
+
+  /**
+   * Which box-only stages to hand to the worker: the split that minimises the
+   * longer of the two threads, from the running cost estimates.
+   */
+  #split(stages: Set<FaceStage>, needLandmarks: boolean): BoxStage[] {
+    const c = this.#cost;
+    let main = 0;
+    if (needLandmarks) main += c.landmarks;
+    if (stages.has('eyes')) main += c.eyes;
+    if (stages.has('embedding')) main += c.embedding;
+    const box = (['liveness', 'pose'] as const).filter((s) => stages.has(s));
+    let best: BoxStage[] = [];
+    let bestCost = main + box.reduce((a, s) => a + c[s], 0);
+    for (let mask = 1; mask < 1 << box.length; mask++) {
+      const off = box.filter((_, i) => mask & (1 << i));
+      const onMain = box.filter((_, i) => !(mask & (1 << i)));
+      const cost = Math.max(
+        main + onMain.reduce((a, s) => a + c[s], 0),
+        WORKER_OVERHEAD_MS + off.reduce((a, s) => a + c[s], 0),
+      );
+      if (cost < bestCost) {
+        best = off;
+        bestCost = cost;
+      }
+    }
+    return best;
+  }
+
+  #observe(stage: FaceStage, ms: number, timings: Timings): void {
+    timings[stage] = (timings[stage] ?? 0) + ms;
+    this.#cost[stage] = 0.9 * this.#cost[stage] + 0.1 * ms;
+  }
+
+  /** The frame in shared memory for the worker (copied unless it already is shared). */
+  #share(frame: RawFrame): SharedFrame {
+    const len = frame.stride * (frame.height - 1) + frame.width * 3;
+    const common = { byteLength: len, width: frame.width, height: frame.height, stride: frame.stride, format: frame.format };
+    if (frame.data.buffer instanceof SharedArrayBuffer) {
+      return { buffer: frame.data.buffer, byteOffset: frame.data.byteOffset, ...common };
+    }
+    if (this.#shared === undefined || this.#shared.byteLength < len) this.#shared = new SharedArrayBuffer(len);
+    new Uint8Array(this.#shared, 0, len).set(frame.data.subarray(0, len));
+    return { buffer: this.#shared, byteOffset: 0, ...common };
   }
 
   #input(name: ModelName): Input {

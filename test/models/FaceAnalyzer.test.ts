@@ -187,6 +187,22 @@ describe('FaceAnalyzer frames', () => {
     assert.ok(one.faces[0]!.embedding && !one.faces[1]!.embedding);
   });
 
+  test('analyze() gives the same liveness and pose on the worker thread as inline', async (t) => {
+    const inline = await FaceAnalyzer.create({ registry: analyzer.registry, parallel: false });
+    t.after(() => inline.close());
+    const threaded = await FaceAnalyzer.create({ registry: analyzer.registry, parallel: true });
+    t.after(() => threaded.close());
+    assert.equal(inline.parallel, false);
+    assert.equal(threaded.parallel, true);
+    const frame = await rawFrame(MATT);
+    for (const stages of [['liveness', 'pose', 'embedding'], ['liveness', 'pose', 'eyes'], ['pose']] as const) {
+      const a = (await inline.analyze(frame, { stages })).faces[0]!;
+      const b = (await threaded.analyze(frame, { stages })).faces[0]!;
+      assert.equal(a.live, b.live);
+      assert.deepEqual(a.pose, b.pose);
+    }
+  });
+
   test('analyze() serialises concurrent calls without mixing their buffers', async () => {
     const a = await rawFrame(MATT);
     const b = await rawFrame(ANGELINA);
