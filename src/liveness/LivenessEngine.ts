@@ -35,6 +35,8 @@ export interface CreateSessionInput {
   readonly id?: string;
   /** Test-only: the challenge schedule a recording contains (see SessionInit.fixedSchedule). */
   readonly fixedSchedule?: readonly PlannedChallenge[];
+  /** A pre-drawn plan (live semantics); default: drawn at random per session. */
+  readonly plan?: readonly PlannedChallenge[];
 }
 
 /** Deadline check period while frames do not arrive. */
@@ -102,6 +104,7 @@ export class LivenessEngine {
         ...(input.rttMs !== undefined ? { rttMs: input.rttMs } : {}),
         ...(input.flash !== undefined ? { flash: input.flash } : {}),
         ...(input.fixedSchedule ? { fixedSchedule: input.fixedSchedule } : {}),
+        ...(input.plan ? { plan: input.plan } : {}),
       },
       this.#gallery,
       input.sink,
@@ -170,6 +173,7 @@ export class LivenessEngine {
 
   /** The stored record (live or finished while the store keeps it). */
   async get(id: string): Promise<SessionRecord> {
+    this.#assertOpen();
     const live = this.#sessions.get(id);
     if (live) return live.session.record;
     const r = await this.#store.get(id);

@@ -105,6 +105,8 @@ export interface SessionInit {
    * then issued as soon as capture is done and the reaction floor is not applied.
    */
   readonly fixedSchedule?: readonly PlannedChallenge[];
+  /** A plan drawn by the caller (live semantics: delays, reaction floor); default: drawn here. */
+  readonly plan?: readonly PlannedChallenge[];
 }
 
 const SIGNALS: readonly SignalName[] = ['passive', 'blink', 'head_turn', 'depth', 'color_flash', 'artefacts', 'motion', 'reaction', 'identity'];
@@ -126,7 +128,7 @@ export class LivenessSession {
   readonly #options: SessionOptions;
   readonly #gallery: Gallery;
   readonly #sink: EngineSink;
-  readonly #plan: readonly PlannedChallenge[];
+  readonly #plan: PlannedChallenge[];
   readonly #fixed: boolean;
   #state: SessionState = 'created';
   #rttMs: number;
@@ -175,7 +177,7 @@ export class LivenessSession {
     this.#options = options;
     this.#rttMs = init.rttMs ?? 0;
     this.#fixed = init.fixedSchedule !== undefined;
-    this.#plan = init.fixedSchedule ?? planChallenges({ ...options.plan, flash: init.flash ?? options.plan.flash });
+    this.#plan = [...(init.fixedSchedule ?? init.plan ?? planChallenges({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
     this.#identity = new IdentityTracker(options.identity);
   }
 
@@ -240,11 +242,17 @@ export class LivenessSession {
   /** Clock tick without a frame (frames stopped): enforces challenge and gate deadlines. */
   tick(t: number): void {
     if (this.terminal) return;
-    if (this.#state === 'capturing' && this.#lastGoodT !== null && t - this.#lastGoodT > this.#options.gateTimeoutMs) {
+    if (this.#active && t > this.#active.challenge.deadline) this.#challengeFailed('challenge_timeout', t);
+    if (this.terminal) return;
+    const watching = this.#state === 'capturing' || this.#state === 'challenging';
+    if (watching && this.#lastGoodT !== null && t - this.#lastGoodT > this.#options.gateTimeoutMs) {
       this.#failGate(t);
       return;
     }
-    if (this.#active && t > this.#active.challenge.deadline) this.#challengeFailed('challenge_timeout', t);
+    // A retry is prompted on time even while no frames arrive: the page shows it.
+    if (this.#state === 'challenging' && !this.#active && this.#planIndex < this.#plan.length && this.#nextIssueAt !== null && t >= this.#nextIssueAt) {
+      this.#issue(t);
+    }
   }
 
   /** Consumes one analysed frame; resolves when its consequences (maybe a decision) are settled. */
@@ -491,7 +499,7 @@ export class LivenessSession {
     const replacement = planChallenges({ ...this.#options.plan, count: this.#options.plan.flash ? 3 : 2, flash: this.#options.plan.flash || kind === 'color_flash' }).find(
       (p) => (p.kind.startsWith('turn') ? 'turn' : p.kind) === family,
     );
-    if (replacement) (this.#plan as PlannedChallenge[])[this.#planIndex] = replacement;
+    if (replacement) this.#plan[this.#planIndex] = replacement;
     this.#nextIssueAt = t + (replacement?.delayMs ?? 0);
   }
 
