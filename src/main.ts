@@ -1,0 +1,68 @@
+// Composition root: config -> logger -> face analyzer -> service (store,
+// state, gallery, sessions, API) -> HTTP server + socket.io. Logs one line
+// `listening on http://HOST:PORT` with the real port once bound (PORT=0
+// picks a free one). SIGINT/SIGTERM close everything in reverse order.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { Server as SocketIoServer } from 'socket.io';
+import { ConfigError, loadConfig } from './config.ts';
+import { FacegateService } from './FacegateService.ts';
+import { FaceAnalyzer } from '../models/FaceAnalyzer.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = pino({ level: config.server.logLevel, base: { service: 'facegate' } });
+
+  const analyzer = await FaceAnalyzer.create({ dir: config.models.dir, intraOpThreads: config.models.intraOpThreads });
+  log.info('face models loaded');
+  const service = await FacegateService.start(config, {
+    log,
+    analyzer,
+    healthChecks: {
+      models: async () => 'up',
+    },
+  });
+
+  const server = http.createServer(service.app);
+  // Signaling attaches its namespace to this server (signaling/); the REST
+  // API does not depend on it.
+  const io = new SocketIoServer(server, { serveClient: false, cors: { origin: false } });
+
+  let closing: Promise<void> | null = null;
+  const shutdown = (signal: string): Promise<void> => {
+    closing ??= (async () => {
+      log.info({ signal }, 'shutting down');
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      server.closeAllConnections();
+      await service.close();
+      await analyzer.close();
+      log.info('stopped');
+    })();
+    return closing;
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  log.info({ host: addr.address, port: addr.port, store: service.store.engine, state: service.state.kind }, `listening on http://${host}:${addr.port}`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`facegate failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

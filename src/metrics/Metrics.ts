@@ -1,0 +1,72 @@
+// Prometheus metrics (prom-client) on a registry of our own, so several apps
+// in one process (tests) do not collide. Every name starts with `facegate_`.
+// It is also a SessionObserver: sessions by state, frames, decisions by reason.
+import client from 'prom-client';
+import type { SessionObserver } from '../sessions/SessionService.ts';
+import type { SessionRecord } from '../sessions/SessionRecord.ts';
+
+export class Metrics implements SessionObserver {
+  readonly registry = new client.Registry();
+  readonly httpRequests: client.Counter<'method' | 'route' | 'status'>;
+  readonly httpLatency: client.Histogram<'method' | 'route'>;
+  readonly sessions: client.Counter<'kind' | 'state'>;
+  readonly activeSessions: client.Gauge<'kind'>;
+  readonly frames: client.Counter<'kind' | 'outcome'>;
+  readonly stageLatency: client.Histogram<'stage'>;
+  readonly decisions: client.Counter<'kind' | 'outcome' | 'reason'>;
+  readonly webhookDeliveries: client.Counter<'result'>;
+  readonly gallerySearchLatency: client.Histogram;
+
+  constructor(options: { collectDefault?: boolean } = {}) {
+    const r = [this.registry];
+    if (options.collectDefault ?? true) client.collectDefaultMetrics({ register: this.registry, prefix: 'facegate_' });
+    this.httpRequests = new client.Counter({ name: 'facegate_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: r });
+    this.httpLatency = new client.Histogram({
+      name: 'facegate_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: r,
+    });
+    this.sessions = new client.Counter({ name: 'facegate_sessions_total', help: 'Sessions entering each state', labelNames: ['kind', 'state'], registers: r });
+    this.activeSessions = new client.Gauge({ name: 'facegate_sessions_active', help: 'Sessions created on this node and not yet decided', labelNames: ['kind'], registers: r });
+    this.frames = new client.Counter({ name: 'facegate_frames_processed_total', help: 'Frames processed', labelNames: ['kind', 'outcome'], registers: r });
+    this.stageLatency = new client.Histogram({
+      name: 'facegate_stage_duration_seconds',
+      help: 'Per-stage frame processing latency',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: r,
+    });
+    this.decisions = new client.Counter({ name: 'facegate_decisions_total', help: 'Session decisions', labelNames: ['kind', 'outcome', 'reason'], registers: r });
+    this.webhookDeliveries = new client.Counter({ name: 'facegate_webhook_deliveries_total', help: 'Webhook delivery attempts', labelNames: ['result'], registers: r });
+    this.gallerySearchLatency = new client.Histogram({
+      name: 'facegate_gallery_search_duration_seconds',
+      help: 'Gallery search latency',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+      registers: r,
+    });
+  }
+
+  onCreated(s: SessionRecord): void {
+    this.sessions.inc({ kind: s.kind, state: 'created' });
+    this.activeSessions.inc({ kind: s.kind });
+  }
+
+  onFrame(s: SessionRecord, step: { outcome: string; timings: Readonly<Record<string, number>> }): void {
+    this.frames.inc({ kind: s.kind, outcome: step.outcome });
+    for (const [stage, ms] of Object.entries(step.timings)) {
+      if (Number.isFinite(ms)) this.stageLatency.observe({ stage }, ms / 1000);
+    }
+  }
+
+  onDecided(s: SessionRecord): void {
+    this.sessions.inc({ kind: s.kind, state: s.status });
+    this.activeSessions.dec({ kind: s.kind });
+    this.decisions.inc({ kind: s.kind, outcome: s.decision?.outcome ?? 'failed', reason: s.decision?.reason ?? 'none' });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

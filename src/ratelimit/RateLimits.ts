@@ -1,0 +1,91 @@
+// Request rate limits (per API key or client, per IP) and failed-attempt
+// lockout per external user, on rate-limiter-flexible: Redis-backed when
+// session state is Redis (shared by all nodes), in memory otherwise.
+// A limiter store that is down is reported as service_unavailable, never as
+// "allowed": failing open would turn an outage into a brute-force window.
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { FacegateError } from '../errors.ts';
+import type { AttemptLimiter } from '../sessions/SessionService.ts';
+
+export interface RateLimitsOptions {
+  /** Requests per minute per API key / client. */
+  readonly perKey: number;
+  /** Requests per minute per IP. */
+  readonly perIp: number;
+  /** Failed attempts per external user before lockout... */
+  readonly lockoutFailures: number;
+  /** ...within this window (seconds); the lockout lasts as long. */
+  readonly lockoutWindowS: number;
+  /** Redis client to share; memory when absent. */
+  readonly redis?: Redis;
+  readonly prefix?: string;
+}
+
+export type LimitScope = 'key' | 'ip';
+
+function tooMany(res: RateLimiterRes, scope: string): FacegateError {
+  return new FacegateError('rate_limit_exceeded', 'rate limit exceeded; retry later', {
+    scope,
+    retryAfterS: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+  });
+}
+
+function unavailable(e: unknown): FacegateError {
+  return new FacegateError('service_unavailable', 'rate limiter unavailable', { component: 'redis' }, { cause: e });
+}
+
+export class RateLimits implements AttemptLimiter {
+  readonly #perKey: RateLimiterAbstract;
+  readonly #perIp: RateLimiterAbstract;
+  readonly #failures: RateLimiterAbstract;
+  readonly #lockoutFailures: number;
+
+  constructor(o: RateLimitsOptions) {
+    const prefix = o.prefix ?? 'facegate:rl:';
+    const mk = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract =>
+      o.redis
+        ? new RateLimiterRedis({ storeClient: o.redis, keyPrefix: prefix + keyPrefix, points, duration, rejectIfRedisNotReady: true, useRedisPackage: false })
+        : new RateLimiterMemory({ keyPrefix: prefix + keyPrefix, points, duration });
+    this.#perKey = mk('key', o.perKey, 60);
+    this.#perIp = mk('ip', o.perIp, 60);
+    this.#failures = mk('fail', o.lockoutFailures, o.lockoutWindowS);
+    this.#lockoutFailures = o.lockoutFailures;
+  }
+
+  /** Consumes one request for the scope; throws rate_limit_exceeded (429) or service_unavailable (503). */
+  async hit(scope: LimitScope, key: string): Promise<void> {
+    const limiter = scope === 'key' ? this.#perKey : this.#perIp;
+    try {
+      await limiter.consume(key);
+    } catch (e) {
+      if (e instanceof RateLimiterRes) throw tooMany(e, scope);
+      throw unavailable(e);
+    }
+  }
+
+  async isLockedOut(clientId: string, externalUserId: string): Promise<boolean> {
+    try {
+      const r = await this.#failures.get(`${clientId}:${externalUserId}`);
+      return r !== null && r.consumedPoints >= this.#lockoutFailures;
+    } catch (e) {
+      throw unavailable(e);
+    }
+  }
+
+  async recordFailure(clientId: string, externalUserId: string): Promise<void> {
+    try {
+      await this.#failures.penalty(`${clientId}:${externalUserId}`, 1);
+    } catch (e) {
+      throw unavailable(e);
+    }
+  }
+
+  async reset(clientId: string, externalUserId: string): Promise<void> {
+    try {
+      await this.#failures.delete(`${clientId}:${externalUserId}`);
+    } catch (e) {
+      throw unavailable(e);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// The shape of a session as kept in session state (memory or Redis). It is
+// plain JSON so it can cross process boundaries; embeddings collected during
+// an enrollment are kept as number arrays only for the session's short TTL.
+
+export type SessionKind = 'enrollment' | 'authentication';
+export type SessionStatus = 'created' | 'capturing' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
+export const TERMINAL_STATUSES: readonly SessionStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
+
+export type DecisionReason =
+  | 'no_face'
+  | 'multiple_faces'
+  | 'face_too_small'
+  | 'poor_quality'
+  | 'liveness_failed'
+  | 'no_match'
+  | 'locked_out'
+  | 'expired'
+  | 'cancelled'
+  | 'too_many_frames';
+
+export interface SessionDecision {
+  readonly outcome: 'succeeded' | 'failed';
+  readonly reason: DecisionReason | null;
+  /** Authentication: the matched external user id (null when none). Enrollment: the enrolled user. */
+  readonly externalUserId: string | null;
+  readonly similarity: number | null;
+  readonly scores: Readonly<Record<string, number>>;
+  readonly decidedAt: number;
+}
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly token: string;
+  readonly clientId: string;
+  readonly kind: SessionKind;
+  /** Enrollment: the user being enrolled. Authentication: given for 1:1 verification, null for 1:N. */
+  readonly externalUserId: string | null;
+  readonly status: SessionStatus;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly framesProcessed: number;
+  /** Accepted enrollment samples (L2-normalised embeddings). */
+  readonly samples: readonly (readonly number[])[];
+  /** Last frame's gating feedback, for status polling. */
+  readonly lastFeedback: string | null;
+  readonly decision: SessionDecision | null;
+  /** Hashed client IP (audit), never the raw address. */
+  readonly ipHash: string | null;
+  /** Optimistic-concurrency version, bumped by every write. */
+  readonly version: number;
+}
