@@ -28,6 +28,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return cmd ? 0 : 2;
   }
+  if (!['create-client', 'list-clients', 'add-key', 'revoke-key', 'delete-client'].includes(cmd)) {
+    process.stderr.write(`unknown command: ${cmd}\n${USAGE}\n`);
+    return 2;
+  }
   const config = loadConfig();
   const secrets = resolveSecrets(config);
   if (secrets.fromDataDir.length > 0) {
