@@ -6,7 +6,10 @@
 // models, onnxruntime + OpenCV) run in the same process tree on the same frame,
 // so the printed ratios compare like with like.
 //
-//   npm run bench:pipeline [-- --json] [--runs N] [--image FILE] [--threads 1,2] [--no-peer] [--setup-peer]
+//   npm run bench:pipeline [-- --json] [--runs N] [--blocks N] [--image FILE] [--threads 1,2] [--no-peer] [--setup-peer]
+//
+// The runs are split into --blocks (default 4) interleaved blocks, peer then
+// ours, and each p50/p95 printed is the median of the block values.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +31,7 @@ interface Args {
   json: boolean;
   runs: number;
   warmup: number;
+  blocks: number;
   image: string;
   threads: number[];
   peer: boolean;
@@ -37,13 +41,13 @@ interface Args {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench:pipeline: ${msg}\n`);
   process.stderr.write(
-    'usage: npm run bench:pipeline -- [--json] [--runs N] [--warmup N] [--image FILE] [--threads 1,2] [--no-peer] [--setup-peer]\n',
+    'usage: npm run bench:pipeline -- [--json] [--runs N] [--warmup N] [--blocks N] [--image FILE] [--threads 1,2] [--no-peer] [--setup-peer]\n',
   );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, runs: 200, warmup: 10, image: DEFAULT_IMAGE, threads: [1, 2], peer: true, setupPeer: false };
+  const a: Args = { json: false, runs: 200, warmup: 10, blocks: 4, image: DEFAULT_IMAGE, threads: [1, 2], peer: true, setupPeer: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const next = (): string => {
@@ -54,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     if (k === '--json') a.json = true;
     else if (k === '--runs') a.runs = Number(next());
     else if (k === '--warmup') a.warmup = Number(next());
+    else if (k === '--blocks') a.blocks = Number(next());
     else if (k === '--image') a.image = path.resolve(next());
     else if (k === '--threads') a.threads = next().split(',').map(Number);
     else if (k === '--no-peer') a.peer = false;
@@ -63,6 +68,7 @@ function parseArgs(argv: string[]): Args {
   }
   if (!Number.isInteger(a.runs) || a.runs < 1) usage('--runs must be a positive integer');
   if (!Number.isInteger(a.warmup) || a.warmup < 0) usage('--warmup must be a non-negative integer');
+  if (!Number.isInteger(a.blocks) || a.blocks < 1 || a.blocks > a.runs) usage('--blocks must be an integer 1..runs');
   if (a.threads.some((t) => !Number.isInteger(t) || t < 1 || t > 64)) usage('--threads must list integers 1..64');
   return a;
 }
@@ -123,7 +129,12 @@ function round(v: number, d: number): number {
 
 type Mode = 'sequential' | 'parallel';
 
-async function benchOurs(frame: RawFrame, threads: number, mode: Mode, embed: boolean, args: Args): Promise<RunResult> {
+interface Ours {
+  readonly analyzer: FaceAnalyzer;
+  readonly stages: FaceStage[];
+}
+
+async function openOurs(frame: RawFrame, threads: number, mode: Mode, embed: boolean, warmup: number): Promise<Ours> {
   const analyzer = await FaceAnalyzer.create({
     intraOpThreads: threads,
     parallel: mode === 'parallel',
@@ -131,28 +142,47 @@ async function benchOurs(frame: RawFrame, threads: number, mode: Mode, embed: bo
       ? ['detect', 'landmark', 'feature', 'liveness', 'eye', 'pose']
       : ['detect', 'landmark', 'liveness', 'eye', 'pose'],
   });
-  try {
-    const stages: FaceStage[] = embed
-      ? ['landmarks', 'embedding', 'liveness', 'eyes', 'pose']
-      : ['landmarks', 'liveness', 'eyes', 'pose'];
-    const first = await analyzer.analyze(frame, { stages, maxFaces: 1 });
-    if (first.faces.length === 0) throw new Error('no face found in the bench frame');
-    for (let i = 0; i < args.warmup; i++) await analyzer.analyze(frame, { stages, maxFaces: 1 });
-    const samples: Record<string, number[]> = {};
-    const totals: number[] = [];
-    for (let i = 0; i < args.runs; i++) {
-      const t0 = performance.now();
-      const r = await analyzer.analyze(frame, { stages, maxFaces: 1 });
-      totals.push(performance.now() - t0);
-      for (const [k, v] of Object.entries(r.timings)) {
-        if (k === 'total') continue;
-        (samples[k] ??= []).push(v);
-      }
-    }
-    return summarise(samples, totals);
-  } finally {
+  const stages: FaceStage[] = embed
+    ? ['landmarks', 'embedding', 'liveness', 'eyes', 'pose']
+    : ['landmarks', 'liveness', 'eyes', 'pose'];
+  const first = await analyzer.analyze(frame, { stages, maxFaces: 1 });
+  if (first.faces.length !== 1) {
     await analyzer.close();
+    throw new Error(`the bench frame must hold one face, found ${first.faces.length}`);
   }
+  for (let i = 0; i < warmup; i++) await analyzer.analyze(frame, { stages, maxFaces: 1 });
+  return { analyzer, stages };
+}
+
+async function runOurs(o: Ours, frame: RawFrame, runs: number): Promise<RunResult> {
+  const samples: Record<string, number[]> = {};
+  const totals: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = await o.analyzer.analyze(frame, { stages: o.stages, maxFaces: 1 });
+    totals.push(performance.now() - t0);
+    for (const [k, v] of Object.entries(r.timings)) {
+      if (k === 'total') continue;
+      (samples[k] ??= []).push(v);
+    }
+  }
+  return summarise(samples, totals);
+}
+
+/** Median over blocks of each block's p50 and p95 (the same reduction for ours and the peer). */
+function mergeBlocks(blocks: readonly RunResult[]): RunResult {
+  const med = (v: number[]): number => percentile([...v].sort((a, b) => a - b), 50);
+  const stages: Record<string, StageStats> = {};
+  const names = new Set(blocks.flatMap((b) => Object.keys(b.stages)));
+  for (const n of names) {
+    const have = blocks.map((b) => b.stages[n]).filter((x): x is StageStats => x !== undefined);
+    stages[n] = { p50_ms: round(med(have.map((x) => x.p50_ms)), 3), p95_ms: round(med(have.map((x) => x.p95_ms)), 3) };
+  }
+  return {
+    total_p50_ms: round(med(blocks.map((b) => b.total_p50_ms)), 2),
+    total_p95_ms: round(med(blocks.map((b) => b.total_p95_ms)), 2),
+    stages,
+  };
 }
 
 function peerVenv(): string {
@@ -191,13 +221,13 @@ interface PeerResult extends RunResult {
   opencv?: string;
 }
 
-function benchPeer(python: string, framePath: string, threads: number, embed: boolean, args: Args): Promise<PeerResult> {
+function benchPeer(python: string, framePath: string, threads: number, embed: boolean, runs: number, warmup: number): Promise<PeerResult> {
   const argv = [
     PEER_SCRIPT,
     '--models', defaultModelDir(),
     '--image', framePath,
-    '--runs', String(args.runs),
-    '--warmup', String(args.warmup),
+    '--runs', String(runs),
+    '--warmup', String(warmup),
     '--threads', String(threads),
     '--json',
   ];
@@ -247,24 +277,38 @@ async function main(): Promise<void> {
   writeFileSync(framePath, png);
   let peer: { python?: string; reason?: string } = { reason: 'disabled (--no-peer)' };
   if (args.peer) peer = peerPython();
-  log(`bench:pipeline  frame ${FRAME_W}x${FRAME_H} from ${path.relative(process.cwd(), args.image)}, ${args.runs} runs after ${args.warmup} warm-up, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
+  const load0 = os.loadavg()[0]!;
+  log(`bench:pipeline  frame ${FRAME_W}x${FRAME_H} from ${path.relative(process.cwd(), args.image)}, ${args.runs} runs in ${args.blocks} interleaved blocks after ${args.warmup} warm-up, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${load0.toFixed(2)}`);
   log(peer.python ? `peer: ${peer.python} ${PEER_SCRIPT}` : `peer: skipped (${peer.reason})`);
   const rows: Row[] = [];
   try {
     for (const threads of args.threads) {
       for (const embed of [true, false]) {
-        // Peer first, then ours, back to back: both see the same machine load.
-        let p: PeerResult | undefined;
-        if (peer.python) p = await benchPeer(peer.python, framePath, threads, embed, args);
-        // Sequential is the like-for-like comparison with the (sequential) peer at 1 thread.
+        // Sequential is the like-for-like comparison with the (sequential) peer.
         const modes: Mode[] = threads === 1 ? ['sequential', 'parallel'] : ['parallel'];
+        const ours = new Map<Mode, Ours>();
+        const oursBlocks = new Map<Mode, RunResult[]>(modes.map((m) => [m, []]));
+        const peerBlocks: PeerResult[] = [];
+        try {
+          for (const m of modes) ours.set(m, await openOurs(frame, threads, m, embed, args.warmup));
+          // Interleave short blocks of the peer and of ours, so load from other
+          // processes on the machine falls on both sides alike.
+          for (let b = 0; b < args.blocks; b++) {
+            const runs = Math.max(1, Math.round(args.runs / args.blocks));
+            if (peer.python) peerBlocks.push(await benchPeer(peer.python, framePath, threads, embed, runs, args.warmup));
+            for (const m of modes) oursBlocks.get(m)!.push(await runOurs(ours.get(m)!, frame, runs));
+          }
+        } finally {
+          for (const o of ours.values()) await o.analyzer.close();
+        }
+        const p = peerBlocks.length > 0 ? { ...mergeBlocks(peerBlocks), onnxruntime: peerBlocks[0]!.onnxruntime } : undefined;
         for (const mode of modes) {
-          const ours = await benchOurs(frame, threads, mode, embed, args);
-          const row: Row = { threads, mode, embed, ours };
+          const o = mergeBlocks(oursBlocks.get(mode)!);
+          const row: Row = { threads, mode, embed, ours: o };
           if (p) {
             row.peer = p;
-            row.ratio_p50 = round(ours.total_p50_ms / p.total_p50_ms, 3);
-            row.ratio_p95 = round(ours.total_p95_ms / p.total_p95_ms, 3);
+            row.ratio_p50 = round(o.total_p50_ms / p.total_p50_ms, 3);
+            row.ratio_p95 = round(o.total_p95_ms / p.total_p95_ms, 3);
           }
           rows.push(row);
           printRow(row, log);
@@ -274,6 +318,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  log(`\nload average at the end ${os.loadavg()[0]!.toFixed(2)} (the machine is shared: compare ratios, not absolute times)`);
   if (args.json) {
     process.stdout.write(
       `${JSON.stringify(
@@ -283,6 +328,8 @@ async function main(): Promise<void> {
           runs: args.runs,
           warmup: args.warmup,
           cpus: os.cpus().length,
+          blocks: args.blocks,
+          load_average: [load0, os.loadavg()[0]],
           peer: peer.python ? { python: peer.python } : { skipped: peer.reason },
           results: rows,
         },
