@@ -191,6 +191,25 @@ export function resizeToTensor(
   const o0 = p0 * planeSize;
   const o1 = p1 * planeSize;
   const o2 = p2 * planeSize;
+  if (scaleX === scaleY && Number.isInteger(scaleX) && scaleX % 2 === 0) {
+    // Even integer shrink (640x480 -> 320x240 for the detector): every sample
+    // falls exactly between four pixels, so bilinear is their plain mean.
+    const k = scaleX;
+    const off = k / 2 - 1;
+    for (let dy = 0; dy < dstH; dy++) {
+      let t = (k * dy + off) * stride + off * 3;
+      let v = t + stride;
+      let o = dy * tensorW;
+      const step = 3 * k;
+      for (let dx = 0; dx < dstW; dx++, o++, t += step, v += step) {
+        out[o0 + o] = ((d[t]! + d[t + 3]! + d[v]! + d[v + 3]!) * 0.25 - mb0) * kb0;
+        out[o1 + o] = ((d[t + 1]! + d[t + 4]! + d[v + 1]! + d[v + 4]!) * 0.25 - mb1) * kb1;
+        out[o2 + o] = ((d[t + 2]! + d[t + 5]! + d[v + 2]! + d[v + 5]!) * 0.25 - mb2) * kb2;
+      }
+    }
+    fillPad(out, 3, tensorW, tensorH, dstW, dstH, [(pad - m0) * k0, (pad - m1) * k1, (pad - m2) * k2]);
+    return;
+  }
   for (let dy = 0; dy < dstH; dy++) {
     let fy = (dy + 0.5) * scaleY - 0.5;
     let sy = Math.floor(fy);

@@ -135,6 +135,24 @@ describe('resizeToTensor', () => {
     }
   });
 
+  test('resizeToTensor() even-factor shrinks (2x, 4x) equal the bilinear formula', () => {
+    for (const k of [2, 4]) {
+      const f = smoothFrame(32 * k, 12 * k, 'rgb24', 32 * k * 3 + 5);
+      const out = new Float32Array(3 * 32 * 16);
+      resizeToTensor(f, 32, 12, out, spec, 32, 16, 127);
+      for (let p = 0; p < 3; p++) {
+        for (let y = 0; y < 16; y++) {
+          for (let x = 0; x < 32; x++) {
+            const v = out[p * 512 + y * 32 + x]!;
+            const raw = y >= 12 ? 127 : refSample(f, (x + 0.5) * k - 0.5, (y + 0.5) * k - 0.5, p);
+            const ref = (raw - spec.mean[p]!) * spec.mul[p]!;
+            assert.ok(Math.abs(v - ref) < 1e-3, `k=${k} (${p},${x},${y}) ${v} vs ${ref}`);
+          }
+        }
+      }
+    }
+  });
+
   test('resizeToTensor() gray uses the given weights', () => {
     const data = new Uint8Array([200, 100, 50, 200, 100, 50, 200, 100, 50, 200, 100, 50]);
     const f: RawFrame = { data, width: 2, height: 2, stride: 6, format: 'rgb24' };
