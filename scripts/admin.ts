@@ -12,6 +12,7 @@ import { resolveSecrets } from '../src/secrets.ts';
 import { openStore } from '../src/store/openStore.ts';
 import { TenantService } from '../src/tenants/TenantService.ts';
 import { AuditLog } from '../src/audit/AuditLog.ts';
+import { RedisStateStore } from '../src/state/RedisStateStore.ts';
 
 const USAGE = `usage: npm run admin -- <command> [args] [--json]
   create-client NAME        create a client; prints {"client_id","api_key"} (the key is shown once)
@@ -81,6 +82,13 @@ async function main(argv: string[]): Promise<number> {
         if (!clientId) throw new Error('delete-client needs a CLIENT_ID');
         const ok = await tenants.deleteClient(clientId);
         if (ok) await audit.append('client.deleted', clientId, {});
+        // Running nodes drop the client's gallery when they share Redis;
+        // single nodes prune its (sealed, now unreadable) snapshot at start.
+        if (ok && config.storage.redisUrl) {
+          const state = await RedisStateStore.open({ url: config.storage.redisUrl });
+          await state.publish({ type: 'client.deleted', clientId, templateIds: [], origin: 'admin' });
+          await state.close();
+        }
         out({ deleted: ok }, ok ? 'deleted (data key destroyed)' : 'no such client');
         return ok ? 0 : 1;
       }

@@ -62,7 +62,7 @@ export class FacegateService {
   #unsub: (() => void) | null = null;
   #closed = false;
 
-  private constructor(f: Omit<FacegateService, 'close' | 'handleEvent'>) {
+  private constructor(f: Omit<FacegateService, 'close' | 'handleEvent' | 'deleteClient'>) {
     this.config = f.config;
     this.log = f.log;
     this.store = f.store;
@@ -103,6 +103,7 @@ export class FacegateService {
       const gallery = new FaissGallery({
         dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (o.dbSchema ?? 'public') : 'local'),
         ...(o.galleryPersistDelayMs !== undefined ? { persistDelayMs: o.galleryPersistDelayMs } : {}),
+        snapshotKey: (id) => keys.snapshotKey(id),
       });
       cleanup.push(() => gallery.close());
       const sync = await syncGalleryFromStore(gallery, store, keys);
@@ -173,6 +174,15 @@ export class FacegateService {
       for (const c of cleanup.reverse()) await c().catch(() => {});
       throw e;
     }
+  }
+
+  /** Deletes a client everywhere: store rows, data key (crypto-shredding), this node's gallery and, by event, other nodes'. */
+  async deleteClient(clientId: string): Promise<boolean> {
+    const ok = await this.tenants.deleteClient(clientId);
+    await this.gallery.dropClient(clientId);
+    await this.state.publish({ type: 'client.deleted', clientId, templateIds: [], origin: this.nodeId }).catch(() => {});
+    if (ok) await this.audit.append('client.deleted', clientId, {});
+    return ok;
   }
 
   /** Applies another node's gallery change to this node's gallery (Redis pub/sub). */

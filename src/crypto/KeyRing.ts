@@ -92,6 +92,11 @@ export class KeyRing {
     return out;
   }
 
+  /** Key for the client's gallery snapshot files, derived from its data key (dies with it). */
+  snapshotKey(clientId: string): Buffer {
+    return crypto.createHmac('sha256', this.#key(clientId)).update('gallery-snapshot-v1').digest();
+  }
+
   #key(clientId: string): Buffer {
     const k = this.#keys.get(clientId);
     if (!k) throw new FacegateError('internal_error', 'client data key not loaded', { reason: 'key_not_loaded' });

@@ -2,7 +2,10 @@
 // position -> template-id array beside it. faiss-node has no add_with_ids and
 // IndexIDMap aborts the process, so ids live here; removeIds on a flat index
 // compacts positions and the array is spliced the same way.
-// Snapshots are the flat index bytes plus the id array with a checksum.
+// Snapshots (one file per client) hold the flat index bytes and the id array,
+// sealed with AES-256-GCM under a key derived from the client's data key, so
+// they are unreadable once the client (and its key) is deleted, and a torn or
+// altered file fails authentication instead of loading wrong ids.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,16 +16,32 @@ export interface Hit {
   readonly score: number;
 }
 
-interface IdsFile {
+interface SnapshotMeta {
   readonly dim: number;
   readonly ntotal: number;
   readonly ids: readonly string[];
-  /** SHA-256 over the index bytes and the ids, to catch torn or mixed snapshots. */
-  readonly checksum: string;
 }
 
-function checksum(index: Buffer, ids: readonly string[]): string {
-  return crypto.createHash('sha256').update(index).update(ids.join('\n')).digest('hex');
+const SNAP_VERSION = 1;
+
+function seal(key: Uint8Array, name: string, plain: Buffer): Buffer {
+  const iv = crypto.randomBytes(12);
+  const c = crypto.createCipheriv('aes-256-gcm', key, iv);
+  c.setAAD(Buffer.from(`gallery:${name}`));
+  const body = Buffer.concat([c.update(plain), c.final()]);
+  return Buffer.concat([Buffer.from([SNAP_VERSION]), iv, c.getAuthTag(), body]);
+}
+
+function unseal(key: Uint8Array, name: string, blob: Buffer): Buffer {
+  if (blob.length < 29 || blob[0] !== SNAP_VERSION) throw new Error('bad snapshot header');
+  const d = crypto.createDecipheriv('aes-256-gcm', key, blob.subarray(1, 13));
+  d.setAAD(Buffer.from(`gallery:${name}`));
+  d.setAuthTag(blob.subarray(13, 29));
+  return Buffer.concat([d.update(blob.subarray(29)), d.final()]);
+}
+
+export function snapshotFile(dir: string, name: string): string {
+  return path.join(dir, `${name}.gallery`);
 }
 
 export class ClientIndex {
@@ -106,31 +125,28 @@ export class ClientIndex {
     return out;
   }
 
-  /** Writes index + ids atomically (tmp then rename; ids last, so a torn write fails the checksum). */
-  save(dir: string, name: string): void {
+  /** Writes the sealed snapshot atomically (tmp file, then rename). */
+  save(dir: string, name: string, key: Uint8Array): void {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const buf = this.#index.toBuffer();
-    const ids: IdsFile = { dim: this.dim, ntotal: this.#ids.length, ids: this.#ids, checksum: checksum(buf, this.#ids) };
-    const idx = path.join(dir, `${name}.faiss`);
-    const idf = path.join(dir, `${name}.ids.json`);
-    fs.writeFileSync(`${idx}.tmp`, buf, { mode: 0o600 });
-    fs.renameSync(`${idx}.tmp`, idx);
-    fs.writeFileSync(`${idf}.tmp`, JSON.stringify(ids), { mode: 0o600 });
-    fs.renameSync(`${idf}.tmp`, idf);
+    const meta = Buffer.from(JSON.stringify({ dim: this.dim, ntotal: this.#ids.length, ids: this.#ids } satisfies SnapshotMeta));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(meta.length);
+    const file = snapshotFile(dir, name);
+    fs.writeFileSync(`${file}.tmp`, seal(key, name, Buffer.concat([len, meta, this.#index.toBuffer()])), { mode: 0o600 });
+    fs.renameSync(`${file}.tmp`, file);
     this.dirty = false;
   }
 
-  /** Loads a snapshot, or null when missing, torn, or inconsistent. */
-  static load(dir: string, name: string, dim: number): ClientIndex | null {
-    const idx = path.join(dir, `${name}.faiss`);
-    const idf = path.join(dir, `${name}.ids.json`);
-    if (!fs.existsSync(idx) || !fs.existsSync(idf)) return null;
+  /** Loads a snapshot, or null when missing, unreadable with this key, or inconsistent. */
+  static load(dir: string, name: string, dim: number, key: Uint8Array): ClientIndex | null {
+    const file = snapshotFile(dir, name);
+    if (!fs.existsSync(file)) return null;
     try {
-      const buf = fs.readFileSync(idx);
-      const meta = JSON.parse(fs.readFileSync(idf, 'utf8')) as IdsFile;
+      const plain = unseal(key, name, fs.readFileSync(file));
+      const n = plain.readUInt32BE(0);
+      const meta = JSON.parse(plain.subarray(4, 4 + n).toString('utf8')) as SnapshotMeta;
       if (meta.dim !== dim || !Array.isArray(meta.ids) || meta.ids.length !== meta.ntotal) return null;
-      if (checksum(buf, meta.ids) !== meta.checksum) return null;
-      const index = faiss.IndexFlatIP.fromBuffer(buf);
+      const index = faiss.IndexFlatIP.fromBuffer(plain.subarray(4 + n));
       if (index.ntotal() !== meta.ntotal || index.getDimension() !== dim) return null;
       return new ClientIndex(dim, index, [...meta.ids]);
     } catch {
@@ -139,7 +155,7 @@ export class ClientIndex {
   }
 
   static deleteSnapshot(dir: string, name: string): void {
-    for (const f of [`${name}.faiss`, `${name}.ids.json`]) fs.rmSync(path.join(dir, f), { force: true });
+    fs.rmSync(snapshotFile(dir, name), { force: true });
   }
 
   #reindex(): void {

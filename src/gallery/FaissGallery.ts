@@ -14,6 +14,8 @@ export interface FaissGalleryOptions {
   readonly dim?: number;
   /** Delay before writing snapshots after a change. */
   readonly persistDelayMs?: number;
+  /** The client's snapshot encryption key (KeyRing.snapshotKey); throws if the client's key is not loaded. */
+  readonly snapshotKey: (clientId: string) => Uint8Array;
 }
 
 // The worker module is TypeScript. Module hooks registered with `--import tsx`
@@ -31,6 +33,7 @@ export class FaissGallery implements Gallery {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   readonly #persistDelayMs: number;
+  readonly #snapshotKey: (clientId: string) => Uint8Array;
   #seq = 0;
   #persistTimer: NodeJS.Timeout | null = null;
   #dead: Error | null = null;
@@ -39,6 +42,7 @@ export class FaissGallery implements Gallery {
   constructor(options: FaissGalleryOptions) {
     this.dim = options.dim ?? 512;
     this.#persistDelayMs = options.persistDelayMs ?? 1000;
+    this.#snapshotKey = options.snapshotKey;
     const data: GalleryWorkerData = { dir: options.dir, dim: this.dim };
     this.#worker = spawnWorker(data);
     this.#worker.on('message', (r: GalleryReply) => {
@@ -78,7 +82,7 @@ export class FaissGallery implements Gallery {
   async add(clientId: string, entries: readonly GalleryEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const { ids, vectors } = this.#packed(entries);
-    await this.#call({ op: 'add', clientId, ids, vectors }, [vectors.buffer as ArrayBuffer]);
+    await this.#call({ op: 'add', clientId, key: this.#snapshotKey(clientId), ids, vectors }, [vectors.buffer as ArrayBuffer]);
     this.#schedulePersist();
   }
 
@@ -109,13 +113,18 @@ export class FaissGallery implements Gallery {
 
   /** Loads the client's snapshot; returns its template ids, or null if none or unreadable. */
   load(clientId: string): Promise<string[] | null> {
-    return this.#call<string[] | null>({ op: 'load', clientId });
+    return this.#call<string[] | null>({ op: 'load', clientId, key: this.#snapshotKey(clientId) });
   }
 
   async replace(clientId: string, entries: readonly GalleryEntry[]): Promise<void> {
     const { ids, vectors } = this.#packed(entries);
-    await this.#call({ op: 'replace', clientId, ids, vectors }, [vectors.buffer as ArrayBuffer]);
+    await this.#call({ op: 'replace', clientId, key: this.#snapshotKey(clientId), ids, vectors }, [vectors.buffer as ArrayBuffer]);
     this.#schedulePersist();
+  }
+
+  /** Deletes snapshot files of clients other than keep; returns how many. */
+  prune(keep: readonly string[]): Promise<number> {
+    return this.#call<number>({ op: 'prune', keep: [...keep] });
   }
 
   /** Writes snapshots of changed clients now; returns how many were written. */

@@ -1,16 +1,18 @@
 // Messages between FaissGallery (main thread) and its worker thread.
 
 export type GalleryRequest =
-  | { readonly op: 'add'; readonly clientId: string; readonly ids: readonly string[]; readonly vectors: Float32Array }
+  | { readonly op: 'add'; readonly clientId: string; readonly key: Uint8Array; readonly ids: readonly string[]; readonly vectors: Float32Array }
   | { readonly op: 'remove'; readonly clientId: string; readonly ids: readonly string[] }
   | { readonly op: 'search'; readonly clientId: string; readonly query: Float32Array; readonly k: number }
   | { readonly op: 'size'; readonly clientId: string }
   | { readonly op: 'ids'; readonly clientId: string }
   | { readonly op: 'drop'; readonly clientId: string }
   /** Loads the client's snapshot if present; returns its ids or null. */
-  | { readonly op: 'load'; readonly clientId: string }
+  | { readonly op: 'load'; readonly clientId: string; readonly key: Uint8Array }
   /** Replaces the client's index with exactly these vectors. */
-  | { readonly op: 'replace'; readonly clientId: string; readonly ids: readonly string[]; readonly vectors: Float32Array }
+  | { readonly op: 'replace'; readonly clientId: string; readonly key: Uint8Array; readonly ids: readonly string[]; readonly vectors: Float32Array }
+  /** Deletes snapshot files of clients not in keep (deleted clients). */
+  | { readonly op: 'prune'; readonly keep: readonly string[] }
   | { readonly op: 'persist' };
 
 export interface GalleryEnvelope {

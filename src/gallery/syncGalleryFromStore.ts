@@ -1,5 +1,5 @@
 // Start-up reconciliation: the store is the source of truth for templates.
-// For each client, load the gallery snapshot and accept it only when its
+// For each client, load the (sealed) gallery snapshot and accept it only when its
 // template ids are exactly the store's; otherwise rebuild the client's index
 // from the store (decrypting its templates).
 import type { KeyRing } from '../crypto/KeyRing.ts';
@@ -11,6 +11,7 @@ export interface SyncReport {
   readonly fromSnapshot: number;
   readonly rebuilt: number;
   readonly templates: number;
+  readonly pruned: number;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -25,6 +26,7 @@ export async function syncGalleryFromStore(gallery: FaissGallery, store: Store, 
   let templates = 0;
   const clients = await store.listClients();
   for (const c of clients) {
+    keys.load(c.id, c.wrappedKey);
     const storeIds = await store.listTemplateIds(c.id);
     const snapIds = await gallery.load(c.id);
     templates += storeIds.length;
@@ -32,7 +34,6 @@ export async function syncGalleryFromStore(gallery: FaissGallery, store: Store, 
       fromSnapshot++;
       continue;
     }
-    keys.load(c.id, c.wrappedKey);
     const rows = await store.listTemplates(c.id);
     await gallery.replace(
       c.id,
@@ -40,6 +41,8 @@ export async function syncGalleryFromStore(gallery: FaissGallery, store: Store, 
     );
     rebuilt++;
   }
+  // Snapshots of deleted clients are sealed under keys that no longer exist; remove the files too.
+  const pruned = await gallery.prune(clients.map((c) => c.id));
   await gallery.persist();
-  return { clients: clients.length, fromSnapshot, rebuilt, templates };
+  return { clients: clients.length, fromSnapshot, rebuilt, templates, pruned };
 }

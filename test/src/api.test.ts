@@ -220,6 +220,18 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test('deleting a client removes its data, key and gallery; its token stops working', async () => {
+      const z = await newClient(run, 'Z');
+      assert.equal((await enroll(run, z.token, 'zed', [77, 77, 77])).body.status, 'succeeded');
+      assert.equal(await run.service.gallery.size(z.clientId), 1);
+      assert.equal(await run.service.deleteClient(z.clientId), true);
+      assert.equal(await run.service.gallery.size(z.clientId), 0);
+      assert.equal(run.service.keys.has(z.clientId), false);
+      assert.equal((await call(run.url, 'GET', '/api/users', { token: z.token })).status, 401);
+      assert.equal((await call(run.url, 'POST', '/api/auth/client', { json: { api_key: z.apiKey } })).status, 401);
+      assert.equal((await call(run.url, 'GET', '/api/users/alice', { token: a.token })).status, 200);
+    });
+
     test('the audit log records sessions and its chain verifies', async () => {
       await run.service.audit.flush();
       const v = await run.service.audit.verify();
