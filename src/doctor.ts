@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import '../media/weriftPatches.ts';
+
 const require = createRequire(import.meta.url);
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
