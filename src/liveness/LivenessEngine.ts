@@ -4,6 +4,7 @@
 // source and forwards EngineMessages over the data channel; the REST fallback
 // calls the same methods per uploaded frame and returns the messages.
 import { randomUUID } from 'node:crypto';
+import { decodeImage } from '../../models/decodeImage.ts';
 import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../errors.ts';
 import type { PlannedChallenge } from './challengePlan.ts';
@@ -153,6 +154,18 @@ export class LivenessEngine {
     }
     await this.#afterFrame(id, e);
     return true;
+  }
+
+  /**
+   * The REST fallback: one uploaded JPEG/PNG/WebP image, captured at `t`
+   * (default: now on the engine clock). Undecodable bytes reject with the
+   * models layer's typed image error and leave the session as it was.
+   */
+  async pushImage(id: string, bytes: Uint8Array, t: number = this.#clock.now()): Promise<boolean> {
+    this.#live(id);
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('pushImage() needs the image bytes as a Uint8Array');
+    const frame = await decodeImage(bytes);
+    return this.pushFrame(id, frame, t);
   }
 
   /** Feeds an already analysed frame (recorded observations, tests, a remote analyzer). */
