@@ -60,6 +60,9 @@ const EnvSchema = z.object({
   LOCKOUT_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(180),
   GALLERY_HNSW_MIN: z.coerce.number().int().min(1000).default(50000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  // liveness engine
+  LIVENESS_CHALLENGES: z.coerce.number().int().min(1).max(2).default(2),
+  LIVENESS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -110,6 +113,12 @@ export interface Config {
     /** Gallery size from which a client's search uses an HNSW graph index. */
     readonly galleryHnswMin: number;
     readonly webhookMaxAttempts: number;
+  };
+  readonly liveness: {
+    /** Random challenges per session (blink, head turn). */
+    readonly challenges: number;
+    /** Failed or unanswered challenges tolerated before a session fails. */
+    readonly maxAttempts: number;
   };
 }
 
@@ -172,5 +181,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       galleryHnswMin: e.GALLERY_HNSW_MIN,
       webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     },
+    liveness: { challenges: e.LIVENESS_CHALLENGES, maxAttempts: e.LIVENESS_MAX_ATTEMPTS },
   });
 }

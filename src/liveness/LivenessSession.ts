@@ -4,6 +4,7 @@
 // a recorded clip alike), issues challenges, scores every signal and reaches
 // one Decision. It owns no transport and no timers: its owner (LivenessEngine)
 // feeds it frames and clock ticks and forwards its messages.
+import { DEFAULT_MATCH_THRESHOLD } from '../../models/similarity.ts';
 import type { FaceStage } from '../../models/types.ts';
 import { DEFAULT_PLAN_OPTIONS, planChallenges, type PlanOptions, type PlannedChallenge } from './challengePlan.ts';
 import { gateFrame, promptFor, reasonFor, DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
@@ -53,7 +54,7 @@ export interface SessionOptions {
   readonly minReactionMs: number;
   readonly embeddingIntervalMs: number;
   readonly enrollmentSamples: number;
-  /** Cosine at or above which a probe matches a template (MODELS.md: 0.45 -> 0 impostors of 4830). */
+  /** Cosine at or above which a probe matches a template (the models layer's measured default). */
   readonly matchThreshold: number;
   readonly gate: GateOptions;
   readonly blink: BlinkOptions;
@@ -79,7 +80,7 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   minReactionMs: 120,
   embeddingIntervalMs: 400,
   enrollmentSamples: 3,
-  matchThreshold: 0.45,
+  matchThreshold: DEFAULT_MATCH_THRESHOLD,
   gate: DEFAULT_GATE_OPTIONS,
   blink: DEFAULT_BLINK_OPTIONS,
   turn: DEFAULT_TURN_OPTIONS,

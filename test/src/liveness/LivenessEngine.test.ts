@@ -174,3 +174,16 @@ describe('clocks and store', () => {
     assert.equal(await g.size(), 1);
   });
 });
+
+describe('sessionOptionsFromConfig', () => {
+  it('maps the service and liveness settings onto session options', async () => {
+    const { loadConfig } = await import('../../../src/config.ts');
+    const { sessionOptionsFromConfig } = await import('../../../src/liveness/sessionConfig.ts');
+    const o = sessionOptionsFromConfig(loadConfig({ SESSION_TTL_S: '60', LIVENESS_CHALLENGES: '1', LIVENESS_MAX_ATTEMPTS: '3', MATCH_THRESHOLD: '0.5' }));
+    assert.equal(o.ttlMs, 60_000);
+    assert.equal(o.plan.count, 1);
+    assert.equal(o.maxAttempts, 3);
+    assert.equal(o.matchThreshold, 0.5);
+    assert.throws(() => loadConfig({ LIVENESS_CHALLENGES: '7' }), /LIVENESS_CHALLENGES/);
+  });
+});

@@ -1,0 +1,15 @@
+// Session options from the service's validated config: one place maps
+// environment settings onto the engine, so the REST and live paths agree.
+import type { Config } from '../config.ts';
+import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './LivenessSession.ts';
+
+export function sessionOptionsFromConfig(config: Config): SessionOptions {
+  return {
+    ...DEFAULT_SESSION_OPTIONS,
+    ttlMs: config.service.sessionTtlS * 1000,
+    matchThreshold: config.service.matchThreshold,
+    enrollmentSamples: config.service.enrollSamples,
+    maxAttempts: config.liveness.maxAttempts,
+    plan: { ...DEFAULT_SESSION_OPTIONS.plan, count: config.liveness.challenges },
+  };
+}
