@@ -403,6 +403,8 @@ export class LivenessSession {
     const a = this.#active!;
     const c = a.challenge;
     let answeredAt: number | null = null;
+    // When the response began (blink closing, head leaving frontal): reaction time is measured to it.
+    let respondedAt: number | null = null;
     let failed = false;
     switch (c.kind) {
       case 'blink': {
@@ -413,7 +415,7 @@ export class LivenessSession {
           passed: s.passed,
           values: { count: s.count, plausible: s.plausibleCount, durationMs: s.firstDurationMs, at: s.firstAt },
         });
-        if (s.passed) answeredAt = s.firstAt;
+        if (s.passed) [answeredAt, respondedAt] = [s.firstAt, s.firstStart];
         break;
       }
       case 'turn_left':
@@ -422,7 +424,7 @@ export class LivenessSession {
         const dir = c.kind === 'turn_left' ? 'left' : c.kind === 'turn_right' ? 'right' : 'any';
         const s = scoreTurn(this.#poses, dir, this.#baselineRatio(), this.#baselineYaw(), a.notBefore, this.#options.turn);
         this.#reportTurn(s);
-        if (s.passed) answeredAt = s.returnedAt;
+        if (s.passed) [answeredAt, respondedAt] = [s.returnedAt, s.turnedAt];
         break;
       }
       case 'color_flash': {
@@ -436,7 +438,7 @@ export class LivenessSession {
           passed: s.passed,
           values: { correlation: s.correlation, amplitude: s.amplitude, lagMs: s.lagMs, samples: s.samples },
         });
-        if (s.passed) answeredAt = t;
+        if (s.passed) [answeredAt, respondedAt] = [t, c.issuedAt + s.lagMs];
         else failed = true;
         break;
       }
@@ -446,7 +448,7 @@ export class LivenessSession {
         kind: c.kind,
         issuedAt: c.issuedAt,
         answeredAt,
-        reactionMs: this.#fixed ? null : answeredAt - c.issuedAt - this.#rttMs / 2,
+        reactionMs: this.#fixed ? null : (respondedAt ?? answeredAt) - c.issuedAt - this.#rttMs / 2,
         passed: true,
       });
       this.#active = null;

@@ -183,7 +183,7 @@ export interface ChallengeTiming {
   readonly issuedAt: number;
   /** Engine time the response was detected, or null (timeout / failure). */
   readonly answeredAt: number | null;
-  /** answeredAt - issuedAt - rtt/2, ms; null when unanswered. */
+  /** Start of the response - issuedAt - rtt/2, ms (the user's reaction); null when unanswered or replayed. */
   readonly reactionMs: number | null;
   readonly passed: boolean;
 }

@@ -92,6 +92,8 @@ export interface BlinkScore {
   readonly plausibleCount: number;
   /** Reopening time of the first plausible blink, or null. */
   readonly firstAt: number | null;
+  /** First closed sample of that blink (the start of the response), or null. */
+  readonly firstStart: number | null;
   readonly firstDurationMs: number | null;
 }
 
@@ -110,6 +112,7 @@ export function scoreBlink(
     count: events.length,
     plausibleCount: ok.length,
     firstAt: first ? first.reopenedAt : null,
+    firstStart: first ? first.closedFrom : null,
     firstDurationMs: first ? Math.min(first.maxMs, Math.max(first.minMs, (first.minMs + first.maxMs) / 2)) : null,
   };
 }
