@@ -77,11 +77,23 @@ export interface FaceAnalyzerOptions extends ModelRegistryOptions {
   /** Limits for encoded input (see decodeImage). */
   readonly decodeLimits?: DecodeLimits;
   /**
-   * Run liveness and pose on a worker thread, overlapping the other stages
-   * (default: true when the machine has two or more cores).
+   * Run liveness and pose on a worker thread, overlapping the other stages.
+   * 'auto' (the default with two or more cores) measures both ways as it goes
+   * and keeps the faster: on an oversubscribed machine the hand-off to another
+   * thread can cost more than the overlap saves. true: always; false: never.
    */
-  readonly parallel?: boolean;
+  readonly parallel?: boolean | 'auto';
 }
+
+/** Running wall time (ms) of the per-face stages done inline vs with the worker, per stage set. */
+interface ModeStats {
+  inline: number;
+  worker: number;
+  count: number;
+}
+
+/** In 'auto' mode, one face in this many is run the other way to keep both estimates fresh. */
+const PROBE_EVERY = 16;
 
 type BoxStage = 'liveness' | 'pose';
 
@@ -106,6 +118,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   /** Running estimate of each stage's cost (ms), to split the work between the threads. */
   readonly #cost: Record<FaceStage, number> = { landmarks: 0.7, eyes: 0.5, embedding: 10, liveness: 6.5, pose: 4.6, quality: 0.1 };
   #shared: SharedArrayBuffer | undefined;
+  readonly #auto: boolean;
+  readonly #modeStats = new Map<string, ModeStats>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -118,6 +132,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     this.#registry = registry;
     this.#ownsRegistry = ownsRegistry;
     this.#worker = worker;
+    this.#auto = (options.parallel ?? 'auto') === 'auto';
     this.#boxStages = new BoxStages(registry);
     this.#threshold = options.detectThreshold ?? DETECT_THRESHOLD;
     this.#decodeLimits = options.decodeLimits ?? {};
@@ -139,7 +154,9 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     const registry = options.registry ?? (await ModelRegistry.open(options));
     const owns = options.registry === undefined;
     let worker: StageWorker | undefined;
-    const parallel = options.parallel ?? os.availableParallelism() >= 2;
+    const p = options.parallel ?? 'auto';
+    if (p !== true && p !== false && p !== 'auto') throw new TypeError(`parallel must be true, false or 'auto'`);
+    const parallel = p === true || (p === 'auto' && os.availableParallelism() >= 2);
     if (parallel && registry.has('liveness') && registry.has('pose')) {
       try {
         worker = await StageWorker.start({ dir: registry.dir, intraOpThreads: registry.intraOpThreads });
@@ -151,7 +168,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     return new FaceAnalyzer(registry, owns, worker, options);
   }
 
-  /** True while liveness and pose run on the worker thread. */
+  /** True while a worker thread is available for liveness and pose (in 'auto' mode it may still run inline). */
   get parallel(): boolean {
     return this.#worker?.alive ?? false;
   }
@@ -277,7 +294,16 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     const ib = intBox(det);
     let lm: Float64Array | undefined;
     let cropStats: { mean: number; variance: number } | undefined;
-    const offload = shared !== undefined ? this.#split(stages, needLandmarks) : [];
+    const tFace = performance.now();
+    let offload = shared !== undefined ? this.#split(stages, needLandmarks) : [];
+    let stats: ModeStats | undefined;
+    if (offload.length > 0 && this.#auto) {
+      const key = [...stages].sort().join(',');
+      stats = this.#modeStats.get(key) ?? { inline: NaN, worker: NaN, count: 0 };
+      this.#modeStats.set(key, stats);
+      if (!this.#preferWorker(stats)) offload = [];
+    }
+    const usedWorker = offload.length > 0;
     let job: Promise<StageResult | Error> | undefined;
     if (offload.length > 0) {
       job = this.#worker!.run(shared!, det, { liveness: offload.includes('liveness'), pose: offload.includes('pose') }).catch(
@@ -340,6 +366,11 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     }
     if (live !== undefined) face.live = live;
     if (pose !== undefined) face.pose = pose;
+    if (stats !== undefined) {
+      const ms = performance.now() - tFace;
+      const k = usedWorker ? 'worker' : 'inline';
+      stats[k] = Number.isNaN(stats[k]) ? ms : 0.8 * stats[k] + 0.2 * ms;
+    }
 
     if (stages.has('quality') && cropStats !== undefined && lm !== undefined) {
       const t = performance.now();
@@ -418,6 +449,15 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
       }
     }
     return best;
+  }
+
+  /** Auto mode: try each way once, then the faster one, with a probe of the other every PROBE_EVERY faces. */
+  #preferWorker(st: ModeStats): boolean {
+    st.count++;
+    if (Number.isNaN(st.worker)) return true;
+    if (Number.isNaN(st.inline)) return false;
+    const faster = st.worker <= st.inline;
+    return st.count % PROBE_EVERY === 0 ? !faster : faster;
   }
 
   #observe(stage: FaceStage, ms: number, timings: Timings): void {

@@ -1,7 +1,7 @@
 // bench:pipeline — per-stage p50/p95 of FaceAnalyzer on one 640x480 one-face
 // frame, 1 and 2 intra-op threads, full pipeline and without the embedding,
-// sequential (everything on one thread) and parallel (liveness + pose on the
-// StageWorker thread),
+// sequential (everything on one thread), parallel (liveness + pose on the
+// StageWorker thread) and auto (the analyzer's default: whichever is faster),
 // side by side with the Python peer (../shared/bench/peer_pipeline.py, same
 // models, onnxruntime + OpenCV) run in the same process tree on the same frame,
 // so the printed ratios compare like with like.
@@ -127,7 +127,8 @@ function round(v: number, d: number): number {
   return Math.round(v * f) / f;
 }
 
-type Mode = 'sequential' | 'parallel';
+/** sequential: one thread; parallel: liveness + pose always on the worker; auto: whichever measures faster. */
+type Mode = 'sequential' | 'parallel' | 'auto';
 
 interface Ours {
   readonly analyzer: FaceAnalyzer;
@@ -137,7 +138,7 @@ interface Ours {
 async function openOurs(frame: RawFrame, threads: number, mode: Mode, embed: boolean, warmup: number): Promise<Ours> {
   const analyzer = await FaceAnalyzer.create({
     intraOpThreads: threads,
-    parallel: mode === 'parallel',
+    parallel: mode === 'sequential' ? false : mode === 'parallel' ? true : 'auto',
     models: embed
       ? ['detect', 'landmark', 'feature', 'liveness', 'eye', 'pose']
       : ['detect', 'landmark', 'liveness', 'eye', 'pose'],
@@ -285,7 +286,7 @@ async function main(): Promise<void> {
     for (const threads of args.threads) {
       for (const embed of [true, false]) {
         // Sequential is the like-for-like comparison with the (sequential) peer.
-        const modes: Mode[] = threads === 1 ? ['sequential', 'parallel'] : ['parallel'];
+        const modes: Mode[] = threads === 1 ? ['sequential', 'parallel', 'auto'] : ['auto'];
         const ours = new Map<Mode, Ours>();
         const oursBlocks = new Map<Mode, RunResult[]>(modes.map((m) => [m, []]));
         const peerBlocks: PeerResult[] = [];
@@ -344,7 +345,8 @@ const STAGE_ALIASES: Record<string, string> = { landmark: 'landmarks', embed: 'e
 
 function printRow(r: Row, log: (s: string) => void): void {
   log('');
-  log(`threads=${r.threads} ${r.embed ? 'full pipeline' : 'without embedding'}, ours ${r.mode}${r.mode === 'parallel' ? ' (liveness+pose on a worker thread)' : ' (one thread)'}`);
+  const how = { sequential: ' (one thread)', parallel: ' (liveness+pose on a worker thread)', auto: ' (worker or inline, whichever measures faster)' }[r.mode];
+  log(`threads=${r.threads} ${r.embed ? 'full pipeline' : 'without embedding'}, ours ${r.mode}${how}`);
   log(`  ${'stage'.padEnd(11)}${'ours p50'.padStart(10)}${'p95'.padStart(9)}${r.peer ? `${'peer p50'.padStart(11)}${'p95'.padStart(9)}` : ''}`);
   const peerStages: Record<string, StageStats> = {};
   for (const [k, v] of Object.entries(r.peer?.stages ?? {})) peerStages[STAGE_ALIASES[k] ?? k] = v;
@@ -359,7 +361,7 @@ function printRow(r: Row, log: (s: string) => void): void {
   const tot = `  ${'total'.padEnd(11)}${r.ours.total_p50_ms.toFixed(2).padStart(10)}${r.ours.total_p95_ms.toFixed(2).padStart(9)}`;
   log(r.peer ? `${tot}${r.peer.total_p50_ms.toFixed(2).padStart(11)}${r.peer.total_p95_ms.toFixed(2).padStart(9)}` : tot);
   if (r.ratio_p50 !== undefined) log(`  ratio ours/peer: p50 ${r.ratio_p50.toFixed(3)}  p95 ${r.ratio_p95!.toFixed(3)}`);
-  if (r.mode === 'parallel') log('  (parallel: liveness/pose stage times overlap the others; total is wall time)');
+  if (r.mode !== 'sequential') log('  (liveness/pose stage times may overlap the others; total is wall time)');
 }
 
 main().catch((e: unknown) => {

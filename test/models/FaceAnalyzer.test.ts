@@ -191,6 +191,7 @@ describe('FaceAnalyzer frames', () => {
     const inline = await FaceAnalyzer.create({ registry: analyzer.registry, parallel: false });
     t.after(() => inline.close());
     const threaded = await FaceAnalyzer.create({ registry: analyzer.registry, parallel: true });
+    await assert.rejects(FaceAnalyzer.create({ registry: analyzer.registry, parallel: 'yes' as 'auto' }), TypeError);
     t.after(() => threaded.close());
     assert.equal(inline.parallel, false);
     assert.equal(threaded.parallel, true);
@@ -200,6 +201,15 @@ describe('FaceAnalyzer frames', () => {
       const b = (await threaded.analyze(frame, { stages })).faces[0]!;
       assert.equal(a.live, b.live);
       assert.deepEqual(a.pose, b.pose);
+    }
+    // 'auto' tries both ways (and probes the slower one now and then): same numbers every time.
+    const auto = await FaceAnalyzer.create({ registry: analyzer.registry, parallel: 'auto' });
+    t.after(() => auto.close());
+    const want = (await inline.analyze(frame, { stages: ['liveness', 'pose', 'eyes'] })).faces[0]!;
+    for (let i = 0; i < 20; i++) {
+      const got = (await auto.analyze(frame, { stages: ['liveness', 'pose', 'eyes'] })).faces[0]!;
+      assert.equal(got.live, want.live);
+      assert.deepEqual(got.pose, want.pose);
     }
   });
 
