@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { KeyRing } from '../../src/crypto/KeyRing.ts';
+import { ClientGalleryView } from '../../src/gallery/ClientGalleryView.ts';
 import { ClientIndex } from '../../src/gallery/ClientIndex.ts';
 import { FaissGallery } from '../../src/gallery/FaissGallery.ts';
 import { syncGalleryFromStore } from '../../src/gallery/syncGalleryFromStore.ts';
@@ -165,6 +166,36 @@ describe('syncGalleryFromStore()', () => {
       assert.equal(fs.existsSync(path.join(dataDir, 'cl_s.gallery')), false);
       await g4.close();
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('ClientGalleryView (the liveness engine\'s Gallery over store + FAISS)', () => {
+  test('add/compare/search/remove per subject, scoped to one client', async () => {
+    const store = await SqlStore.open(await PgliteSqlClient.open('memory://'));
+    const keys = new KeyRing(Buffer.alloc(32, 5));
+    const g = new FaissGallery({ dir: tempDir(), snapshotKey: (id) => keys.snapshotKey(id) });
+    try {
+      for (const id of ['cl_v1', 'cl_v2']) await store.createClient({ id, name: id, wrappedKey: keys.newClientKey(id) });
+      const v1 = new ClientGalleryView('cl_v1', { store, gallery: g, keys });
+      const v2 = new ClientGalleryView('cl_v2', { store, gallery: g, keys });
+      await v1.add('ann', unit(11));
+      await v1.add('ann', unit(12));
+      await v1.add('ben', unit(13));
+      await v2.add('cat', unit(11));
+      assert.equal(await v1.size(), 2);
+      assert.ok(Math.abs((await v1.compare('ann', unit(12)))! - 1) < 1e-5);
+      assert.equal(await v1.compare('cat', unit(11)), null, 'another client\'s subject is unknown here');
+      const s = await v1.search(unit(11), 2);
+      assert.deepEqual(s.map((m) => m.subjectId), ['ann', 'ben']);
+      assert.deepEqual((await v2.search(unit(13), 5)).map((m) => m.subjectId), ['cat']);
+      assert.equal(await v2.remove('ann'), false);
+      assert.equal(await v1.remove('ann'), true);
+      assert.deepEqual((await v1.search(unit(11), 5)).map((m) => m.subjectId), ['ben']);
+      assert.equal(await g.size('cl_v1'), 1);
+    } finally {
+      await g.close();
       await store.close();
     }
   });
