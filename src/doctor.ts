@@ -176,10 +176,18 @@ async function checkWeriftDtls(): Promise<string> {
     });
     const [up, down] = await Promise.all([upstream, downstream]);
     if (up !== 'ping-from-werift' || down !== 'pong-from-mediasoup') throw new Error(`bad payloads ${up} / ${down}`);
-    const states = [sSend.dtlsState, sRecv.dtlsState, sSend.iceState, sRecv.iceState];
-    if (sSend.dtlsState !== 'connected' || sRecv.dtlsState !== 'connected') {
-      throw new Error(`DTLS states ${states.join(',')}`);
-    }
+    // The worker reports DTLS state changes asynchronously: a message can
+    // arrive before the 'connected' notification does.
+    const dtlsConnected = (t: typeof sSend) =>
+      new Promise<void>((resolve, reject) => {
+        const check = (s: string) => {
+          if (s === 'connected') resolve();
+          else if (s === 'failed' || s === 'closed') reject(new Error(`DTLS ${s}`));
+        };
+        t.on('dtlsstatechange', check);
+        check(t.dtlsState);
+      });
+    await Promise.all([dtlsConnected(sSend), dtlsConnected(sRecv)]);
     return `ICE ${sSend.iceState}/${sRecv.iceState}, DTLS connected both roles, data channel message each way`;
   } finally {
     for (const c of closers.reverse()) {
