@@ -1,0 +1,408 @@
+// One live session: the browser's transports, producer and data producer on
+// the worker's router, the server's werift peer consuming them, the decode
+// pipeline, and the data channel messaging (ping/pong RTT). It owns all of
+// these and close() releases every one of them, whatever state it is in.
+// The owner (MediaWorkerPool) is told through onClose and never imported.
+import type * as ms from 'mediasoup/types';
+import type { DataConsumer as PeerDataConsumer } from 'msc-node/lib/DataConsumer.js';
+import type { DataProducer as PeerDataProducer } from 'msc-node/lib/DataProducer.js';
+import { RtcpSrPacket, type RtcpPacket } from 'werift';
+import type { Logger } from 'pino';
+import { ntpToUnixMs } from './CaptureClock.ts';
+import { DATA_CHANNEL_LABEL, parseClientMessage, type ClientMessage, type ServerMessage } from './dataMessages.ts';
+import { MediaError } from './errors.ts';
+import type { FrameSink, LiveSessionHandle } from './FrameSink.ts';
+import { ServerPeer } from './ServerPeer.ts';
+import type { DecodedFrame, SessionEndReason } from './types.ts';
+import { VideoPipeline, type VideoPipelineStats } from './VideoPipeline.ts';
+
+export type TransportDirection = 'send' | 'recv';
+
+export interface TransportParams {
+  readonly id: string;
+  readonly iceParameters: ms.IceParameters;
+  readonly iceCandidates: ms.IceCandidate[];
+  readonly dtlsParameters: ms.DtlsParameters;
+  readonly sctpParameters: ms.SctpParameters | undefined;
+}
+
+export interface DataConsumerParams {
+  readonly id: string;
+  readonly dataProducerId: string;
+  readonly sctpStreamParameters: ms.SctpStreamParameters;
+  readonly label: string;
+  readonly protocol: string;
+}
+
+export interface LiveSessionOptions {
+  readonly sessionId: string;
+  readonly clientId?: string;
+  readonly router: ms.Router;
+  readonly webRtcServer: ms.WebRtcServer;
+  readonly frameRate: number;
+  readonly logger: Logger;
+  /** Ping interval on the data channel, ms. Default 2000. */
+  readonly pingIntervalMs?: number;
+  readonly ffmpegPath?: string;
+  readonly onClose: (session: LiveSession, reason: SessionEndReason) => void;
+}
+
+export interface LiveSessionStats {
+  readonly sessionId: string;
+  readonly closed: boolean;
+  readonly endReason: SessionEndReason | undefined;
+  readonly transports: number;
+  readonly framesDelivered: number;
+  readonly framesDroppedBusySink: number;
+  readonly messagesIn: number;
+  readonly messagesInvalid: number;
+  readonly messagesOut: number;
+  readonly rttMs: number | undefined;
+  readonly pipeline: VideoPipelineStats | undefined;
+}
+
+const MAX_TRANSPORTS = 4;
+const MAX_OUTBOX = 32;
+
+export class LiveSession implements LiveSessionHandle {
+  readonly sessionId: string;
+  readonly clientId: string | undefined;
+  readonly #router: ms.Router;
+  readonly #webRtcServer: ms.WebRtcServer;
+  readonly #frameRate: number;
+  readonly #log: Logger;
+  readonly #pingIntervalMs: number;
+  readonly #ffmpegPath: string | undefined;
+  readonly #onClose: LiveSessionOptions['onClose'];
+  readonly #transports = new Map<string, ms.WebRtcTransport>();
+  readonly #outbox: string[] = [];
+  #peer: Promise<ServerPeer> | undefined;
+  #producer: ms.Producer | undefined;
+  #pipeline: VideoPipeline | undefined;
+  #serverChannel: Promise<{ dataProducerId: string; channel: PeerDataProducer }> | undefined;
+  #clientChannel: PeerDataConsumer | undefined;
+  #sink: FrameSink | undefined;
+  #sinkBusy = false;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #pingId = 0;
+  #rttMs: number | undefined;
+  #closed = false;
+  #endReason: SessionEndReason | undefined;
+  #framesDelivered = 0;
+  #framesDroppedBusySink = 0;
+  #messagesIn = 0;
+  #messagesInvalid = 0;
+  #messagesOut = 0;
+
+  constructor(options: LiveSessionOptions) {
+    this.sessionId = options.sessionId;
+    this.clientId = options.clientId;
+    this.#router = options.router;
+    this.#webRtcServer = options.webRtcServer;
+    this.#frameRate = options.frameRate;
+    this.#log = options.logger;
+    this.#pingIntervalMs = options.pingIntervalMs ?? 2000;
+    this.#ffmpegPath = options.ffmpegPath;
+    this.#onClose = options.onClose;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get endReason(): SessionEndReason | undefined {
+    return this.#endReason;
+  }
+
+  get rttMs(): number | undefined {
+    return this.#rttMs;
+  }
+
+  get rtpCapabilities(): ms.RtpCapabilities {
+    return this.#router.rtpCapabilities;
+  }
+
+  /** Where decoded frames and client messages go. Set before produce() to see the first frames. */
+  setSink(sink: FrameSink): void {
+    this.#sink = sink;
+  }
+
+  async createTransport(direction: TransportDirection): Promise<TransportParams> {
+    this.#assertOpen();
+    if (this.#transports.size >= MAX_TRANSPORTS) {
+      throw new MediaError('conflict', `a session has at most ${MAX_TRANSPORTS} transports`);
+    }
+    const transport = await this.#router.createWebRtcTransport({
+      webRtcServer: this.#webRtcServer,
+      enableSctp: true,
+      appData: { side: 'client', direction },
+    });
+    if (this.#closed) {
+      transport.close();
+      this.#assertOpen();
+    }
+    this.#transports.set(transport.id, transport);
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') void this.close('transport_failed');
+    });
+    transport.observer.once('close', () => this.#transports.delete(transport.id));
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+      sctpParameters: transport.sctpParameters,
+    };
+  }
+
+  async connectTransport(transportId: string, dtlsParameters: ms.DtlsParameters): Promise<void> {
+    await this.#transport(transportId).connect({ dtlsParameters });
+  }
+
+  async restartIce(transportId: string): Promise<ms.IceParameters> {
+    return this.#transport(transportId).restartIce();
+  }
+
+  /** The browser's camera track. Starts the server peer consuming it and the decode pipeline. */
+  async produce(transportId: string, kind: 'audio' | 'video', rtpParameters: ms.RtpParameters): Promise<{ producerId: string }> {
+    const transport = this.#transport(transportId);
+    if (kind !== 'video') throw new MediaError('invalid_request', 'only video is consumed');
+    if (this.#producer !== undefined) throw new MediaError('conflict', 'this session already publishes video');
+    const producer = await transport.produce({ kind, rtpParameters });
+    this.#producer = producer;
+    if (this.#closed) {
+      producer.close();
+      this.#assertOpen();
+    }
+    try {
+      const peer = await this.#serverPeer();
+      let pipeline: VideoPipeline | undefined;
+      const consumed = await peer.consumeVideo(
+        producer.id,
+        (rtp) => pipeline?.pushRtp(rtp),
+        (rtcp) => this.#onRtcp(rtcp),
+      );
+      this.#assertOpen();
+      pipeline = new VideoPipeline({
+        codec: consumed.codec,
+        frameRate: this.#frameRate,
+        ...(this.#ffmpegPath !== undefined ? { ffmpegPath: this.#ffmpegPath } : {}),
+        onFrame: (frame) => this.#deliver(frame),
+        onKeyframeRequest: (reason) => {
+          this.#log.debug({ reason }, 'keyframe requested');
+          consumed.requestKeyFrame();
+        },
+        onError: (error) => {
+          this.#log.warn({ err: error }, 'decoder failed');
+          void this.close('decoder_failed');
+        },
+      });
+      this.#pipeline = pipeline;
+      consumed.requestKeyFrame();
+    } catch (e) {
+      if (this.#closed) throw new MediaError('conflict', 'the session closed while starting', undefined, { cause: e });
+      throw e;
+    }
+    return { producerId: producer.id };
+  }
+
+  /** The browser's data channel to the server. */
+  async produceData(
+    transportId: string,
+    sctpStreamParameters: ms.SctpStreamParameters,
+    label: string,
+    protocol: string,
+  ): Promise<{ dataProducerId: string }> {
+    const transport = this.#transport(transportId);
+    if (this.#clientChannel !== undefined) throw new MediaError('conflict', 'this session already has a client data channel');
+    const dataProducer = await transport.produceData({ sctpStreamParameters, label, protocol });
+    const peer = await this.#serverPeer();
+    const channel = await peer.consumeData(dataProducer.id);
+    this.#assertOpen();
+    this.#clientChannel = channel;
+    channel.on('message', (raw: unknown) => this.#onClientMessage(raw));
+    return { dataProducerId: dataProducer.id };
+  }
+
+  /** The browser consumes the server's data channel through one of its recv transports. */
+  async consumeData(transportId: string): Promise<DataConsumerParams> {
+    const transport = this.#transport(transportId);
+    this.#serverChannel ??= this.#openServerChannel();
+    const { dataProducerId } = await this.#serverChannel;
+    const dc = await transport.consumeData({ dataProducerId });
+    this.#assertOpen();
+    return {
+      id: dc.id,
+      dataProducerId,
+      sctpStreamParameters: dc.sctpStreamParameters ?? { streamId: 0, ordered: true },
+      label: dc.label,
+      protocol: dc.protocol,
+    };
+  }
+
+  send(message: ServerMessage): boolean {
+    if (this.#closed) return false;
+    const text = JSON.stringify(message);
+    const open = this.#openServerChannelNow();
+    if (open === undefined) {
+      if (this.#outbox.length >= MAX_OUTBOX) return false;
+      this.#outbox.push(text);
+      return true;
+    }
+    open.send(text);
+    this.#messagesOut++;
+    return true;
+  }
+
+  async close(reason: SessionEndReason = 'closed_by_server'): Promise<void> {
+    if (this.#closed) {
+      await this.#pipeline?.close();
+      return;
+    }
+    this.#closed = true;
+    this.#endReason = reason;
+    if (this.#pingTimer !== undefined) clearInterval(this.#pingTimer);
+    this.#pingTimer = undefined;
+    this.#log.info({ reason }, 'live session closed');
+    const pipeline = this.#pipeline;
+    this.#pipeline = undefined;
+    if (!this.#producer?.closed) this.#producer?.close();
+    for (const t of [...this.#transports.values()]) if (!t.closed) t.close();
+    this.#transports.clear();
+    const peer = this.#peer;
+    if (peer !== undefined) {
+      await peer.then((p) => p.close(), () => undefined);
+    }
+    await pipeline?.close();
+    try {
+      this.#sink?.onEnd?.(reason);
+    } catch (e) {
+      this.#log.warn({ err: e }, 'frame sink onEnd threw');
+    }
+    this.#onClose(this, reason);
+  }
+
+  toJSON(): LiveSessionStats {
+    return {
+      sessionId: this.sessionId,
+      closed: this.#closed,
+      endReason: this.#endReason,
+      transports: this.#transports.size,
+      framesDelivered: this.#framesDelivered,
+      framesDroppedBusySink: this.#framesDroppedBusySink,
+      messagesIn: this.#messagesIn,
+      messagesInvalid: this.#messagesInvalid,
+      messagesOut: this.#messagesOut,
+      rttMs: this.#rttMs,
+      pipeline: this.#pipeline?.toJSON(),
+    };
+  }
+
+  #transport(transportId: string): ms.WebRtcTransport {
+    this.#assertOpen();
+    const t = this.#transports.get(transportId);
+    if (t === undefined) throw new MediaError('invalid_request', 'unknown transport', { transportId });
+    return t;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MediaError('conflict', 'the session is closed', { reason: this.#endReason });
+  }
+
+  #serverPeer(): Promise<ServerPeer> {
+    this.#peer ??= ServerPeer.create({ router: this.#router, webRtcServer: this.#webRtcServer }).then((p) => {
+      if (this.#closed) p.close();
+      return p;
+    });
+    return this.#peer;
+  }
+
+  async #openServerChannel(): Promise<{ dataProducerId: string; channel: PeerDataProducer }> {
+    const peer = await this.#serverPeer();
+    const result = await peer.produceData(DATA_CHANNEL_LABEL);
+    const onOpen = () => this.#onServerChannelOpen(result.channel);
+    // The channel can already be open when produceData() resolves.
+    if (result.channel.readyState === 'open') queueMicrotask(onOpen);
+    else result.channel.once('open', onOpen);
+    return result;
+  }
+
+  #openServerChannelNow(): PeerDataProducer | undefined {
+    const ch = this.#serverChannelValue;
+    return ch !== undefined && ch.readyState === 'open' && !ch.closed ? ch : undefined;
+  }
+
+  #serverChannelValue: PeerDataProducer | undefined;
+
+  #onServerChannelOpen(channel: PeerDataProducer): void {
+    if (this.#closed || this.#serverChannelValue !== undefined) return;
+    this.#serverChannelValue = channel;
+    for (const text of this.#outbox.splice(0)) {
+      channel.send(text);
+      this.#messagesOut++;
+    }
+    this.#sendPing();
+    this.#pingTimer = setInterval(() => this.#sendPing(), this.#pingIntervalMs);
+    this.#pingTimer.unref();
+  }
+
+  #sendPing(): void {
+    this.send({ type: 'ping', id: this.#pingId++, sentAt: Date.now() });
+  }
+
+  #onClientMessage(raw: unknown): void {
+    if (this.#closed) return;
+    this.#messagesIn++;
+    const message: ClientMessage | undefined = parseClientMessage(raw);
+    if (message === undefined) {
+      this.#messagesInvalid++;
+      return;
+    }
+    switch (message.type) {
+      case 'pong':
+        if (message.sentAt <= Date.now()) this.#rttMs = Date.now() - message.sentAt;
+        break;
+      case 'ping':
+        this.send({ type: 'pong', id: message.id, sentAt: message.sentAt });
+        break;
+      case 'ack':
+        break;
+      default:
+        break;
+    }
+    try {
+      this.#sink?.onMessage?.(message);
+    } catch (e) {
+      this.#log.warn({ err: e }, 'frame sink onMessage threw');
+    }
+  }
+
+  #onRtcp(packet: RtcpPacket): void {
+    if (packet instanceof RtcpSrPacket) {
+      this.#pipeline?.pushSenderReport(ntpToUnixMs(packet.senderInfo.ntpTimestamp), packet.senderInfo.rtpTimestamp);
+    }
+  }
+
+  #deliver(frame: DecodedFrame): void {
+    const sink = this.#sink;
+    if (sink === undefined || this.#closed) return;
+    if (this.#sinkBusy) {
+      this.#framesDroppedBusySink++;
+      return;
+    }
+    let r: void | Promise<void>;
+    try {
+      r = sink.onFrame(frame);
+    } catch (e) {
+      this.#log.warn({ err: e }, 'frame sink onFrame threw');
+      return;
+    }
+    this.#framesDelivered++;
+    if (r instanceof Promise) {
+      this.#sinkBusy = true;
+      r.catch((e: unknown) => this.#log.warn({ err: e }, 'frame sink onFrame rejected')).finally(() => {
+        this.#sinkBusy = false;
+      });
+    }
+  }
+}

@@ -1,0 +1,201 @@
+// A werift peer (msc-node) that publishes a pre-encoded RTP clip (see
+// rtpClip.ts) to a live session the way a browser would: a send transport
+// with one video producer and a data producer, a recv transport consuming the
+// server's data channel, answering pings. Used by integration tests and
+// bench:media; the clip loops with continuous sequence numbers and RTP
+// timestamps, paced at its original rate.
+import {
+  Device,
+  MediaStreamTrack,
+  RTCRtpCodecParameters,
+  RtpPacket,
+  useAbsSendTime,
+  useNACK,
+  usePLI,
+  useFIR,
+  useSdesMid,
+} from 'msc-node';
+import type { DataConsumer as PeerDataConsumer } from 'msc-node/lib/DataConsumer.js';
+import type { DataProducer as PeerDataProducer } from 'msc-node/lib/DataProducer.js';
+import type { Transport as PeerTransport } from 'msc-node/lib/Transport.js';
+import { closeWeriftTransport } from './closeWeriftTransport.ts';
+import { DATA_CHANNEL_LABEL, parseServerMessage, type ClientMessage, type ServerMessage } from './dataMessages.ts';
+import type { RtpClipPacket } from './rtpClip.ts';
+import type { VideoCodec } from './types.ts';
+
+/** What the publisher needs from the server side; LiveSession satisfies it, a signaling client can too. */
+export interface PublisherSignaling {
+  readonly rtpCapabilities: unknown;
+  createTransport(direction: 'send' | 'recv'): Promise<{
+    id: string;
+    iceParameters: unknown;
+    iceCandidates: unknown[];
+    dtlsParameters: unknown;
+    sctpParameters: unknown;
+  }>;
+  connectTransport(transportId: string, dtlsParameters: never): Promise<void>;
+  produce(transportId: string, kind: 'video', rtpParameters: never): Promise<{ producerId: string }>;
+  produceData(transportId: string, sctpStreamParameters: never, label: string, protocol: string): Promise<{ dataProducerId: string }>;
+  consumeData(transportId: string): Promise<{
+    id: string;
+    dataProducerId: string;
+    sctpStreamParameters: unknown;
+    label: string;
+    protocol: string;
+  }>;
+}
+
+export interface SyntheticPublisherOptions {
+  readonly codec: VideoCodec;
+  readonly packets: readonly RtpClipPacket[];
+  /** Answer server pings with pongs. Default true. */
+  readonly answerPings?: boolean;
+}
+
+export class SyntheticPublisher {
+  readonly #signaling: PublisherSignaling;
+  readonly #options: SyntheticPublisherOptions;
+  readonly #track = new MediaStreamTrack({ kind: 'video' });
+  readonly #received: ServerMessage[] = [];
+  readonly #listeners = new Set<(m: ServerMessage) => void>();
+  #send: PeerTransport | undefined;
+  #recv: PeerTransport | undefined;
+  #channel: PeerDataProducer | undefined;
+  #serverChannel: PeerDataConsumer | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #sent = 0;
+
+  constructor(signaling: PublisherSignaling, options: SyntheticPublisherOptions) {
+    if (options.packets.length === 0) throw new TypeError('packets must not be empty');
+    this.#signaling = signaling;
+    this.#options = options;
+  }
+
+  /** Server messages received so far. */
+  get received(): readonly ServerMessage[] {
+    return this.#received;
+  }
+
+  get packetsSent(): number {
+    return this.#sent;
+  }
+
+  onMessage(listener: (m: ServerMessage) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    const s = this.#signaling;
+    const rtcpFeedback = [useNACK(), usePLI(), useFIR()];
+    const codec =
+      this.#options.codec === 'VP8'
+        ? new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback })
+        : new RTCRtpCodecParameters({
+            mimeType: 'video/H264',
+            clockRate: 90000,
+            rtcpFeedback,
+            parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+          });
+    const device = new Device({ codecs: { video: [codec] }, headerExtensions: { video: [useSdesMid(), useAbsSendTime()] } });
+    await device.load({ routerRtpCapabilities: s.rtpCapabilities as never });
+    const sendInfo = await s.createTransport('send');
+    const send = device.createSendTransport(sendInfo as never);
+    this.#send = send;
+    send.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, cb: () => void, eb: (e: Error) => void) => {
+      s.connectTransport(sendInfo.id, dtlsParameters).then(cb, eb);
+    });
+    send.on('produce', ({ rtpParameters }: { rtpParameters: never }, cb: (r: { id: string }) => void, eb: (e: Error) => void) => {
+      s.produce(sendInfo.id, 'video', rtpParameters).then((r) => cb({ id: r.producerId }), eb);
+    });
+    send.on(
+      'producedata',
+      ({ sctpStreamParameters, label, protocol }: { sctpStreamParameters: never; label: string; protocol: string }, cb: (r: { id: string }) => void, eb: (e: Error) => void) => {
+        s.produceData(sendInfo.id, sctpStreamParameters, label, protocol).then((r) => cb({ id: r.dataProducerId }), eb);
+      },
+    );
+    await send.produce({ track: this.#track as never });
+    this.#pump();
+    this.#channel = await send.produceData({ ordered: true, label: DATA_CHANNEL_LABEL });
+
+    const recvInfo = await s.createTransport('recv');
+    const recv = device.createRecvTransport(recvInfo as never);
+    this.#recv = recv;
+    recv.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, cb: () => void, eb: (e: Error) => void) => {
+      s.connectTransport(recvInfo.id, dtlsParameters).then(cb, eb);
+    });
+    const dc = await s.consumeData(recvInfo.id);
+    const channel = await recv.consumeData({
+      id: dc.id,
+      dataProducerId: dc.dataProducerId,
+      sctpStreamParameters: dc.sctpStreamParameters as never,
+      label: dc.label,
+      protocol: dc.protocol,
+    });
+    this.#serverChannel = channel;
+    channel.on('message', (raw: unknown) => this.#onServerMessage(raw));
+  }
+
+  /** Sends a client message on the publisher's data channel; false if it is not open yet. */
+  send(message: ClientMessage): boolean {
+    const ch = this.#channel;
+    if (ch === undefined || ch.readyState !== 'open') return false;
+    ch.send(JSON.stringify(message));
+    return true;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    closeWeriftTransport(this.#send);
+    closeWeriftTransport(this.#recv);
+    try {
+      this.#track.stop();
+    } catch {
+      // The transport close already ended the track.
+    }
+  }
+
+  #onServerMessage(raw: unknown): void {
+    const m = parseServerMessage(raw);
+    if (m === undefined) return;
+    this.#received.push(m);
+    if (m.type === 'ping' && this.#options.answerPings !== false) this.send({ type: 'pong', id: m.id, sentAt: m.sentAt });
+    for (const l of this.#listeners) l(m);
+  }
+
+  #pump(): void {
+    const packets = this.#options.packets;
+    const first = RtpPacket.deSerialize(packets[0]!.data).header.timestamp;
+    const last = RtpPacket.deSerialize(packets[packets.length - 1]!.data).header.timestamp;
+    const clipMs = (packets[packets.length - 1]!.offsetMs ?? 0) + 66;
+    const loopTicks = ((last - first + 2 ** 32) % 2 ** 32) + Math.round((66 * 90000) / 1000);
+    const t0 = performance.now();
+    let i = 0;
+    let loop = 0;
+    let seq = 0;
+    const step = () => {
+      if (this.#closed) return;
+      const now = performance.now() - t0;
+      while (!this.#closed) {
+        const p = packets[i]!;
+        if (loop * clipMs + p.offsetMs > now) break;
+        const rtp = RtpPacket.deSerialize(p.data);
+        rtp.header.sequenceNumber = seq++ & 0xffff;
+        rtp.header.timestamp = (rtp.header.timestamp - first + loop * loopTicks + 2 ** 32) % 2 ** 32;
+        this.#track.writeRtp(rtp);
+        this.#sent++;
+        if (++i === packets.length) {
+          i = 0;
+          loop++;
+        }
+      }
+      const next = packets[i]!;
+      const wait = Math.max(1, loop * clipMs + next.offsetMs - (performance.now() - t0));
+      this.#timer = setTimeout(step, wait);
+    };
+    step();
+  }
+}
