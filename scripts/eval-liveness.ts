@@ -107,6 +107,7 @@ try {
       ['without blueCast', off('blueCast')],
       ['without any artefact cue', noArtefacts],
       ['without the multiple-faces rule', { multiFaceFrames: Number.MAX_SAFE_INTEGER }],
+      ['without the multiple-faces rule and blueCast', { ...off('blueCast'), multiFaceFrames: Number.MAX_SAFE_INTEGER }],
       ['challenge + passive only (no artefacts, no multi-face rule)', { ...noArtefacts, multiFaceFrames: Number.MAX_SAFE_INTEGER }],
     ];
     const rows: Record<string, unknown>[] = [];
