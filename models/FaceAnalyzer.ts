@@ -137,6 +137,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     this.#threshold = options.detectThreshold ?? DETECT_THRESHOLD;
     this.#decodeLimits = options.decodeLimits ?? {};
     for (const info of registry.info()) {
+      // Liveness and pose inputs live in BoxStages (and in the worker).
+      if (info.name === 'liveness' || info.name === 'pose') continue;
       const size = info.inputShape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(size);
       this.#inputs[info.name] = {
