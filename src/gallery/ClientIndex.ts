@@ -40,6 +40,27 @@ function unseal(key: Uint8Array, name: string, blob: Buffer): Buffer {
   return Buffer.concat([d.update(blob.subarray(29)), d.final()]);
 }
 
+/**
+ * faiss's serialised IndexFlatIP: fourcc "IxFI", d (i32), ntotal (i64), two
+ * unused i64 fields, is_trained (u8), metric (i32, 0 = inner product), then
+ * the float vector (i64 length + raw little-endian float32). Checked against
+ * faiss's own writer in the tests.
+ */
+export function flatIndexBytes(dim: number, vectors: Float32Array): Buffer {
+  const n = vectors.length / dim;
+  if (!Number.isInteger(n)) throw new TypeError('vectors length is not a multiple of dim');
+  const h = Buffer.alloc(45);
+  h.write('IxFI', 0, 'latin1');
+  h.writeInt32LE(dim, 4);
+  h.writeBigInt64LE(BigInt(n), 8);
+  h.writeBigInt64LE(1n << 20n, 16);
+  h.writeBigInt64LE(1n << 20n, 24);
+  h.writeUInt8(1, 32);
+  h.writeInt32LE(0, 33);
+  h.writeBigInt64LE(BigInt(n * dim), 37);
+  return Buffer.concat([h, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength)]);
+}
+
 export function snapshotFile(dir: string, name: string): string {
   return path.join(dir, `${name}.gallery`);
 }
@@ -48,14 +69,15 @@ export class ClientIndex {
   readonly dim: number;
   #index: faiss.IndexFlatIP;
   #ids: string[];
-  #pos = new Map<string, number>();
+  /** Membership only; positions are looked up in #ids on removal (rare) to keep removal O(n) without rebuilding a map. */
+  #idSet: Set<string>;
   dirty = false;
 
   private constructor(dim: number, index: faiss.IndexFlatIP, ids: string[]) {
     this.dim = dim;
     this.#index = index;
     this.#ids = ids;
-    this.#reindex();
+    this.#idSet = new Set(ids);
   }
 
   static empty(dim: number): ClientIndex {
@@ -71,7 +93,7 @@ export class ClientIndex {
   }
 
   has(templateId: string): boolean {
-    return this.#pos.has(templateId);
+    return this.#idSet.has(templateId);
   }
 
   /** Adds vectors (row-major, n * dim floats); ids already present are skipped. */
@@ -80,31 +102,36 @@ export class ClientIndex {
     const keep: number[] = [];
     const seen = new Set<string>();
     templateIds.forEach((id, i) => {
-      if (!this.#pos.has(id) && !seen.has(id)) {
+      if (!this.#idSet.has(id) && !seen.has(id)) {
         seen.add(id);
         keep.push(i);
       }
     });
     if (keep.length === 0) return;
-    const flat = new Array<number>(keep.length * this.dim);
-    keep.forEach((i, j) => {
-      for (let d = 0; d < this.dim; d++) flat[j * this.dim + d] = vectors[i * this.dim + d]!;
-    });
-    this.#index.add(flat);
+    const packed = new Float32Array(keep.length * this.dim);
+    keep.forEach((i, j) => packed.set(vectors.subarray(i * this.dim, (i + 1) * this.dim), j * this.dim));
+    // faiss-node's add() takes number[] (slow to build and convert for large
+    // batches); a flat index in faiss's own file layout loads from raw floats.
+    const batch = faiss.IndexFlatIP.fromBuffer(flatIndexBytes(this.dim, packed));
+    if (this.#index.ntotal() === 0) this.#index = batch;
+    else this.#index.mergeFrom(batch);
     for (const i of keep) {
-      this.#pos.set(templateIds[i]!, this.#ids.length);
+      this.#idSet.add(templateIds[i]!);
       this.#ids.push(templateIds[i]!);
     }
     this.dirty = true;
   }
 
   remove(templateIds: readonly string[]): number {
-    const positions = [...new Set(templateIds)].map((id) => this.#pos.get(id)).filter((p): p is number => p !== undefined);
+    const positions = [...new Set(templateIds)].filter((id) => this.#idSet.has(id)).map((id) => this.#ids.indexOf(id));
     if (positions.length === 0) return 0;
     const removed = this.#index.removeIds(positions);
-    const drop = new Set(positions);
-    this.#ids = this.#ids.filter((_, i) => !drop.has(i));
-    this.#reindex();
+    if (positions.length === 1) this.#ids.splice(positions[0]!, 1);
+    else {
+      const drop = new Set(positions);
+      this.#ids = this.#ids.filter((_, i) => !drop.has(i));
+    }
+    for (const p of templateIds) this.#idSet.delete(p);
     if (this.#index.ntotal() !== this.#ids.length) throw new Error('gallery index and id array diverged');
     this.dirty = true;
     return removed;
@@ -156,9 +183,5 @@ export class ClientIndex {
 
   static deleteSnapshot(dir: string, name: string): void {
     fs.rmSync(snapshotFile(dir, name), { force: true });
-  }
-
-  #reindex(): void {
-    this.#pos = new Map(this.#ids.map((id, i) => [id, i]));
   }
 }

@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { KeyRing } from '../../src/crypto/KeyRing.ts';
 import { ClientGalleryView } from '../../src/gallery/ClientGalleryView.ts';
-import { ClientIndex } from '../../src/gallery/ClientIndex.ts';
+import { ClientIndex, flatIndexBytes } from '../../src/gallery/ClientIndex.ts';
+import faiss from 'faiss-node';
 import { FaissGallery } from '../../src/gallery/FaissGallery.ts';
 import { syncGalleryFromStore } from '../../src/gallery/syncGalleryFromStore.ts';
 import { PgliteSqlClient } from '../../src/store/PgliteSqlClient.ts';
@@ -27,6 +28,13 @@ function unit(seed: number, dim = 512): Float32Array {
 }
 
 describe('ClientIndex', () => {
+  test('flatIndexBytes() matches the bytes faiss itself writes for an IndexFlatIP', () => {
+    const v = Float32Array.from({ length: 8 }, (_, i) => i + 1);
+    const ref = new faiss.IndexFlatIP(4);
+    ref.add(Array.from(v));
+    assert.ok(flatIndexBytes(4, v).equals(ref.toBuffer()));
+  });
+
   test('search() finds the added vector first with score ~1 and clamps k to the gallery size', () => {
     const idx = ClientIndex.empty(512);
     const vs = [unit(1), unit(2), unit(3)];
