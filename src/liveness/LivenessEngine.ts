@@ -4,6 +4,7 @@
 // source and forwards EngineMessages over the data channel; the REST fallback
 // calls the same methods per uploaded frame and returns the messages.
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { decodeImage } from '../../models/decodeImage.ts';
 import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../errors.ts';
@@ -24,6 +25,8 @@ export interface LivenessEngineOptions {
   readonly session?: Partial<SessionOptions>;
   /** Most concurrent live sessions; create() beyond it fails with service_unavailable. */
   readonly maxSessions?: number;
+  /** Structured log; each session gets a child logger with its id. */
+  readonly log?: Logger;
 }
 
 export interface CreateSessionInput {
@@ -45,6 +48,7 @@ const TICK_MS = 500;
 
 interface Entry {
   readonly session: LivenessSession;
+  readonly log: Logger | undefined;
   readonly cancelTtl: () => void;
   cancelTick: (() => void) | null;
   grid: FaceGrid | undefined;
@@ -60,6 +64,7 @@ export class LivenessEngine {
   readonly #clock: Clock;
   readonly #options: SessionOptions;
   readonly #maxSessions: number;
+  readonly #log: Logger | undefined;
   readonly #sessions = new Map<string, Entry>();
   #closed = false;
 
@@ -72,6 +77,7 @@ export class LivenessEngine {
     this.#store = options.store ?? new InMemorySessionStore(this.#clock);
     this.#options = { ...DEFAULT_SESSION_OPTIONS, ...options.session };
     this.#maxSessions = options.maxSessions ?? 1000;
+    this.#log = options.log;
   }
 
   get clock(): Clock {
@@ -96,6 +102,20 @@ export class LivenessEngine {
     const id = input.id ?? randomUUID();
     if (this.#sessions.has(id)) throw new FacegateError('conflict', 'session id already in use');
     const now = this.#clock.now();
+    const log = this.#log?.child({ sessionId: id, kind: input.kind });
+    const userSink = input.sink;
+    const sink: EngineSink = {
+      send(m) {
+        if (m.type === 'result') {
+          const d = m.decision;
+          // Outcome and timings only: scores and identities stay out of logs.
+          log?.info({ outcome: d.outcome, reason: d.reason ?? null, frames: d.timings.frames, firstFrameToVerdictMs: d.timings.firstFrameToVerdictMs }, 'liveness session decided');
+        } else if (m.type === 'challenge') {
+          log?.debug({ challenge: m.challenge.kind, index: m.index }, 'challenge issued');
+        }
+        userSink.send(m);
+      },
+    };
     const session = new LivenessSession(
       {
         id,
@@ -108,14 +128,15 @@ export class LivenessEngine {
         ...(input.plan ? { plan: input.plan } : {}),
       },
       this.#gallery,
-      input.sink,
+      sink,
       this.#options,
     );
     const cancelTtl = this.#clock.setTimer(this.#options.ttlMs, () => {
       session.expire(this.#clock.now());
       void this.#settle(id);
     });
-    this.#sessions.set(id, { session, cancelTtl, cancelTick: null, grid: undefined, busy: false, dropped: 0 });
+    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, busy: false, dropped: 0 });
+    log?.debug('liveness session created');
     await this.#store.put(session.record, this.#options.ttlMs);
     return session.record;
   }

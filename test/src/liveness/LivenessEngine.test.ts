@@ -187,3 +187,21 @@ describe('sessionOptionsFromConfig', () => {
     assert.throws(() => loadConfig({ LIVENESS_CHALLENGES: '7' }), /LIVENESS_CHALLENGES/);
   });
 });
+
+describe('LivenessEngine logging', () => {
+  it('create() logs the decision with outcome and timings in fields, no scores or embeddings', async () => {
+    const { default: pino } = await import('pino');
+    const lines: string[] = [];
+    const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(s) });
+    const clock = new ManualClock(0);
+    const e = new LivenessEngine({ gallery: new InMemoryGallery(), clock, log });
+    const r = await e.create({ kind: 'identification', sink: new RecordingSink() });
+    await e.cancel(r.id);
+    await e.close();
+    const decided = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'liveness session decided');
+    assert.ok(decided, lines.join(''));
+    assert.equal(decided.sessionId, r.id);
+    assert.equal(decided.outcome, 'cancelled');
+    assert.ok(!lines.join('').includes('embedding') && !lines.join('').includes('spoofScore'));
+  });
+});
