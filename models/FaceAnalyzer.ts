@@ -234,8 +234,11 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     dets.sort((a, b) => boxArea(b) - boxArea(a));
 
     const needLandmarks = stages.has('landmarks') || stages.has('eyes') || stages.has('embedding') || stages.has('quality');
-    // The worker reads the frame from shared memory; padded stills stay on this thread.
-    const shared = work === frame && (stages.has('liveness') || stages.has('pose')) && this.#worker?.alive ? this.#share(frame) : undefined;
+    // The worker reads the frame from shared memory (copied there once, on first
+    // use in this call); padded stills stay on this thread.
+    const canShare = work === frame && (stages.has('liveness') || stages.has('pose')) && this.#worker?.alive === true;
+    let sharedFrame: SharedFrame | undefined;
+    const shared = canShare ? (): SharedFrame => (sharedFrame ??= this.#share(frame)) : undefined;
     const faces: Face[] = [];
     for (let i = 0; i < dets.length; i++) {
       const det = dets[i]!;
@@ -272,7 +275,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   async #analyzeFace(
     work: RawFrame,
     original: RawFrame,
-    shared: SharedFrame | undefined,
+    shared: (() => SharedFrame) | undefined,
     det: Detection,
     px: number,
     py: number,
@@ -308,7 +311,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     const usedWorker = offload.length > 0;
     let job: Promise<StageResult | Error> | undefined;
     if (offload.length > 0) {
-      job = this.#worker!.run(shared!, det, { liveness: offload.includes('liveness'), pose: offload.includes('pose') }).catch(
+      job = this.#worker!.run(shared!(), det, { liveness: offload.includes('liveness'), pose: offload.includes('pose') }).catch(
         (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
       );
     }
