@@ -14,7 +14,7 @@ import { InMemorySessionStore } from './InMemorySessionStore.ts';
 import { observeFrame } from './observe.ts';
 import type { FaceGrid } from './signals/artefacts.ts';
 import { SystemClock } from './SystemClock.ts';
-import type { Clock, EngineSink, Gallery, Observation, SessionKind, SessionRecord, SessionStore } from './types.ts';
+import type { Clock, EngineSink, Gallery, Observation, SessionKind, SessionRecord, SessionState, SessionStore } from './types.ts';
 
 export interface LivenessEngineOptions {
   readonly gallery: Gallery;
@@ -54,6 +54,7 @@ interface Entry {
   grid: FaceGrid | undefined;
   busy: boolean;
   dropped: number;
+  storedState: SessionState;
 }
 
 export class LivenessEngine {
@@ -135,7 +136,7 @@ export class LivenessEngine {
       session.expire(this.#clock.now());
       void this.#settle(id);
     });
-    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, busy: false, dropped: 0 });
+    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, busy: false, dropped: 0, storedState: session.state });
     log?.debug('liveness session created');
     await this.#store.put(session.record, this.#options.ttlMs);
     return session.record;
@@ -146,6 +147,7 @@ export class LivenessEngine {
     const e = this.#live(id);
     e.session.connect(this.#clock.now());
     await this.#store.put(e.session.record, this.#options.ttlMs);
+    e.storedState = e.session.state;
     return e.session.record;
   }
 
@@ -232,7 +234,11 @@ export class LivenessEngine {
       await this.#settle(id);
       return;
     }
-    await this.#store.put(e.session.record, this.#options.ttlMs);
+    // One store write per state change, not per frame (the store may be Redis).
+    if (e.session.state !== e.storedState) {
+      await this.#store.put(e.session.record, this.#options.ttlMs);
+      e.storedState = e.session.state;
+    }
     // If frames stop, challenge and gate deadlines must still fire.
     e.cancelTick?.();
     this.#armTick(id, e);

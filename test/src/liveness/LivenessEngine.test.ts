@@ -24,6 +24,8 @@ describe('LivenessEngine', () => {
     assert.equal(r.expiresAt - r.createdAt, 180_000);
     assert.equal((await store.get(r.id))?.state, 'created');
     assert.equal((await e.connect(r.id)).state, 'connected');
+    await e.pushObservation(r.id, obs(1000));
+    assert.equal((await store.get(r.id))?.state, 'capturing', 'state changes reach the store');
   });
 
   it('create() rejects a verification without a subject and an unknown kind with validation_error', async (t) => {
