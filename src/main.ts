@@ -9,6 +9,29 @@ import { Server as SocketIoServer } from 'socket.io';
 import { ConfigError, loadConfig } from './config.ts';
 import { FacegateService } from './FacegateService.ts';
 import { FaceAnalyzer } from '../models/FaceAnalyzer.ts';
+import type { FaceAnalyzerLike } from '../models/types.ts';
+import type { HealthState } from './api/createApp.ts';
+
+/**
+ * /health's models component: runs detection on a small blank frame (a real
+ * inference through every loaded session's runtime), at most every 10 s.
+ */
+function modelsHealth(analyzer: FaceAnalyzerLike): () => Promise<HealthState> {
+  const blank = { data: new Uint8Array(64 * 64 * 3), width: 64, height: 64, stride: 64 * 3, format: 'rgb24' as const };
+  let last: { at: number; state: HealthState } | null = null;
+  return async () => {
+    if (last && Date.now() - last.at < 10_000) return last.state;
+    let state: HealthState;
+    try {
+      const r = await analyzer.analyze(blank, { stages: [] });
+      state = Array.isArray(r.faces) ? 'up' : 'down';
+    } catch {
+      state = 'down';
+    }
+    last = { at: Date.now(), state };
+    return state;
+  };
+}
 
 async function main(): Promise<void> {
   let config;
@@ -28,9 +51,7 @@ async function main(): Promise<void> {
   const service = await FacegateService.start(config, {
     log,
     analyzer,
-    healthChecks: {
-      models: async () => 'up',
-    },
+    healthChecks: { models: modelsHealth(analyzer) },
   });
 
   const server = http.createServer(service.app);

@@ -79,6 +79,8 @@ describe('npm start (src/main.ts)', () => {
       assert.notEqual(url.endsWith(':0'), true);
       const h = await fetch(`${url}/health`);
       assert.equal(h.status, 200);
+      const health = (await h.json()) as { components: Record<string, string> };
+      assert.deepEqual(health.components, { database: 'up', redis: 'not_configured', models: 'up' });
       assert.match(out, /generated secrets/);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
