@@ -146,6 +146,20 @@ describe('FaceAnalyzer frames', () => {
     }
   });
 
+  test('analyze() finds the face of a tight 150x150 crop and reports it in the crop coordinates', async () => {
+    const r = await analyzer.analyze(readFileSync(path.join(FACES, 'bbt_amy', 'amy1.png')), {
+      stages: ['landmarks', 'liveness', 'pose'],
+    });
+    assert.equal(r.width, 150);
+    assert.equal(r.faces.length, 1);
+    const f = r.faces[0]!;
+    for (const v of [f.box.x1, f.box.y1, f.box.x2, f.box.y2]) assert.ok(v >= 0 && v <= 149, `box ${JSON.stringify(f.box)}`);
+    const [le, re, nose] = f.fivePoints!;
+    for (const p of [le!, re!, nose!]) assert.ok(p.x > 0 && p.x < 150 && p.y > 0 && p.y < 150, `point ${JSON.stringify(p)}`);
+    assert.ok(le!.x < nose!.x && nose!.x < re!.x);
+    assert.ok(f.live !== undefined && f.pose !== undefined);
+  });
+
   test('analyze() returns an empty list for frames without a face', async () => {
     const grey: RawFrame = { data: new Uint8Array(640 * 480 * 3).fill(128), width: 640, height: 480, stride: 1920, format: 'rgb24' };
     assert.deepEqual((await analyzer.analyze(grey)).faces, []);
