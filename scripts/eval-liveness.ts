@@ -7,8 +7,17 @@
 // with a fixed schedule (passive + blink, or passive + head turn); attack clips
 // run under every schedule and count as accepted if any accepts them.
 //
-//   npm run eval:liveness -- DIR [--json] [--fps N] [--schedule blink|turn] [--ablation]
-import { existsSync } from 'node:fs';
+// --photos PDIR measures the artefact cues on every still photo under PDIR (one
+// frame each, biggest face) and prints how often each cue alone would reach
+// spoof evidence: a held-out check of the thresholds on scenes they were not
+// chosen on (../shared/faces: real faces, no screens).
+//
+//   npm run eval:liveness -- DIR [--json] [--fps N] [--schedule blink|turn] [--ablation] [--photos PDIR]
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { decodeImage } from '../models/decodeImage.ts';
+import { measureArtefacts } from '../src/liveness/signals/artefacts.ts';
+import { quantile } from '../src/liveness/vector.ts';
 import { FaceAnalyzer } from '../models/FaceAnalyzer.ts';
 import { ClipEvaluator, listClips, verdictTimes, type ClipResult, type ScheduleName } from '../src/liveness/clipEval.ts';
 import { DEFAULT_FUSION_OPTIONS, type FusionOptions } from '../src/liveness/fusion.ts';
@@ -16,7 +25,7 @@ import type { SessionOptions } from '../src/liveness/LivenessSession.ts';
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`eval:liveness: ${msg}\n`);
-  process.stderr.write('usage: npm run eval:liveness -- DIR [--json] [--fps N] [--schedule blink|turn] [--ablation]\n');
+  process.stderr.write('usage: npm run eval:liveness -- DIR [--json] [--fps N] [--schedule blink|turn] [--ablation] [--photos PDIR]\n');
   process.exit(2);
 }
 
@@ -26,10 +35,15 @@ let json = false;
 let fps = 10;
 let only: ScheduleName | undefined;
 let ablation = false;
+let photos: string | undefined;
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   if (a === '--json') json = true;
   else if (a === '--ablation') ablation = true;
+  else if (a === '--photos') {
+    photos = args[++i];
+    if (!photos || !existsSync(photos)) usage('--photos needs an existing folder');
+  }
   else if (a === '--fps') {
     fps = Number(args[++i]);
     if (!(fps > 0 && fps <= 30)) usage('--fps needs a number in (0, 30]');
@@ -118,6 +132,47 @@ try {
       if (!json) console.log(`ablation ${name.padEnd(60)} APCER ${fmt(r.apcer)} BPCER ${fmt(r.bpcer)} ${accepted.length ? `accepts ${accepted.join(', ')}` : ''}`);
     }
     if (json) process.stderr.write(`${JSON.stringify({ ablation: rows })}\n`);
+  }
+  if (photos) {
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const f of readdirSync(d).sort()) {
+        const p = path.join(d, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.(jpe?g|png|webp)$/i.test(f)) files.push(p);
+      }
+    };
+    walk(photos);
+    const cues = Object.keys(DEFAULT_FUSION_OPTIONS.cues) as (keyof FusionOptions['cues'])[];
+    const values: Record<string, number[]> = Object.fromEntries(cues.map((c) => [c, []]));
+    let skipped = 0;
+    for (const f of files) {
+      try {
+        const frame = await decodeImage(new Uint8Array(readFileSync(f)));
+        const face = (await analyzer.analyze(frame, { stages: [], maxFaces: 1 })).faces[0];
+        if (!face) {
+          skipped++;
+          continue;
+        }
+        const m = measureArtefacts(frame, face.box).sample;
+        for (const c of cues) values[c]!.push(m[c]);
+      } catch {
+        skipped++;
+      }
+    }
+    const rows = cues.map((c) => {
+      const cue = DEFAULT_FUSION_OPTIONS.cues[c];
+      const mid = (cue.clean + cue.spoof) / 2;
+      const v = values[c]!;
+      return { cue: c, weight: cue.weight, midpoint: mid, n: v.length, p50: quantile(v, 0.5), p90: quantile(v, 0.9), max: Math.max(...v), overMidpoint: v.filter((x) => x >= mid).length };
+    });
+    if (json) process.stderr.write(`${JSON.stringify({ photos: rows, skipped })}\n`);
+    else {
+      console.log(`\nartefact cues on ${files.length - skipped} photos under ${photos} (${skipped} without a face or undecodable), one frame each:`);
+      for (const r of rows) {
+        console.log(`  ${r.cue.padEnd(9)} weight ${r.weight} midpoint ${fmt(r.midpoint)}  p50 ${fmt(r.p50)} p90 ${fmt(r.p90)} max ${fmt(r.max)}  at/over midpoint ${r.overMidpoint}/${r.n} (${fmt((100 * r.overMidpoint) / Math.max(1, r.n), 1)}%)`);
+      }
+    }
   }
 } finally {
   await evaluator.close();
