@@ -163,6 +163,7 @@ export class LivenessSession {
   #active: ActiveChallenge | null = null;
   #nextIssueAt: number | null = null;
   readonly #timings: ChallengeTiming[] = [];
+  #challengesDoneAt: number | null = null;
   readonly #results = new Map<SignalName, SignalReport>();
   #counter = 0;
 
@@ -309,9 +310,15 @@ export class LivenessSession {
       if (this.#active) this.#evaluateChallenge(t);
       if (this.terminal) return;
       if (this.#lastGoodT !== null && t - this.#lastGoodT > this.#options.gateTimeoutMs) return this.#failGate(t);
-      if (!this.#active && this.#planIndex >= this.#plan.length && this.#readyToDecide()) {
-        this.#setState('deciding', t);
-        await this.#decide(t);
+      if (!this.#active && this.#planIndex >= this.#plan.length) {
+        this.#challengesDoneAt ??= t;
+        if (this.#readyToDecide()) {
+          this.#setState('deciding', t);
+          await this.#decide(t);
+        } else if (t - this.#challengesDoneAt > this.#options.gateTimeoutMs) {
+          // Live, but never a frame good enough for an identity sample.
+          return this.#fail('poor_quality', t);
+        }
       }
     }
   }

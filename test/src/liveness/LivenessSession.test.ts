@@ -154,6 +154,15 @@ describe('LivenessSession', () => {
     assert.equal(s2.decision?.reason, 'no_face');
   });
 
+  it('process() fails with poor_quality when challenges pass but no frame is frontal enough for an identity sample', async () => {
+    const { s, sink } = liveSession('enrollment', BLINK, { subjectId: 'a' });
+    // Frontal enough for the gate (0.45) but never for an embedding sample (0.6).
+    const issued = await untilChallenge(s, sink, { frontalness: 0.5 });
+    await feed(s, issued + 100, issued + 15_000, (t) => ({ frontalness: 0.5, closed: t >= issued + 400 && t < issued + 600 ? 0.95 : 0.05 }));
+    assert.equal(s.decision?.signals.blink.passed, true);
+    assert.equal(s.decision?.reason, 'poor_quality');
+  });
+
   it('verification succeeds for the enrolled subject and fails with no_match for another', async () => {
     const gallery = new InMemoryGallery();
     await gallery.add('alice', identity(2));
