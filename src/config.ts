@@ -7,9 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
-const bool = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z
   .string()
@@ -47,7 +44,6 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes): `openssl rand -hex 32`')
     .optional(),
-  SECURE_COOKIES: bool.default('false'),
   // service (tenancy, sessions, gallery, rate limits)
   JWT_TTL_S: z.coerce.number().int().min(60).max(86400).default(900),
   SESSION_TTL_S: z.coerce.number().int().min(10).max(3600).default(180),
