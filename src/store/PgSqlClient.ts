@@ -65,6 +65,11 @@ export class PgSqlClient implements SqlClient {
     } catch (e) {
       throw mapSqlError(e);
     }
+    // A checked-out client emits 'error' when its server connection drops
+    // (the pool only listens while it is idle); unhandled, that would crash
+    // the process. The failing query reports the outage instead.
+    const onError = (): void => {};
+    conn.on('error', onError);
     const tx: SqlExecutor = {
       query: async <R extends SqlRow = SqlRow>(sql: string, params: readonly SqlParam[] = []) => {
         try {
@@ -88,6 +93,7 @@ export class PgSqlClient implements SqlClient {
       }
       throw e;
     } finally {
+      conn.off('error', onError);
       conn.release(broken);
     }
   }

@@ -232,6 +232,22 @@ for (const backend of BACKENDS) {
       assert.equal((await call(run.url, 'GET', '/api/users/alice', { token: a.token })).status, 200);
     });
 
+    test('a webhook whose receiver is down is retried up to the limit and logged as failed', async () => {
+      const dead = http.createServer();
+      await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+      const port = (dead.address() as AddressInfo).port;
+      await new Promise<void>((r) => dead.close(() => r()));
+      const y = await newClient(run, 'Y');
+      assert.equal((await call(run.url, 'PUT', '/api/webhooks', { token: y.token, json: { url: `http://127.0.0.1:${port}/gone` } })).status, 200);
+      assert.equal((await enroll(run, y.token, 'yan', [99, 120, 140])).body.status, 'succeeded');
+      await run.service.webhooks.idle();
+      const log = await call(run.url, 'GET', '/api/webhooks/deliveries', { token: y.token });
+      const d = (log.body.deliveries as Record<string, unknown>[])[0]!;
+      assert.equal(d.status, 'failed');
+      assert.equal(d.attempts, run.service.config.service.webhookMaxAttempts);
+      assert.equal(typeof d.last_error, 'string');
+    });
+
     test('the audit log records sessions and its chain verifies', async () => {
       await run.service.audit.flush();
       const v = await run.service.audit.verify();
