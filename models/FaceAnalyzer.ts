@@ -85,12 +85,20 @@ export interface FaceAnalyzerOptions extends ModelRegistryOptions {
   readonly parallel?: boolean | 'auto';
 }
 
-/** Running wall time (ms) of the per-face stages done inline vs with the worker, per stage set. */
+/**
+ * Recent wall times (ms) of the per-face stages done inline vs with the
+ * worker, per stage set. Medians of short windows: one slow frame on a busy
+ * machine must not flip the choice.
+ */
 interface ModeStats {
-  inline: number;
-  worker: number;
+  readonly inline: number[];
+  readonly worker: number[];
   count: number;
 }
+
+const MODE_WINDOW = 7;
+/** Samples of each way taken before the faster one is preferred. */
+const MODE_MIN_SAMPLES = 3;
 
 /** In 'auto' mode, one face in this many is run the other way to keep both estimates fresh. */
 const PROBE_EVERY = 16;
@@ -304,7 +312,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     let stats: ModeStats | undefined;
     if (offload.length > 0 && this.#auto) {
       const key = [...stages].sort().join(',');
-      stats = this.#modeStats.get(key) ?? { inline: NaN, worker: NaN, count: 0 };
+      stats = this.#modeStats.get(key) ?? { inline: [], worker: [], count: 0 };
       this.#modeStats.set(key, stats);
       if (!this.#preferWorker(stats)) offload = [];
     }
@@ -373,8 +381,9 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     if (pose !== undefined) face.pose = pose;
     if (stats !== undefined) {
       const ms = performance.now() - tFace;
-      const k = usedWorker ? 'worker' : 'inline';
-      stats[k] = Number.isNaN(stats[k]) ? ms : 0.8 * stats[k] + 0.2 * ms;
+      const window = usedWorker ? stats.worker : stats.inline;
+      window.push(ms);
+      if (window.length > MODE_WINDOW) window.shift();
     }
 
     if (stages.has('quality') && cropStats !== undefined && lm !== undefined) {
@@ -456,12 +465,13 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     return best;
   }
 
-  /** Auto mode: try each way once, then the faster one, with a probe of the other every PROBE_EVERY faces. */
+  /** Auto mode: alternate until each way has a few samples, then the faster median, probing the other now and then. */
   #preferWorker(st: ModeStats): boolean {
     st.count++;
-    if (Number.isNaN(st.worker)) return true;
-    if (Number.isNaN(st.inline)) return false;
-    const faster = st.worker <= st.inline;
+    if (st.worker.length < MODE_MIN_SAMPLES || st.inline.length < MODE_MIN_SAMPLES) {
+      return st.worker.length <= st.inline.length;
+    }
+    const faster = median(st.worker) <= median(st.inline);
     return st.count % PROBE_EVERY === 0 ? !faster : faster;
   }
 
@@ -518,6 +528,12 @@ export function frontalnessFromLandmarks(lm: ArrayLike<number>): number {
   if (half <= 0) return 0;
   const off = Math.abs(nose!.x - (le!.x + re!.x) / 2);
   return clamp01(1 - off / half);
+}
+
+function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function clamp01(v: number): number {
