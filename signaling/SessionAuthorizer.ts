@@ -1,0 +1,13 @@
+// The seam through which signaling checks a client's session token. The
+// service layer (src/) implements it against its session store; signaling
+// only needs to know which session a token opens, or that it opens none.
+
+export interface AuthorizedSession {
+  readonly sessionId: string;
+  readonly clientId?: string;
+}
+
+export interface SessionAuthorizer {
+  /** The session the token opens, or null when it is invalid, expired or revoked. */
+  authorize(token: string): Promise<AuthorizedSession | null>;
+}

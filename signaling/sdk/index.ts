@@ -1,0 +1,12 @@
+// Public entry of the facegate browser SDK (bundled to /sdk/facegate.js,
+// global `Facegate` when loaded with a <script> tag).
+export { FacegateClient, FacegateError } from './FacegateClient.ts';
+export type {
+  ClientState,
+  FacegateClientEvents,
+  FacegateClientOptions,
+  ProgressMessage,
+  PromptMessage,
+  ResultMessage,
+} from './FacegateClient.ts';
+export type { ClientMessage, ServerMessage } from '../../media/dataMessages.ts';
