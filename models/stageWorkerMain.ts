@@ -18,12 +18,10 @@ try {
     models: ['liveness', 'pose'],
   });
   const stages = new BoxStages(registry);
-  port.on('message', (job: StageJob | 'close') => {
-    if (job === 'close') {
-      void registry.close().finally(() => port.close());
-      return;
-    }
-    void run(stages, job).then((reply) => port.postMessage(reply));
+  // Jobs share BoxStages' input buffers: run them strictly one after another.
+  let chain: Promise<void> = Promise.resolve();
+  port.on('message', (job: StageJob) => {
+    chain = chain.then(() => run(stages, job).then((reply) => port.postMessage(reply)));
   });
   port.postMessage({ ready: true });
 } catch (e) {
