@@ -282,6 +282,16 @@ export class LiveSession implements LiveSessionHandle {
     this.#onClose(this, reason);
   }
 
+  /** The ICE tuple each client transport settled on (which address the client reached us from). */
+  selectedTuples(): { transportId: string; remoteIp: string | undefined; remotePort: number | undefined; protocol: string }[] {
+    return [...this.#transports.values()].flatMap((t) => {
+      const tuple = t.iceSelectedTuple;
+      return tuple === undefined
+        ? []
+        : [{ transportId: t.id, remoteIp: tuple.remoteIp, remotePort: tuple.remotePort, protocol: tuple.protocol }];
+    });
+  }
+
   toJSON(): LiveSessionStats {
     return {
       sessionId: this.sessionId,

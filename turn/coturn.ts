@@ -23,6 +23,9 @@ export interface RunningCoturn {
   /** turn: URL for ICE servers, UDP. */
   readonly url: string;
   readonly pid: number | undefined;
+  /** Relay port range (relayed candidates use these ports). */
+  readonly minPort: number;
+  readonly maxPort: number;
   stop(): Promise<void>;
 }
 
@@ -124,6 +127,8 @@ export async function startCoturn(options: CoturnOptions): Promise<RunningCoturn
     port,
     url: `turn:${listenIp}:${port}?transport=udp`,
     pid: child.pid,
+    minPort,
+    maxPort: minPort + 200,
     async stop() {
       if (stopped) return;
       stopped = true;
