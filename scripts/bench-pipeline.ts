@@ -281,6 +281,12 @@ async function main(): Promise<void> {
   const load0 = os.loadavg()[0]!;
   log(`bench:pipeline  frame ${FRAME_W}x${FRAME_H} from ${path.relative(process.cwd(), args.image)}, ${args.runs} runs in ${args.blocks} interleaved blocks after ${args.warmup} warm-up, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${load0.toFixed(2)}`);
   log(peer.python ? `peer: ${peer.python} ${PEER_SCRIPT}` : `peer: skipped (${peer.reason})`);
+  if (load0 > 1.5) {
+    // Linux autogroup gives each busy terminal session an equal CPU share: with
+    // another session running, this process gets about one core however many
+    // threads it has, and the worker thread cannot overlap anything.
+    log(`note: load average ${load0.toFixed(2)} — other work on this machine takes CPU; parallel/auto gain only when a core is idle`);
+  }
   const rows: Row[] = [];
   try {
     for (const threads of args.threads) {
