@@ -97,6 +97,7 @@ function sessionView(s: SessionRecord, required: number) {
           external_user_id: s.decision.externalUserId,
           similarity: s.decision.similarity,
           scores: s.decision.scores,
+          timings_ms: s.decision.timings,
           decided_at: new Date(s.decision.decidedAt).toISOString(),
         }
       : null,

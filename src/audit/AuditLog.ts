@@ -124,6 +124,7 @@ export class AuditLog implements SessionObserver {
       externalUserId: d?.externalUserId ?? s.externalUserId,
       reason: d?.reason ?? null,
       scores: d?.scores ?? {},
+      timingsMs: d?.timings ?? {},
       similarity: d?.similarity ?? null,
       framesProcessed: s.framesProcessed,
       durationMs: (d?.decidedAt ?? Date.now()) - s.createdAt,

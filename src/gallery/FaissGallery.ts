@@ -1,12 +1,15 @@
-// Gallery on FAISS, run in a worker thread (galleryWorker.ts) so searches
+// Gallery on FAISS, run in the process's gallery worker thread (one
+// namespace per FaissGallery; galleryWorker.ts) so searches
 // over large galleries stay off the event loop. Snapshots are written to
 // <dir>/<client id>.faiss + .ids.json a moment after changes and at close;
 // at start syncGalleryFromStore() loads them and checks them against the
 // store, rebuilding any that disagree.
-import { Worker } from 'node:worker_threads';
-import { FacegateError } from '../errors.ts';
+// faiss is used from the worker only: on this build, faiss calls on the main
+// thread after a faiss worker thread has exited crash the process (OpenMP
+// state; seen in bench:gallery), so keep the main thread faiss-free.
 import type { Gallery, GalleryEntry, GalleryHit } from './Gallery.ts';
-import type { GalleryEnvelope, GalleryReply, GalleryRequest, GalleryWorkerData } from './galleryProtocol.ts';
+import type { GalleryRequest } from './galleryProtocol.ts';
+import { GalleryWorkerHost } from './GalleryWorkerHost.ts';
 
 export interface FaissGalleryOptions {
   /** Snapshot directory. */
@@ -18,56 +21,30 @@ export interface FaissGalleryOptions {
   readonly snapshotKey: (clientId: string) => Uint8Array;
 }
 
-// The worker module is TypeScript. Module hooks registered with `--import tsx`
-// are not inherited by worker threads on Node 20, so a tiny ESM bootstrap
-// loads it through tsx's API; a compiled (.js) build would load it directly.
-function spawnWorker(data: GalleryWorkerData): Worker {
-  const url = new URL('./galleryWorker.ts', import.meta.url).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const src = `import { tsImport } from ${JSON.stringify(tsxApi)}; await tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(src)}`), { workerData: data });
-}
-
 export class FaissGallery implements Gallery {
   readonly dim: number;
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  readonly #host: GalleryWorkerHost;
+  readonly #ns: number;
+  readonly #opened: Promise<unknown>;
   readonly #persistDelayMs: number;
   readonly #snapshotKey: (clientId: string) => Uint8Array;
-  #seq = 0;
   #persistTimer: NodeJS.Timeout | null = null;
-  #dead: Error | null = null;
   #closed = false;
 
   constructor(options: FaissGalleryOptions) {
     this.dim = options.dim ?? 512;
     this.#persistDelayMs = options.persistDelayMs ?? 1000;
     this.#snapshotKey = options.snapshotKey;
-    const data: GalleryWorkerData = { dir: options.dir, dim: this.dim };
-    this.#worker = spawnWorker(data);
-    this.#worker.on('message', (r: GalleryReply) => {
-      const p = this.#pending.get(r.seq);
-      if (!p) return;
-      this.#pending.delete(r.seq);
-      if (r.ok) p.resolve(r.result);
-      else p.reject(new FacegateError('internal_error', `gallery: ${r.message}`));
-    });
-    const fail = (e: Error): void => {
-      this.#dead = e;
-      for (const p of this.#pending.values()) p.reject(new FacegateError('service_unavailable', 'gallery worker stopped', { component: 'gallery' }, { cause: e }));
-      this.#pending.clear();
-    };
-    this.#worker.on('error', fail);
-    this.#worker.on('exit', (code) => fail(new Error(`gallery worker exited with code ${code}`)));
+    const { host, ns } = GalleryWorkerHost.acquire();
+    this.#host = host;
+    this.#ns = ns;
+    this.#opened = host.call(ns, { op: 'open', dir: options.dir, dim: this.dim });
+    this.#opened.catch(() => {});
   }
 
-  #call<T>(req: GalleryRequest, transfer: ArrayBuffer[] = []): Promise<T> {
-    if (this.#dead) return Promise.reject(new FacegateError('service_unavailable', 'gallery worker stopped', { component: 'gallery' }));
-    const seq = ++this.#seq;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(seq, { resolve: resolve as (v: unknown) => void, reject });
-      this.#worker.postMessage({ seq, req } satisfies GalleryEnvelope, transfer);
-    });
+  async #call<T>(req: GalleryRequest, transfer: ArrayBuffer[] = []): Promise<T> {
+    await this.#opened;
+    return this.#host.call<T>(this.#ns, req, transfer);
   }
 
   #packed(entries: readonly GalleryEntry[]): { ids: string[]; vectors: Float32Array } {
@@ -146,8 +123,8 @@ export class FaissGallery implements Gallery {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#dead) await this.persist().catch(() => {});
     if (this.#persistTimer) clearTimeout(this.#persistTimer);
-    await this.#worker.terminate();
+    await this.#call({ op: 'close' }).catch(() => {});
+    await this.#host.release();
   }
 }

@@ -1,4 +1,6 @@
-// Messages between FaissGallery (main thread) and its worker thread.
+// Messages between the main thread (GalleryWorkerHost, FaissGallery) and the
+// one gallery worker thread of the process. Each FaissGallery is a namespace
+// (ns) in that worker, opened with its snapshot dir and dimension.
 
 export type GalleryRequest =
   | { readonly op: 'add'; readonly clientId: string; readonly key: Uint8Array; readonly ids: readonly string[]; readonly vectors: Float32Array }
@@ -13,18 +15,17 @@ export type GalleryRequest =
   | { readonly op: 'replace'; readonly clientId: string; readonly key: Uint8Array; readonly ids: readonly string[]; readonly vectors: Float32Array }
   /** Deletes snapshot files of clients not in keep (deleted clients). */
   | { readonly op: 'prune'; readonly keep: readonly string[] }
-  | { readonly op: 'persist' };
+  | { readonly op: 'persist' }
+  | { readonly op: 'open'; readonly dir: string; readonly dim: number }
+  /** Persists and forgets the namespace. */
+  | { readonly op: 'close' };
 
 export interface GalleryEnvelope {
   readonly seq: number;
+  readonly ns: number;
   readonly req: GalleryRequest;
 }
 
 export type GalleryReply =
   | { readonly seq: number; readonly ok: true; readonly result: unknown }
   | { readonly seq: number; readonly ok: false; readonly message: string };
-
-export interface GalleryWorkerData {
-  readonly dir: string;
-  readonly dim: number;
-}

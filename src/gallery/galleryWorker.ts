@@ -1,85 +1,107 @@
-// Worker thread that owns every client's FAISS index, so adds, removes,
-// searches and snapshot writes never block the main event loop. Requests
-// are handled one at a time, in order.
+// The process's one gallery worker thread: it owns every FAISS index, so adds,
+// removes, searches and snapshot writes never block the main event loop.
+// There is exactly one because faiss-node keeps its class constructors in
+// process-wide statics: a second faiss context (another worker, or the main
+// thread after a worker) makes IndexFlatIP.fromBuffer abort the process.
+// Each FaissGallery is a namespace here; requests are handled in order.
 import fs from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { ClientIndex } from './ClientIndex.ts';
-import type { GalleryEnvelope, GalleryReply, GalleryRequest, GalleryWorkerData } from './galleryProtocol.ts';
+import type { GalleryEnvelope, GalleryReply, GalleryRequest } from './galleryProtocol.ts';
 
-const { dir, dim } = workerData as GalleryWorkerData;
-const clients = new Map<string, ClientIndex>();
-/** Snapshot keys per client, handed over with add/replace/load. */
-const keys = new Map<string, Uint8Array>();
+interface Space {
+  readonly dir: string;
+  readonly dim: number;
+  readonly clients: Map<string, ClientIndex>;
+  /** Snapshot keys per client, handed over with add/replace/load. */
+  readonly keys: Map<string, Uint8Array>;
+}
+
+const spaces = new Map<number, Space>();
 // Client ids become file names: allow only our own id alphabet.
 const SAFE = /^[A-Za-z0-9_-]{1,64}$/;
 
-function index(clientId: string): ClientIndex {
+function index(sp: Space, clientId: string): ClientIndex {
   if (!SAFE.test(clientId)) throw new Error('invalid client id');
-  let c = clients.get(clientId);
+  let c = sp.clients.get(clientId);
   if (!c) {
-    c = ClientIndex.empty(dim);
-    clients.set(clientId, c);
+    c = ClientIndex.empty(sp.dim);
+    sp.clients.set(clientId, c);
   }
   return c;
 }
 
-function handle(req: GalleryRequest): unknown {
+function persist(sp: Space): number {
+  let n = 0;
+  for (const [id, c] of sp.clients) {
+    const key = sp.keys.get(id);
+    if (!c.dirty || !key) continue;
+    c.save(sp.dir, id, key);
+    n++;
+  }
+  return n;
+}
+
+function handle(ns: number, req: GalleryRequest): unknown {
+  if (req.op === 'open') {
+    spaces.set(ns, { dir: req.dir, dim: req.dim, clients: new Map(), keys: new Map() });
+    return null;
+  }
+  const sp = spaces.get(ns);
+  if (!sp) throw new Error('gallery namespace is not open');
   switch (req.op) {
     case 'add':
-      keys.set(req.clientId, req.key);
-      index(req.clientId).add(req.ids, req.vectors);
+      sp.keys.set(req.clientId, req.key);
+      index(sp, req.clientId).add(req.ids, req.vectors);
       return null;
     case 'remove':
-      return clients.get(req.clientId)?.remove(req.ids) ?? 0;
+      return sp.clients.get(req.clientId)?.remove(req.ids) ?? 0;
     case 'search':
-      return clients.get(req.clientId)?.search(req.query, req.k) ?? [];
+      return sp.clients.get(req.clientId)?.search(req.query, req.k) ?? [];
     case 'size':
-      return clients.get(req.clientId)?.size ?? 0;
+      return sp.clients.get(req.clientId)?.size ?? 0;
     case 'ids':
-      return [...(clients.get(req.clientId)?.ids() ?? [])];
+      return [...(sp.clients.get(req.clientId)?.ids() ?? [])];
     case 'drop':
-      clients.delete(req.clientId);
-      keys.delete(req.clientId);
-      if (SAFE.test(req.clientId)) ClientIndex.deleteSnapshot(dir, req.clientId);
+      sp.clients.delete(req.clientId);
+      sp.keys.delete(req.clientId);
+      if (SAFE.test(req.clientId)) ClientIndex.deleteSnapshot(sp.dir, req.clientId);
       return null;
     case 'load': {
       if (!SAFE.test(req.clientId)) throw new Error('invalid client id');
-      keys.set(req.clientId, req.key);
-      const loaded = ClientIndex.load(dir, req.clientId, dim, req.key);
+      sp.keys.set(req.clientId, req.key);
+      const loaded = ClientIndex.load(sp.dir, req.clientId, sp.dim, req.key);
       if (!loaded) return null;
-      clients.set(req.clientId, loaded);
+      sp.clients.set(req.clientId, loaded);
       return [...loaded.ids()];
     }
     case 'replace': {
       if (!SAFE.test(req.clientId)) throw new Error('invalid client id');
-      const c = ClientIndex.empty(dim);
+      const c = ClientIndex.empty(sp.dim);
       c.add(req.ids, req.vectors);
       c.dirty = true;
-      keys.set(req.clientId, req.key);
-      clients.set(req.clientId, c);
+      sp.keys.set(req.clientId, req.key);
+      sp.clients.set(req.clientId, c);
       return null;
     }
-    case 'persist': {
-      let n = 0;
-      for (const [id, c] of clients) {
-        const key = keys.get(id);
-        if (!c.dirty || !key) continue;
-        c.save(dir, id, key);
-        n++;
-      }
-      return n;
-    }
+    case 'persist':
+      return persist(sp);
     case 'prune': {
       const keep = new Set(req.keep);
       let n = 0;
-      if (!fs.existsSync(dir)) return 0;
-      for (const f of fs.readdirSync(dir)) {
+      if (!fs.existsSync(sp.dir)) return 0;
+      for (const f of fs.readdirSync(sp.dir)) {
         const m = /^(.+)\.gallery$/.exec(f);
         if (m && !keep.has(m[1]!)) {
-          ClientIndex.deleteSnapshot(dir, m[1]!);
+          ClientIndex.deleteSnapshot(sp.dir, m[1]!);
           n++;
         }
       }
+      return n;
+    }
+    case 'close': {
+      const n = persist(sp);
+      spaces.delete(ns);
       return n;
     }
   }
@@ -88,7 +110,7 @@ function handle(req: GalleryRequest): unknown {
 parentPort!.on('message', (m: GalleryEnvelope) => {
   let reply: GalleryReply;
   try {
-    reply = { seq: m.seq, ok: true, result: handle(m.req) };
+    reply = { seq: m.seq, ok: true, result: handle(m.ns, m.req) };
   } catch (e) {
     reply = { seq: m.seq, ok: false, message: e instanceof Error ? e.message : String(e) };
   }

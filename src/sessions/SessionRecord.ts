@@ -25,6 +25,8 @@ export interface SessionDecision {
   readonly externalUserId: string | null;
   readonly similarity: number | null;
   readonly scores: Readonly<Record<string, number>>;
+  /** Per-stage milliseconds of the deciding frame (decode excluded). */
+  readonly timings: Readonly<Record<string, number>>;
   readonly decidedAt: number;
 }
 

@@ -155,7 +155,7 @@ export class SessionService {
     const rec = await this.#state.getSession(token);
     if (!rec) throw new FacegateError('not_found', 'unknown or expired session');
     if (!TERMINAL_STATUSES.includes(rec.status) && rec.expiresAt <= Date.now()) {
-      return this.#decide(rec, { outcome: 'failed', reason: 'expired', externalUserId: null, similarity: null, scores: {} }, 'expired');
+      return this.#decide(rec, { outcome: 'failed', reason: 'expired', externalUserId: null, similarity: null, scores: {}, timings: {} }, 'expired');
     }
     return rec;
   }
@@ -172,7 +172,7 @@ export class SessionService {
     const rec = await this.get(token);
     if (clientId !== undefined && rec.clientId !== clientId) throw new FacegateError('not_found', 'unknown or expired session');
     if (TERMINAL_STATUSES.includes(rec.status)) return rec;
-    return this.#decide(rec, { outcome: 'failed', reason: 'cancelled', externalUserId: null, similarity: null, scores: {} }, 'cancelled');
+    return this.#decide(rec, { outcome: 'failed', reason: 'cancelled', externalUserId: null, similarity: null, scores: {}, timings: {} }, 'cancelled');
   }
 
   async processFrame(token: string, kind: SessionKind, frame: RawFrame): Promise<FrameResult> {
@@ -191,18 +191,24 @@ export class SessionService {
     if (step.kind === 'retry') {
       if (frames >= this.#opts.maxFrames) {
         const failed = { ...rec, framesProcessed: frames };
-        return { session: await this.#decide(failed, { outcome: 'failed', reason: 'too_many_frames', externalUserId: null, similarity: null, scores: step.scores }, 'failed'), feedback: 'decided' };
+        return { session: await this.#decide(failed, { outcome: 'failed', reason: 'too_many_frames', externalUserId: null, similarity: null, scores: step.scores, timings: step.timings }, 'failed'), feedback: 'decided' };
       }
       const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: step.reason, version: rec.version + 1 };
       await this.#write(next);
       return { session: next, feedback: step.reason };
     }
 
-    if (rec.kind === 'enrollment') return this.#enrollSample(rec, frames, step.embedding, step.scores);
-    return this.#authenticate(rec, frames, step.embedding, step.scores);
+    if (rec.kind === 'enrollment') return this.#enrollSample(rec, frames, step.embedding, step.scores, step.timings);
+    return this.#authenticate(rec, frames, step.embedding, step.scores, step.timings);
   }
 
-  async #enrollSample(rec: SessionRecord, frames: number, emb: Float32Array, scores: Readonly<Record<string, number>>): Promise<FrameResult> {
+  async #enrollSample(
+    rec: SessionRecord,
+    frames: number,
+    emb: Float32Array,
+    scores: Readonly<Record<string, number>>,
+    timings: Readonly<Record<string, number>>,
+  ): Promise<FrameResult> {
     const samples = [...rec.samples, Array.from(emb)];
     if (samples.length < this.#opts.enrollSamples) {
       const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, samples, lastFeedback: 'accepted', version: rec.version + 1 };
@@ -218,7 +224,7 @@ export class SessionService {
     const base = { ...rec, framesProcessed: frames, samples: [] };
     if (consistency < this.#opts.matchThreshold) {
       return {
-        session: await this.#decide(base, { outcome: 'failed', reason: 'poor_quality', externalUserId: rec.externalUserId, similarity: consistency, scores: { ...scores, consistency } }, 'failed'),
+        session: await this.#decide(base, { outcome: 'failed', reason: 'poor_quality', externalUserId: rec.externalUserId, similarity: consistency, scores: { ...scores, consistency }, timings }, 'failed'),
         feedback: 'decided',
       };
     }
@@ -231,12 +237,18 @@ export class SessionService {
       .publish({ type: 'gallery.add', clientId: rec.clientId, templateIds: [templateId], origin: this.#opts.nodeId })
       .catch(() => {});
     return {
-      session: await this.#decide(base, { outcome: 'succeeded', reason: null, externalUserId: rec.externalUserId, similarity: consistency, scores: { ...scores, consistency } }, 'succeeded'),
+      session: await this.#decide(base, { outcome: 'succeeded', reason: null, externalUserId: rec.externalUserId, similarity: consistency, scores: { ...scores, consistency }, timings }, 'succeeded'),
       feedback: 'decided',
     };
   }
 
-  async #authenticate(rec: SessionRecord, frames: number, emb: Float32Array, scores: Readonly<Record<string, number>>): Promise<FrameResult> {
+  async #authenticate(
+    rec: SessionRecord,
+    frames: number,
+    emb: Float32Array,
+    scores: Readonly<Record<string, number>>,
+    timings: Readonly<Record<string, number>>,
+  ): Promise<FrameResult> {
     const base = { ...rec, framesProcessed: frames };
     let best: { externalUserId: string; score: number } | null = null;
     if (rec.externalUserId !== null) {
@@ -260,8 +272,8 @@ export class SessionService {
       else await this.#limiter.recordFailure(rec.clientId, rec.externalUserId);
     }
     const decision = matched
-      ? { outcome: 'succeeded' as const, reason: null, externalUserId: best!.externalUserId, similarity: best!.score, scores: all }
-      : { outcome: 'failed' as const, reason: 'no_match' as const, externalUserId: null, similarity: best?.score ?? null, scores: all };
+      ? { outcome: 'succeeded' as const, reason: null, externalUserId: best!.externalUserId, similarity: best!.score, scores: all, timings }
+      : { outcome: 'failed' as const, reason: 'no_match' as const, externalUserId: null, similarity: best?.score ?? null, scores: all, timings };
     return { session: await this.#decide(base, decision, matched ? 'succeeded' : 'failed'), feedback: 'decided' };
   }
 

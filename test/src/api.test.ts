@@ -72,6 +72,7 @@ for (const backend of BACKENDS) {
       const id = await authenticate(run, a.token, ALICE);
       assert.equal(id.body.status, 'succeeded');
       assert.equal((id.body.decision as Record<string, unknown>).external_user_id, 'alice');
+      assert.deepEqual((id.body.decision as Record<string, unknown>).timings_ms, { detect: 1, embedding: 2 });
       const ver = await authenticate(run, a.token, ALICE, 'alice');
       assert.equal(ver.body.status, 'succeeded');
       const miss = await authenticate(run, a.token, BOB);
@@ -254,7 +255,10 @@ for (const backend of BACKENDS) {
       assert.equal(v.ok, true);
       assert.ok(v.rows > 5);
       const mine = await run.service.audit.list(a.clientId, 500);
-      assert.ok(mine.some((e) => e.event === 'session.succeeded'));
+      const decided = mine.find((e) => e.event === 'session.succeeded');
+      assert.ok(decided);
+      const payload = JSON.parse(decided.payload) as Record<string, unknown>;
+      for (const k of ['sessionId', 'kind', 'scores', 'timingsMs', 'durationMs', 'ipHash']) assert.ok(k in payload, k);
       assert.ok(mine.every((e) => e.clientId === a.clientId));
       assert.ok(!mine.some((e) => e.payload.includes('127.0.0.1')), 'raw IPs never reach the audit log');
     });
