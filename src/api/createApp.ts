@@ -135,7 +135,8 @@ export function createApp(deps: AppDeps): express.Express {
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(h);
     if (!m) throw new FacegateError('unauthorized', 'missing bearer token', { reason: 'token_missing' });
     const { claims } = await tenants.authenticate(m[1]!);
-    await limits.hit('key', claims.clientId);
+    // Per API key (the token names the key it was exchanged for).
+    await limits.hit('key', `${claims.clientId}:${claims.keyId}`);
     res.locals.auth = { clientId: claims.clientId, keyId: claims.keyId } satisfies Authed;
     next();
   };
@@ -218,6 +219,7 @@ export function createApp(deps: AppDeps): express.Express {
     const body = parse(ProcessFrameBody, req.body, 'body');
     // Unknown session before any decoding work.
     const current = await sessions.get(body.session_token);
+    // Frames come from the end user's device with a session token: counted per client.
     await limits.hit('key', current.clientId);
     const { mime, bytes } = parseDataUrl(body.image, { maxBytes: config.service.maxImageBytes });
     const t0 = performance.now();
