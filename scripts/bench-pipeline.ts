@@ -9,7 +9,8 @@
 //   npm run bench:pipeline [-- --json] [--runs N] [--blocks N] [--image FILE] [--threads 1,2] [--no-peer] [--setup-peer]
 //
 // The runs are split into --blocks (default 4) interleaved blocks, peer then
-// ours, and each p50/p95 printed is the median of the block values.
+// ours, and each p50/p95 printed is the median of the block values. Within a
+// block our modes take turns frame by frame.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -155,19 +156,23 @@ async function openOurs(frame: RawFrame, threads: number, mode: Mode, embed: boo
   return { analyzer, stages };
 }
 
-async function runOurs(o: Ours, frame: RawFrame, runs: number): Promise<RunResult> {
-  const samples: Record<string, number[]> = {};
-  const totals: number[] = [];
+/** Runs each of ours `runs` times, taking turns frame by frame, so every mode sees the same moments. */
+async function runOurs(list: readonly Ours[], frame: RawFrame, runs: number): Promise<RunResult[]> {
+  const samples = list.map(() => ({} as Record<string, number[]>));
+  const totals = list.map((): number[] => []);
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = await o.analyzer.analyze(frame, { stages: o.stages, maxFaces: 1 });
-    totals.push(performance.now() - t0);
-    for (const [k, v] of Object.entries(r.timings)) {
-      if (k === 'total') continue;
-      (samples[k] ??= []).push(v);
+    for (let j = 0; j < list.length; j++) {
+      const o = list[j]!;
+      const t0 = performance.now();
+      const r = await o.analyzer.analyze(frame, { stages: o.stages, maxFaces: 1 });
+      totals[j]!.push(performance.now() - t0);
+      for (const [k, v] of Object.entries(r.timings)) {
+        if (k === 'total') continue;
+        (samples[j]![k] ??= []).push(v);
+      }
     }
   }
-  return summarise(samples, totals);
+  return list.map((_, j) => summarise(samples[j]!, totals[j]!));
 }
 
 /** Median over blocks of each block's p50 and p95 (the same reduction for ours and the peer). */
@@ -303,7 +308,8 @@ async function main(): Promise<void> {
           for (let b = 0; b < args.blocks; b++) {
             const runs = Math.max(1, Math.round(args.runs / args.blocks));
             if (peer.python) peerBlocks.push(await benchPeer(peer.python, framePath, threads, embed, runs, args.warmup));
-            for (const m of modes) oursBlocks.get(m)!.push(await runOurs(ours.get(m)!, frame, runs));
+            const results = await runOurs(modes.map((m) => ours.get(m)!), frame, runs);
+            modes.forEach((m, j) => oursBlocks.get(m)!.push(results[j]!));
           }
         } finally {
           for (const o of ours.values()) await o.analyzer.close();
