@@ -1,7 +1,11 @@
 // Maps RTP timestamps of one video stream to wall-clock capture times.
-// Before the first RTCP Sender Report the mapping is anchored on the first
-// packet's arrival (capture ~ arrival); once an SR arrives, its NTP/RTP pair
-// gives the sender's own clock, which is what frame-lag measurements need.
+// The mapping is anchored on the fastest transit seen so far: each frame's
+// arrival minus its RTP time (in ms) is an upper bound of the sender/receiver
+// clock offset plus network delay, and the smallest such value is the best
+// estimate; capture time = RTP time + that offset. RTCP Sender Reports are
+// counted but not used for the mapping: the ones mediasoup regenerates for
+// a consumer wandered by hundreds of ms between reports on loopback, which
+// made frames look older (or newer) than they were.
 
 /** Seconds between the NTP epoch (1900) and the Unix epoch (1970). */
 const NTP_UNIX_OFFSET_S = 2_208_988_800;
@@ -19,15 +23,18 @@ export function rtpDiff(a: number, b: number): number {
 }
 
 export interface CaptureClockStats {
-  readonly anchoredOn: 'none' | 'arrival' | 'sender_report';
+  readonly anchored: boolean;
+  /** Current estimate of arrival - RTP time for the fastest frame, ms. */
+  readonly offsetMs: number | undefined;
   readonly senderReports: number;
 }
 
 export class CaptureClock {
   readonly #clockRate: number;
-  #anchorRtp: number | undefined;
-  #anchorMs = 0;
-  #anchoredOn: CaptureClockStats['anchoredOn'] = 'none';
+  #lastRtp: number | undefined;
+  /** RTP time of the last frame, extended past 32-bit wrap-around, in ms since the first frame. */
+  #lastExtMs = 0;
+  #offsetMs: number | undefined;
   #senderReports = 0;
 
   constructor(clockRate = 90_000) {
@@ -35,26 +42,23 @@ export class CaptureClock {
     this.#clockRate = clockRate;
   }
 
-  /** Feeds an RTCP Sender Report (NTP time in Unix ms, RTP timestamp). */
-  onSenderReport(ntpUnixMs: number, rtpTimestamp: number): void {
-    if (!Number.isFinite(ntpUnixMs)) return;
-    this.#anchorRtp = rtpTimestamp >>> 0;
-    this.#anchorMs = ntpUnixMs;
-    this.#anchoredOn = 'sender_report';
+  /** Counts an RTCP Sender Report (kept for stats; see the module header). */
+  onSenderReport(_ntpUnixMs: number, _rtpTimestamp: number): void {
     this.#senderReports++;
   }
 
   /** Capture time (Unix ms) of a frame with this RTP timestamp that arrived at arrivalMs. */
   captureTimeMs(rtpTimestamp: number, arrivalMs: number): number {
-    if (this.#anchorRtp === undefined) {
-      this.#anchorRtp = rtpTimestamp >>> 0;
-      this.#anchorMs = arrivalMs;
-      this.#anchoredOn = 'arrival';
-    }
-    return this.#anchorMs + (rtpDiff(rtpTimestamp >>> 0, this.#anchorRtp) * 1000) / this.#clockRate;
+    const ts = rtpTimestamp >>> 0;
+    const extMs = this.#lastRtp === undefined ? 0 : this.#lastExtMs + (rtpDiff(ts, this.#lastRtp) * 1000) / this.#clockRate;
+    this.#lastRtp = ts;
+    this.#lastExtMs = extMs;
+    const offset = arrivalMs - extMs;
+    if (this.#offsetMs === undefined || offset < this.#offsetMs) this.#offsetMs = offset;
+    return extMs + this.#offsetMs;
   }
 
   toJSON(): CaptureClockStats {
-    return { anchoredOn: this.#anchoredOn, senderReports: this.#senderReports };
+    return { anchored: this.#offsetMs !== undefined, offsetMs: this.#offsetMs, senderReports: this.#senderReports };
   }
 }

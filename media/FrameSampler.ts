@@ -1,7 +1,10 @@
 // Processor: decoded frames at the publisher's rate -> frames at a fixed
-// cadence (config.media.frameRate). The latest frame wins: a frame that
-// arrives before its slot replaces the one waiting, and a frame older than
-// maxAgeMs when its slot comes is dropped, never queued. Time is an input
+// cadence (config.media.frameRate). Time is cut into slots of 1/frameRate;
+// at most one frame leaves per slot, as soon as the slot has one (no added
+// wait when the slot is free), and never closer than half a slot to the
+// previous one. The latest frame wins: a frame that arrives while its slot
+// is taken replaces the one waiting, and a frame older than maxAgeMs when its
+// turn comes is dropped, never queued. Time is an input
 // (nowMs) so the stage is deterministic under test; the owner runs the timer
 // that calls tick() at nextDueInMs().
 import type { DecodedFrame } from './types.ts';
@@ -20,14 +23,15 @@ export interface FrameSamplerStats {
   readonly stale: number;
 }
 
-/** Frames within this fraction of the interval count as on time (sender clocks jitter). */
-const SLACK = 0.1;
+/** Minimum spacing between two emitted frames, as a fraction of the interval. */
+const MIN_GAP = 0.5;
 
 export class FrameSampler {
   readonly #intervalMs: number;
   readonly #frameRate: number;
   readonly #maxAgeMs: number;
   #lastEmitMs = -Infinity;
+  #lastSlot = -Infinity;
   #pending: DecodedFrame | undefined;
   #received = 0;
   #emitted = 0;
@@ -59,9 +63,10 @@ export class FrameSampler {
       this.#stale++;
       return [];
     }
-    if (nowMs - this.#lastEmitMs < this.#intervalMs * (1 - SLACK)) return [];
+    if (this.#nextEmitMs() > nowMs) return [];
     this.#pending = undefined;
     this.#lastEmitMs = nowMs;
+    this.#lastSlot = Math.floor(nowMs / this.#intervalMs);
     this.#emitted++;
     return [frame];
   }
@@ -69,7 +74,12 @@ export class FrameSampler {
   /** Ms until tick() can emit the waiting frame; undefined when nothing waits. */
   nextDueInMs(nowMs: number): number | undefined {
     if (this.#pending === undefined) return undefined;
-    return Math.max(0, this.#lastEmitMs + this.#intervalMs * (1 - SLACK) - nowMs);
+    return Math.max(0, this.#nextEmitMs() - nowMs);
+  }
+
+  /** Earliest time the next frame may leave: the next slot, and half a slot after the last one. */
+  #nextEmitMs(): number {
+    return Math.max((this.#lastSlot + 1) * this.#intervalMs, this.#lastEmitMs + this.#intervalMs * MIN_GAP);
   }
 
   toJSON(): FrameSamplerStats {

@@ -52,6 +52,16 @@ export interface SyntheticPublisherOptions {
   readonly answerPings?: boolean;
 }
 
+/** RTP timestamp (90 kHz) of a wall-clock time, as SyntheticPublisher stamps frames. */
+export function rtpTimestampAt(unixMs: number): number {
+  return Math.round(unixMs * 90) % 2 ** 32;
+}
+
+/** Ms between the wall-clock capture of a SyntheticPublisher frame with this RTP timestamp and nowMs. */
+export function msSinceRtpTimestamp(rtpTimestamp: number, nowMs: number): number {
+  return ((rtpTimestampAt(nowMs) - rtpTimestamp + 2 ** 32) % 2 ** 32) / 90;
+}
+
 export class SyntheticPublisher {
   readonly #signaling: PublisherSignaling;
   readonly #options: SyntheticPublisherOptions;
@@ -167,34 +177,42 @@ export class SyntheticPublisher {
   }
 
   #pump(): void {
-    const packets = this.#options.packets;
-    const first = RtpPacket.deSerialize(packets[0]!.data).header.timestamp;
-    const last = RtpPacket.deSerialize(packets[packets.length - 1]!.data).header.timestamp;
-    const clipMs = (packets[packets.length - 1]!.offsetMs ?? 0) + 66;
-    const loopTicks = ((last - first + 2 ** 32) % 2 ** 32) + Math.round((66 * 90000) / 1000);
+    // Group the clip into frames (packets sharing an RTP timestamp) and send one
+    // frame every frame interval, evenly, like a camera: ffmpeg's -re output
+    // that recorded the clip is bursty.
+    const frames: Buffer[][] = [];
+    let lastTs: number | undefined;
+    for (const p of this.#options.packets) {
+      const ts = RtpPacket.deSerialize(p.data).header.timestamp;
+      if (ts !== lastTs || frames.length === 0) frames.push([]);
+      frames[frames.length - 1]?.push(p.data);
+      lastTs = ts;
+    }
+    const starts = this.#options.packets.filter((p, i, all) => {
+      const prev = all[i - 1];
+      return prev === undefined || RtpPacket.deSerialize(prev.data).header.timestamp !== RtpPacket.deSerialize(p.data).header.timestamp;
+    });
+    const span = (starts[starts.length - 1]?.offsetMs ?? 0) - (starts[0]?.offsetMs ?? 0);
+    const frameMs = starts.length > 1 ? span / (starts.length - 1) : 66;
     const t0 = performance.now();
-    let i = 0;
-    let loop = 0;
+    let k = 0;
     let seq = 0;
     const step = () => {
       if (this.#closed) return;
-      const now = performance.now() - t0;
-      while (!this.#closed) {
-        const p = packets[i]!;
-        if (loop * clipMs + p.offsetMs > now) break;
-        const rtp = RtpPacket.deSerialize(p.data);
-        rtp.header.sequenceNumber = seq++ & 0xffff;
-        rtp.header.timestamp = (rtp.header.timestamp - first + loop * loopTicks + 2 ** 32) % 2 ** 32;
-        this.#track.writeRtp(rtp);
-        this.#sent++;
-        if (++i === packets.length) {
-          i = 0;
-          loop++;
+      while (!this.#closed && k * frameMs <= performance.now() - t0) {
+        // RTP time is this sender's wall clock at 90 kHz when the frame leaves:
+        // a receiver on the same host can read true capture times from it.
+        const ts = rtpTimestampAt(Date.now());
+        for (const data of frames[k % frames.length] ?? []) {
+          const rtp = RtpPacket.deSerialize(data);
+          rtp.header.sequenceNumber = seq++ & 0xffff;
+          rtp.header.timestamp = ts;
+          this.#track.writeRtp(rtp);
+          this.#sent++;
         }
+        k++;
       }
-      const next = packets[i]!;
-      const wait = Math.max(1, loop * clipMs + next.offsetMs - (performance.now() - t0));
-      this.#timer = setTimeout(step, wait);
+      this.#timer = setTimeout(step, Math.max(1, t0 + k * frameMs - performance.now()));
     };
     step();
   }

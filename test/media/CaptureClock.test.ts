@@ -18,14 +18,27 @@ test('CaptureClock.captureTimeMs() anchors on first arrival, then follows RTP ti
   const c = new CaptureClock();
   assert.equal(c.captureTimeMs(1000, 50_000), 50_000);
   assert.equal(c.captureTimeMs(1000 + 9000, 50_400), 50_100);
-  assert.equal(c.toJSON().anchoredOn, 'arrival');
+  assert.equal(c.toJSON().anchored, true);
 });
 
-test('CaptureClock.captureTimeMs() uses the sender report mapping once one arrives', () => {
+test('CaptureClock.captureTimeMs() moves its anchor to the fastest transit seen', () => {
   const c = new CaptureClock();
-  c.captureTimeMs(0, 99_999);
-  c.onSenderReport(1_000_000, 0xffffff00);
-  assert.equal(c.captureTimeMs(0xffffff00 + 900, 0), 1_000_010);
-  assert.equal(c.captureTimeMs(644, 0), 1_000_010); // wrapped
-  assert.deepEqual(c.toJSON(), { anchoredOn: 'sender_report', senderReports: 1 });
+  assert.equal(c.captureTimeMs(0, 10_000), 10_000); // this first frame was delayed 30 ms
+  assert.equal(c.captureTimeMs(9000, 10_070), 10_070); // 100 ms later in RTP, arrived faster
+  assert.equal(c.captureTimeMs(18_000, 10_500), 10_170); // a slow one does not move it back
+  assert.equal(c.toJSON().offsetMs, 9970);
+});
+
+test('CaptureClock.captureTimeMs() follows RTP time across 32-bit wrap-around', () => {
+  const c = new CaptureClock();
+  c.captureTimeMs(0xffffff00, 1000);
+  assert.equal(c.captureTimeMs(0xffffff00 + 9000 - 2 ** 32, 1200), 1100);
+});
+
+test('CaptureClock.onSenderReport() is counted without moving the mapping', () => {
+  const c = new CaptureClock();
+  c.captureTimeMs(0, 1000);
+  c.onSenderReport(5_000_000, 0);
+  assert.equal(c.captureTimeMs(9000, 1100), 1100);
+  assert.equal(c.toJSON().senderReports, 1);
 });
