@@ -56,7 +56,10 @@ test('LiveSession decodes a werift publisher VP8 track at 10 fps and carries dat
   assert.equal(f?.image.data.length, 640 * 480 * 3);
   const stats = session.toJSON();
   assert.equal(stats.pipeline?.clock.anchored, true);
-  assert.ok((stats.pipeline?.clock.senderReports ?? 0) >= 1, 'RTCP sender reports reach the server peer');
+  assert.ok(
+    await until(() => (session.toJSON().pipeline?.clock.senderReports ?? 0) >= 1, 6000),
+    'RTCP sender reports reach the server peer',
+  );
   for (const x of frames) assert.ok(x.captureTimeMs <= x.arrivalTimeMs && x.arrivalTimeMs <= x.decodedAtMs);
   assert.ok((session.rttMs ?? -1) >= 0);
   // Cadence: one frame per 100 ms slot at most, never closer than half a slot.
@@ -98,6 +101,26 @@ test('LiveSession.close() leaves no transports, werift peers or ffmpeg processes
   assert.equal(ServerPeer.openPeers, 0);
   assert.equal(await pool.transportCount(), 0);
   assert.equal(pool.sessionCount, 0);
+});
+
+test('LiveSession drops frames while the sink is still busy with the previous one, never queues them', async (t) => {
+  const session = await pool.createSession({ sessionId: 'busy-sink' });
+  t.after(() => session.close());
+  const starts: number[] = [];
+  session.setSink({
+    onFrame: async () => {
+      starts.push(Date.now());
+      await new Promise((r) => setTimeout(r, 350));
+    },
+  });
+  const publisher = new SyntheticPublisher(session, { codec: 'VP8', packets: clips.get('VP8') ?? [] });
+  t.after(() => publisher.close());
+  await publisher.start();
+  assert.ok(await until(() => starts.length >= 4, 10_000), `frames ${starts.length}`);
+  const gaps = starts.slice(1).map((x, i) => x - (starts[i] ?? 0));
+  assert.ok(gaps.every((g) => g >= 340), `gaps ${gaps.join(',')}`);
+  assert.ok(session.toJSON().framesDroppedBusySink >= 4);
+  await session.close();
 });
 
 test('MediaWorkerPool.createSession() rejects a session id that is already live with conflict', async () => {
