@@ -9,6 +9,7 @@ import {
   MediaStreamTrack,
   RTCRtpCodecParameters,
   RtpPacket,
+  dePacketizeRtpPackets,
   useAbsSendTime,
   useNACK,
   usePLI,
@@ -74,6 +75,7 @@ export class SyntheticPublisher {
   #serverChannel: PeerDataConsumer | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #keyframeRequested = false;
   #sent = 0;
 
   constructor(signaling: PublisherSignaling, options: SyntheticPublisherOptions) {
@@ -125,7 +127,11 @@ export class SyntheticPublisher {
         s.produceData(sendInfo.id, sctpStreamParameters, label, protocol).then((r) => cb({ id: r.dataProducerId }), eb);
       },
     );
-    await send.produce({ track: this.#track as never });
+    const producer = await send.produce({ track: this.#track as never });
+    // Answer PLI the way an encoder would: the next frame sent is a keyframe.
+    producer.rtpSender?.onPictureLossIndication.subscribe(() => {
+      this.#keyframeRequested = true;
+    });
     this.#pump();
     this.#channel = await send.produceData({ ordered: true, label: DATA_CHANNEL_LABEL });
 
@@ -194,8 +200,17 @@ export class SyntheticPublisher {
     });
     const span = (starts[starts.length - 1]?.offsetMs ?? 0) - (starts[0]?.offsetMs ?? 0);
     const frameMs = starts.length > 1 ? span / (starts.length - 1) : 66;
+    const codec = this.#options.codec === 'VP8' ? 'VP8' : 'MPEG4/ISO/AVC';
+    const isKey = frames.map((f) => {
+      try {
+        return dePacketizeRtpPackets(codec, f.map((d) => RtpPacket.deSerialize(d))).isKeyframe;
+      } catch {
+        return false;
+      }
+    });
     const t0 = performance.now();
     let k = 0;
+    let shift = 0;
     let seq = 0;
     const step = () => {
       if (this.#closed) return;
@@ -203,7 +218,16 @@ export class SyntheticPublisher {
         // RTP time is this sender's wall clock at 90 kHz when the frame leaves:
         // a receiver on the same host can read true capture times from it.
         const ts = rtpTimestampAt(Date.now());
-        for (const data of frames[k % frames.length] ?? []) {
+        if (this.#keyframeRequested) {
+          this.#keyframeRequested = false;
+          for (let j = 0; j < frames.length; j++) {
+            if (isKey[(k + shift + j) % frames.length]) {
+              shift += j;
+              break;
+            }
+          }
+        }
+        for (const data of frames[(k + shift) % frames.length] ?? []) {
           const rtp = RtpPacket.deSerialize(data);
           rtp.header.sequenceNumber = seq++ & 0xffff;
           rtp.header.timestamp = ts;

@@ -50,7 +50,7 @@ async function child(): Promise<void> {
   const { encodeRtpClip } = await import('../media/rtpClip.ts');
   const { SyntheticPublisher } = await import('../media/SyntheticPublisher.ts');
   const { SignalingClient } = await import('../test/signaling/liveServer.ts');
-  const packets = await encodeRtpClip({ file: CLIP, codec: 'VP8', seconds: 4, fps: PUBLISH_FPS, gop: PUBLISH_FPS });
+  const packets = await encodeRtpClip({ file: CLIP, codec: 'VP8', seconds: 4, fps: PUBLISH_FPS, gop: PUBLISH_FPS * 4 });
   process.stdout.write('ready\n');
   const heartbeats: NodeJS.Timeout[] = [];
   const lines = createInterface({ input: process.stdin });
