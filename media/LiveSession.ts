@@ -44,6 +44,11 @@ export interface LiveSessionOptions {
   /** Ping interval on the data channel, ms. Default 2000. */
   readonly pingIntervalMs?: number;
   readonly ffmpegPath?: string;
+  /**
+   * mediasoup's ICE consent timeout for the client's transports, seconds (0 = off).
+   * Default 30; browsers send consent checks, werift peers (synthetic publishers) do not.
+   */
+  readonly clientIceConsentTimeoutS?: number;
   readonly onClose: (session: LiveSession, reason: SessionEndReason) => void;
 }
 
@@ -73,6 +78,7 @@ export class LiveSession implements LiveSessionHandle {
   readonly #log: Logger;
   readonly #pingIntervalMs: number;
   readonly #ffmpegPath: string | undefined;
+  readonly #clientIceConsentTimeoutS: number;
   readonly #onClose: LiveSessionOptions['onClose'];
   readonly #transports = new Map<string, ms.WebRtcTransport>();
   readonly #outbox: string[] = [];
@@ -103,6 +109,7 @@ export class LiveSession implements LiveSessionHandle {
     this.#log = options.logger;
     this.#pingIntervalMs = options.pingIntervalMs ?? 2000;
     this.#ffmpegPath = options.ffmpegPath;
+    this.#clientIceConsentTimeoutS = options.clientIceConsentTimeoutS ?? 30;
     this.#onClose = options.onClose;
   }
 
@@ -135,6 +142,7 @@ export class LiveSession implements LiveSessionHandle {
     const transport = await this.#router.createWebRtcTransport({
       webRtcServer: this.#webRtcServer,
       enableSctp: true,
+      iceConsentTimeout: this.#clientIceConsentTimeoutS,
       appData: { side: 'client', direction },
     });
     if (this.#closed) {

@@ -24,6 +24,8 @@ export interface MediaWorkerPoolOptions {
   readonly ffmpegPath?: string;
   /** Data channel ping interval for sessions, ms. */
   readonly pingIntervalMs?: number;
+  /** ICE consent timeout of client transports, seconds; 0 for werift clients (see LiveSession). Default 30. */
+  readonly clientIceConsentTimeoutS?: number;
 }
 
 export interface CreateSessionOptions {
@@ -126,6 +128,7 @@ export class MediaWorkerPool {
       logger: this.#log.child({ sessionId: options.sessionId, worker: owner.index }),
       ...(this.#options.ffmpegPath !== undefined ? { ffmpegPath: this.#options.ffmpegPath } : {}),
       ...(this.#options.pingIntervalMs !== undefined ? { pingIntervalMs: this.#options.pingIntervalMs } : {}),
+      ...(this.#options.clientIceConsentTimeoutS !== undefined ? { clientIceConsentTimeoutS: this.#options.clientIceConsentTimeoutS } : {}),
       onClose: (s: LiveSession, _reason: SessionEndReason) => {
         owner.sessions.delete(s.sessionId);
         if (this.#sessions.get(s.sessionId) === s) this.#sessions.delete(s.sessionId);

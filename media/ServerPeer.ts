@@ -66,7 +66,12 @@ function codecOf(mimeType: string | undefined): VideoCodec {
   }
 }
 
-const TRANSPORT_OPTIONS = { enableSctp: true } as const;
+// werift 0.18 sends no ICE consent-freshness checks once connected, so
+// mediasoup's consent timeout (30 s by default) would cut the server peer off
+// half a minute into every session. These transports only ever carry this
+// process's own loopback peer, so consent checking is turned off for them.
+// Client transports keep the default.
+const TRANSPORT_OPTIONS = { enableSctp: true, iceConsentTimeout: 0 } as const;
 
 export class ServerPeer {
   static #open = 0;

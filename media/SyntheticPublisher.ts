@@ -3,7 +3,10 @@
 // with one video producer and a data producer, a recv transport consuming the
 // server's data channel, answering pings. Used by integration tests and
 // bench:media; the clip loops with continuous sequence numbers and RTP
-// timestamps, paced at its original rate.
+// timestamps, paced at its original rate. Like the server peer, it sends no
+// ICE consent checks (werift 0.18), so a session whose client transports keep
+// mediasoup's 30 s consent timeout stops receiving from it after 30 s unless
+// the server created them with iceConsentTimeout 0 (see LiveSession options).
 import {
   Device,
   MediaStreamTrack,

@@ -85,6 +85,8 @@ async function main(): Promise<void> {
   const server = await startLiveServer({
     heartbeatIntervalMs: 5000,
     frameRate: TARGET_FPS,
+    // The publishers are werift peers: no ICE consent checks (browsers send them).
+    clientIceConsentTimeoutS: 0,
     sinkFactory: (handle) => {
       const list: Sample[] = [];
       samples.set(handle.sessionId, list);
@@ -154,16 +156,24 @@ async function main(): Promise<void> {
       dropped += (p?.depacketizer.droppedFrames ?? 0) - (sam0[i]?.depacketizer.droppedFrames ?? 0);
     });
     const pubCpu = (cpuTicks(pub.pid) - pub0) / TICKS_PER_S / wallS;
+    if (process.env['BENCH_DEBUG']) {
+      sam1.forEach((p, i) => {
+        const a = sam0[i];
+        console.error(
+          `  session ${i}: in ${((p?.depacketizer.frames ?? 0) - (a?.depacketizer.frames ?? 0)) / wallS} fps, decoded ${((p?.decoder.pictures ?? 0) - (a?.decoder.pictures ?? 0)) / wallS}, ` +
+            `emitted ${((p?.sampler.emitted ?? 0) - (a?.sampler.emitted ?? 0)) / wallS}, stale ${(p?.sampler.stale ?? 0) - (a?.sampler.stale ?? 0)}, decoder dropped ${(p?.decoder.dropped ?? 0) - (a?.decoder.dropped ?? 0)}`,
+        );
+      });
+    }
     const dec1 = decoderPids.map(cpuTicks);
     const c1 = process.cpuUsage(c0);
     const w1 = cpuTicks(workerPid);
     const lags: number[] = [];
-    const fps: number[] = [];
     for (const list of samples.values()) {
-      const inWindow = list.filter((s) => s.at >= t0 && s.at < t1);
-      fps.push(inWindow.length / wallS);
-      for (const s of inWindow) lags.push(s.lag);
+      for (const s of list) if (s.at >= t0 && s.at < t1) lags.push(s.lag);
     }
+    // Frames handed to the sink per second (the sampler's output) in the window.
+    const fps = sam1.map((p, i) => ((p?.sampler.emitted ?? 0) - (sam0[i]?.sampler.emitted ?? 0)) / wallS);
     lags.sort((a, b) => a - b);
     const decCpu = dec1.reduce((a, v, i) => a + (v - (dec0[i] ?? 0)), 0) / TICKS_PER_S / wallS / decoderPids.length;
     const row = {

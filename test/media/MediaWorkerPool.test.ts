@@ -147,3 +147,19 @@ test('a media worker that dies ends its sessions with media_worker_died and is r
   await fresh.close();
   assert.equal(FfmpegDecoder.openProcesses, 0);
 });
+
+test('a live session keeps decoding past mediasoup ICE consent timeout (regression: server peer cut off at 30 s)', async (t) => {
+  // The client here is a werift peer too, so its transports also need consent checking off.
+  const longPool = await MediaWorkerPool.create({ workers: 1, listenIp: '127.0.0.1', rtcPort: 0, frameRate: 10, logger, clientIceConsentTimeoutS: 0 });
+  t.after(() => longPool.close());
+  const session = await longPool.createSession({ sessionId: 'long' });
+  const frames: number[] = [];
+  session.setSink({ onFrame: () => void frames.push(Date.now()) });
+  const publisher = new SyntheticPublisher(session, { codec: 'VP8', packets: clips.get('VP8') ?? [] });
+  t.after(() => publisher.close());
+  await publisher.start();
+  await new Promise((r) => setTimeout(r, 34_000));
+  const recent = frames.filter((x) => x > Date.now() - 2000).length;
+  assert.ok(recent >= 15, `frames in the last 2 s: ${recent}`);
+  await session.close();
+});

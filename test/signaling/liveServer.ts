@@ -32,6 +32,8 @@ export async function startLiveServer(options: {
   heartbeatIntervalMs?: number;
   iceServers?: (sessionId: string) => IceServerInfo[];
   frameRate?: number;
+  /** 0 when the clients are werift peers, which send no ICE consent checks. */
+  clientIceConsentTimeoutS?: number;
 }): Promise<LiveServer> {
   const logger = pino({ level: 'silent' });
   const pool = await MediaWorkerPool.create({
@@ -41,6 +43,7 @@ export async function startLiveServer(options: {
     frameRate: options.frameRate ?? 10,
     logger,
     pingIntervalMs: 500,
+    ...(options.clientIceConsentTimeoutS !== undefined ? { clientIceConsentTimeoutS: options.clientIceConsentTimeoutS } : {}),
   });
   const app = express();
   app.use(createSdkRouter({ bundles: 'build' }));
