@@ -9,7 +9,8 @@
 //  - decoder CPU per session (ffmpeg utime+stime / wall), server process and mediasoup worker CPU
 //  - the most concurrent publishing sessions sustained at 10 fps before lag p95 passes 200 ms
 // Bounded: sessions ramp 1, 2, 3, 4, 6, 8, ... up to --max (default 8), each step
-// a warm-up plus a --window (default 5 s) measurement.
+// a warm-up plus a --window (default 5 s) measurement. BENCH_DEBUG=1 prints per-session
+// input/decoded/emitted rates for each step.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
