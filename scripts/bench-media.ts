@@ -1,4 +1,4 @@
-// npm run bench:media [-- --json] [--max N] [--workers W] [--window S]
+// npm run bench:media [-- --json] [--max N] [--window S]
 // Live media path benchmark on loopback. A real server (mediasoup worker pool,
 // werift server peers, ffmpeg decoders, signaling) runs in this process;
 // publishers are werift peers in a child process (so their SRTP/JS cost does
@@ -75,7 +75,6 @@ async function child(): Promise<void> {
 async function main(): Promise<void> {
   const json = args.includes('--json');
   const maxSessions = Number(flag('max') ?? 8);
-  const workers = Number(flag('workers') ?? 1);
   const windowS = Number(flag('window') ?? 5);
   const { startLiveServer } = await import('../test/signaling/liveServer.ts');
   interface Sample {
@@ -95,7 +94,6 @@ async function main(): Promise<void> {
       return { onFrame: (f: DecodedFrame) => void list.push({ at: f.decodedAtMs, lag: msSinceRtpTimestamp(f.rtpTimestamp, f.decodedAtMs) }) };
     },
   });
-  if (workers !== 1) console.error('note: the benchmark server runs one mediasoup worker');
   const pub = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const replies = createInterface({ input: pub.stdout });
   const iterator = replies[Symbol.asyncIterator]();

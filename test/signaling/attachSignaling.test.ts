@@ -142,6 +142,21 @@ test('leave ends the session with client_left and a second join on the same toke
   await assertNothingLeaked();
 });
 
+test('a media worker that dies is announced to its clients as sessionClosed media_worker_died', async (t) => {
+  const c = await SignalingClient.connect(server.url);
+  t.after(() => c.close());
+  await c.join(server.token());
+  await c.call('createTransport', { direction: 'send' });
+  const pid = server.pool.toJSON().workers[0]?.pid;
+  assert.ok(pid !== undefined);
+  process.kill(pid, 'SIGKILL');
+  assert.ok(await until(() => c.notifications.length === 1, 5000));
+  assert.deepEqual(c.notifications, [{ name: 'sessionClosed', data: { reason: 'media_worker_died' } }]);
+  assert.ok(await until(() => !c.socket.connected, 3000));
+  assert.ok(await until(() => server.pool.toJSON().workers.length === 1, 5000), 'worker replaced');
+  await assertNothingLeaked();
+});
+
 test('the SDK router serves the SDK bundle and the demo page', async () => {
   const sdk = await fetch(`${server.url}/sdk/facegate.js`);
   assert.equal(sdk.status, 200);
