@@ -8,7 +8,7 @@ import type { DecodedFrame, SessionEndReason } from './types.ts';
 export interface LiveSessionHandle {
   readonly sessionId: string;
   readonly clientId: string | undefined;
-  /** Sends a message to the client over the data channel; false if it cannot be sent (closed or full). */
+  /** Sends a message to the client over the data channel; false if it cannot be sent (closed or full), TypeError if invalid. */
   send(message: ServerMessage): boolean;
   /** Latest data channel round-trip time, ms (ping/pong), if measured yet. */
   readonly rttMs: number | undefined;

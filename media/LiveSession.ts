@@ -9,7 +9,7 @@ import type { DataProducer as PeerDataProducer } from 'msc-node/lib/DataProducer
 import { RtcpSrPacket, type RtcpPacket } from 'werift';
 import type { Logger } from 'pino';
 import { ntpToUnixMs } from './CaptureClock.ts';
-import { DATA_CHANNEL_LABEL, parseClientMessage, type ClientMessage, type ServerMessage } from './dataMessages.ts';
+import { DATA_CHANNEL_LABEL, parseClientMessage, ServerMessageSchema, type ClientMessage, type ServerMessage } from './dataMessages.ts';
 import { MediaError } from './errors.ts';
 import type { FrameSink, LiveSessionHandle } from './FrameSink.ts';
 import { ServerPeer } from './ServerPeer.ts';
@@ -248,9 +248,14 @@ export class LiveSession implements LiveSessionHandle {
     };
   }
 
+  /** Sends a message to the client; a message the client would reject is a TypeError here. */
   send(message: ServerMessage): boolean {
+    const checked = ServerMessageSchema.safeParse(message);
+    if (!checked.success) {
+      throw new TypeError(`invalid server message: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
     if (this.#closed) return false;
-    const text = JSON.stringify(message);
+    const text = JSON.stringify(checked.data);
     const open = this.#openServerChannelNow();
     if (open === undefined) {
       if (this.#outbox.length >= MAX_OUTBOX) return false;

@@ -21,6 +21,20 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
     text: z.string().max(500),
     /** Ms the user has to do it, when limited. */
     timeoutMs: z.number().int().positive().optional(),
+    /**
+     * Colours the page paints full-screen for a colour-flash challenge, each from
+     * startMs (after the prompt arrives) for durationMs; sRGB 0..255.
+     */
+    colors: z
+      .array(
+        z.object({
+          rgb: z.tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255), z.number().int().min(0).max(255)]),
+          startMs: z.number().int().min(0).max(60_000),
+          durationMs: z.number().int().positive().max(30_000),
+        }),
+      )
+      .max(32)
+      .optional(),
   }),
   z.object({
     type: z.literal('progress'),

@@ -2,7 +2,7 @@
 // the server's prompt text, a progress bar and the result. The session token
 // comes from the page URL (?token=...) or, when the server offers it, from
 // POST /demo/session. Page state is mirrored on window.facegateDemo for tests.
-import { FacegateClient } from '../sdk/FacegateClient.ts';
+import { FacegateClient, type PromptMessage } from '../sdk/FacegateClient.ts';
 import type { ServerMessage } from '../../media/dataMessages.ts';
 
 interface DemoState {
@@ -30,6 +30,23 @@ const statusEl = $('status');
 const cameraEl = $<HTMLSelectElement>('camera');
 const startEl = $<HTMLButtonElement>('start');
 const stopEl = $<HTMLButtonElement>('stop');
+const flashEl = $('flash');
+let flashTimers: ReturnType<typeof setTimeout>[] = [];
+
+/** Paints a colour-flash sequence full-screen (the server reads the colour cast off the face). */
+function playColors(colors: NonNullable<PromptMessage['colors']>): void {
+  for (const t of flashTimers) clearTimeout(t);
+  flashTimers = [];
+  for (const step of colors) {
+    flashTimers.push(
+      setTimeout(() => {
+        flashEl.style.background = `rgb(${step.rgb[0]}, ${step.rgb[1]}, ${step.rgb[2]})`;
+        flashEl.classList.add('on');
+      }, step.startMs),
+      setTimeout(() => flashEl.classList.remove('on'), step.startMs + step.durationMs),
+    );
+  }
+}
 
 async function fillCameras(): Promise<void> {
   try {
@@ -75,7 +92,10 @@ async function start(): Promise<void> {
       statusEl.textContent = s;
     });
     client.on('message', (m) => void demo.messages.push(m));
-    client.on('prompt', (p) => (promptEl.textContent = p.text));
+    client.on('prompt', (p) => {
+      promptEl.textContent = p.text;
+      if (p.colors !== undefined) playColors(p.colors);
+    });
     client.on('progress', (p) => (progressEl.value = p.value));
     client.on('result', (r) => {
       ovalEl.dataset['result'] = r.outcome;

@@ -68,7 +68,13 @@ before(async () => {
       const log: SessionLog = { handle, frames: [], messages: [], ends: [] };
       sessions.set(handle.sessionId, log);
       // Queued until the data channel opens.
-      handle.send({ type: 'prompt', id: 'blink-1', action: 'blink', text: 'Please blink' });
+      handle.send({
+        type: 'prompt',
+        id: 'blink-1',
+        action: 'blink',
+        text: 'Please blink',
+        colors: [{ rgb: [255, 0, 0], startMs: 0, durationMs: 25_000 }],
+      });
       handle.send({ type: 'progress', value: 0.5, label: 'half way' });
       return {
         onFrame: (f) => void log.frames.push(f),
@@ -134,6 +140,15 @@ async function runKiosk(clip: string, relay: boolean): Promise<SessionLog> {
     // The prompt reached the page over the data channel; its ack reached the server.
     await page.waitForFunction(() => document.getElementById('prompt')?.textContent === 'Please blink', undefined, { timeout: 10_000 });
     await page.waitForFunction(() => (document.getElementById('progress') as HTMLProgressElement).value === 0.5, undefined, { timeout: 10_000 });
+    // The colour-flash sequence of the prompt is painted full-screen.
+    await page.waitForFunction(
+      () => {
+        const el = document.getElementById('flash');
+        return el !== null && el.classList.contains('on') && getComputedStyle(el).backgroundColor === 'rgb(255, 0, 0)';
+      },
+      undefined,
+      { timeout: 10_000 },
+    );
     assert.ok(await until(() => log.messages.some((m) => m.type === 'ack' && m.ref === 'blink-1'), 10_000), 'ack reached the server');
     assert.ok(await until(() => log.handle.rttMs !== undefined, 10_000), 'ping/pong RTT measured');
     if (relay) {

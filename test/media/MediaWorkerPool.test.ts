@@ -45,6 +45,7 @@ test('LiveSession decodes a werift publisher VP8 track at 10 fps and carries dat
   const publisher = new SyntheticPublisher(session, { codec: 'VP8', packets: clips.get('VP8') ?? [] });
   t.after(() => publisher.close());
   await publisher.start();
+  assert.throws(() => session.send({ type: 'progress', value: 2 }), TypeError);
   assert.equal(session.send({ type: 'prompt', id: 'p1', action: 'blink', text: 'Blink now' }), true);
   assert.ok(await until(() => publisher.received.some((m) => m.type === 'prompt'), 5000), 'prompt reached the publisher');
   assert.ok(publisher.send({ type: 'ack', ref: 'p1' }));
