@@ -18,6 +18,8 @@ const EnvSchema = z.object({
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PUBLIC_URL: z.string().url().optional(),
+  // demo kiosk's POST /demo/session ('auto': on only when HOST is loopback)
+  FACEGATE_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
   // storage
   FACEGATE_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
@@ -69,6 +71,8 @@ export interface Config {
     readonly port: number;
     readonly logLevel: Env['LOG_LEVEL'];
     readonly publicUrl: string | undefined;
+    /** Whether POST /demo/session creates demo sessions (resolved from FACEGATE_DEMO and HOST). */
+    readonly demo: boolean;
   };
   readonly storage: {
     readonly dataDir: string;
@@ -134,6 +138,12 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** The demo route is safe by default only where nothing but this machine can reach it. */
+function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 /** Parses an environment (default: process.env) into a frozen Config, or throws ConfigError. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset" so `FOO=` in a shell or compose file behaves.
@@ -145,7 +155,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = r.data;
   return deepFreeze<Config>({
-    server: { host: e.HOST, port: e.PORT, logLevel: e.LOG_LEVEL, publicUrl: e.PUBLIC_URL },
+    server: {
+      host: e.HOST,
+      port: e.PORT,
+      logLevel: e.LOG_LEVEL,
+      publicUrl: e.PUBLIC_URL,
+      demo: e.FACEGATE_DEMO === 'on' || (e.FACEGATE_DEMO === 'auto' && isLoopbackHost(e.HOST)),
+    },
     storage: {
       dataDir: path.resolve(e.FACEGATE_DATA_DIR),
       databaseUrl: e.DATABASE_URL,

@@ -1,13 +1,11 @@
-// Composition root: config -> logger -> face analyzer -> service (store,
-// state, gallery, sessions, API) -> HTTP server + socket.io. Logs one line
+// Composition root: config -> logger -> face analyzer -> FacegateNode (media
+// workers, service: store, state, gallery, sessions, API; liveness engines,
+// SDK/demo router, HTTP server, socket.io signaling). Logs one line
 // `listening on http://HOST:PORT` with the real port once bound (PORT=0
 // picks a free one). SIGINT/SIGTERM close everything in reverse order.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { Server as SocketIoServer } from 'socket.io';
 import { ConfigError, loadConfig } from './config.ts';
-import { FacegateService } from './FacegateService.ts';
+import { FacegateNode } from './FacegateNode.ts';
 import { FaceAnalyzer } from '../models/FaceAnalyzer.ts';
 import type { FaceAnalyzerLike } from '../models/types.ts';
 import type { HealthState } from './api/createApp.ts';
@@ -48,24 +46,20 @@ async function main(): Promise<void> {
 
   const analyzer = await FaceAnalyzer.create({ dir: config.models.dir, intraOpThreads: config.models.intraOpThreads });
   log.info('face models loaded');
-  const service = await FacegateService.start(config, {
-    log,
-    analyzer,
-    healthChecks: { models: modelsHealth(analyzer) },
-  });
-
-  const server = http.createServer(service.app);
-  // Signaling attaches its namespace to this server (signaling/); the REST
-  // API does not depend on it.
-  const io = new SocketIoServer(server, { serveClient: false, cors: { origin: false } });
+  let node: FacegateNode;
+  try {
+    node = await FacegateNode.start(config, { log, analyzer, healthChecks: { models: modelsHealth(analyzer) } });
+  } catch (e) {
+    await analyzer.close();
+    throw e;
+  }
 
   let closing: Promise<void> | null = null;
   const shutdown = (signal: string): Promise<void> => {
+    // signaling -> media pool -> liveness engines -> service (FacegateNode.close), then the analyzer.
     closing ??= (async () => {
       log.info({ signal }, 'shutting down');
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      server.closeAllConnections();
-      await service.close();
+      await node.close();
       await analyzer.close();
       log.info('stopped');
     })();
@@ -74,13 +68,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.server.port, config.server.host, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  log.info({ host: addr.address, port: addr.port, store: service.store.engine, state: service.state.kind }, `listening on http://${host}:${addr.port}`);
+  const addr = node.address;
+  log.info(
+    { host: addr.address, port: addr.port, store: node.service.store.engine, state: node.service.state.kind, demo: config.server.demo },
+    `listening on ${node.url}`,
+  );
 }
 
 main().catch((e: unknown) => {

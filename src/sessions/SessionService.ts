@@ -50,6 +50,23 @@ export interface FrameResult {
   readonly feedback: string;
 }
 
+/**
+ * A verdict reached outside processFrame (the live WebRTC path's liveness
+ * engine), recorded against the service's session. Enrollment templates were
+ * already stored by the engine's gallery; this only settles the session.
+ */
+export interface LiveVerdict {
+  readonly outcome: 'succeeded' | 'failed' | 'expired' | 'cancelled';
+  readonly reason: DecisionReason | null;
+  /** Authentication: the matched external user id; enrollment: ignored (the session's user). */
+  readonly matchedUserId: string | null;
+  readonly similarity: number | null;
+  /** Per-signal scores (passive, blink, ...) and the fused spoof score. */
+  readonly scores: Readonly<Record<string, number>>;
+  readonly timings: Readonly<Record<string, number>>;
+  readonly frames: number;
+}
+
 export interface SessionAuthorization {
   readonly sessionId: string;
   readonly clientId: string;
@@ -166,6 +183,34 @@ export class SessionService {
     const rec = await this.#state.getSession(token);
     if (!rec || TERMINAL_STATUSES.includes(rec.status) || rec.expiresAt <= Date.now()) return null;
     return { sessionId: rec.id, clientId: rec.clientId, kind: rec.kind };
+  }
+
+  /**
+   * Settles a session with a verdict from the live path. A session already
+   * decided (cancelled or expired meanwhile) keeps its first decision.
+   */
+  async recordLiveVerdict(token: string, v: LiveVerdict): Promise<SessionRecord> {
+    const rec = await this.get(token);
+    if (TERMINAL_STATUSES.includes(rec.status)) return rec;
+    const succeeded = v.outcome === 'succeeded';
+    const externalUserId = rec.kind === 'enrollment' ? rec.externalUserId : succeeded ? v.matchedUserId : null;
+    if (rec.kind === 'authentication' && rec.externalUserId !== null && (v.outcome === 'succeeded' || v.outcome === 'failed')) {
+      if (succeeded) await this.#limiter.reset(rec.clientId, rec.externalUserId);
+      else await this.#limiter.recordFailure(rec.clientId, rec.externalUserId);
+    }
+    const base = { ...rec, framesProcessed: rec.framesProcessed + v.frames };
+    return this.#decide(
+      base,
+      {
+        outcome: succeeded ? 'succeeded' : 'failed',
+        reason: succeeded ? null : (v.reason ?? (v.outcome === 'failed' ? 'liveness_failed' : v.outcome)),
+        externalUserId,
+        similarity: v.similarity,
+        scores: v.scores,
+        timings: v.timings,
+      },
+      v.outcome,
+    );
   }
 
   async cancel(token: string, clientId?: string): Promise<SessionRecord> {

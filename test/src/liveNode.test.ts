@@ -1,0 +1,212 @@
+// Integration: the real composition (FacegateNode: media worker pool, service
+// on an embedded store + in-memory state in a temp data dir, one liveness
+// engine per client, SDK/demo router, socket.io signaling on port 0) driven
+// by a werift publisher that sends an encoded genuine clip through
+// signaling. The verdict must reach SessionService: the REST status endpoint
+// shows it with per-signal scores, and the enrolled user is in the store.
+// The challenge schedule is fixed to what the recording contains (a blink)
+// through the test-only engine factory; the service draws its own otherwise.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { io as connect, type Socket } from 'socket.io-client';
+import { encodeRtpClip, type RtpClipPacket } from '../../media/rtpClip.ts';
+import { SyntheticPublisher, type PublisherSignaling } from '../../media/SyntheticPublisher.ts';
+import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
+import { REQUEST_EVENT, SIGNALING_NAMESPACE, type SignalingResponse } from '../../signaling/protocol.ts';
+import { loadConfig } from '../../src/config.ts';
+import { FacegateNode } from '../../src/FacegateNode.ts';
+import { DEMO_USER_ID } from '../../src/live/DemoSessions.ts';
+import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/liveness/index.ts';
+import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
+
+const VIDEO = new URL('../../../shared/video/', import.meta.url).pathname;
+
+/** Test-only: sessions get the schedule the recording contains. */
+class BlinkScheduleEngine extends LivenessEngine {
+  override create(input: CreateSessionInput): Promise<SessionRecord> {
+    const sink = input.sink;
+    return super.create({
+      ...input,
+      fixedSchedule: CLIP_SCHEDULES.blink,
+      sink: {
+        send(m) {
+          if (m.type === 'result') decisions.push(m.decision);
+          sink.send(m);
+        },
+      },
+    });
+  }
+}
+/** Every engine decision, in order (for diagnostics in assertion messages). */
+const decisions: Decision[] = [];
+
+interface StatusView {
+  status: string;
+  external_user_id: string | null;
+  decision: { outcome: string; reason: string | null; external_user_id: string | null; similarity: number | null; scores: Record<string, number> } | null;
+}
+
+/** A socket.io signaling client that speaks the protocol for an in-node publisher. */
+async function joinSignaling(url: string, token: string): Promise<{ socket: Socket; signaling: PublisherSignaling; stop: () => void }> {
+  const socket = connect(new URL(SIGNALING_NAMESPACE, url).toString(), { transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const call = async <T,>(name: string, data: unknown): Promise<T> => {
+    const r = await new Promise<SignalingResponse>((resolve, reject) => {
+      socket.timeout(10_000).emit(REQUEST_EVENT, { name, data }, (err: Error | null, res: SignalingResponse) => (err ? reject(err) : resolve(res)));
+    });
+    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
+    return r.data as T;
+  };
+  let joined: { routerRtpCapabilities: unknown; heartbeatIntervalMs: number };
+  try {
+    joined = await call('join', { token });
+  } catch (e) {
+    socket.disconnect();
+    throw e;
+  }
+  const beat = setInterval(() => void call('heartbeat', {}).catch(() => undefined), Math.max(200, joined.heartbeatIntervalMs / 2));
+  return {
+    socket,
+    stop: () => {
+      clearInterval(beat);
+      socket.disconnect();
+    },
+    signaling: {
+      rtpCapabilities: joined.routerRtpCapabilities,
+      createTransport: (direction) => call('createTransport', { direction }),
+      connectTransport: async (transportId, dtlsParameters) => {
+        await call('connectTransport', { transportId, dtlsParameters });
+      },
+      produce: (transportId, kind, rtpParameters) => call('produce', { transportId, kind, rtpParameters }),
+      produceData: (transportId, sctpStreamParameters, label, protocol) => call('produceData', { transportId, sctpStreamParameters, label, protocol }),
+      consumeData: (transportId) => call('consumeData', { transportId }),
+    },
+  };
+}
+
+describe('FacegateNode live path', { timeout: 110_000 }, () => {
+  let tmp: string;
+  let analyzer: FaceAnalyzer;
+  let node: FacegateNode;
+  let clip: RtpClipPacket[];
+
+  before(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-node-'));
+    const config = loadConfig({
+      FACEGATE_DATA_DIR: tmp,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      RTC_PORT: '0',
+      MEDIA_WORKERS: '1',
+      LOG_LEVEL: 'silent',
+      FACEGATE_DEMO: 'auto',
+      ENROLL_SAMPLES: '2',
+    });
+    analyzer = await FaceAnalyzer.create();
+    node = await FacegateNode.start(config, {
+      log: pino({ level: 'silent' }),
+      analyzer,
+      createEngine: (o: LivenessEngineOptions) => new BlinkScheduleEngine(o),
+      clientIceConsentTimeoutS: 0,
+      heartbeatIntervalMs: 2000,
+    });
+    // Sent at the pipeline's 4:3 output size: a square picture would be
+    // padded with black bars, which the artefact cue reads as a screen frame.
+    // Looped so the blink (~2.6 s) recurs.
+    clip = await encodeRtpClip({ file: path.join(VIDEO, 'genuine', 'liveportrait_d0.mp4'), codec: 'VP8', seconds: 6, fps: 15, width: 640, height: 480 });
+  });
+
+  after(async () => {
+    await node?.close();
+    await analyzer?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const status = async (token: string): Promise<StatusView> => {
+    const res = await fetch(`${node.url}/api/auth/session/${token}/status`);
+    assert.equal(res.status, 200);
+    return (await res.json()) as StatusView;
+  };
+
+  const runClip = async (token: string): Promise<{ view: StatusView; publisher: SyntheticPublisher }> => {
+    const { signaling, stop } = await joinSignaling(node.url, token);
+    const publisher = new SyntheticPublisher(signaling, { codec: 'VP8', packets: clip });
+    try {
+      await publisher.start();
+      const end = Date.now() + 40_000;
+      let view = await status(token);
+      while (view.decision === null && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 250));
+        view = await status(token);
+      }
+      // The data channel result follows the service verdict closely.
+      const until = Date.now() + 3000;
+      while (!publisher.received.some((m) => m.type === 'result') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      return { view, publisher };
+    } finally {
+      await publisher.close();
+      stop();
+    }
+  };
+
+  it('GET /health reports the media workers up', async () => {
+    const res = await fetch(`${node.url}/health`);
+    const body = (await res.json()) as { components: Record<string, string> };
+    assert.equal(body.components['media'], 'up');
+  });
+
+  it('GET / serves the demo kiosk page and /sdk/facegate.js the SDK', async () => {
+    const page = await fetch(`${node.url}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    const sdk = await fetch(`${node.url}/sdk/facegate.js`);
+    assert.equal(sdk.status, 200);
+    assert.match(sdk.headers.get('content-type') ?? '', /javascript/);
+  });
+
+  it('a genuine blink clip published through signaling enrols the demo user; the status endpoint shows the verdict with per-signal scores', async () => {
+    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    const { token } = (await res.json()) as { token: string };
+    assert.equal((await status(token)).status, 'created');
+
+    const { view, publisher } = await runClip(token);
+    assert.equal(view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
+    assert.equal(view.decision?.outcome, 'succeeded');
+    assert.equal(view.decision?.external_user_id, DEMO_USER_ID);
+    assert.equal(typeof view.decision?.scores['passive'], 'number');
+    assert.equal(typeof view.decision?.scores['blink'], 'number');
+    assert.equal(typeof view.decision?.scores['spoof'], 'number');
+    const clientId = await node.demo!.clientId();
+    assert.notEqual(await node.service.store.getUser(clientId, DEMO_USER_ID), null);
+    assert.equal((await node.service.store.listTemplates(clientId, DEMO_USER_ID)).length, 1);
+    const result = publisher.received.find((m) => m.type === 'result');
+    assert.equal(result?.type === 'result' ? result.outcome : undefined, 'pass', JSON.stringify(publisher.received.map((m) => m.type)));
+    // A decided session's token no longer opens a live session.
+    assert.equal(await node.service.sessions.authorize(token), null);
+  });
+
+  it('after enrolment the demo route hands out an authentication session that the same person passes (1:1 match)', async () => {
+    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
+    const { token } = (await res.json()) as { token: string };
+    const before = await status(token);
+    assert.equal((before as unknown as { kind: string }).kind, 'authentication');
+
+    const { view } = await runClip(token);
+    assert.equal(view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
+    assert.equal(view.decision?.external_user_id, DEMO_USER_ID);
+    assert.ok((view.decision?.similarity ?? 0) >= node.config.service.matchThreshold);
+  });
+
+  it('a join with an unknown token is refused and opens no live session', async () => {
+    await assert.rejects(joinSignaling(node.url, 'not-a-session-token'));
+    assert.equal(node.pool.sessionCount, 0);
+  });
+});
