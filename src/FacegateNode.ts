@@ -1,6 +1,6 @@
 // One running facegate node: the media worker pool, the service (REST API,
 // store, state, gallery, sessions), one liveness engine per client for the
-// live path, the SDK/demo router, the HTTP server and socket.io with the
+// live path and the REST frame fallback, the SDK/demo router, the HTTP server and socket.io with the
 // signaling namespace. main.ts starts one from the environment; integration
 // tests start the same composition with their own config. close() stops it
 // in the order signaling -> media pool -> liveness engines -> service; the
@@ -20,6 +20,7 @@ import { FacegateService, type FacegateServiceOptions } from './FacegateService.
 import type { LivenessEngine, LivenessEngineOptions } from './liveness/index.ts';
 import { ClientEngines } from './live/ClientEngines.ts';
 import { DemoSessions } from './live/DemoSessions.ts';
+import { LivenessFrameEngine } from './live/LivenessFrameEngine.ts';
 import { LiveSessionLink } from './live/LiveSessionLink.ts';
 import { mediaHealth } from './live/mediaHealth.ts';
 
@@ -87,26 +88,24 @@ export class FacegateNode {
     });
     log.info({ workers: config.media.workers }, 'media workers ready');
     let service: FacegateService;
+    let engines: ClientEngines | undefined;
     try {
       service = await FacegateService.start(config, {
         ...o.service,
         log,
         analyzer: o.analyzer,
         healthChecks: { ...o.healthChecks, media: mediaHealth(pool, config.media.workers) },
+        // REST frame uploads run through the same liveness engines as the live path.
+        engine: (parts) => {
+          engines = new ClientEngines({ config, analyzer: o.analyzer, ...parts, log, ...(o.createEngine ? { createEngine: o.createEngine } : {}) });
+          return new LivenessFrameEngine(engines);
+        },
       });
     } catch (e) {
       await pool.close();
       throw e;
     }
-    const engines = new ClientEngines({
-      config,
-      analyzer: o.analyzer,
-      store: service.store,
-      gallery: service.gallery,
-      keys: service.keys,
-      log,
-      ...(o.createEngine ? { createEngine: o.createEngine } : {}),
-    });
+    if (engines === undefined) throw new Error('the service did not build its session engine');
     const link = new LiveSessionLink({
       sessions: service.sessions,
       engines,

@@ -34,8 +34,11 @@ export interface FacegateServiceOptions {
   readonly log: Logger;
   /** The face analyzer behind the REST frame engine (owned by the caller). */
   readonly analyzer: FaceAnalyzerLike;
-  /** Replaces the REST FrameEngine (e.g. the liveness engine). */
-  readonly engine?: SessionEngine;
+  /**
+   * Replaces the REST FrameEngine (e.g. the liveness engine); a function is
+   * called with the store, gallery and key ring once they exist.
+   */
+  readonly engine?: SessionEngine | ((parts: { store: SqlStore; gallery: FaissGallery; keys: KeyRing }) => SessionEngine);
   /** PostgreSQL schema / Redis key prefix, to isolate test runs. */
   readonly dbSchema?: string;
   readonly redisPrefix?: string;
@@ -122,7 +125,7 @@ export class FacegateService {
         state,
         gallery,
         keys,
-        engine: o.engine ?? new FrameEngine(o.analyzer),
+        engine: typeof o.engine === 'function' ? o.engine({ store, gallery, keys }) : (o.engine ?? new FrameEngine(o.analyzer)),
         limiter: limits,
         loadClientKey: (id) => tenants.loadClientKey(id),
         options: {

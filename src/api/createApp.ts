@@ -226,7 +226,7 @@ export function createApp(deps: AppDeps): express.Express {
     const frame = await decodeImage(bytes, mime);
     metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
     const r = await sessions.processFrame(body.session_token, kind, frame);
-    res.json({ ...sessionView(r.session, config.service.enrollSamples), feedback: r.feedback });
+    res.json({ ...sessionView(r.session, config.service.enrollSamples), feedback: r.feedback, ...(r.prompts ? { prompts: r.prompts } : {}) });
   };
   app.post('/api/auth/enrollment/process-frame', requireJson, jsonFrame, processFrame('enrollment'));
   app.post('/api/auth/authentication/process-frame', requireJson, jsonFrame, processFrame('authentication'));

@@ -12,6 +12,7 @@ import { liveSinkFactory, type Decision, type LiveSessionSpec } from '../livenes
 import type { SessionService } from '../sessions/SessionService.ts';
 import type { SessionKind } from '../sessions/SessionRecord.ts';
 import type { ClientEngines } from './ClientEngines.ts';
+import { liveSessionSpec } from './liveSessionSpec.ts';
 import { toLiveVerdict } from './toLiveVerdict.ts';
 
 interface Joined {
@@ -62,7 +63,7 @@ export class LiveSessionLink implements SessionAuthorizer {
     }
     const engine = this.#deps.engines.for(joined.clientId);
     return liveSinkFactory(engine, {
-      resolve: async (): Promise<LiveSessionSpec> => specFor(joined),
+      resolve: async (): Promise<LiveSessionSpec> => liveSessionSpec(joined.kind, joined.externalUserId),
       onError: (err) => log.warn({ err, sessionId: handle.sessionId }, 'live liveness session failed'),
       onDecision: (m) => {
         void this.#record(handle.sessionId, joined, m.decision);
@@ -109,9 +110,4 @@ function lingering(handle: LiveSessionHandle, ms: number): LiveSessionHandle {
       await handle.close(reason);
     },
   };
-}
-
-function specFor(j: Joined): LiveSessionSpec {
-  if (j.kind === 'enrollment') return { kind: 'enrollment', subjectId: j.externalUserId ?? '' };
-  return j.externalUserId !== null ? { kind: 'verification', subjectId: j.externalUserId } : { kind: 'identification' };
 }

@@ -3,7 +3,12 @@
 // (src/sessions/FrameEngine.ts); the liveness engine can implement the same
 // interface and be passed to SessionService instead.
 import type { RawFrame } from '../../models/types.ts';
+import type { ClientMessage } from '../liveness/index.ts';
+import type { LiveVerdict } from './SessionService.ts';
 import type { DecisionReason, SessionRecord } from './SessionRecord.ts';
+
+/** What the client should do next (a gate prompt, a challenge) or how far it is. */
+export type EnginePrompt = Extract<ClientMessage, { type: 'prompt' | 'progress' }>;
 
 export type FrameStep =
   | {
@@ -19,6 +24,22 @@ export type FrameStep =
       readonly reason: DecisionReason;
       readonly scores: Readonly<Record<string, number>>;
       readonly timings: Readonly<Record<string, number>>;
+    }
+  | {
+      /**
+       * A session engine that runs its own state machine (the liveness engine)
+       * took the frame and has not decided yet; `prompts` tell the client what
+       * to do next (challenges carry their timeout), `feedback` is the latest one.
+       */
+      readonly kind: 'pending';
+      readonly feedback: string;
+      readonly prompts: readonly EnginePrompt[];
+      readonly timings: Readonly<Record<string, number>>;
+    }
+  | {
+      /** That engine reached its verdict (with per-signal scores) on this frame. */
+      readonly kind: 'decided';
+      readonly verdict: LiveVerdict;
     };
 
 export interface SessionEngine {

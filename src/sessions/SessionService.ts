@@ -11,7 +11,7 @@ import type { Gallery } from '../gallery/Gallery.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { RawFrame } from '../../models/types.ts';
-import type { SessionEngine } from './SessionEngine.ts';
+import type { EnginePrompt, SessionEngine } from './SessionEngine.ts';
 import {
   TERMINAL_STATUSES,
   type DecisionReason,
@@ -46,8 +46,10 @@ export interface SessionObserver {
 
 export interface FrameResult {
   readonly session: SessionRecord;
-  /** 'accepted' (sample taken), a retry reason, or 'decided'. */
+  /** 'accepted' (sample taken), a retry reason, a prompt action (liveness engine), or 'decided'. */
   readonly feedback: string;
+  /** Liveness engine: prompts and challenges issued while processing this frame. */
+  readonly prompts?: readonly EnginePrompt[];
 }
 
 /**
@@ -192,13 +194,17 @@ export class SessionService {
   async recordLiveVerdict(token: string, v: LiveVerdict): Promise<SessionRecord> {
     const rec = await this.get(token);
     if (TERMINAL_STATUSES.includes(rec.status)) return rec;
+    return this.#settleVerdict({ ...rec, framesProcessed: rec.framesProcessed + v.frames }, v);
+  }
+
+  /** Decides a session from an engine verdict (live path or REST through the liveness engine). */
+  async #settleVerdict(base: SessionRecord, v: LiveVerdict): Promise<SessionRecord> {
     const succeeded = v.outcome === 'succeeded';
-    const externalUserId = rec.kind === 'enrollment' ? rec.externalUserId : succeeded ? v.matchedUserId : null;
-    if (rec.kind === 'authentication' && rec.externalUserId !== null && (v.outcome === 'succeeded' || v.outcome === 'failed')) {
-      if (succeeded) await this.#limiter.reset(rec.clientId, rec.externalUserId);
-      else await this.#limiter.recordFailure(rec.clientId, rec.externalUserId);
+    const externalUserId = base.kind === 'enrollment' ? base.externalUserId : succeeded ? v.matchedUserId : null;
+    if (base.kind === 'authentication' && base.externalUserId !== null && (v.outcome === 'succeeded' || v.outcome === 'failed')) {
+      if (succeeded) await this.#limiter.reset(base.clientId, base.externalUserId);
+      else await this.#limiter.recordFailure(base.clientId, base.externalUserId);
     }
-    const base = { ...rec, framesProcessed: rec.framesProcessed + v.frames };
     return this.#decide(
       base,
       {
@@ -231,7 +237,20 @@ export class SessionService {
     await this.#loadClientKey(rec.clientId);
     const step = await this.#engine.processFrame(rec, frame);
     const frames = rec.framesProcessed + 1;
-    await this.#notify('onFrame', rec, { outcome: step.kind === 'sample' ? 'sample' : step.reason, timings: step.timings });
+    if (step.kind === 'decided') {
+      await this.#notify('onFrame', rec, { outcome: 'decided', timings: step.verdict.timings });
+      return { session: await this.#settleVerdict({ ...rec, framesProcessed: frames }, step.verdict), feedback: 'decided' };
+    }
+    await this.#notify('onFrame', rec, { outcome: step.kind === 'sample' ? 'sample' : step.kind === 'pending' ? step.feedback : step.reason, timings: step.timings });
+    if (step.kind === 'pending') {
+      if (frames >= this.#opts.maxFrames) {
+        const failed = { ...rec, framesProcessed: frames };
+        return { session: await this.#decide(failed, { outcome: 'failed', reason: 'too_many_frames', externalUserId: null, similarity: null, scores: {}, timings: step.timings }, 'failed'), feedback: 'decided' };
+      }
+      const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: step.feedback, version: rec.version + 1 };
+      await this.#write(next);
+      return { session: next, feedback: step.feedback, prompts: step.prompts };
+    }
 
     if (step.kind === 'retry') {
       if (frames >= this.#opts.maxFrames) {

@@ -22,6 +22,9 @@ import { FacegateNode } from '../../src/FacegateNode.ts';
 import { DEMO_USER_ID } from '../../src/live/DemoSessions.ts';
 import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/liveness/index.ts';
 import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
+import { decodeClip } from '../../src/liveness/decodeClip.ts';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 
 const VIDEO = new URL('../../../shared/video/', import.meta.url).pathname;
 
@@ -203,6 +206,60 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
     assert.equal(view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
     assert.equal(view.decision?.external_user_id, DEMO_USER_ID);
     assert.ok((view.decision?.similarity ?? 0) >= node.config.service.matchThreshold);
+  });
+
+  interface FrameView extends StatusView {
+    feedback: string;
+    prompts?: { type: string; action?: string; timeoutMs?: number }[];
+  }
+
+  const upload = async (token: string, kind: string, jpeg: Buffer): Promise<FrameView> => {
+    const res = await fetch(`${node.url}/api/auth/${kind}/process-frame`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_token: token, image: `data:image/jpeg;base64,${jpeg.toString('base64')}` }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await res.json()) as FrameView;
+  };
+
+  it('REST process-frame runs the liveness engine: the challenge comes back as a prompt and a genuine clip passes with per-signal scores', async () => {
+    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
+    const { token } = (await res.json()) as { token: string };
+    assert.equal((await status(token)).status, 'created');
+    const prompts: string[] = [];
+    let last: FrameView | undefined;
+    const start = Date.now();
+    // Uploaded at the clip's own pace (its capture times), as a camera would.
+    for await (const { frame, t } of decodeClip(path.join(VIDEO, 'genuine', 'liveportrait_d0.mp4'), { fps: 10 })) {
+      const wait = start + t - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const jpeg = await sharp(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength), {
+        raw: { width: frame.width, height: frame.height, channels: 3 },
+      }).jpeg({ quality: 90 }).toBuffer();
+      last = await upload(token, 'authentication', jpeg);
+      for (const p of last.prompts ?? []) if (p.type === 'prompt' && p.action) prompts.push(p.action);
+      if (last.decision) break;
+    }
+    assert.ok(prompts.includes('blink'), `prompts: ${prompts.join(',')}`);
+    assert.equal(last?.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
+    assert.equal(last?.decision?.external_user_id, DEMO_USER_ID);
+    assert.equal(typeof last?.decision?.scores['blink'], 'number');
+    assert.equal((await status(token)).status, 'succeeded');
+  });
+
+  it('REST process-frame with the same still photo every frame fails the session with liveness_failed', async () => {
+    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
+    const { token } = (await res.json()) as { token: string };
+    const jpeg = readFileSync(path.join(VIDEO, '..', 'stills', 'silentface_image_T1.jpg'));
+    let last: FrameView | undefined;
+    for (let i = 0; i < 30 && !last?.decision; i++) {
+      last = await upload(token, 'authentication', jpeg);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(last?.status, 'failed');
+    assert.equal(last?.decision?.reason, 'liveness_failed', JSON.stringify(last?.decision));
+    assert.equal(typeof last?.decision?.scores['motion'], 'number');
   });
 
   it('a join with an unknown token is refused and opens no live session', async () => {
