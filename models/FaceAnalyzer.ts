@@ -96,12 +96,12 @@ interface ModeStats {
   count: number;
 }
 
-const MODE_WINDOW = 7;
+const MODE_WINDOW = 5;
 /** Samples of each way taken before the faster one is preferred. */
 const MODE_MIN_SAMPLES = 3;
 
 /** In 'auto' mode, one face in this many is run the other way to keep both estimates fresh. */
-const PROBE_EVERY = 16;
+const PROBE_EVERY = 8;
 
 type BoxStage = 'liveness' | 'pose';
 
