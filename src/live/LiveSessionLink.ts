@@ -95,7 +95,7 @@ export class LiveSessionLink implements SessionAuthorizer {
  * channel message still in flight. Closing a moment later lets the verdict
  * reach the page.
  */
-const RESULT_LINGER_MS = 500;
+const RESULT_LINGER_MS = 1500;
 
 function lingering(handle: LiveSessionHandle, ms: number): LiveSessionHandle {
   return {
