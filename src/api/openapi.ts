@@ -40,6 +40,22 @@ export function openApiDocument(): Record<string, unknown> {
             feedback: { type: 'string', nullable: true },
             progress: { type: 'object', nullable: true },
             decision: { type: 'object', nullable: true },
+            prompts: {
+              type: 'array',
+              description: 'process-frame only: prompts, challenges (with timeoutMs) and progress the liveness engine issued for this frame',
+              items: {
+                type: 'object',
+                properties: {
+                  type: { type: 'string', enum: ['prompt', 'progress'] },
+                  id: { type: 'string' },
+                  action: { type: 'string' },
+                  text: { type: 'string' },
+                  timeoutMs: { type: 'integer' },
+                  value: { type: 'number' },
+                  label: { type: 'string' },
+                },
+              },
+            },
           },
         },
         CreatedSession: {

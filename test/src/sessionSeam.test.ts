@@ -1,0 +1,126 @@
+// SessionService's engine seam for engines with their own state machine (the
+// liveness engine): 'pending' steps return the engine's prompts, 'decided'
+// steps and live-path verdicts settle the session once, with their scores,
+// and failed 1:1 verdicts count toward the user's lockout. The engine here
+// is a scripted double behind the SessionEngine seam; the real liveness
+// engine runs behind it in liveNode.test.ts. Also: FACEGATE_DEMO resolution.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.ts';
+import { FacegateService } from '../../src/FacegateService.ts';
+import type { LiveVerdict } from '../../src/sessions/SessionService.ts';
+import type { FrameStep, SessionEngine } from '../../src/sessions/SessionEngine.ts';
+import { ColourAnalyzer, tempDir, testConfig } from './fixtures.ts';
+
+/** Answers each frame with the next scripted step. */
+class ScriptedEngine implements SessionEngine {
+  steps: FrameStep[] = [];
+  async processFrame(): Promise<FrameStep> {
+    const s = this.steps.shift();
+    if (!s) throw new Error('no scripted step left');
+    return s;
+  }
+}
+
+const frame = { data: new Uint8Array(16 * 16 * 3), width: 16, height: 16, stride: 48, format: 'rgb24' as const };
+
+const verdict = (o: Partial<LiveVerdict> = {}): LiveVerdict => ({
+  outcome: 'failed',
+  reason: 'spoof_suspected',
+  matchedUserId: null,
+  similarity: null,
+  scores: { passive: 0.2, artefacts: 0.9, spoof: 0.8 },
+  timings: { analyzeMsTotal: 120 },
+  frames: 12,
+  ...o,
+});
+
+describe('SessionService with a stateful session engine', () => {
+  let dir: string;
+  let svc: FacegateService;
+  const engine = new ScriptedEngine();
+  let clientId: string;
+
+  before(async () => {
+    dir = tempDir();
+    svc = await FacegateService.start(testConfig(dir, { name: 'embedded' }, { LOCKOUT_FAILURES: '1' }), {
+      log: pino({ level: 'silent' }),
+      analyzer: new ColourAnalyzer(),
+      engine: () => engine,
+    });
+    clientId = (await svc.tenants.createClient('seam test')).clientId;
+    await svc.tenants.loadClientKey(clientId);
+    const id = `tpl_${crypto.randomBytes(6).toString('hex')}`;
+    const emb = new Float32Array(512).fill(1 / Math.sqrt(512));
+    await svc.store.enroll(clientId, 'alice', [{ id, ciphertext: svc.keys.encryptTemplate(clientId, id, emb) }]);
+  });
+
+  after(async () => {
+    await svc?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('processFrame() with a pending step keeps the session capturing and returns the prompts', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'bob', ipHash: null });
+    engine.steps.push({
+      kind: 'pending',
+      feedback: 'blink',
+      prompts: [{ type: 'prompt', id: 'c1', action: 'blink', text: 'Blink', timeoutMs: 5000 }],
+      timings: { analyze: 3 },
+    });
+    const r = await svc.sessions.processFrame(s.token, 'enrollment', frame);
+    assert.equal(r.session.status, 'capturing');
+    assert.equal(r.feedback, 'blink');
+    assert.deepEqual(r.prompts?.map((p) => (p.type === 'prompt' ? p.action : p.type)), ['blink']);
+    assert.equal((await svc.sessions.get(s.token)).lastFeedback, 'blink');
+  });
+
+  it('processFrame() with a decided step settles the session with the verdict and its per-signal scores', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'carol', ipHash: null });
+    engine.steps.push({ kind: 'decided', verdict: verdict() });
+    const r = await svc.sessions.processFrame(s.token, 'enrollment', frame);
+    assert.equal(r.feedback, 'decided');
+    assert.equal(r.session.status, 'failed');
+    assert.equal(r.session.decision?.reason, 'spoof_suspected');
+    assert.deepEqual(r.session.decision?.scores, { passive: 0.2, artefacts: 0.9, spoof: 0.8 });
+    await assert.rejects(svc.sessions.processFrame(s.token, 'enrollment', frame), { code: 'conflict' });
+  });
+
+  it('recordLiveVerdict() keeps the first decision of a session already decided', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'dave', ipHash: null });
+    const first = await svc.sessions.recordLiveVerdict(s.token, verdict({ outcome: 'succeeded', reason: null, scores: { blink: 1 } }));
+    assert.equal(first.status, 'succeeded');
+    assert.equal(first.decision?.externalUserId, 'dave');
+    assert.equal(first.framesProcessed, 12);
+    const again = await svc.sessions.recordLiveVerdict(s.token, verdict());
+    assert.equal(again.status, 'succeeded');
+    assert.equal(await svc.sessions.authorize(s.token), null);
+  });
+
+  it('a failed 1:1 live verdict counts toward the user lockout (LOCKOUT_FAILURES=1)', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null });
+    const rec = await svc.sessions.recordLiveVerdict(s.token, verdict({ reason: 'challenge_timeout' }));
+    assert.equal(rec.decision?.reason, 'challenge_timeout');
+    assert.equal(rec.decision?.externalUserId, null);
+    await assert.rejects(svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null }), {
+      code: 'rate_limit_exceeded',
+    });
+  });
+});
+
+describe('loadConfig() FACEGATE_DEMO', () => {
+  it('auto turns the demo route on for a loopback HOST and off otherwise; on/off override', () => {
+    assert.equal(loadConfig({ HOST: '127.0.0.1' }).server.demo, true);
+    assert.equal(loadConfig({ HOST: 'localhost' }).server.demo, true);
+    assert.equal(loadConfig({ HOST: '::1' }).server.demo, true);
+    assert.equal(loadConfig({}).server.demo, true);
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).server.demo, false);
+    assert.equal(loadConfig({ HOST: '192.168.1.10' }).server.demo, false);
+    assert.equal(loadConfig({ HOST: '0.0.0.0', FACEGATE_DEMO: 'on' }).server.demo, true);
+    assert.equal(loadConfig({ HOST: '127.0.0.1', FACEGATE_DEMO: 'off' }).server.demo, false);
+    assert.throws(() => loadConfig({ FACEGATE_DEMO: 'yes' }), { code: 'config_invalid' });
+  });
+});
