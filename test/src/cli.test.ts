@@ -52,11 +52,11 @@ describe('admin and audit:verify CLIs', () => {
 });
 
 describe('npm start (src/main.ts)', () => {
-  test('logs `listening on http://HOST:PORT` with the real port for PORT=0, serves /health, and exits on SIGTERM', async () => {
+  test('logs `listening on http://HOST:PORT` with the real port for PORT=0, serves /health (media workers up) and the demo page, and exits on SIGTERM', async () => {
     const dir = tempDir();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, FACEGATE_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: '', REDIS_URL: '', JWT_SECRET: '', MASTER_KEY: '' },
+      env: { ...process.env, FACEGATE_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', RTC_PORT: '0', MEDIA_WORKERS: '1', DATABASE_URL: '', REDIS_URL: '', JWT_SECRET: '', MASTER_KEY: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -80,7 +80,16 @@ describe('npm start (src/main.ts)', () => {
       const h = await fetch(`${url}/health`);
       assert.equal(h.status, 200);
       const health = (await h.json()) as { components: Record<string, string> };
-      assert.deepEqual(health.components, { database: 'up', redis: 'not_configured', models: 'up' });
+      assert.deepEqual(health.components, { database: 'up', redis: 'not_configured', models: 'up', media: 'up' });
+      const page = await fetch(`${url}/`);
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+      // HOST is loopback, so the demo route is on by default (FACEGATE_DEMO=auto).
+      const demo = await fetch(`${url}/demo/session`, { method: 'POST' });
+      assert.equal(demo.status, 200);
+      const { token } = (await demo.json()) as { token: string };
+      const st = await fetch(`${url}/api/auth/session/${token}/status`);
+      assert.equal(((await st.json()) as { kind: string }).kind, 'enrollment');
       assert.match(out, /generated secrets/);
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
