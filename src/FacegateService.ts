@@ -30,6 +30,15 @@ import type { SqlStore } from './store/SqlStore.ts';
 import { TenantService } from './tenants/TenantService.ts';
 import { WebhookDispatcher } from './webhooks/WebhookDispatcher.ts';
 
+/** What a session engine built inside start() may use. */
+export interface EngineParts {
+  readonly store: SqlStore;
+  readonly gallery: FaissGallery;
+  readonly keys: KeyRing;
+  /** Publishes a gallery change to the other nodes (Redis pub/sub; a no-op in memory). */
+  readonly publishGalleryChange: (change: { type: 'gallery.add' | 'gallery.remove'; clientId: string; templateIds: string[] }) => Promise<void>;
+}
+
 export interface FacegateServiceOptions {
   readonly log: Logger;
   /** The face analyzer behind the REST frame engine (owned by the caller). */
@@ -38,7 +47,7 @@ export interface FacegateServiceOptions {
    * Replaces the REST FrameEngine (e.g. the liveness engine); a function is
    * called with the store, gallery and key ring once they exist.
    */
-  readonly engine?: SessionEngine | ((parts: { store: SqlStore; gallery: FaissGallery; keys: KeyRing }) => SessionEngine);
+  readonly engine?: SessionEngine | ((parts: EngineParts) => SessionEngine);
   /** PostgreSQL schema / Redis key prefix, to isolate test runs. */
   readonly dbSchema?: string;
   readonly redisPrefix?: string;
@@ -125,7 +134,10 @@ export class FacegateService {
         state,
         gallery,
         keys,
-        engine: typeof o.engine === 'function' ? o.engine({ store, gallery, keys }) : (o.engine ?? new FrameEngine(o.analyzer)),
+        engine:
+          typeof o.engine === 'function'
+            ? o.engine({ store, gallery, keys, publishGalleryChange: (c) => state.publish({ ...c, origin: nodeId }) })
+            : (o.engine ?? new FrameEngine(o.analyzer)),
         limiter: limits,
         loadClientKey: (id) => tenants.loadClientKey(id),
         options: {

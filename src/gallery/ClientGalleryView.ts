@@ -15,18 +15,26 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+export type GalleryChangeListener = (change: { type: 'gallery.add' | 'gallery.remove'; clientId: string; templateIds: string[] }) => Promise<void>;
+
 export class ClientGalleryView implements SubjectGallery {
   readonly #clientId: string;
   readonly #store: Store;
   readonly #gallery: Gallery;
   readonly #keys: KeyRing;
+  readonly #changed: GalleryChangeListener | undefined;
 
-  /** The client's data key must be loaded in keys (TenantService.loadClientKey). */
-  constructor(clientId: string, deps: { store: Store; gallery: Gallery; keys: KeyRing }) {
+  /**
+   * The client's data key must be loaded in keys (TenantService.loadClientKey).
+   * `onChange` hears every template added or removed (the service publishes
+   * them so other nodes' FAISS indexes follow).
+   */
+  constructor(clientId: string, deps: { store: Store; gallery: Gallery; keys: KeyRing; onChange?: GalleryChangeListener }) {
     this.#clientId = clientId;
     this.#store = deps.store;
     this.#gallery = deps.gallery;
     this.#keys = deps.keys;
+    this.#changed = deps.onChange;
   }
 
   async add(subjectId: string, embedding: Float32Array): Promise<void> {
@@ -34,12 +42,14 @@ export class ClientGalleryView implements SubjectGallery {
     const ciphertext = this.#keys.encryptTemplate(this.#clientId, id, embedding);
     await this.#store.enroll(this.#clientId, subjectId, [{ id, ciphertext }]);
     await this.#gallery.add(this.#clientId, [{ templateId: id, embedding }]);
+    await this.#changed?.({ type: 'gallery.add', clientId: this.#clientId, templateIds: [id] }).catch(() => undefined);
   }
 
   async remove(subjectId: string): Promise<boolean> {
     const removed = await this.#store.deleteUser(this.#clientId, subjectId);
     if (removed === null) return false;
     await this.#gallery.remove(this.#clientId, removed);
+    await this.#changed?.({ type: 'gallery.remove', clientId: this.#clientId, templateIds: removed }).catch(() => undefined);
     return true;
   }
 

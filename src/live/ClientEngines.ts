@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { FaceAnalyzerLike } from '../../models/types.ts';
 import type { Config } from '../config.ts';
 import type { KeyRing } from '../crypto/KeyRing.ts';
-import { ClientGalleryView } from '../gallery/ClientGalleryView.ts';
+import { ClientGalleryView, type GalleryChangeListener } from '../gallery/ClientGalleryView.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
 import { LivenessEngine, sessionOptionsFromConfig, type LivenessEngineOptions } from '../liveness/index.ts';
 import type { Store } from '../store/Store.ts';
@@ -17,6 +17,8 @@ export interface ClientEnginesDeps {
   readonly store: Store;
   readonly gallery: Gallery;
   readonly keys: KeyRing;
+  /** Tells other nodes about templates the engine enrolled (their FAISS indexes follow). */
+  readonly publishGalleryChange?: GalleryChangeListener;
   readonly log: Logger;
   /** Builds an engine (default: `new LivenessEngine`); tests pass one with a fixed challenge schedule. */
   readonly createEngine?: (options: LivenessEngineOptions) => LivenessEngine;
@@ -45,7 +47,12 @@ export class ClientEngines {
     if (e === undefined) {
       const d = this.#deps;
       const options: LivenessEngineOptions = {
-        gallery: new ClientGalleryView(clientId, { store: d.store, gallery: d.gallery, keys: d.keys }),
+        gallery: new ClientGalleryView(clientId, {
+          store: d.store,
+          gallery: d.gallery,
+          keys: d.keys,
+          ...(d.publishGalleryChange ? { onChange: d.publishGalleryChange } : {}),
+        }),
         analyzer: d.analyzer,
         session: sessionOptionsFromConfig(d.config),
         log: d.log.child({ component: 'liveness', clientId }),

@@ -207,4 +207,22 @@ describe('ClientGalleryView (the liveness engine\'s Gallery over store + FAISS)'
       await store.close();
     }
   });
+  test('onChange hears each template the view adds and removes (for other nodes)', async () => {
+    const store = await SqlStore.open(await PgliteSqlClient.open('memory://'));
+    const keys = new KeyRing(Buffer.alloc(32, 6));
+    const g = new FaissGallery({ dir: tempDir(), snapshotKey: (id) => keys.snapshotKey(id) });
+    try {
+      await store.createClient({ id: 'cl_v3', name: 'cl_v3', wrappedKey: keys.newClientKey('cl_v3') });
+      const changes: { type: string; clientId: string; templateIds: string[] }[] = [];
+      const v = new ClientGalleryView('cl_v3', { store, gallery: g, keys, onChange: async (c) => void changes.push(c) });
+      await v.add('dan', unit(21));
+      const ids = (await store.listTemplates('cl_v3', 'dan')).map((t) => t.id);
+      assert.deepEqual(changes, [{ type: 'gallery.add', clientId: 'cl_v3', templateIds: ids }]);
+      assert.equal(await v.remove('dan'), true);
+      assert.deepEqual(changes[1], { type: 'gallery.remove', clientId: 'cl_v3', templateIds: ids });
+    } finally {
+      await g.close();
+      await store.close();
+    }
+  });
 });
