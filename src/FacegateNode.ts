@@ -40,6 +40,9 @@ export interface FacegateNodeOptions {
   readonly sdkBundles?: SdkRouterOptions['bundles'];
 }
 
+/** Upload cap per REST liveness session (the session TTL bounds it too). */
+const REST_LIVENESS_MAX_FRAMES = 400;
+
 export class FacegateNode {
   readonly config: Config;
   readonly service: FacegateService;
@@ -95,6 +98,9 @@ export class FacegateNode {
         log,
         analyzer: o.analyzer,
         healthChecks: { ...o.healthChecks, media: mediaHealth(pool, config.media.workers) },
+        // A liveness session takes a capture phase and timed challenges: at a
+        // camera-like 10 fps that is well over the per-frame engine's 60 frames.
+        sessionMaxFrames: REST_LIVENESS_MAX_FRAMES,
         // REST frame uploads run through the same liveness engines as the live path.
         engine: (parts) => {
           engines = new ClientEngines({ config, analyzer: o.analyzer, ...parts, log, ...(o.createEngine ? { createEngine: o.createEngine } : {}) });

@@ -48,6 +48,8 @@ export interface FacegateServiceOptions {
    * called with the store, gallery and key ring once they exist.
    */
   readonly engine?: SessionEngine | ((parts: EngineParts) => SessionEngine);
+  /** Frames a session may submit before it fails with too_many_frames (SessionService default 60). */
+  readonly sessionMaxFrames?: number;
   /** PostgreSQL schema / Redis key prefix, to isolate test runs. */
   readonly dbSchema?: string;
   readonly redisPrefix?: string;
@@ -144,6 +146,7 @@ export class FacegateService {
           sessionTtlS: config.service.sessionTtlS,
           matchThreshold: config.service.matchThreshold,
           enrollSamples: config.service.enrollSamples,
+          ...(o.sessionMaxFrames !== undefined ? { maxFrames: o.sessionMaxFrames } : {}),
           nodeId,
         },
       });
