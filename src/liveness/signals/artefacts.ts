@@ -19,6 +19,17 @@ interface Px {
   readonly h: number;
 }
 
+/** The picture inside any letterbox / pillarbox bars: [x1, x2) x [y1, y2). */
+interface Content {
+  readonly x1: number;
+  readonly x2: number;
+  readonly y1: number;
+  readonly y2: number;
+}
+
+/** A bar is a border row/column that is pure black: the decoder's padding, never a camera's noise floor. */
+const BAR_MAX_GRAY = 3;
+
 function px(frame: RawFrame): Px {
   if (!(frame.data instanceof Uint8Array)) throw new TypeError('frame.data must be a Uint8Array');
   if (frame.stride < frame.width * 3 || frame.data.length < frame.stride * (frame.height - 1) + frame.width * 3) {
@@ -65,12 +76,42 @@ function hfRatio(p: Px, b: ReturnType<typeof clampBox>): number {
 }
 
 /**
+ * Finds padding bars at the frame's borders. The live decoder scales every
+ * track to fit its output size and pads the rest with black, so a square or
+ * portrait camera arrives pillarboxed; those bars' edges are straight lines
+ * framing the face exactly like a phone bezel and must not count as one.
+ */
+function contentArea(p: Px): Content {
+  const sampleStep = 4;
+  const colIsBar = (x: number): boolean => {
+    for (let y = 0; y < p.h; y += sampleStep) if (gray(p, x, y) > BAR_MAX_GRAY) return false;
+    return true;
+  };
+  const rowIsBar = (y: number): boolean => {
+    for (let x = 0; x < p.w; x += sampleStep) if (gray(p, x, y) > BAR_MAX_GRAY) return false;
+    return true;
+  };
+  let x1 = 0;
+  while (x1 < p.w / 2 && colIsBar(x1)) x1++;
+  let x2 = p.w;
+  while (x2 > p.w / 2 && colIsBar(x2 - 1)) x2--;
+  let y1 = 0;
+  while (y1 < p.h / 2 && rowIsBar(y1)) y1++;
+  let y2 = p.h;
+  while (y2 > p.h / 2 && rowIsBar(y2 - 1)) y2--;
+  return { x1, x2, y1, y2 };
+}
+
+/**
  * Strongest pair of straight parallel edges framing the face (a phone or
  * monitor bezel, a paper edge): for vertical lines left and right of the face
  * the sign-consistent mean horizontal gradient over a span of the face height,
  * likewise horizontal lines above and below; the pair's weaker edge, /64.
  */
 function edgeFrame(p: Px, box: Box): number {
+  // Lines are only looked for inside the picture, so the border between a
+  // padding bar and the picture is treated like the frame's own border.
+  const c = contentArea(p);
   const bw = box.x2 - box.x1;
   const bh = box.y2 - box.y1;
   const cx = (box.x1 + box.x2) / 2;
@@ -82,15 +123,15 @@ function edgeFrame(p: Px, box: Box): number {
     let n = 0;
     if (vertical) {
       const x = Math.round(pos);
-      if (x - step < 0 || x + step >= p.w) return 0;
-      for (let y = Math.max(0, Math.round(cy - bh / 2)); y < Math.min(p.h, Math.round(cy + bh / 2)); y += step) {
+      if (x - step <= c.x1 || x + step >= c.x2 - 1) return 0;
+      for (let y = Math.max(c.y1, Math.round(cy - bh / 2)); y < Math.min(c.y2, Math.round(cy + bh / 2)); y += step) {
         s += gray(p, x + step, y) - gray(p, x - step, y);
         n++;
       }
     } else {
       const y = Math.round(pos);
-      if (y - step < 0 || y + step >= p.h) return 0;
-      for (let x = Math.max(0, Math.round(cx - bw / 2)); x < Math.min(p.w, Math.round(cx + bw / 2)); x += step) {
+      if (y - step <= c.y1 || y + step >= c.y2 - 1) return 0;
+      for (let x = Math.max(c.x1, Math.round(cx - bw / 2)); x < Math.min(c.x2, Math.round(cx + bw / 2)); x += step) {
         s += gray(p, x, y + step) - gray(p, x, y - step);
         n++;
       }

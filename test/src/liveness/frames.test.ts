@@ -47,6 +47,18 @@ describe('artefact cues', () => {
     assert.ok(phone.edgeFrame > 0.5, `phone edgeFrame ${phone.edgeFrame}`);
   });
 
+  it('measureArtefacts() ignores black padding bars around a pillarboxed picture (regression: square camera read as a bezel)', () => {
+    // The live decoder pads a 4:3-fitted square camera with pure black bars
+    // 40 px left and right: their edges frame the face like a phone bezel.
+    const padded = (x: number, y: number): [number, number, number] => (x < 40 || x >= 280 ? [0, 0, 0] : skin(x, y));
+    const narrowBox = { x1: 120, y1: 80, x2: 200, y2: 160 };
+    assert.ok(measureArtefacts(frame(padded), narrowBox).sample.edgeFrame < 0.2);
+    // A real bezel inside the picture is still found.
+    const phoneInPadded = (x: number, y: number): [number, number, number] =>
+      x < 40 || x >= 280 ? [0, 0, 0] : x < narrowBox.x1 - 20 || x >= narrowBox.x2 + 20 ? [230, 230, 230] : skin(x, y);
+    assert.ok(measureArtefacts(frame(phoneInPadded), narrowBox).sample.edgeFrame > 0.5);
+  });
+
   it('measureArtefacts() measures glare and blue cast on the face', () => {
     const glare = measureArtefacts(frame((x, y) => (x >= box.x1 && x < box.x2 && y < box.y1 + 30 && y >= box.y1 ? [255, 255, 255] : skin(x, y))), box).sample;
     assert.ok(glare.glare > 0.3, `glare ${glare.glare}`);
