@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MATCH_THRESHOLD } from '../models/similarity.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z
@@ -49,14 +50,13 @@ const EnvSchema = z.object({
   // service (tenancy, sessions, gallery, rate limits)
   JWT_TTL_S: z.coerce.number().int().min(60).max(86400).default(900),
   SESSION_TTL_S: z.coerce.number().int().min(10).max(3600).default(180),
-  MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.45),
+  MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(DEFAULT_MATCH_THRESHOLD),
   ENROLL_SAMPLES: z.coerce.number().int().min(1).max(20).default(3),
   MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
   LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOCKOUT_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(180),
-  GALLERY_HNSW_MIN: z.coerce.number().int().min(1000).default(50000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   // liveness engine
   LIVENESS_CHALLENGES: z.coerce.number().int().min(1).max(2).default(2),
@@ -110,8 +110,6 @@ export interface Config {
     readonly rateLimitPerIp: number;
     readonly lockoutFailures: number;
     readonly lockoutWindowS: number;
-    /** Gallery size from which a client's search uses an HNSW graph index. */
-    readonly galleryHnswMin: number;
     readonly webhookMaxAttempts: number;
   };
   readonly liveness: {
@@ -190,7 +188,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitPerIp: e.RATE_LIMIT_PER_IP,
       lockoutFailures: e.LOCKOUT_FAILURES,
       lockoutWindowS: e.LOCKOUT_WINDOW_S,
-      galleryHnswMin: e.GALLERY_HNSW_MIN,
       webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     },
     liveness: { challenges: e.LIVENESS_CHALLENGES, maxAttempts: e.LIVENESS_MAX_ATTEMPTS },
