@@ -5,8 +5,6 @@
 // offline mediasoup worker, for one, used to crash on the first DTLS handshake.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import fs from 'node:fs';
-import path from 'node:path';
 
 import '../media/weriftPatches.ts';
 
@@ -34,21 +32,6 @@ type CheckFn = () => Promise<string>;
 
 class SkipCheck extends Error {}
 
-/** The ONNX models the product runs (the package ships more: age, gender, expression). */
-export const PRODUCT_MODELS = [
-  'fr_detect.onnx',
-  'fr_landmark.onnx',
-  'fr_feature.onnx',
-  'fr_liveness.onnx',
-  'fr_eye.onnx',
-  'fr_pose.onnx',
-] as const;
-
-export function defaultModelsDir(): string {
-  const pkg = require.resolve('faceplugin-face-recognition-js/package.json');
-  return path.join(path.dirname(pkg), 'model');
-}
-
 export function ffmpegPath(): string {
   return (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 }
@@ -61,23 +44,17 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-const VIDEO_CODECS = [
-  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
-  { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
-  {
-    kind: 'video',
-    mimeType: 'video/H264',
-    clockRate: 90000,
-    parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
-  },
-] as const;
+/** The router codecs the product uses (loaded lazily so a broken mediasoup install is a FAIL line, not a crash). */
+async function productCodecs() {
+  return (await import('../media/MediaWorkerPool.ts')).ROUTER_MEDIA_CODECS;
+}
 
 async function checkMediasoup(): Promise<string> {
   const mediasoup = await import('mediasoup');
   const worker = await mediasoup.createWorker({ logLevel: 'error' });
   try {
     const router = await worker.createRouter({
-      mediaCodecs: VIDEO_CODECS.map((c) => ({ ...c })) as never,
+      mediaCodecs: await productCodecs(),
     });
     const mimes = router.rtpCapabilities.codecs?.map((c) => c.mimeType) ?? [];
     for (const m of ['video/VP8', 'video/H264', 'audio/opus']) {
@@ -102,7 +79,7 @@ async function checkWeriftDtls(): Promise<string> {
   const worker = await mediasoup.createWorker({ logLevel: 'error' });
   const closers: Array<() => void> = [() => worker.close()];
   try {
-    const router = await worker.createRouter({ mediaCodecs: VIDEO_CODECS.map((c) => ({ ...c })) as never });
+    const router = await worker.createRouter({ mediaCodecs: await productCodecs() });
     const tOpts = {
       listenInfos: [{ protocol: 'udp' as const, ip: '127.0.0.1' }],
       enableSctp: true,
@@ -200,34 +177,20 @@ async function checkWeriftDtls(): Promise<string> {
   }
 }
 
-async function checkOnnx(modelsDir: string): Promise<string> {
+/**
+ * Opens the product's model registry: every model file is verified against
+ * models/manifest.json (SHA-256), loaded into onnxruntime and run once.
+ */
+async function checkOnnx(modelsDir: string | undefined): Promise<string> {
   const ort = await import('onnxruntime-node');
-  const done: string[] = [];
-  for (const file of PRODUCT_MODELS) {
-    const p = path.join(modelsDir, file);
-    if (!fs.existsSync(p)) throw new Error(`${p} missing: reinstall faceplugin-face-recognition-js or set MODELS_DIR`);
-    const session = await ort.InferenceSession.create(p, {
-      intraOpNumThreads: 1,
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
-    try {
-      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
-      for (const name of session.inputNames) {
-        const meta = session.inputMetadata.find((m) => m.name === name);
-        const shape =
-          meta && meta.isTensor ? meta.shape.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) : [1, 3, 112, 112];
-        const n = shape.reduce((a, b) => a * b, 1);
-        feeds[name] = new ort.Tensor('float32', new Float32Array(n).fill(0.5), shape);
-      }
-      const out = await session.run(feeds);
-      const first = out[session.outputNames[0] ?? ''];
-      if (!first || first.size === 0) throw new Error(`${file} produced no output`);
-      done.push(file.replace(/^fr_|\.onnx$/g, ''));
-    } finally {
-      await session.release();
-    }
+  const { ModelRegistry } = await import('../models/ModelRegistry.ts');
+  const registry = await ModelRegistry.open({ dir: modelsDir, warmup: true });
+  try {
+    const names = registry.info().map((m) => m.name);
+    return `onnxruntime-node ${ort.env.versions.node ?? ''} verified (SHA-256) and ran ${names.join(', ')}`;
+  } finally {
+    await registry.close();
   }
-  return `onnxruntime-node ${ort.env.versions.node ?? ''} ran ${done.join(', ')}`.replace('  ', ' ');
 }
 
 async function checkSharp(): Promise<string> {
@@ -349,7 +312,7 @@ export function doctorChecks(opts: DoctorOptions = {}): Array<{ part: string; ru
   return [
     { part: 'mediasoup', run: checkMediasoup },
     { part: 'werift-dtls', run: checkWeriftDtls },
-    { part: 'onnxruntime', run: () => checkOnnx(opts.modelsDir ?? defaultModelsDir()) },
+    { part: 'onnxruntime', run: () => checkOnnx(opts.modelsDir) },
     { part: 'sharp', run: checkSharp },
     { part: 'ffmpeg', run: checkFfmpeg },
     { part: 'faiss', run: checkFaiss },
@@ -367,7 +330,10 @@ export async function runCheck(part: string, run: CheckFn, timeoutMs = 30_000): 
     const ms = performance.now() - t0;
     if (e instanceof SkipCheck) return { part, status: 'skip', detail: e.message, ms };
     const msg = e instanceof Error ? e.message : String(e);
-    return { part, status: 'fail', detail: `${msg.split('\n')[0]} — fix: ${FIXES[part] ?? 'see README'}`, ms };
+    const first = msg.split('\n')[0] ?? msg;
+    // Typed errors from our own layers already say how to fix them.
+    const detail = /\bfix:/i.test(first) ? first : `${first} — fix: ${FIXES[part] ?? 'see README'}`;
+    return { part, status: 'fail', detail, ms };
   }
 }
 
