@@ -9,18 +9,15 @@
 // blink) through the test-only engine factory.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { pino } from 'pino';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
-import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
-import { loadConfig } from '../../src/config.ts';
-import { FacegateNode } from '../../src/FacegateNode.ts';
-import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/liveness/index.ts';
+import type { FacegateNode } from '../../src/FacegateNode.ts';
+import type { Decision } from '../../src/liveness/index.ts';
+import { startScheduledNode, type ScheduledNode } from '../src/scheduledNode.ts';
 import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
 import type { PlannedChallenge } from '../../src/liveness/challengePlan.ts';
 
@@ -28,26 +25,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
 const skip = !existsSync(CHROMIUM) ? 'Debian chromium is not installed' : false;
 
-/** Test-only: sessions get the schedule the recording contains. */
-class BlinkScheduleEngine extends LivenessEngine {
-  override create(input: CreateSessionInput): Promise<SessionRecord> {
-    const sink = input.sink;
-    return super.create({
-      ...input,
-      fixedSchedule: schedule,
-      sink: {
-        send(m) {
-          if (m.type === 'result') decisions.push(m.decision);
-          sink.send(m);
-        },
-      },
-    });
-  }
-}
 /** The schedule new sessions get (the still-photo test shortens the window; a still never blinks). */
 let schedule: readonly PlannedChallenge[] = CLIP_SCHEDULES.blink;
-/** Every engine decision, in order (for assertion messages). */
-const decisions: Decision[] = [];
 
 interface StatusView {
   kind: string;
@@ -56,8 +35,9 @@ interface StatusView {
 }
 
 describe('demo kiosk in Chromium against the liveness engine', { skip, timeout: 115_000 }, () => {
+  let fixture: ScheduledNode;
   let tmp: string;
-  let analyzer: FaceAnalyzer;
+  let decisions: Decision[];
   let node: FacegateNode;
 
   /** 640x480 at 15 fps (the pipeline's 4:3 size: no padding bars), aspect kept by a centre crop. */
@@ -71,30 +51,16 @@ describe('demo kiosk in Chromium against the liveness engine', { skip, timeout: 
   };
 
   before(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-e2e-liveness-'));
-    const config = loadConfig({
-      FACEGATE_DATA_DIR: path.join(tmp, 'data'),
-      HOST: '127.0.0.1',
-      PORT: '0',
-      RTC_PORT: '0',
-      MEDIA_WORKERS: '1',
-      LOG_LEVEL: 'silent',
-      FACEGATE_DEMO: 'auto',
-      ENROLL_SAMPLES: '2',
+    fixture = await startScheduledNode({
+      tmpPrefix: 'facegate-e2e-liveness-',
+      schedule: () => schedule,
+      node: { sdkBundles: 'build' },
     });
-    analyzer = await FaceAnalyzer.create();
-    node = await FacegateNode.start(config, {
-      log: pino({ level: 'silent' }),
-      analyzer,
-      createEngine: (o: LivenessEngineOptions) => new BlinkScheduleEngine(o),
-      sdkBundles: 'build',
-    });
+    ({ node, tmp, decisions } = fixture);
   });
 
   after(async () => {
-    await node?.close();
-    await analyzer?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   const openBrowser = (clip: string): Promise<BrowserContext> =>

@@ -7,20 +7,16 @@
 // The challenge schedule is fixed to what the recording contains (a blink)
 // through the test-only engine factory; the service draws its own otherwise.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import { encodeRtpClip, type RtpClipPacket } from '../../media/rtpClip.ts';
 import { SyntheticPublisher, type PublisherSignaling } from '../../media/SyntheticPublisher.ts';
-import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import { REQUEST_EVENT, SIGNALING_NAMESPACE, type SignalingResponse } from '../../signaling/protocol.ts';
-import { loadConfig } from '../../src/config.ts';
-import { FacegateNode } from '../../src/FacegateNode.ts';
+import type { FacegateNode } from '../../src/FacegateNode.ts';
 import { DEMO_USER_ID } from '../../src/live/DemoSessions.ts';
-import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/liveness/index.ts';
+import type { Decision } from '../../src/liveness/index.ts';
+import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
 import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
 import { decodeClip } from '../../src/liveness/decodeClip.ts';
 import { readFileSync } from 'node:fs';
@@ -28,24 +24,6 @@ import sharp from 'sharp';
 
 const VIDEO = new URL('../../../shared/video/', import.meta.url).pathname;
 
-/** Test-only: sessions get the schedule the recording contains. */
-class BlinkScheduleEngine extends LivenessEngine {
-  override create(input: CreateSessionInput): Promise<SessionRecord> {
-    const sink = input.sink;
-    return super.create({
-      ...input,
-      fixedSchedule: CLIP_SCHEDULES.blink,
-      sink: {
-        send(m) {
-          if (m.type === 'result') decisions.push(m.decision);
-          sink.send(m);
-        },
-      },
-    });
-  }
-}
-/** Every engine decision, in order (for diagnostics in assertion messages). */
-const decisions: Decision[] = [];
 
 interface StatusView {
   status: string;
@@ -95,31 +73,18 @@ async function joinSignaling(url: string, token: string): Promise<{ socket: Sock
 }
 
 describe('FacegateNode live path', { timeout: 110_000 }, () => {
-  let tmp: string;
-  let analyzer: FaceAnalyzer;
+  let fixture: ScheduledNode;
+  let decisions: Decision[];
   let node: FacegateNode;
   let clip: RtpClipPacket[];
 
   before(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-node-'));
-    const config = loadConfig({
-      FACEGATE_DATA_DIR: tmp,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      RTC_PORT: '0',
-      MEDIA_WORKERS: '1',
-      LOG_LEVEL: 'silent',
-      FACEGATE_DEMO: 'auto',
-      ENROLL_SAMPLES: '2',
+    fixture = await startScheduledNode({
+      tmpPrefix: 'facegate-node-',
+      schedule: () => CLIP_SCHEDULES.blink,
+      node: { clientIceConsentTimeoutS: 0, heartbeatIntervalMs: 2000 },
     });
-    analyzer = await FaceAnalyzer.create();
-    node = await FacegateNode.start(config, {
-      log: pino({ level: 'silent' }),
-      analyzer,
-      createEngine: (o: LivenessEngineOptions) => new BlinkScheduleEngine(o),
-      clientIceConsentTimeoutS: 0,
-      heartbeatIntervalMs: 2000,
-    });
+    ({ node, decisions } = fixture);
     // Sent at the pipeline's 4:3 output size: a square picture would be
     // padded with black bars, which the artefact cue reads as a screen frame.
     // Looped so the blink (~2.6 s) recurs.
@@ -127,9 +92,7 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
   });
 
   after(async () => {
-    await node?.close();
-    await analyzer?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   const status = async (token: string): Promise<StatusView> => {

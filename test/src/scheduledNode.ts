@@ -1,0 +1,88 @@
+// Test fixture: the real composition (FacegateNode on port 0, embedded store
+// and in-memory state in a temp dir, one media worker, demo route on) whose
+// liveness engines give every session a fixed challenge schedule — a
+// recording cannot answer random prompts. Collects every engine decision for
+// assertion messages. Shared by the integration and end-to-end tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
+import type { PlannedChallenge } from '../../src/liveness/challengePlan.ts';
+import { loadConfig } from '../../src/config.ts';
+import { FacegateNode, type FacegateNodeOptions } from '../../src/FacegateNode.ts';
+import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/liveness/index.ts';
+
+export interface ScheduledNode {
+  readonly node: FacegateNode;
+  readonly analyzer: FaceAnalyzer;
+  /** The temp folder (the data dir is inside it); removed by close(). */
+  readonly tmp: string;
+  /** Every engine decision, in order. */
+  readonly decisions: Decision[];
+  close(): Promise<void>;
+}
+
+export interface ScheduledNodeOptions {
+  readonly tmpPrefix: string;
+  /** Read at each session's creation, so a test can change it between sessions. */
+  readonly schedule: () => readonly PlannedChallenge[];
+  readonly node?: Pick<FacegateNodeOptions, 'clientIceConsentTimeoutS' | 'heartbeatIntervalMs' | 'sdkBundles'>;
+}
+
+export async function startScheduledNode(o: ScheduledNodeOptions): Promise<ScheduledNode> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), o.tmpPrefix));
+  const decisions: Decision[] = [];
+  /** Test-only: sessions get the schedule the recording contains. */
+  class ScheduleEngine extends LivenessEngine {
+    override create(input: CreateSessionInput): Promise<SessionRecord> {
+      const sink = input.sink;
+      return super.create({
+        ...input,
+        fixedSchedule: o.schedule(),
+        sink: {
+          send(m) {
+            if (m.type === 'result') decisions.push(m.decision);
+            sink.send(m);
+          },
+        },
+      });
+    }
+  }
+  const config = loadConfig({
+    FACEGATE_DATA_DIR: path.join(tmp, 'data'),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    RTC_PORT: '0',
+    MEDIA_WORKERS: '1',
+    LOG_LEVEL: 'silent',
+    FACEGATE_DEMO: 'auto',
+    ENROLL_SAMPLES: '2',
+  });
+  let analyzer: FaceAnalyzer | undefined;
+  try {
+    analyzer = await FaceAnalyzer.create();
+    const node = await FacegateNode.start(config, {
+      log: pino({ level: 'silent' }),
+      analyzer,
+      createEngine: (options: LivenessEngineOptions) => new ScheduleEngine(options),
+      ...o.node,
+    });
+    const a = analyzer;
+    return {
+      node,
+      analyzer: a,
+      tmp,
+      decisions,
+      async close() {
+        await node.close();
+        await a.close();
+        rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await analyzer?.close();
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
