@@ -61,6 +61,7 @@ const EnvSchema = z.object({
   // liveness engine
   LIVENESS_CHALLENGES: z.coerce.number().int().min(1).max(2).default(2),
   LIVENESS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
+  LIVENESS_FLASH: z.enum(['on', 'off']).default('on'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -113,10 +114,12 @@ export interface Config {
     readonly webhookMaxAttempts: number;
   };
   readonly liveness: {
-    /** Random challenges per session (blink, head turn). */
+    /** Random challenges per session (blink, head turn, colour flash on the live path). */
     readonly challenges: number;
     /** Failed or unanswered challenges tolerated before a session fails. */
     readonly maxAttempts: number;
+    /** Whether live WebRTC sessions may draw the colour-flash challenge (REST uploads never do). */
+    readonly flash: boolean;
   };
 }
 
@@ -190,6 +193,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockoutWindowS: e.LOCKOUT_WINDOW_S,
       webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     },
-    liveness: { challenges: e.LIVENESS_CHALLENGES, maxAttempts: e.LIVENESS_MAX_ATTEMPTS },
+    liveness: { challenges: e.LIVENESS_CHALLENGES, maxAttempts: e.LIVENESS_MAX_ATTEMPTS, flash: e.LIVENESS_FLASH === 'on' },
   });
 }

@@ -156,6 +156,15 @@ export class LivenessEngine {
   }
 
   /**
+   * The transport sent a challenge to the page at `t` (engine clock, default
+   * now): its reaction floor and colour-flash schedule are timed from here.
+   */
+  markSent(id: string, challengeId: string, t: number = this.#clock.now()): void {
+    if (typeof challengeId !== 'string') throw new TypeError('challengeId must be a string');
+    this.#live(id).session.markSent(challengeId, t);
+  }
+
+  /**
    * Analyses one frame captured at `t` (engine clock, ms) and feeds the session.
    * Returns false when the frame was dropped because the previous one is still
    * being analysed (the live path must not queue up latency).

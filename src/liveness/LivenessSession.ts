@@ -88,7 +88,8 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   identity: DEFAULT_IDENTITY_OPTIONS,
   fusion: DEFAULT_FUSION_OPTIONS,
   plan: DEFAULT_PLAN_OPTIONS,
-  flashSteps: 4,
+  // 5 of the 6 palette colours at 300 ms: 720 sequences, 3 frames a step at 10 fps.
+  flashSteps: 5,
   flashStepMs: 300,
 });
 
@@ -118,7 +119,9 @@ function notEvaluated(): SignalReport {
 
 interface ActiveChallenge {
   readonly challenge: Challenge;
-  readonly notBefore: number;
+  notBefore: number;
+  /** Engine time the prompt left for the page (markSent); issuedAt until the transport reports it. */
+  sentAt: number;
 }
 
 export class LivenessSession {
@@ -217,6 +220,20 @@ export class LivenessSession {
   setRtt(ms: number): void {
     if (!(ms >= 0 && ms < 60_000)) throw new TypeError('rtt must be 0..60000 ms');
     this.#rttMs = ms;
+  }
+
+  /**
+   * The transport sent challenge `challengeId` to the page at engine time `t`.
+   * A challenge is issued while its frame is processed, which is the frame's
+   * capture time; the prompt leaves after analysis, later by the pipeline
+   * delay. Reactions and the colour-flash schedule are timed from the send.
+   */
+  markSent(challengeId: string, t: number): void {
+    const a = this.#active;
+    if (!Number.isFinite(t)) throw new TypeError('markSent() needs a finite time');
+    if (a === null || a.challenge.id !== challengeId || t < a.challenge.issuedAt) return;
+    a.sentAt = t;
+    if (!this.#fixed) a.notBefore = Math.max(a.notBefore, t + this.#rttMs / 2 + this.#options.minReactionMs);
   }
 
   /** Which model stages the next frame needs (the eye model always; embeddings at a cadence). */
@@ -394,7 +411,7 @@ export class LivenessSession {
     // A fixed (recorded) schedule is active from the first frame; a live prompt
     // only counts answers that could follow it: half an RTT to reach the page plus a human reaction.
     const notBefore = this.#fixed ? t : t + this.#rttMs / 2 + this.#options.minReactionMs;
-    this.#active = { challenge, notBefore };
+    this.#active = { challenge, notBefore, sentAt: t };
     this.#emit({ type: 'challenge', sessionId: this.id, challenge, index: this.#planIndex, of: this.#plan.length });
   }
 
@@ -436,16 +453,27 @@ export class LivenessSession {
       }
       case 'color_flash': {
         const seq = c.colors ?? [];
-        const end = c.issuedAt + this.#rttMs / 2 + this.#options.flash.maxLagMs + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
+        // The page paints on receipt, rtt/2 after the send; display and camera latency come on top.
+        const end = a.sentAt + this.#rttMs / 2 + this.#options.flash.maxLagMs + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
         if (t < end) break;
-        const s = scoreFlash(this.#skin, seq, c.issuedAt, this.#rttMs, this.#options.flash);
+        const s = scoreFlash(this.#skin, seq, a.sentAt, this.#rttMs, this.#options.flash);
         this.#results.set('color_flash', {
           evaluated: true,
           score: s.score,
           passed: s.passed,
-          values: { correlation: s.correlation, amplitude: s.amplitude, lagMs: s.lagMs, samples: s.samples },
+          values: {
+            correlation: s.correlation,
+            amplitude: s.amplitude,
+            lagMs: s.lagMs,
+            latencyMs: s.lagMs - this.#rttMs / 2,
+            stepsMatched: s.stepsMatched,
+            steps: seq.length,
+            samples: s.samples,
+            rttMs: this.#rttMs,
+          },
         });
-        if (s.passed) [answeredAt, respondedAt] = [t, c.issuedAt + s.lagMs];
+        // Not a human reaction: the lag is display + camera latency, reported in the signal.
+        if (s.passed) [answeredAt, respondedAt] = [t, null];
         else failed = true;
         break;
       }
@@ -455,7 +483,7 @@ export class LivenessSession {
         kind: c.kind,
         issuedAt: c.issuedAt,
         answeredAt,
-        reactionMs: this.#fixed ? null : (respondedAt ?? answeredAt) - c.issuedAt - this.#rttMs / 2,
+        reactionMs: this.#fixed || c.kind === 'color_flash' ? null : (respondedAt ?? answeredAt) - a.sentAt - this.#rttMs / 2,
         passed: true,
       });
       this.#active = null;

@@ -1,7 +1,11 @@
 // Connects the liveness engine to the live WebRTC path. The media layer calls a
 // FrameSinkFactory per publishing client (media/FrameSink.ts); this returns one
 // that opens an engine session, analyses decoded frames at the session cadence
-// and sends prompts / progress / the result over the data channel. Typed
+// and sends prompts / progress / the result over the data channel. Challenge
+// prompts are stamped with their send time on the engine clock (markSent):
+// reactions and the colour-flash schedule, which the page paints on receipt,
+// are timed from when the prompt left, not from the frame that triggered it.
+// Typed
 // structurally against the media seam so neither layer imports the other; the
 // composition root passes createLiveSink as the factory.
 import type { RawFrame } from '../../models/types.ts';
@@ -43,12 +47,17 @@ export interface LiveBridgeOptions {
   readonly onError?: (err: unknown, handle: LiveHandle) => void;
   /** Decision hook for the service (store the verdict, audit, webhooks). */
   readonly onDecision?: (message: Extract<EngineMessage, { type: 'result' }>, handle: LiveHandle) => void;
+  /**
+   * Whether sessions may draw the colour-flash challenge (the page paints the
+   * colours). Default: the engine's plan option (config LIVENESS_FLASH).
+   */
+  readonly flash?: boolean;
 }
 
 /**
- * Returns a FrameSinkFactory-compatible function. The page cannot paint colour
- * flashes through the current data-channel prompt (it has no colour field), so
- * live sessions draw blink and head-turn challenges only.
+ * Returns a FrameSinkFactory-compatible function. Live sessions draw their
+ * challenges from blink, head turn and (unless turned off) colour flash: the
+ * prompt carries the colours and the page paints them on receipt.
  */
 export function liveSinkFactory(engine: LivenessEngine, options: LiveBridgeOptions): (handle: LiveHandle) => LiveSink {
   const wallNow = options.wallNow ?? Date.now;
@@ -62,12 +71,20 @@ export function liveSinkFactory(engine: LivenessEngine, options: LiveBridgeOptio
       const rec = await engine.create({
         kind: spec.kind,
         ...(spec.subjectId !== undefined ? { subjectId: spec.subjectId } : {}),
-        flash: false,
+        ...(options.flash !== undefined ? { flash: options.flash } : {}),
         ...(handle.rttMs !== undefined ? { rttMs: handle.rttMs } : {}),
         sink: {
           send(m: EngineMessage): void {
             const out = toClientMessage(m);
-            if (out) handle.send(out);
+            const sent = out !== null && handle.send(out);
+            if (sent && m.type === 'challenge' && id !== null) {
+              // Issued while its frame was analysed; it leaves now.
+              try {
+                engine.markSent(id, m.challenge.id, engine.clock.now());
+              } catch {
+                // The session finished meanwhile: nothing to time.
+              }
+            }
             if (m.type === 'result') {
               finished = true;
               options.onDecision?.(m, handle);

@@ -10,6 +10,7 @@ export function sessionOptionsFromConfig(config: Config): SessionOptions {
     matchThreshold: config.service.matchThreshold,
     enrollmentSamples: config.service.enrollSamples,
     maxAttempts: config.liveness.maxAttempts,
-    plan: { ...DEFAULT_SESSION_OPTIONS.plan, count: config.liveness.challenges },
+    // The flash is the live path's default; the REST fallback turns it off per session.
+    plan: { ...DEFAULT_SESSION_OPTIONS.plan, count: config.liveness.challenges, flash: config.liveness.flash },
   };
 }

@@ -183,7 +183,10 @@ export interface ChallengeTiming {
   readonly issuedAt: number;
   /** Engine time the response was detected, or null (timeout / failure). */
   readonly answeredAt: number | null;
-  /** Start of the response - issuedAt - rtt/2, ms (the user's reaction); null when unanswered or replayed. */
+  /**
+   * Start of the response - send time - rtt/2, ms (the user's reaction); null when
+   * unanswered, replayed, or a colour flash (its lag is optics, reported in the signal).
+   */
   readonly reactionMs: number | null;
   readonly passed: boolean;
 }

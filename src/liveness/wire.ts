@@ -11,6 +11,8 @@ export type ClientPrompt = {
   readonly action: string;
   readonly text: string;
   readonly timeoutMs?: number;
+  /** Colour-flash schedule: the page paints each colour full-screen from startMs after receipt. */
+  readonly colors?: { rgb: [number, number, number]; startMs: number; durationMs: number }[];
 };
 export type ClientProgress = { readonly type: 'progress'; readonly value: number; readonly label?: string };
 export type ClientResult = {
@@ -70,6 +72,15 @@ export function toClientMessage(m: EngineMessage): ClientMessage | null {
         action: m.challenge.kind,
         text: CHALLENGE_TEXT[m.challenge.kind],
         timeoutMs: Math.max(1, Math.round(m.challenge.deadline - m.challenge.issuedAt)),
+        ...(m.challenge.colors
+          ? {
+              colors: m.challenge.colors.map((c) => ({
+                rgb: [Math.round(c.rgb[0]), Math.round(c.rgb[1]), Math.round(c.rgb[2])] as [number, number, number],
+                startMs: Math.round(c.startMs),
+                durationMs: Math.max(1, Math.round(c.durationMs)),
+              })),
+            }
+          : {}),
       };
     case 'progress':
       return { type: 'progress', value: m.of > 0 ? Math.min(1, m.challengesPassed / m.of) : 0, label: `${m.challengesPassed}/${m.of} challenges` };

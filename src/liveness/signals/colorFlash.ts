@@ -3,7 +3,11 @@
 // the screen shifts the skin's chromaticity in step with the sequence. A
 // replay recorded earlier cannot follow a sequence nobody knew in advance.
 // The analysis correlates observed skin chromaticity with the painted colours'
-// chromaticity over a range of display lags (which must respect the RTT).
+// chromaticity over a range of lags: the prompt reaches the page rtt/2 after
+// it was sent, and display + camera latency add at most maxLagMs on top; a
+// response outside that window (too early or too late) does not count.
+// No colour repeats within a sequence, so a response shifted by whole steps
+// (a late replay, a wrong order) never lines up with the asked one.
 import { randomInt } from 'node:crypto';
 import type { ColorStep } from '../types.ts';
 
@@ -23,20 +27,19 @@ export interface FlashSequenceOptions {
   readonly randomInt?: (max: number) => number;
 }
 
-/** A random sequence of palette colours, consecutive colours distinct. */
+/** A random sequence of distinct palette colours (a CSPRNG permutation prefix). */
 export function generateFlashSequence(options: FlashSequenceOptions): ColorStep[] {
   const rnd = options.randomInt ?? ((max: number) => randomInt(max));
-  if (!(options.steps >= 2)) throw new TypeError('a flash sequence needs at least 2 steps');
-  if (!(options.stepMs >= 50)) throw new TypeError('flash steps must last at least 50 ms');
-  const out: ColorStep[] = [];
-  let prev = -1;
-  for (let i = 0; i < options.steps; i++) {
-    let c = rnd(FLASH_PALETTE.length);
-    if (c === prev) c = (c + 1 + rnd(FLASH_PALETTE.length - 1)) % FLASH_PALETTE.length;
-    prev = c;
-    out.push({ rgb: FLASH_PALETTE[c]!, startMs: i * options.stepMs, durationMs: options.stepMs });
+  if (!(Number.isInteger(options.steps) && options.steps >= 2 && options.steps <= FLASH_PALETTE.length)) {
+    throw new TypeError(`a flash sequence needs 2..${FLASH_PALETTE.length} steps`);
   }
-  return out;
+  if (!(options.stepMs >= 50)) throw new TypeError('flash steps must last at least 50 ms');
+  const order = FLASH_PALETTE.map((_, i) => i);
+  for (let i = 0; i < options.steps; i++) {
+    const j = i + rnd(order.length - i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order.slice(0, options.steps).map((c, i) => ({ rgb: FLASH_PALETTE[c]!, startMs: i * options.stepMs, durationMs: options.stepMs }));
 }
 
 export interface SkinSample {
@@ -45,19 +48,28 @@ export interface SkinSample {
 }
 
 export interface FlashOptions {
-  /** Largest display + capture latency searched beyond rtt/2, ms. */
+  /** Largest display + camera latency searched beyond rtt/2, ms (a later response fails). */
   readonly maxLagMs: number;
+  /** Earliest response searched relative to rtt/2, ms: negative for the capture-time mapping's error. */
+  readonly minLagMs: number;
   readonly lagStepMs: number;
   readonly minCorrelation: number;
   /** Minimum RMS chromaticity response (0..1 units); below it the face did not react. */
   readonly minAmplitude: number;
+  /**
+   * Fraction of the steps whose mean response must point to the painted colour
+   * rather than to any other palette colour (each step decoded on its own).
+   */
+  readonly minStepFraction: number;
 }
 
 export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
   maxLagMs: 400,
+  minLagMs: -40,
   lagStepMs: 20,
   minCorrelation: 0.6,
   minAmplitude: 0.003,
+  minStepFraction: 0.75,
 });
 
 export interface FlashScore {
@@ -66,7 +78,10 @@ export interface FlashScore {
   readonly score: number;
   readonly correlation: number;
   readonly amplitude: number;
+  /** Lag of the best alignment after the send, ms (rtt/2 + display and camera latency). */
   readonly lagMs: number;
+  /** Steps whose mean response decodes to the painted colour at that lag. */
+  readonly stepsMatched: number;
   readonly samples: number;
 }
 
@@ -76,31 +91,36 @@ function chroma(rgb: readonly [number, number, number]): [number, number, number
 }
 
 /**
- * Scores skin samples against a sequence shown from `issuedAt`. Lags below
- * rtt/2 are not searched: the page cannot paint a colour before it arrives.
+ * Scores skin samples against a sequence whose prompt was sent at `sentAt`
+ * (engine clock; the samples are on it too). Lags below rtt/2 + minLagMs are
+ * not searched: the page cannot paint a colour before it arrives.
  */
 export function scoreFlash(
   samples: readonly SkinSample[],
   sequence: readonly ColorStep[],
-  issuedAt: number,
+  sentAt: number,
   rttMs: number,
   options: FlashOptions = DEFAULT_FLASH_OPTIONS,
 ): FlashScore {
-  const minLag = Math.max(0, rttMs / 2);
-  let best: FlashScore = { passed: false, score: 0, correlation: 0, amplitude: 0, lagMs: minLag, samples: 0 };
-  for (let lag = minLag; lag <= minLag + options.maxLagMs; lag += options.lagStepMs) {
+  const minLag = Math.max(0, rttMs / 2 + options.minLagMs);
+  const maxLag = Math.max(0, rttMs / 2) + options.maxLagMs;
+  const palette = FLASH_PALETTE.map(chroma);
+  const needSteps = Math.max(2, Math.ceil(sequence.length * options.minStepFraction));
+  let best: FlashScore = { passed: false, score: 0, correlation: 0, amplitude: 0, lagMs: minLag, stepsMatched: 0, samples: 0 };
+  for (let lag = minLag; lag <= maxLag; lag += options.lagStepMs) {
     const exp: [number, number, number][] = [];
     const obs: [number, number, number][] = [];
-    const steps = new Set<number>();
+    const stepOf: number[] = [];
     for (const s of samples) {
-      const rel = s.t - issuedAt - lag;
+      const rel = s.t - sentAt - lag;
       const k = sequence.findIndex((c) => rel >= c.startMs && rel < c.startMs + c.durationMs);
       if (k < 0) continue;
-      steps.add(k);
+      stepOf.push(k);
       exp.push(chroma(sequence[k]!.rgb));
       obs.push(chroma(s.rgb));
     }
-    if (steps.size < 2 || exp.length < 4) continue;
+    const covered = new Set(stepOf);
+    if (covered.size < needSteps || exp.length < 4) continue;
     const me = [0, 1, 2].map((c) => exp.reduce((a, v) => a + v[c]!, 0) / exp.length);
     const mo = [0, 1, 2].map((c) => obs.reduce((a, v) => a + v[c]!, 0) / obs.length);
     let see = 0;
@@ -118,12 +138,36 @@ export function scoreFlash(
     const corr = see > 0 && soo > 0 ? seo / Math.sqrt(see * soo) : 0;
     const amplitude = Math.sqrt(soo / obs.length);
     if (corr > best.correlation) {
+      // Decode each step alone: its mean deviation from the flash-wide mean
+      // must be closest in direction to the painted colour's deviation.
+      let matched = 0;
+      for (const k of covered) {
+        const d = [0, 0, 0];
+        let n = 0;
+        for (let i = 0; i < obs.length; i++) {
+          if (stepOf[i] !== k) continue;
+          for (let c = 0; c < 3; c++) d[c]! += obs[i]![c]! - mo[c]!;
+          n++;
+        }
+        let bestC = -1;
+        let bestCos = Number.NEGATIVE_INFINITY;
+        for (let p = 0; p < palette.length; p++) {
+          const v = palette[p]!.map((x, c) => x - me[c]!);
+          const dot = v[0]! * d[0]! + v[1]! * d[1]! + v[2]! * d[2]!;
+          const cos = dot / (Math.hypot(v[0]!, v[1]!, v[2]!) * Math.hypot(d[0]!, d[1]!, d[2]!) || 1);
+          if (cos > bestCos) [bestCos, bestC] = [cos, p];
+        }
+        const painted = sequence[k]!.rgb;
+        const decoded = FLASH_PALETTE[bestC];
+        if (n > 0 && decoded !== undefined && decoded.every((v, c) => v === painted[c])) matched++;
+      }
       best = {
-        passed: corr >= options.minCorrelation && amplitude >= options.minAmplitude,
+        passed: corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched >= needSteps,
         score: Math.max(0, Math.min(1, corr)),
         correlation: corr,
         amplitude,
         lagMs: lag,
+        stepsMatched: matched,
         samples: exp.length,
       };
     }

@@ -188,6 +188,14 @@ describe('sessionOptionsFromConfig', () => {
     assert.equal(o.matchThreshold, 0.5);
     assert.throws(() => loadConfig({ LIVENESS_CHALLENGES: '7' }), /LIVENESS_CHALLENGES/);
   });
+
+  it('LIVENESS_FLASH turns the live path\'s colour-flash challenge on (default) or off', async () => {
+    const { loadConfig } = await import('../../../src/config.ts');
+    const { sessionOptionsFromConfig } = await import('../../../src/liveness/sessionConfig.ts');
+    assert.equal(sessionOptionsFromConfig(loadConfig({})).plan.flash, true);
+    assert.equal(sessionOptionsFromConfig(loadConfig({ LIVENESS_FLASH: 'off' })).plan.flash, false);
+    assert.throws(() => loadConfig({ LIVENESS_FLASH: 'yes' }), /LIVENESS_FLASH/);
+  });
 });
 
 describe('LivenessEngine logging', () => {

@@ -239,4 +239,31 @@ describe('LivenessSession', () => {
       if (!react) assert.equal(s.decision!.reason, 'challenge_failed');
     }
   });
+
+  it('markSent() times the colour flash from when the prompt left: a reflection 500 ms after the issuing frame passes only when the send is reported', async () => {
+    const FLASH: PlannedChallenge[] = [{ kind: 'color_flash', delayMs: 200, windowMs: 4000 }];
+    for (const reported of [true, false]) {
+      const { s, sink } = liveSession('identification', FLASH, { rttMs: 100 });
+      const issued = await untilChallenge(s, sink);
+      const c = sink.of('challenge')[0]!.challenge;
+      // Analysis and queueing held the prompt back 500 ms after its frame's capture.
+      const sentAt = issued + 500;
+      if (reported) s.markSent(c.id, sentAt);
+      s.markSent('not-this-challenge', issued + 3000);
+      await feed(s, issued + 100, issued + 7000, (t) => {
+        const rel = t - sentAt - 50 - 120; // rtt/2, then display + camera latency
+        const step = c.colors!.find((x) => rel >= x.startMs && rel < x.startMs + x.durationMs);
+        return { artefacts: { skinRgb: [150, 110, 90].map((b, k) => b * (1 + (step ? 0.15 * (step.rgb[k]! / 255) : 0))) as [number, number, number] } };
+      });
+      const f = s.decision!.signals.color_flash;
+      assert.equal(f.passed, reported, JSON.stringify(f.values));
+      if (reported) {
+        assert.ok(Math.abs((f.values['latencyMs'] as number) - 120) <= 60, JSON.stringify(f.values));
+        // The flash's lag is optics, not a human reaction: no reaction time is recorded for it.
+        assert.equal(s.decision!.timings.challenges[0]!.reactionMs, null);
+      } else {
+        assert.equal(s.decision!.reason, 'challenge_failed');
+      }
+    }
+  });
 });

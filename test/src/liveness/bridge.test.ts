@@ -14,6 +14,7 @@ import { liveSinkFactory, type LiveHandle } from '../../../src/liveness/liveBrid
 import { LivenessEngine } from '../../../src/liveness/LivenessEngine.ts';
 import { LivenessSession } from '../../../src/liveness/LivenessSession.ts';
 import { toClientMessage, type ClientMessage } from '../../../src/liveness/wire.ts';
+import { parseServerMessage } from '../../../media/dataMessages.ts';
 import { obs, RecordingSink } from './fixtures.ts';
 
 const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
@@ -33,6 +34,19 @@ describe('wire', () => {
     assert.equal(result.type === 'result' && result.outcome, 'pass');
     const json = JSON.stringify(out);
     assert.ok(!json.includes('template') && !json.includes('embedding'), json);
+  });
+
+  it('toClientMessage() puts a colour-flash challenge\'s colours on the prompt, valid on the data channel schema', async () => {
+    const sink = new RecordingSink();
+    const s = new LivenessSession({ id: 'f', kind: 'identification', createdAt: 0, plan: [{ kind: 'color_flash', delayMs: 100, windowMs: 3000 }] }, new InMemoryGallery(), sink);
+    for (let t = 0; t < 1000 && sink.of('challenge').length === 0; t += 100) await s.process(obs(t));
+    const challenge = sink.of('challenge')[0]!;
+    const out = toClientMessage(challenge);
+    assert.equal(out?.type, 'prompt');
+    const colors = out?.type === 'prompt' ? out.colors : undefined;
+    assert.deepEqual(colors, challenge.challenge.colors!.map((c) => ({ rgb: [...c.rgb], startMs: c.startMs, durationMs: c.durationMs })));
+    const parsed = parseServerMessage(JSON.stringify(out));
+    assert.equal(parsed?.type === 'prompt' ? parsed.colors?.length : undefined, colors?.length);
   });
 });
 

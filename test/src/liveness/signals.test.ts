@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { detectBlinks, scoreBlink, type EyeSample } from '../../../src/liveness/signals/blink.ts';
-import { generateFlashSequence, scoreFlash, FLASH_PALETTE, type SkinSample } from '../../../src/liveness/signals/colorFlash.ts';
+import { generateFlashSequence, scoreFlash, DEFAULT_FLASH_OPTIONS, FLASH_PALETTE, type SkinSample } from '../../../src/liveness/signals/colorFlash.ts';
 import { noseOutlineRatio, scoreTurn, type TurnSample } from '../../../src/liveness/signals/headTurn.ts';
 import { IdentityTracker } from '../../../src/liveness/signals/identity.ts';
 import { aggregatePassive } from '../../../src/liveness/signals/passive.ts';
@@ -117,16 +117,24 @@ describe('colour flash', () => {
     return out;
   }
 
-  it('generateFlashSequence() draws palette colours with no colour twice in a row', () => {
-    const seq = generateFlashSequence({ steps: 50, stepMs: 300, randomInt: seeded(7) });
-    assert.equal(seq.length, 50);
-    for (let i = 1; i < seq.length; i++) assert.notDeepEqual(seq[i]!.rgb, seq[i - 1]!.rgb);
-    for (const c of seq) assert.ok(FLASH_PALETTE.includes(c.rgb));
-    assert.equal(seq[3]!.startMs, 900);
+  it('generateFlashSequence() draws distinct palette colours, so no shift of the sequence lines up with itself', () => {
+    const rnd = seeded(7);
+    const seen = new Set<string>();
+    for (let n = 0; n < 200; n++) {
+      const seq = generateFlashSequence({ steps: 5, stepMs: 300, randomInt: rnd });
+      assert.equal(seq.length, 5);
+      for (const c of seq) assert.ok(FLASH_PALETTE.includes(c.rgb));
+      assert.equal(new Set(seq.map((c) => c.rgb)).size, 5);
+      assert.equal(seq[3]!.startMs, 900);
+      seen.add(seq.map((c) => c.rgb.join()).join('|'));
+    }
+    // 720 possible sequences: 200 draws give well over a hundred different ones.
+    assert.ok(seen.size > 150, `${seen.size} distinct sequences`);
   });
 
-  it('generateFlashSequence() rejects fewer than two steps', () => {
+  it('generateFlashSequence() rejects fewer than two steps or more than the palette', () => {
     assert.throws(() => generateFlashSequence({ steps: 1, stepMs: 300 }), TypeError);
+    assert.throws(() => generateFlashSequence({ steps: FLASH_PALETTE.length + 1, stepMs: 300 }), TypeError);
   });
 
   it('scoreFlash() passes skin that follows the painted sequence after a display lag', () => {
@@ -157,7 +165,7 @@ describe('colour flash', () => {
     assert.equal(scoreFlash(samples, seq, 1000, 0).passed, true);
     const s = scoreFlash(samples, seq, 1000, 1200);
     assert.equal(s.passed, false, `correlation ${s.correlation} at lag ${s.lagMs}`);
-    assert.ok(s.lagMs >= 600);
+    assert.ok(s.lagMs >= 600 + DEFAULT_FLASH_OPTIONS.minLagMs);
   });
 });
 
