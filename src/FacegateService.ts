@@ -152,7 +152,7 @@ export class FacegateService {
       });
       const metrics = new Metrics();
       const audit = new AuditLog(store.sql, (e) => log.error({ err: e }, 'audit append failed'));
-      const webhooks = new WebhookDispatcher(store.sql, store, log.child({ component: 'webhooks' }), {
+      const webhooks = new WebhookDispatcher(store.sql, store, keys, log.child({ component: 'webhooks' }), {
         maxAttempts: config.service.webhookMaxAttempts,
         ...(o.webhookBaseDelayMs !== undefined ? { baseDelayMs: o.webhookBaseDelayMs } : {}),
         onAttempt: (r) => metrics.webhookDeliveries.inc({ result: r }),
@@ -162,6 +162,8 @@ export class FacegateService {
       sessions.observe(audit);
       sessions.observe(new ResultRecorder(store, log));
       sessions.observe(webhooks);
+      const sealed = await webhooks.encryptPlaintextSecrets();
+      if (sealed.encrypted + sealed.skipped > 0) log.info(sealed, 'webhook secrets from the previous version encrypted');
       await webhooks.resumePending();
 
       const app = createApp({

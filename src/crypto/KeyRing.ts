@@ -1,11 +1,12 @@
-// Envelope encryption for templates. Each client has a random 256-bit data
+// Envelope encryption for templates and webhook signing secrets. Each client has a random 256-bit data
 // key; only its wrapped form (AES-256-GCM under the master key, bound to the
 // client id as associated data) is stored, in the client's row. Deleting the
 // client row destroys the only copy of the wrapped key, which makes any
 // leftover template ciphertext (backups, snapshots) unreadable.
 // Template blobs: version byte | 12-byte IV | 16-byte tag | ciphertext, with
 // `client id + template id` as associated data so a blob cannot be moved to
-// another client or template undetected.
+// another client or template undetected. Webhook secrets use the same blob
+// format with `client id + webhook id` as associated data.
 import crypto from 'node:crypto';
 import { FacegateError } from '../errors.ts';
 
@@ -90,6 +91,15 @@ export class KeyRing {
     const out = new Float32Array(plain.length / 4);
     Buffer.from(out.buffer).set(plain);
     return out;
+  }
+
+  encryptWebhookSecret(clientId: string, webhookId: string, secret: string): Buffer {
+    return seal(this.#key(clientId), Buffer.from(secret, 'utf8'), `webhook-secret:${clientId}:${webhookId}`);
+  }
+
+  /** Throws FacegateError (reason ciphertext_tampered / ciphertext_malformed / key_not_loaded) when it cannot. */
+  decryptWebhookSecret(clientId: string, webhookId: string, blob: Buffer): string {
+    return open(this.#key(clientId), blob, `webhook-secret:${clientId}:${webhookId}`, 'webhook secret').toString('utf8');
   }
 
   /** Key for the client's gallery snapshot files, derived from its data key (dies with it). */

@@ -12,6 +12,7 @@ import type {
   Store,
   TemplateRecord,
   UserRecord,
+  WebhookConfig,
 } from './Store.ts';
 
 function clientFromRow(r: SqlRow): ClientRecord {
@@ -20,8 +21,18 @@ function clientFromRow(r: SqlRow): ClientRecord {
     name: String(r.name),
     wrappedKey: toBuffer(r.wrapped_key),
     webhookUrl: r.webhook_url == null ? null : String(r.webhook_url),
-    webhookSecret: r.webhook_secret == null ? null : String(r.webhook_secret),
+    webhookId: r.webhook_id == null ? null : String(r.webhook_id),
+    webhookSecretCiphertext: r.webhook_secret_ciphertext == null ? null : toBuffer(r.webhook_secret_ciphertext),
     createdAt: toIso(r.created_at),
+  };
+}
+
+function apiKeyFromRow(r: SqlRow): ApiKeyRecord {
+  return {
+    id: String(r.id),
+    clientId: String(r.client_id),
+    createdAt: toIso(r.created_at),
+    revokedAt: r.revoked_at == null ? null : toIso(r.revoked_at),
   };
 }
 
@@ -74,10 +85,11 @@ export class SqlStore implements Store {
     });
   }
 
-  async setWebhook(clientId: string, url: string | null, secret: string | null): Promise<boolean> {
+  async setWebhook(clientId: string, webhook: WebhookConfig | null): Promise<boolean> {
     const rows = await this.#db.query(
-      'UPDATE clients SET webhook_url = $2, webhook_secret = $3 WHERE id = $1 RETURNING id',
-      [clientId, url, secret],
+      `UPDATE clients SET webhook_url = $2, webhook_id = $3, webhook_secret_ciphertext = $4, webhook_secret = NULL
+        WHERE id = $1 RETURNING id`,
+      [clientId, webhook?.url ?? null, webhook?.id ?? null, webhook?.secretCiphertext ?? null],
     );
     return rows.length > 0;
   }
@@ -95,14 +107,15 @@ export class SqlStore implements Store {
       'SELECT id, client_id, created_at, revoked_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
       [keyHash],
     );
-    const r = rows[0];
-    if (!r) return null;
-    return {
-      id: String(r.id),
-      clientId: String(r.client_id),
-      createdAt: toIso(r.created_at),
-      revokedAt: r.revoked_at == null ? null : toIso(r.revoked_at),
-    };
+    return rows[0] ? apiKeyFromRow(rows[0]) : null;
+  }
+
+  async getApiKey(clientId: string, keyId: string): Promise<ApiKeyRecord | null> {
+    const rows = await this.#db.query(
+      'SELECT id, client_id, created_at, revoked_at FROM api_keys WHERE client_id = $1 AND id = $2',
+      [clientId, keyId],
+    );
+    return rows[0] ? apiKeyFromRow(rows[0]) : null;
   }
 
   async revokeApiKey(clientId: string, keyId: string): Promise<boolean> {

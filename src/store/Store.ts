@@ -10,8 +10,17 @@ export interface ClientRecord {
   /** The client's data key, wrapped (encrypted) under the master key. */
   readonly wrappedKey: Buffer;
   readonly webhookUrl: string | null;
-  readonly webhookSecret: string | null;
+  /** Changes on every (re)configuration; part of the secret's associated data. */
+  readonly webhookId: string | null;
+  /** The signing secret sealed under the client's data key (KeyRing.encryptWebhookSecret). */
+  readonly webhookSecretCiphertext: Buffer | null;
   readonly createdAt: string;
+}
+
+export interface WebhookConfig {
+  readonly url: string;
+  readonly id: string;
+  readonly secretCiphertext: Buffer;
 }
 
 export interface ApiKeyRecord {
@@ -63,11 +72,14 @@ export interface Store {
   listClients(): Promise<ClientRecord[]>;
   /** Deletes the client and, by cascade, its keys, users, templates and wrapped data key. */
   deleteClient(id: string): Promise<boolean>;
-  setWebhook(clientId: string, url: string | null, secret: string | null): Promise<boolean>;
+  /** Sets or (null) clears the client's webhook; the secret arrives sealed, and any legacy plaintext is cleared. */
+  setWebhook(clientId: string, webhook: WebhookConfig | null): Promise<boolean>;
 
   addApiKey(k: { id: string; clientId: string; keyHash: string }): Promise<void>;
   /** The active (not revoked) key with this hash, or null. */
   findApiKey(keyHash: string): Promise<ApiKeyRecord | null>;
+  /** One of the client's keys by id, revoked or not; null when the client has no such key. */
+  getApiKey(clientId: string, keyId: string): Promise<ApiKeyRecord | null>;
   revokeApiKey(clientId: string, keyId: string): Promise<boolean>;
 
   /** Creates the user if needed and stores the templates, atomically. */

@@ -80,6 +80,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX webhook_deliveries_client ON webhook_deliveries(client_id, created_at);
     `,
   },
+  {
+    // Webhook signing secrets move to ciphertext under the client's data key
+    // (AAD: client id + webhook id). Encrypting needs the master key, which
+    // SQL never sees: WebhookDispatcher.encryptPlaintextSecrets() seals the
+    // rows left in webhook_secret at start and clears that column.
+    version: 2,
+    name: 'webhook secrets encrypted at rest',
+    sql: `
+      ALTER TABLE clients ADD COLUMN webhook_id text;
+      ALTER TABLE clients ADD COLUMN webhook_secret_ciphertext bytea
+    `,
+  },
 ];
 
 // Arbitrary constant: serialises concurrent migrators (several nodes starting

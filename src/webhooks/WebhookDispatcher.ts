@@ -3,11 +3,17 @@
 // HMAC-SHA256 signature over "<timestamp>.<body>"; non-2xx answers, network
 // errors and timeouts are retried with exponential backoff up to
 // maxAttempts. Pending deliveries are resumed at start.
+// The signing secret is stored only sealed under the client's data key (AAD:
+// client id + webhook id), returned once by configure() and opened only to
+// sign a delivery; it never reaches a log line or an API answer. A secret that
+// cannot be opened (tampered row, row copied from another client or webhook)
+// fails that delivery, which is logged as failed; nothing is sent.
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
+import type { KeyRing } from '../crypto/KeyRing.ts';
 import { FacegateError } from '../errors.ts';
-import type { SqlClient } from '../store/SqlClient.ts';
-import { toIso } from '../store/SqlClient.ts';
+import type { SqlClient, SqlRow } from '../store/SqlClient.ts';
+import { toBuffer, toIso } from '../store/SqlClient.ts';
 import type { Store } from '../store/Store.ts';
 import type { SessionObserver } from '../sessions/SessionService.ts';
 import type { SessionRecord } from '../sessions/SessionRecord.ts';
@@ -51,18 +57,27 @@ export function verifySignature(secret: string, header: string, body: string, to
   return crypto.timingSafeEqual(expected, Buffer.from(m[2]!, 'hex'));
 }
 
+/** What encryptPlaintextSecrets() did with rows written by a version that stored secrets in plain text. */
+export interface SecretMigrationResult {
+  readonly encrypted: number;
+  /** Rows whose data key could not be unwrapped: left as they were (nothing lost), logged. */
+  readonly skipped: number;
+}
+
 export class WebhookDispatcher implements SessionObserver {
   readonly #db: SqlClient;
   readonly #store: Store;
+  readonly #keys: KeyRing;
   readonly #log: Logger;
   readonly #opts: Required<Omit<WebhookDispatcherOptions, 'onAttempt'>> & Pick<WebhookDispatcherOptions, 'onAttempt'>;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #inflight = new Set<Promise<void>>();
   #closed = false;
 
-  constructor(db: SqlClient, store: Store, log: Logger, options: WebhookDispatcherOptions) {
+  constructor(db: SqlClient, store: Store, keys: KeyRing, log: Logger, options: WebhookDispatcherOptions) {
     this.#db = db;
     this.#store = store;
+    this.#keys = keys;
     this.#log = log;
     this.#opts = { baseDelayMs: 1000, timeoutMs: 5000, ...options };
   }
@@ -80,15 +95,50 @@ export class WebhookDispatcher implements SessionObserver {
         throw new FacegateError('validation_error', 'webhook url must be http(s)', { field: 'url' });
       }
     }
-    const secret = url === null ? null : `whsec_${crypto.randomBytes(24).toString('base64url')}`;
-    if (!(await this.#store.setWebhook(clientId, url, secret))) throw new FacegateError('not_found', 'no such client');
+    const client = await this.#store.getClient(clientId);
+    if (!client) throw new FacegateError('not_found', 'no such client');
+    if (url === null) {
+      if (!(await this.#store.setWebhook(clientId, null))) throw new FacegateError('not_found', 'no such client');
+      return { secret: null };
+    }
+    this.#keys.load(client.id, client.wrappedKey);
+    const secret = `whsec_${crypto.randomBytes(24).toString('base64url')}`;
+    const id = newWebhookId();
+    const secretCiphertext = this.#keys.encryptWebhookSecret(clientId, id, secret);
+    if (!(await this.#store.setWebhook(clientId, { url, id, secretCiphertext }))) {
+      throw new FacegateError('not_found', 'no such client');
+    }
     return { secret };
+  }
+
+  /**
+   * Seals the secrets that a previous version stored in plain text
+   * (clients.webhook_secret) and clears that column, at start. Each row is
+   * updated only if its plaintext is still the one read, so nodes starting
+   * together (or an old node reconfiguring meanwhile) never lose a secret.
+   */
+  async encryptPlaintextSecrets(): Promise<SecretMigrationResult> {
+    const rows = await this.#db.query(
+      'SELECT id, wrapped_key, webhook_secret FROM clients WHERE webhook_secret IS NOT NULL ORDER BY id',
+    );
+    let encrypted = 0;
+    let skipped = 0;
+    for (const r of rows) {
+      const clientId = String(r.id);
+      try {
+        if (await this.#sealLegacy(clientId, toBuffer(r.wrapped_key), String(r.webhook_secret))) encrypted++;
+      } catch (e) {
+        skipped++;
+        this.#log.warn({ clientId, reason: reasonOf(e) }, 'could not encrypt a plaintext webhook secret; left in place');
+      }
+    }
+    return { encrypted, skipped };
   }
 
   async onDecided(s: SessionRecord): Promise<void> {
     if (s.status !== 'succeeded' && s.status !== 'failed') return;
     const client = await this.#store.getClient(s.clientId);
-    if (!client?.webhookUrl || !client.webhookSecret) return;
+    if (!client?.webhookUrl || !client.webhookSecretCiphertext) return;
     const event: WebhookEvent = s.status === 'succeeded' ? 'session.succeeded' : 'session.failed';
     const id = `whd_${crypto.randomBytes(12).toString('hex')}`;
     const body = JSON.stringify({
@@ -164,12 +214,30 @@ export class WebhookDispatcher implements SessionObserver {
 
   async #attempt(id: string): Promise<void> {
     const rows = await this.#db.query(
-      `SELECT d.url, d.body, d.attempts, d.status, c.webhook_secret FROM webhook_deliveries d
-         JOIN clients c ON c.id = d.client_id WHERE d.id = $1`,
+      `SELECT d.url, d.body, d.attempts, d.status, c.id AS client_id, c.wrapped_key, c.webhook_id,
+              c.webhook_secret_ciphertext, c.webhook_secret
+         FROM webhook_deliveries d JOIN clients c ON c.id = d.client_id WHERE d.id = $1`,
       [id],
     );
     const row = rows[0];
-    if (!row || row.status !== 'pending' || row.webhook_secret == null) return;
+    if (!row || row.status !== 'pending') return;
+    let secret: string;
+    try {
+      secret = await this.#openSecret(row);
+    } catch (e) {
+      // Database outage: the delivery stays pending (resumed at the next start).
+      if (e instanceof FacegateError && e.code === 'service_unavailable') throw e;
+      // A secret that does not open will not open on a retry either.
+      const reason = reasonOf(e);
+      const why = reason === 'webhook_removed' ? 'webhook no longer configured' : `webhook secret unreadable (${reason})`;
+      this.#log.warn({ deliveryId: id, clientId: String(row.client_id), reason }, 'webhook delivery failed before sending');
+      await this.#db.query(
+        `UPDATE webhook_deliveries SET last_error = $2, status = 'failed', updated_at = now() WHERE id = $1`,
+        [id, why],
+      );
+      this.#opts.onAttempt?.('failed');
+      return;
+    }
     const attempts = Number(row.attempts) + 1;
     const body = String(row.body);
     const ts = Math.floor(Date.now() / 1000);
@@ -182,7 +250,7 @@ export class WebhookDispatcher implements SessionObserver {
           'content-type': 'application/json',
           'x-facegate-event': JSON.parse(body).event as string,
           'x-facegate-delivery': id,
-          [SIGNATURE_HEADER]: signPayload(String(row.webhook_secret), ts, body),
+          [SIGNATURE_HEADER]: signPayload(secret, ts, body),
         },
         body,
         signal: AbortSignal.timeout(this.#opts.timeoutMs),
@@ -204,4 +272,44 @@ export class WebhookDispatcher implements SessionObserver {
     this.#opts.onAttempt?.(done ? 'delivered' : final ? 'failed' : 'retry');
     if (!final) this.#schedule(id, this.#opts.baseDelayMs * 2 ** (attempts - 1));
   }
+
+  /** The client's signing secret, opened for one delivery. */
+  async #openSecret(row: SqlRow): Promise<string> {
+    const clientId = String(row.client_id);
+    const wrappedKey = toBuffer(row.wrapped_key);
+    if (row.webhook_secret != null) {
+      // Written in plain text by a node of the previous version after this
+      // node started (rolling upgrade): seal it now, sign with it this once.
+      const plain = String(row.webhook_secret);
+      await this.#sealLegacy(clientId, wrappedKey, plain);
+      return plain;
+    }
+    if (row.webhook_secret_ciphertext == null || row.webhook_id == null) {
+      throw new FacegateError('not_found', 'webhook no longer configured', { reason: 'webhook_removed' });
+    }
+    this.#keys.load(clientId, wrappedKey);
+    return this.#keys.decryptWebhookSecret(clientId, String(row.webhook_id), toBuffer(row.webhook_secret_ciphertext));
+  }
+
+  async #sealLegacy(clientId: string, wrappedKey: Buffer, plain: string): Promise<boolean> {
+    this.#keys.load(clientId, wrappedKey);
+    const webhookId = newWebhookId();
+    const ct = this.#keys.encryptWebhookSecret(clientId, webhookId, plain);
+    const done = await this.#db.query(
+      `UPDATE clients SET webhook_id = $2, webhook_secret_ciphertext = $3, webhook_secret = NULL
+        WHERE id = $1 AND webhook_secret = $4 RETURNING id`,
+      [clientId, webhookId, ct, plain],
+    );
+    return done.length > 0;
+  }
+}
+
+function newWebhookId(): string {
+  return `wh_${crypto.randomBytes(12).toString('hex')}`;
+}
+
+/** A log- and API-safe description of why a secret could not be used (never the secret). */
+function reasonOf(e: unknown): string {
+  if (e instanceof FacegateError) return typeof e.details?.reason === 'string' ? e.details.reason : e.code;
+  return e instanceof Error ? e.name : 'unknown';
 }

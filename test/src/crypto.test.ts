@@ -59,6 +59,29 @@ describe('KeyRing', () => {
     assert.throws(() => k.decryptTemplate('cl_a', 't', blob), (e: unknown) => e instanceof FacegateError && e.details?.reason === 'key_not_loaded');
   });
 
+  test('encryptWebhookSecret() seals the secret; decryptWebhookSecret() opens it only for the same client and webhook', () => {
+    const k = new KeyRing(master());
+    k.newClientKey('cl_a');
+    k.newClientKey('cl_b');
+    const secret = 'whsec_0123456789abcdefghijklmnopqrstuv';
+    const blob = k.encryptWebhookSecret('cl_a', 'wh_1', secret);
+    assert.ok(!blob.includes(Buffer.from(secret)), 'ciphertext must not contain the secret');
+    assert.notDeepEqual(k.encryptWebhookSecret('cl_a', 'wh_1', secret), blob, 'fresh IV per seal');
+    assert.equal(k.decryptWebhookSecret('cl_a', 'wh_1', blob), secret);
+    const tampered = (e: unknown) => e instanceof FacegateError && e.details?.reason === 'ciphertext_tampered';
+    assert.throws(() => k.decryptWebhookSecret('cl_a', 'wh_2', blob), tampered, 'moved to another webhook');
+    assert.throws(() => k.decryptWebhookSecret('cl_b', 'wh_1', blob), tampered, 'moved to another client');
+    // A template blob is not a webhook secret, even with matching ids.
+    const tpl = k.encryptTemplate('cl_a', 'wh_1', vec());
+    assert.throws(() => k.decryptWebhookSecret('cl_a', 'wh_1', tpl), tampered, 'domain separation');
+    const bad = Buffer.from(blob);
+    bad[bad.length - 1]! ^= 0x80;
+    assert.throws(() => k.decryptWebhookSecret('cl_a', 'wh_1', bad), tampered, 'flipped bit');
+    assert.throws(() => k.decryptWebhookSecret('cl_a', 'wh_1', blob.subarray(0, 10)), (e: unknown) => e instanceof FacegateError && e.details?.reason === 'ciphertext_malformed');
+    k.forget('cl_a');
+    assert.throws(() => k.decryptWebhookSecret('cl_a', 'wh_1', blob), (e: unknown) => e instanceof FacegateError && e.details?.reason === 'key_not_loaded');
+  });
+
   test('KeyRing.fromHex() rejects a master key that is not 64 hex characters', () => {
     assert.throws(() => KeyRing.fromHex('abcd'), TypeError);
     assert.throws(() => new KeyRing(Buffer.alloc(16)), TypeError);
