@@ -22,7 +22,29 @@ export interface RedisStateStoreOptions {
   readonly prefix?: string;
 }
 
-function unavailable(e: unknown): FacegateError {
+/** Key prefix when none is given (FacegateService passes its redisPrefix option). */
+export const DEFAULT_REDIS_PREFIX = 'facegate:';
+
+/**
+ * A not-yet-connected ioredis client with the state store's failure policy:
+ * no offline queue, one retry, reconnect with capped backoff. Shared with
+ * RedisNodeLink so both fail the same way while Redis is down.
+ */
+export function redisConnection(url: string): Redis {
+  const r = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    // Keep reconnecting (capped backoff) so the node recovers when Redis returns.
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  // Connection errors are reported per command; an unhandled 'error' would crash.
+  r.on('error', () => {});
+  return r;
+}
+
+export function unavailable(e: unknown): FacegateError {
   return new FacegateError('service_unavailable', 'session state unavailable', { component: 'redis' }, { cause: e });
 }
 
@@ -43,21 +65,8 @@ export class RedisStateStore implements StateStore {
   }
 
   static async open(options: RedisStateStoreOptions): Promise<RedisStateStore> {
-    const mk = (): Redis => {
-      const r = new Redis(options.url, {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 2000,
-        // Keep reconnecting (capped backoff) so the node recovers when Redis returns.
-        retryStrategy: (times) => Math.min(times * 200, 2000),
-      });
-      // Connection errors are reported per command; an unhandled 'error' would crash.
-      r.on('error', () => {});
-      return r;
-    };
-    const redis = mk();
-    const sub = mk();
+    const redis = redisConnection(options.url);
+    const sub = redisConnection(options.url);
     try {
       await redis.connect();
       await sub.connect();
@@ -66,7 +75,7 @@ export class RedisStateStore implements StateStore {
       sub.disconnect();
       throw unavailable(e);
     }
-    const store = new RedisStateStore(redis, sub, options.prefix ?? 'facegate:');
+    const store = new RedisStateStore(redis, sub, options.prefix ?? DEFAULT_REDIS_PREFIX);
     await sub.subscribe(store.#channel);
     sub.on('message', (channel: string, message: string) => {
       if (channel !== store.#channel) return;
