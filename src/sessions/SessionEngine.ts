@@ -44,4 +44,10 @@ export type FrameStep =
 
 export interface SessionEngine {
   processFrame(session: SessionRecord, frame: RawFrame): Promise<FrameStep>;
+  /**
+   * The service cancelled the session (DELETE, from any node): an engine that
+   * keeps per-session state ends it, wherever it runs. Best-effort; the
+   * service's record is already decided.
+   */
+  cancel?(session: SessionRecord): Promise<void>;
 }
