@@ -84,6 +84,12 @@ export interface ArtefactSample {
   readonly saturation: number;
   /** Mean absolute gray difference to the previous frame over the face, 0..255 (NaN on the first). */
   readonly temporalDiff: number;
+  /**
+   * Mean absolute difference of the face's 8x8 cell means to the previous
+   * frame, both taken in the previous frame's face box, 0..255 (NaN on the
+   * first): the still cue, blind to codec noise and detector box jitter.
+   */
+  readonly cellDiff: number;
   /** Mean RGB of the central skin region, 0..255 (colour-flash response). */
   readonly skinRgb: readonly [number, number, number];
 }

@@ -101,15 +101,16 @@ describe('demo kiosk in Chromium against the liveness engine', { skip, timeout: 
     assert.equal(typeof view.decision?.scores['blink'], 'number');
   });
 
-  // The issue asks for liveness_failed; on the browser path the engine's early
-  // still check can miss (its motion window includes the encoder's ramp-up),
-  // and the unanswered blink then ends the session with challenge_timeout.
-  it('a still photo as the camera fails (liveness_failed or challenge_timeout, never accepted) and the page shows Not verified', async () => {
+  // The still check measures cell means in a fixed box, so the VP8 encoder
+  // refining the picture (and the detector's box jitter on it) does not read
+  // as motion: the still fails as a still, well before the blink's deadline.
+  it('a still photo as the camera fails with liveness_failed and the page shows Not verified', async () => {
     const clip = await y4m(path.join(SHARED, 'stills', 'silentface_image_T1.jpg'), 'still', true);
     schedule = [{ kind: 'blink', delayMs: 0, windowMs: 6000 }];
     const { shown, view } = await runKiosk(clip);
     assert.equal(view.status, 'failed', JSON.stringify(view.decision));
-    assert.ok(['liveness_failed', 'challenge_timeout'].includes(view.decision?.reason ?? ''), JSON.stringify(decisions.at(-1)?.signals));
+    assert.equal(view.decision?.reason, 'liveness_failed', JSON.stringify(decisions.at(-1)?.signals));
+    assert.equal(decisions.at(-1)?.signals.motion.passed, false);
     assert.equal(decisions.at(-1)?.signals.blink.passed, false);
     assert.equal(shown, 'Not verified');
   });

@@ -5,10 +5,16 @@
 import type { Box, RawFrame } from '../../../models/types.ts';
 import type { ArtefactSample } from '../types.ts';
 
-/** Gray grid of the face from the previous frame (temporal cue). */
-export type FaceGrid = Float32Array;
+/** What the next frame's temporal cues need of this one: its point grid, and its cell means in its own face box. */
+export interface FaceGrid {
+  readonly points: Float32Array;
+  readonly cells: Float32Array;
+  readonly box: Box;
+}
 
 export const GRID = 32;
+/** Cells per side for the still cue: each averages a few hundred pixels of a typical face. */
+export const CELLS = 8;
 
 interface Px {
   readonly data: Uint8Array;
@@ -153,8 +159,33 @@ function edgeFrame(p: Px, box: Box): number {
   return Math.min(1, Math.max(Math.min(left, right), Math.min(top, bottom)) / 64);
 }
 
+/**
+ * Mean gray of CELLS x CELLS cells of `box`. Area means average away the
+ * codec's per-pixel quantisation noise (a video encoder refining a still
+ * picture changes single pixels, not a cell's mean), while any movement of the
+ * face shifts the cells' content.
+ */
+function cellMeans(p: Px, box: Box): Float32Array {
+  const b = clampBox(box, p.w, p.h);
+  const out = new Float32Array(CELLS * CELLS);
+  const step = Math.max(1, Math.floor((b.x2 - b.x1) / 64));
+  for (let j = 0; j < CELLS; j++) {
+    const ya = b.y1 + Math.floor((j * (b.y2 - b.y1)) / CELLS);
+    const yb = Math.max(ya + 1, b.y1 + Math.floor(((j + 1) * (b.y2 - b.y1)) / CELLS));
+    for (let i = 0; i < CELLS; i++) {
+      const xa = b.x1 + Math.floor((i * (b.x2 - b.x1)) / CELLS);
+      const xb = Math.max(xa + 1, b.x1 + Math.floor(((i + 1) * (b.x2 - b.x1)) / CELLS));
+      let s = 0;
+      let n = 0;
+      for (let y = ya; y < yb; y += step) for (let x = xa; x < xb; x += step) (s += gray(p, x, y)), n++;
+      out[j * CELLS + i] = n > 0 ? s / n : 0;
+    }
+  }
+  return out;
+}
+
 /** Gray face grid sampled on GRID x GRID points of the face box. */
-export function faceGrid(frame: RawFrame, box: Box): FaceGrid {
+export function faceGrid(frame: RawFrame, box: Box): Float32Array {
   const p = px(frame);
   const b = clampBox(box, p.w, p.h);
   const g = new Float32Array(GRID * GRID);
@@ -210,13 +241,21 @@ export function measureArtefacts(
       ns++;
     }
   }
-  const grid = faceGrid(frame, box);
+  const points = faceGrid(frame, box);
   let diff = Number.NaN;
-  if (previous && previous.length === grid.length) {
+  let cellDiff = Number.NaN;
+  if (previous && previous.points.length === points.length) {
     let d = 0;
-    for (let k = 0; k < grid.length; k++) d += Math.abs(grid[k]! - previous[k]!);
-    diff = d / grid.length;
+    for (let k = 0; k < points.length; k++) d += Math.abs(points[k]! - previous.points[k]!);
+    diff = d / points.length;
+    // Both frames measured in the previous frame's box: the detector's box
+    // jitter on an unchanged picture must not read as motion.
+    const now = cellMeans(p, previous.box);
+    let c = 0;
+    for (let k = 0; k < now.length; k++) c += Math.abs(now[k]! - previous.cells[k]!);
+    cellDiff = c / now.length;
   }
+  const grid: FaceGrid = { points, cells: cellMeans(p, box), box: { x1: box.x1, y1: box.y1, x2: box.x2, y2: box.y2 } };
   return {
     sample: {
       hfRatio: hfRatio(p, b),
@@ -225,6 +264,7 @@ export function measureArtefacts(
       blueCast: n > 0 ? cast / n : 0,
       saturation: n > 0 ? sat / n : 0,
       temporalDiff: diff,
+      cellDiff,
       skinRgb: ns > 0 ? [skin[0] / ns, skin[1] / ns, skin[2] / ns] : [0, 0, 0],
     },
     grid,

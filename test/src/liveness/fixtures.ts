@@ -57,6 +57,7 @@ export function obs(t: number, spec: FaceSpec = {}): Observation {
     saturation: 0.3,
     // A live scene always changes a little between frames.
     temporalDiff: 3 + (frameCounter % 3),
+    cellDiff: 0.8 + 0.2 * (frameCounter % 3),
     skinRgb: [150, 110, 90],
     ...spec.artefacts,
   };

@@ -83,6 +83,21 @@ describe('artefact cues', () => {
     assert.ok(moved > 0.5, `moved ${moved}`);
   });
 
+  it('measureArtefacts() cellDiff ignores a jittering face box and pixel noise on an unchanged picture, and sees a moved face', () => {
+    const f = frame(skin);
+    const first = measureArtefacts(f, box);
+    assert.ok(Number.isNaN(first.sample.cellDiff));
+    // The detector's box moves by 2 px on the same picture: the point grid reads it as change, the cells do not.
+    const shifted = { x1: box.x1 + 2, y1: box.y1 - 2, x2: box.x2 + 2, y2: box.y2 - 2 };
+    const jitter = measureArtefacts(f, shifted, first.grid).sample;
+    assert.equal(jitter.cellDiff, 0);
+    // Codec-like noise: +-3 gray levels on single pixels averages out in a cell.
+    const noisy = frame((x, y) => skin(x, y).map((v) => v + (((x * 7 + y * 13) % 7) - 3)) as [number, number, number]);
+    assert.ok(measureArtefacts(noisy, box, first.grid).sample.cellDiff < 0.3);
+    const moved = measureArtefacts(frame((x, y) => skin(x + 6, y + 3)), box, first.grid).sample.cellDiff;
+    assert.ok(moved > 1, `moved ${moved}`);
+  });
+
   it('measureArtefacts() rejects a buffer smaller than its size says', () => {
     const bad = { data: new Uint8Array(10), width: 320, height: 240, stride: 960, format: 'rgb24' as const };
     assert.throws(() => measureArtefacts(bad, box), TypeError);
