@@ -6,22 +6,30 @@ export type SessionKind = 'enrollment' | 'authentication';
 export type SessionStatus = 'created' | 'capturing' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
 
-export type DecisionReason =
-  | 'no_face'
-  | 'multiple_faces'
-  | 'face_too_small'
-  | 'poor_quality'
-  | 'liveness_failed'
-  | 'occluded'
-  | 'challenge_failed'
-  | 'challenge_timeout'
-  | 'spoof_suspected'
-  | 'identity_changed'
-  | 'no_match'
-  | 'locked_out'
-  | 'expired'
-  | 'cancelled'
-  | 'too_many_frames';
+export const DECISION_REASONS = [
+  'no_face',
+  'multiple_faces',
+  'face_too_small',
+  'poor_quality',
+  'liveness_failed',
+  'occluded',
+  'challenge_failed',
+  'challenge_timeout',
+  'spoof_suspected',
+  'identity_changed',
+  'no_match',
+  'locked_out',
+  'expired',
+  'cancelled',
+  'too_many_frames',
+  // The node that held the session's liveness engine stopped (several nodes on
+  // Redis): the session cannot go on elsewhere; the client starts a new one.
+  'node_lost',
+] as const;
+export type DecisionReason = (typeof DECISION_REASONS)[number];
+
+/** Reasons that are the service's fault, not the user's: they never count toward a lockout. */
+export const SERVICE_FAULT_REASONS: readonly DecisionReason[] = ['node_lost'];
 
 export interface SessionDecision {
   readonly outcome: 'succeeded' | 'failed';

@@ -13,6 +13,7 @@ import type { Store } from '../store/Store.ts';
 import type { RawFrame } from '../../models/types.ts';
 import type { EnginePrompt, SessionEngine } from './SessionEngine.ts';
 import {
+  SERVICE_FAULT_REASONS,
   TERMINAL_STATUSES,
   type DecisionReason,
   type SessionDecision,
@@ -201,7 +202,8 @@ export class SessionService {
   async #settleVerdict(base: SessionRecord, v: LiveVerdict): Promise<SessionRecord> {
     const succeeded = v.outcome === 'succeeded';
     const externalUserId = base.kind === 'enrollment' ? base.externalUserId : succeeded ? v.matchedUserId : null;
-    if (base.kind === 'authentication' && base.externalUserId !== null && (v.outcome === 'succeeded' || v.outcome === 'failed')) {
+    const userFault = !(v.reason !== null && SERVICE_FAULT_REASONS.includes(v.reason));
+    if (base.kind === 'authentication' && base.externalUserId !== null && userFault && (v.outcome === 'succeeded' || v.outcome === 'failed')) {
       if (succeeded) await this.#limiter.reset(base.clientId, base.externalUserId);
       else await this.#limiter.recordFailure(base.clientId, base.externalUserId);
     }
@@ -223,7 +225,10 @@ export class SessionService {
     const rec = await this.get(token);
     if (clientId !== undefined && rec.clientId !== clientId) throw new FacegateError('not_found', 'unknown or expired session');
     if (TERMINAL_STATUSES.includes(rec.status)) return rec;
-    return this.#decide(rec, { outcome: 'failed', reason: 'cancelled', externalUserId: null, similarity: null, scores: {}, timings: {} }, 'cancelled');
+    const next = await this.#decide(rec, { outcome: 'failed', reason: 'cancelled', externalUserId: null, similarity: null, scores: {}, timings: {} }, 'cancelled');
+    // The engine's own session (timers, history) ends too, on whichever node holds it.
+    await this.#engine.cancel?.(next).catch(() => {});
+    return next;
   }
 
   async processFrame(token: string, kind: SessionKind, frame: RawFrame): Promise<FrameResult> {
