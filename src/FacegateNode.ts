@@ -20,9 +20,12 @@ import { FacegateService, type FacegateServiceOptions } from './FacegateService.
 import type { LivenessEngine, LivenessEngineOptions } from './liveness/index.ts';
 import { ClientEngines } from './live/ClientEngines.ts';
 import { DemoSessions } from './live/DemoSessions.ts';
+import { AffinityFrameEngine } from './live/AffinityFrameEngine.ts';
 import { LivenessFrameEngine } from './live/LivenessFrameEngine.ts';
 import { LiveSessionLink } from './live/LiveSessionLink.ts';
 import { mediaHealth } from './live/mediaHealth.ts';
+import type { NodeLink } from './state/NodeLink.ts';
+import { RedisNodeLink } from './state/RedisNodeLink.ts';
 
 export interface FacegateNodeOptions {
   readonly log: Logger;
@@ -38,6 +41,8 @@ export interface FacegateNodeOptions {
   /** Signaling heartbeat interval, ms (default 5000). */
   readonly heartbeatIntervalMs?: number;
   readonly sdkBundles?: SdkRouterOptions['bundles'];
+  /** Test knobs for REST session affinity across nodes (Redis only): owner lease and forward time limit, ms. */
+  readonly affinity?: { readonly leaseMs?: number; readonly forwardTimeoutMs?: number };
 }
 
 /** Upload cap per REST liveness session (the session TTL bounds it too). */
@@ -50,8 +55,11 @@ export class FacegateNode {
   readonly engines: ClientEngines;
   readonly signaling: SignalingAttachment;
   readonly demo: DemoSessions | null;
+  /** REST uploads routed to the node that owns each liveness session; null on a single node (in-memory state). */
+  readonly affinity: AffinityFrameEngine | null;
   readonly server: http.Server;
   readonly #io: SocketIoServer;
+  readonly #link: NodeLink | null;
   readonly #log: Logger;
   #closing: Promise<void> | null = null;
 
@@ -62,6 +70,8 @@ export class FacegateNode {
     engines: ClientEngines;
     signaling: SignalingAttachment;
     demo: DemoSessions | null;
+    affinity: AffinityFrameEngine | null;
+    link: NodeLink | null;
     server: http.Server;
     io: SocketIoServer;
     log: Logger;
@@ -72,6 +82,8 @@ export class FacegateNode {
     this.engines = f.engines;
     this.signaling = f.signaling;
     this.demo = f.demo;
+    this.affinity = f.affinity;
+    this.#link = f.link;
     this.server = f.server;
     this.#io = f.io;
     this.#log = f.log;
@@ -90,9 +102,19 @@ export class FacegateNode {
       ...(o.clientIceConsentTimeoutS !== undefined ? { clientIceConsentTimeoutS: o.clientIceConsentTimeoutS } : {}),
     });
     log.info({ workers: config.media.workers }, 'media workers ready');
-    let service: FacegateService;
+    let service: FacegateService | undefined;
     let engines: ClientEngines | undefined;
+    let affinity: AffinityFrameEngine | null = null;
+    // Several nodes share Redis: a liveness session's uploads go to the node that owns its engine session.
+    let nodeLink: RedisNodeLink | null = null;
     try {
+      if (config.storage.redisUrl) {
+        nodeLink = await RedisNodeLink.open({
+          url: config.storage.redisUrl,
+          ...(o.service?.redisPrefix !== undefined ? { prefix: o.service.redisPrefix } : {}),
+          ...(o.affinity?.leaseMs !== undefined ? { leaseMs: o.affinity.leaseMs } : {}),
+        });
+      }
       service = await FacegateService.start(config, {
         ...o.service,
         log,
@@ -104,10 +126,21 @@ export class FacegateNode {
         // REST frame uploads run through the same liveness engines as the live path.
         engine: (parts) => {
           engines = new ClientEngines({ config, analyzer: o.analyzer, ...parts, log, ...(o.createEngine ? { createEngine: o.createEngine } : {}) });
-          return new LivenessFrameEngine(engines);
+          const local = new LivenessFrameEngine(engines);
+          if (nodeLink === null) return local;
+          affinity = new AffinityFrameEngine({
+            local,
+            link: nodeLink,
+            // Called only for sessions this node owns, i.e. after the service is up.
+            loadClientKey: (id) => service!.tenants.loadClientKey(id),
+            ...(o.affinity?.forwardTimeoutMs !== undefined ? { forwardTimeoutMs: o.affinity.forwardTimeoutMs } : {}),
+            log: log.child({ component: 'affinity', nodeId: nodeLink.nodeId }),
+          });
+          return affinity;
         },
       });
     } catch (e) {
+      await nodeLink?.close();
       await pool.close();
       throw e;
     }
@@ -141,7 +174,7 @@ export class FacegateNode {
       logger: log,
       ...(o.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: o.heartbeatIntervalMs } : {}),
     });
-    const node = new FacegateNode({ config, service, pool, engines, signaling, demo, server, io, log });
+    const node = new FacegateNode({ config, service, pool, engines, signaling, demo, affinity, link: nodeLink, server, io, log });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -169,7 +202,7 @@ export class FacegateNode {
     return `http://${host}:${a.port}`;
   }
 
-  /** Stops signaling, the media pool, the liveness engines and the service, in that order; idempotent. */
+  /** Stops signaling, the node link, the media pool, the liveness engines and the service, in that order; idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
@@ -184,6 +217,8 @@ export class FacegateNode {
         this.#io.close(() => resolve());
         this.server.closeAllConnections();
       }));
+      // Peers see this node gone (no subscriber, no lease) before its engine sessions end.
+      await step('affinity', async () => this.#link?.close());
       await step('media', () => this.pool.close());
       await step('liveness', () => this.engines.close());
       await step('service', () => this.service.close());

@@ -4,8 +4,8 @@
 // the live path). Each call answers 'pending' with the prompts and challenges
 // the engine issued (so the client can answer them) or 'decided' with the
 // verdict and its per-signal scores. Engine sessions live in this process:
-// with several nodes, a session's uploads must reach the node that took its
-// first frame.
+// with several nodes, AffinityFrameEngine sends each upload to the node that
+// took the session's first frame.
 import type { RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../errors.ts';
 import { toClientMessage, type EngineMessage, type LivenessEngine } from '../liveness/index.ts';
@@ -26,6 +26,8 @@ interface Open {
 export class LivenessFrameEngine implements SessionEngine {
   readonly #engines: ClientEngines;
   readonly #open = new Map<string, Open>();
+  /** Engine sessions being created: two first uploads at once must not both create one. */
+  readonly #starting = new Map<string, Promise<Open>>();
 
   constructor(engines: ClientEngines) {
     this.#engines = engines;
@@ -38,7 +40,7 @@ export class LivenessFrameEngine implements SessionEngine {
 
   async processFrame(session: SessionRecord, frame: RawFrame): Promise<FrameStep> {
     this.#sweep();
-    const o = this.#open.get(session.id) ?? (await this.#start(session));
+    const o = this.#open.get(session.id) ?? (await this.#startOnce(session));
     const t0 = performance.now();
     let pushed = false;
     if (!hasResult(o.inbox)) {
@@ -69,6 +71,23 @@ export class LivenessFrameEngine implements SessionEngine {
       prompts,
       timings: { analyze: performance.now() - t0 },
     };
+  }
+
+  /** Ends the engine session of a cancelled service session (its timers and history); a no-op when none is open. */
+  async cancel(session: SessionRecord): Promise<void> {
+    const o = this.#open.get(session.id) ?? (await this.#starting.get(session.id)?.catch(() => undefined));
+    if (o === undefined) return;
+    this.#open.delete(session.id);
+    await o.engine.cancel(o.id);
+  }
+
+  #startOnce(session: SessionRecord): Promise<Open> {
+    let p = this.#starting.get(session.id);
+    if (p === undefined) {
+      p = this.#start(session).finally(() => this.#starting.delete(session.id));
+      this.#starting.set(session.id, p);
+    }
+    return p;
   }
 
   async #start(session: SessionRecord): Promise<Open> {

@@ -1,5 +1,6 @@
 // Test fixture: the real composition (FacegateNode on port 0, embedded store
-// and in-memory state in a temp dir, one media worker, demo route on) whose
+// and in-memory state in a temp dir unless `env` names PostgreSQL / Redis,
+// one media worker, demo route on) whose
 // liveness engines give every session a fixed challenge schedule — a
 // recording cannot answer random prompts. Collects every engine decision for
 // assertion messages. Shared by the integration and end-to-end tests.
@@ -27,7 +28,11 @@ export interface ScheduledNodeOptions {
   readonly tmpPrefix: string;
   /** Read at each session's creation, so a test can change it between sessions. */
   readonly schedule: () => readonly PlannedChallenge[];
-  readonly node?: Pick<FacegateNodeOptions, 'clientIceConsentTimeoutS' | 'heartbeatIntervalMs' | 'sdkBundles'>;
+  readonly node?: Pick<FacegateNodeOptions, 'clientIceConsentTimeoutS' | 'heartbeatIntervalMs' | 'sdkBundles' | 'service' | 'affinity'>;
+  /** Extra environment for loadConfig (DATABASE_URL, REDIS_URL, shared secrets for several nodes). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** A face analyzer shared by several nodes (the caller closes it); default: one of the fixture's own. */
+  readonly analyzer?: FaceAnalyzer;
 }
 
 export async function startScheduledNode(o: ScheduledNodeOptions): Promise<ScheduledNode> {
@@ -58,10 +63,12 @@ export async function startScheduledNode(o: ScheduledNodeOptions): Promise<Sched
     LOG_LEVEL: 'silent',
     FACEGATE_DEMO: 'auto',
     ENROLL_SAMPLES: '2',
+    ...o.env,
   });
+  const ownAnalyzer = o.analyzer === undefined;
   let analyzer: FaceAnalyzer | undefined;
   try {
-    analyzer = await FaceAnalyzer.create();
+    analyzer = o.analyzer ?? (await FaceAnalyzer.create());
     const node = await FacegateNode.start(config, {
       log: pino({ level: 'silent' }),
       analyzer,
@@ -76,12 +83,12 @@ export async function startScheduledNode(o: ScheduledNodeOptions): Promise<Sched
       decisions,
       async close() {
         await node.close();
-        await a.close();
+        if (ownAnalyzer) await a.close();
         rmSync(tmp, { recursive: true, force: true });
       },
     };
   } catch (e) {
-    await analyzer?.close();
+    if (ownAnalyzer) await analyzer?.close();
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }

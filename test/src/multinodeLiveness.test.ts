@@ -1,0 +1,318 @@
+// REST liveness sessions across two nodes on one PostgreSQL schema and one
+// Redis prefix, with no sticky routing: uploads that alternate between the
+// nodes reach the one engine session on the node that took the first frame
+// (AffinityFrameEngine over RedisNodeLink), status and cancel work from
+// either node, and a session whose owner stopped ends with `node_lost`
+// within a bounded time. The link and the engine's time limits are tested on
+// their own too (the owner's engine replaced by a recording double behind the
+// SessionEngine seam; the real one runs in the two-node tests).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
+import type { RawFrame } from '../../models/types.ts';
+import { FacegateError } from '../../src/errors.ts';
+import { AffinityFrameEngine } from '../../src/live/AffinityFrameEngine.ts';
+import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
+import { decodeClip } from '../../src/liveness/decodeClip.ts';
+import type { FrameStep, SessionEngine } from '../../src/sessions/SessionEngine.ts';
+import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
+import { RedisNodeLink } from '../../src/state/RedisNodeLink.ts';
+import { PG_URL, REDIS_URL, dropSchema, runId } from './fixtures.ts';
+import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
+
+const SKIP_REDIS = REDIS_URL ? false : 'FACEGATE_TEST_REDIS_URL not set: cross-node affinity needs Redis';
+const SKIP_BOTH = PG_URL && REDIS_URL ? false : 'FACEGATE_TEST_DATABASE_URL / FACEGATE_TEST_REDIS_URL not set: two nodes need PostgreSQL + Redis';
+const VIDEO = new URL('../../../shared/video/', import.meta.url).pathname;
+const log = pino({ level: 'silent' });
+
+const tinyFrame = (): RawFrame => ({ data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), width: 2, height: 2, stride: 6, format: 'rgb24' });
+
+function record(id: string): SessionRecord {
+  const now = Date.now();
+  return {
+    id,
+    token: `tok_${id}`,
+    clientId: 'cl_test',
+    kind: 'authentication',
+    externalUserId: null,
+    status: 'capturing',
+    createdAt: now,
+    expiresAt: now + 60_000,
+    framesProcessed: 0,
+    samples: [],
+    lastFeedback: null,
+    decision: null,
+    ipHash: null,
+    version: 1,
+  };
+}
+
+/** Behind the SessionEngine seam: records what reached this node's engine and answers a fixed step. */
+class RecordingEngine implements SessionEngine {
+  readonly frames: { sessionId: string; frame: RawFrame }[] = [];
+  readonly cancelled: string[] = [];
+  answer: () => Promise<FrameStep> = async () => ({
+    kind: 'pending',
+    feedback: 'blink',
+    prompts: [{ type: 'prompt', id: 'c1', action: 'blink', text: 'Blink', timeoutMs: 4000 }, { type: 'progress', value: 0.5 }],
+    timings: { analyze: 12.5 },
+  });
+  async processFrame(session: SessionRecord, frame: RawFrame): Promise<FrameStep> {
+    this.frames.push({ sessionId: session.id, frame: { ...frame, data: Uint8Array.from(frame.data) } });
+    return this.answer();
+  }
+  async cancel(session: SessionRecord): Promise<void> {
+    this.cancelled.push(session.id);
+  }
+}
+
+describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, timeout: 30_000 }, () => {
+  const prefix = `${runId()}:`;
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async (leaseMs = 1500): Promise<RedisNodeLink> => {
+    const l = await RedisNodeLink.open({ url: REDIS_URL!, prefix, leaseMs });
+    opened.push(l);
+    return l;
+  };
+  after(async () => {
+    for (const l of opened) await l.close();
+  });
+
+  it('claim() gives a session to the first node that asks; owner() and isAlive() see it until that node closes', async () => {
+    const a = await open();
+    const b = await open();
+    assert.equal(await b.owner('ses_claim'), null);
+    assert.equal(await a.claim('ses_claim', 5000), a.nodeId);
+    assert.equal(await b.claim('ses_claim', 5000), a.nodeId);
+    assert.equal(await b.owner('ses_claim'), a.nodeId);
+    assert.equal(await b.isAlive(a.nodeId), true);
+    await a.close();
+    assert.equal(await b.isAlive(a.nodeId), false);
+    assert.deepEqual(await b.request(a.nodeId, { op: 'x' }, null, 2000), { kind: 'gone' });
+  });
+
+  it('uploads to a session owned by another node reach its engine and its answer comes back unchanged', async () => {
+    const la = await open();
+    const lb = await open();
+    const ownerEngine = new RecordingEngine();
+    const otherEngine = new RecordingEngine();
+    const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, log });
+    const b = new AffinityFrameEngine({ local: otherEngine, link: lb, loadClientKey: async () => null, log });
+    const s = record('ses_fwd');
+    const first = await a.processFrame(s, tinyFrame());
+    const forwarded = await b.processFrame(s, tinyFrame());
+    assert.deepEqual(forwarded, first);
+    assert.equal(ownerEngine.frames.length, 2);
+    assert.equal(otherEngine.frames.length, 0);
+    assert.deepEqual(Array.from(ownerEngine.frames[1]!.frame.data), Array.from(tinyFrame().data));
+    assert.deepEqual(b.stats, { forwarded: 1, served: 0 });
+    assert.deepEqual(a.stats, { forwarded: 0, served: 1 });
+
+    // The owner's typed error reaches the caller with its code.
+    ownerEngine.answer = async () => {
+      throw new FacegateError('image_too_small', 'face too small');
+    };
+    await assert.rejects(b.processFrame(s, tinyFrame()), (e: unknown) => e instanceof FacegateError && e.code === 'image_too_small' && e.status === 422);
+
+    // Cancel from the other node ends the owner's engine session.
+    await b.cancel(s);
+    assert.deepEqual(ownerEngine.cancelled, ['ses_fwd']);
+    assert.deepEqual(otherEngine.cancelled, []);
+  });
+
+  it('a forwarded frame whose owner is alive but does not answer is a retryable 503 after forwardTimeoutMs', async () => {
+    const la = await open();
+    const lb = await open();
+    // A stuck owner: its lease is kept, its engine never answers.
+    la.serve(() => new Promise(() => {}));
+    await la.claim('ses_stuck', 5000);
+    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, log, forwardTimeoutMs: 300 });
+    const t0 = Date.now();
+    await assert.rejects(
+      b.processFrame(record('ses_stuck'), tinyFrame()),
+      (e: unknown) => e instanceof FacegateError && e.code === 'service_unavailable' && e.details?.['reason'] === 'owner_timeout',
+    );
+    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+  });
+
+  it('a forwarded frame whose owner lost its lease (hung process, connection still open) ends the session with node_lost', async () => {
+    const lb = await open();
+    // A node that still holds its Redis subscription but stopped renewing its lease.
+    const ghost = new Redis(REDIS_URL!, { lazyConnect: true });
+    await ghost.connect();
+    const setter = new Redis(REDIS_URL!, { lazyConnect: true });
+    await setter.connect();
+    opened.push({ close: async () => void ghost.disconnect() }, { close: async () => void setter.disconnect() });
+    await ghost.subscribe(`${prefix}node:node_ghost:req`);
+    await setter.set(`${prefix}owner:ses_ghost`, 'node_ghost', 'PX', 5000);
+    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, log, forwardTimeoutMs: 300 });
+    const t0 = Date.now();
+    const step = await b.processFrame(record('ses_ghost'), tinyFrame());
+    assert.equal(step.kind, 'decided');
+    assert.equal(step.kind === 'decided' ? step.verdict.reason : null, 'node_lost');
+    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+  });
+});
+
+interface View {
+  status: string;
+  frames_processed?: number;
+  feedback?: string;
+  prompts?: { type: string; action?: string }[];
+  decision: { outcome: string; reason: string | null; external_user_id: string | null; scores: Record<string, number> } | null;
+}
+
+describe('REST liveness sessions on two nodes without sticky routing', { skip: SKIP_BOTH, timeout: 240_000 }, () => {
+  const schema = runId();
+  let analyzer: FaceAnalyzer;
+  let a: ScheduledNode;
+  let b: ScheduledNode;
+  let clientId: string;
+  let clip: Buffer[];
+
+  const startNode = (tag: string): Promise<ScheduledNode> =>
+    startScheduledNode({
+      tmpPrefix: `facegate-${tag}-`,
+      schedule: () => CLIP_SCHEDULES.blink,
+      analyzer,
+      env: {
+        DATABASE_URL: PG_URL!,
+        REDIS_URL: REDIS_URL!,
+        // Both nodes must read each other's tokens and client keys.
+        JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
+        MASTER_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+        // One counted 1:1 failure locks the user out: a node loss must not count.
+        LOCKOUT_FAILURES: '1',
+      },
+      node: { service: { dbSchema: schema, redisPrefix: `${schema}:` }, affinity: { leaseMs: 1500, forwardTimeoutMs: 5000 } },
+    });
+
+  before(async () => {
+    analyzer = await FaceAnalyzer.create();
+    a = await startNode('a');
+    b = await startNode('b');
+    clientId = (await a.node.service.tenants.createClient('two nodes')).clientId;
+    clip = [];
+    for await (const { frame } of decodeClip(path.join(VIDEO, 'genuine', 'liveportrait_d0.mp4'), { fps: 10 })) {
+      clip.push(
+        await sharp(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength), {
+          raw: { width: frame.width, height: frame.height, channels: 3 },
+        })
+          .jpeg({ quality: 90 })
+          .toBuffer(),
+      );
+    }
+  });
+
+  after(async () => {
+    await b?.close();
+    await a?.close();
+    await analyzer?.close();
+    await dropSchema(schema);
+  });
+
+  const session = async (kind: 'enrollment' | 'authentication', user: string | null): Promise<string> =>
+    (await a.node.service.sessions.create({ clientId, kind, externalUserId: user, ipHash: null })).token;
+
+  const upload = async (node: ScheduledNode, token: string, kind: string, jpeg: Buffer): Promise<{ status: number; body: View }> => {
+    const res = await fetch(`${node.node.url}/api/auth/${kind}/process-frame`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_token: token, image: `data:image/jpeg;base64,${jpeg.toString('base64')}` }),
+    });
+    return { status: res.status, body: (await res.json()) as View };
+  };
+
+  const status = async (node: ScheduledNode, token: string): Promise<View> => {
+    const res = await fetch(`${node.node.url}/api/auth/session/${token}/status`);
+    assert.equal(res.status, 200);
+    return (await res.json()) as View;
+  };
+
+  it('a genuine clip uploaded alternately to node A and node B runs one engine session and enrols the user', async () => {
+    const token = await session('enrollment', 'ana');
+    const prompts: string[] = [];
+    let last: View | undefined;
+    const start = Date.now();
+    for (let i = 0; i < clip.length; i++) {
+      // At the clip's own pace (10 fps), as a camera would.
+      const wait = start + i * 100 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const r = await upload(i % 2 === 0 ? a : b, token, 'enrollment', clip[i]!);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      last = r.body;
+      for (const p of last.prompts ?? []) if (p.type === 'prompt' && p.action) prompts.push(p.action);
+      if (last.decision) break;
+    }
+    assert.ok(prompts.includes('blink'), `prompts: ${prompts.join(',')}`);
+    assert.equal(last?.status, 'succeeded', JSON.stringify({ last, signals: a.decisions.at(-1)?.signals }));
+    assert.equal(typeof last?.decision?.scores['blink'], 'number');
+    // One engine session, on A (it took the first frame): B forwarded its uploads.
+    assert.equal(a.decisions.length, 1);
+    assert.equal(b.decisions.length, 0);
+    assert.ok((b.node.affinity?.stats.forwarded ?? 0) > 5);
+    assert.equal(b.node.affinity?.stats.served, 0);
+    assert.notEqual(await b.node.service.store.getUser(clientId, 'ana'), null);
+    assert.equal((await status(b, token)).status, 'succeeded');
+  });
+
+  it('the same still photo uploaded alternately to both nodes fails with liveness_failed', async () => {
+    // Identification (1:N): a failure here counts toward no user's lockout.
+    const token = await session('authentication', null);
+    const jpeg = readFileSync(path.join(VIDEO, '..', 'stills', 'silentface_image_T1.jpg'));
+    let last: View | undefined;
+    for (let i = 0; i < 40 && !last?.decision; i++) {
+      // Node B takes the first frame this time.
+      const r = await upload(i % 2 === 0 ? b : a, token, 'authentication', jpeg);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      last = r.body;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(last?.status, 'failed');
+    assert.equal(last?.decision?.reason, 'liveness_failed', JSON.stringify(last?.decision));
+    assert.equal(b.decisions.length, 1);
+    assert.equal((await status(a, token)).decision?.reason, 'liveness_failed');
+  });
+
+  it('status and cancel from the node that does not own the session: DELETE on B ends the engine session on A', async () => {
+    const token = await session('authentication', null);
+    for (let i = 0; i < 3; i++) assert.equal((await upload(a, token, 'authentication', clip[i]!)).status, 200);
+    const seen = await status(b, token);
+    assert.equal(seen.status, 'capturing');
+    assert.equal(seen.frames_processed, 3);
+    assert.equal(a.node.engines.sessionCount, 1);
+
+    const res = await fetch(`${b.node.url}/api/auth/session/${token}`, { method: 'DELETE' });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as View).status, 'cancelled');
+    assert.equal(a.node.engines.sessionCount, 0);
+    assert.equal((await status(a, token)).status, 'cancelled');
+    const late = await upload(a, token, 'authentication', clip[3]!);
+    assert.equal(late.status, 409);
+  });
+
+  it('owner node stopped mid-session: the next upload on the other node ends the session with node_lost at once; a new session works', async () => {
+    const token = await session('authentication', 'ana');
+    for (let i = 0; i < 3; i++) assert.equal((await upload(a, token, 'authentication', clip[i]!)).status, 200);
+    await a.close();
+
+    const t0 = Date.now();
+    const r = await upload(b, token, 'authentication', clip[3]!);
+    const took = Date.now() - t0;
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.status, 'failed');
+    assert.equal(r.body.decision?.reason, 'node_lost');
+    assert.ok(took < 5000, `took ${took} ms`);
+    assert.equal((await status(b, token)).decision?.reason, 'node_lost');
+    // Not the user's fault: with LOCKOUT_FAILURES=1 a counted failure would refuse this new 1:1 session.
+    const again = (await b.node.service.sessions.create({ clientId, kind: 'authentication', externalUserId: 'ana', ipHash: null })).token;
+    const first = await upload(b, again, 'authentication', clip[0]!);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.status, 'capturing');
+  });
+});
