@@ -1,7 +1,8 @@
 // SessionService's engine seam for engines with their own state machine (the
 // liveness engine): 'pending' steps return the engine's prompts, 'decided'
 // steps and live-path verdicts settle the session once, with their scores,
-// and failed 1:1 verdicts count toward the user's lockout. The engine here
+// and failed 1:1 verdicts count toward the user's lockout (a node_lost one
+// does not); cancel reaches the engine's own session. The engine here
 // is a scripted double behind the SessionEngine seam; the real liveness
 // engine runs behind it in liveNode.test.ts. Also: FACEGATE_DEMO resolution.
 import assert from 'node:assert/strict';
@@ -13,15 +14,22 @@ import { loadConfig } from '../../src/config.ts';
 import { FacegateService } from '../../src/FacegateService.ts';
 import type { LiveVerdict } from '../../src/sessions/SessionService.ts';
 import type { FrameStep, SessionEngine } from '../../src/sessions/SessionEngine.ts';
+import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
 import { ColourAnalyzer, tempDir, testConfig } from './fixtures.ts';
 
 /** Answers each frame with the next scripted step. */
 class ScriptedEngine implements SessionEngine {
   steps: FrameStep[] = [];
+  readonly cancelled: string[] = [];
+  failCancel = false;
   async processFrame(): Promise<FrameStep> {
     const s = this.steps.shift();
     if (!s) throw new Error('no scripted step left');
     return s;
+  }
+  async cancel(session: SessionRecord): Promise<void> {
+    this.cancelled.push(session.id);
+    if (this.failCancel) throw new Error('engine cancel failed');
   }
 }
 
@@ -98,6 +106,30 @@ describe('SessionService with a stateful session engine', () => {
     const again = await svc.sessions.recordLiveVerdict(s.token, verdict());
     assert.equal(again.status, 'succeeded');
     assert.equal(await svc.sessions.authorize(s.token), null);
+  });
+
+  it('cancel() ends the engine\'s own session too; an engine that fails to cancel does not fail the cancel', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'erin', ipHash: null });
+    const rec = await svc.sessions.cancel(s.token);
+    assert.equal(rec.status, 'cancelled');
+    assert.deepEqual(engine.cancelled, [s.id]);
+    engine.failCancel = true;
+    const t = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'erin', ipHash: null });
+    assert.equal((await svc.sessions.cancel(t.token)).status, 'cancelled');
+    engine.failCancel = false;
+    // Already decided: the engine is not asked again.
+    await svc.sessions.cancel(s.token);
+    assert.deepEqual(engine.cancelled, [s.id, t.id]);
+  });
+
+  it('a 1:1 session that ends with node_lost (its engine\'s node stopped) does not count toward the lockout (LOCKOUT_FAILURES=1)', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null });
+    engine.steps.push({ kind: 'decided', verdict: verdict({ reason: 'node_lost', scores: {}, frames: 0 }) });
+    const r = await svc.sessions.processFrame(s.token, 'authentication', frame);
+    assert.equal(r.session.status, 'failed');
+    assert.equal(r.session.decision?.reason, 'node_lost');
+    const again = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null });
+    assert.equal(again.status, 'created');
   });
 
   it('a failed 1:1 live verdict counts toward the user lockout (LOCKOUT_FAILURES=1)', async () => {
