@@ -136,7 +136,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (!m) throw new FacegateError('unauthorized', 'missing bearer token', { reason: 'token_missing' });
     const { claims } = await tenants.authenticate(m[1]!);
     // Per API key (the token names the key it was exchanged for).
-    await limits.hit('key', `${claims.clientId}:${claims.keyId}`);
+    await limits.hitKey(claims.clientId, claims.keyId);
     res.locals.auth = { clientId: claims.clientId, keyId: claims.keyId } satisfies Authed;
     next();
   };
@@ -189,12 +189,12 @@ export function createApp(deps: AppDeps): express.Express {
   const baseUrl = (req: Request): string => deps.publicUrl ?? config.server.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
   const createSession = (kind: SessionKind) => async (req: Request, res: Response) => {
-    const { clientId } = authed(res);
+    const { clientId, keyId } = authed(res);
     const externalUserId =
       kind === 'enrollment'
         ? parse(EnrollmentBody, req.body, 'body').external_user_id
         : (parse(AuthenticationBody, req.body, 'body').external_user_id ?? null);
-    const s = await sessions.create({ clientId, kind, externalUserId, ipHash: deps.hashIp(req.ip ?? '') });
+    const s = await sessions.create({ clientId, keyId, kind, externalUserId, ipHash: deps.hashIp(req.ip ?? '') });
     res.status(201).json({
       session_id: s.id,
       session_token: s.token,
@@ -219,8 +219,9 @@ export function createApp(deps: AppDeps): express.Express {
     const body = parse(ProcessFrameBody, req.body, 'body');
     // Unknown session before any decoding work.
     const current = await sessions.get(body.session_token);
-    // Frames come from the end user's device with a session token: counted per client.
-    await limits.hit('key', current.clientId);
+    // Frames come from the end user's device with a session token: counted
+    // against the API key that created the session.
+    await limits.hitKey(current.clientId, current.keyId ?? null);
     const { mime, bytes } = parseDataUrl(body.image, { maxBytes: config.service.maxImageBytes });
     const t0 = performance.now();
     const frame = await decodeImage(bytes, mime);

@@ -1,14 +1,21 @@
 // Client access tokens: short-lived JWTs (HS256 only; `alg: none`, RS/ES and
 // any other algorithm are refused), with issuer, audience and expiry checked
-// on every request. The subject is the client id.
+// on every request. The subject is the client id; the `kid` claim is the id
+// of the API key the token was exchanged for (per-key rate limits, revocation).
+// A token without a well-formed `kid` is refused (fail closed): every token
+// this service has issued carries one, so only a forged or foreign token
+// lacks it, and sharing one anonymous per-client budget would defeat the
+// per-key limits.
 import jwt from 'jsonwebtoken';
 import { FacegateError } from '../errors.ts';
+import { looksLikeApiKeyId } from './apiKeys.ts';
 
 export const JWT_ISSUER = 'facegate';
 export const JWT_AUDIENCE = 'facegate-api';
 
 export interface ClientClaims {
   readonly clientId: string;
+  /** The API key the token was exchanged for. */
   readonly keyId: string;
   readonly expiresAt: number;
 }
@@ -29,6 +36,7 @@ export class TokenService {
   }
 
   issue(clientId: string, keyId: string): string {
+    if (!looksLikeApiKeyId(keyId)) throw new TypeError('keyId must be an API key id');
     return jwt.sign({ kid: keyId, typ: 'client' }, this.#secret, {
       algorithm: 'HS256',
       subject: clientId,
@@ -51,9 +59,15 @@ export class TokenService {
       const reason = e instanceof jwt.TokenExpiredError ? 'token_expired' : 'token_invalid';
       throw new FacegateError('unauthorized', reason === 'token_expired' ? 'access token expired' : 'invalid access token', { reason });
     }
-    if (typeof payload === 'string' || typeof payload.sub !== 'string' || payload.typ !== 'client' || typeof payload.exp !== 'number') {
+    if (
+      typeof payload === 'string' ||
+      typeof payload.sub !== 'string' ||
+      payload.typ !== 'client' ||
+      typeof payload.exp !== 'number' ||
+      !looksLikeApiKeyId(payload.kid)
+    ) {
       throw new FacegateError('unauthorized', 'invalid access token', { reason: 'token_invalid' });
     }
-    return { clientId: payload.sub, keyId: String(payload.kid ?? ''), expiresAt: payload.exp };
+    return { clientId: payload.sub, keyId: payload.kid, expiresAt: payload.exp };
   }
 }

@@ -4,6 +4,7 @@
 import crypto from 'node:crypto';
 
 const KEY_RE = /^fg_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+const KEY_ID_RE = /^[a-z0-9]{12}$/;
 
 export interface NewApiKey {
   readonly id: string;
@@ -25,4 +26,9 @@ export function hashApiKey(key: string): string {
 /** True when the string has the shape of a facegate API key (cheap pre-check before a lookup). */
 export function looksLikeApiKey(key: string): boolean {
   return KEY_RE.test(key);
+}
+
+/** True when the string has the shape of an API key id (the `kid` claim of access tokens). */
+export function looksLikeApiKeyId(id: unknown): id is string {
+  return typeof id === 'string' && KEY_ID_RE.test(id);
 }

@@ -1,6 +1,8 @@
-// Request rate limits (per API key or client, per IP) and failed-attempt
-// lockout per external user, on rate-limiter-flexible: Redis-backed when
-// session state is Redis (shared by all nodes), in memory otherwise.
+// Request rate limits (per API key, per IP) and failed-attempt lockout per
+// external user, on rate-limiter-flexible: Redis-backed when session state is
+// Redis (shared by all nodes), in memory otherwise. The per-key budget is
+// keyed `<client id>:<key id>`: a client's keys have independent budgets, and
+// frame uploads count against the key whose token created the session.
 // A limiter store that is down is reported as service_unavailable, never as
 // "allowed": failing open would turn an outage into a brute-force window.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -9,7 +11,7 @@ import { FacegateError } from '../errors.ts';
 import type { AttemptLimiter } from '../sessions/SessionService.ts';
 
 export interface RateLimitsOptions {
-  /** Requests per minute per API key / client. */
+  /** Requests per minute per API key. */
   readonly perKey: number;
   /** Requests per minute per IP. */
   readonly perIp: number;
@@ -62,6 +64,15 @@ export class RateLimits implements AttemptLimiter {
       if (e instanceof RateLimiterRes) throw tooMany(e, scope);
       throw unavailable(e);
     }
+  }
+
+  /**
+   * Consumes one request from an API key's budget. keyId null: work not
+   * started with an API key (demo route, in-process sessions), counted in
+   * one budget per client that no key's token can reach (`*` is not a key id).
+   */
+  async hitKey(clientId: string, keyId: string | null): Promise<void> {
+    await this.hit('key', `${clientId}:${keyId ?? '*'}`);
   }
 
   async isLockedOut(clientId: string, externalUserId: string): Promise<boolean> {

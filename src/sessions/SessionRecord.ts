@@ -47,6 +47,12 @@ export interface SessionRecord {
   readonly id: string;
   readonly token: string;
   readonly clientId: string;
+  /**
+   * The API key whose token created the session (its frame uploads count
+   * against that key's rate limit); null when no key did (demo route,
+   * in-process callers). Absent in records written by an older node.
+   */
+  readonly keyId?: string | null;
   readonly kind: SessionKind;
   /** Enrollment: the user being enrolled. Authentication: given for 1:1 verification, null for 1:N. */
   readonly externalUserId: string | null;

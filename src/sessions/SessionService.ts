@@ -131,6 +131,8 @@ export class SessionService {
 
   async create(input: {
     clientId: string;
+    /** The creating API key (rate limits on the session's uploads); null or absent when none. */
+    keyId?: string | null;
     kind: SessionKind;
     externalUserId: string | null;
     ipHash: string | null;
@@ -150,6 +152,7 @@ export class SessionService {
       id: `ses_${crypto.randomBytes(12).toString('hex')}`,
       token: crypto.randomBytes(32).toString('base64url'),
       clientId,
+      keyId: input.keyId ?? null,
       kind,
       externalUserId,
       status: 'created',

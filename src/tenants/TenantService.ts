@@ -77,11 +77,18 @@ export class TenantService {
     };
   }
 
-  /** Bearer token -> a live client (deleted clients' tokens stop working at once). */
+  /**
+   * Bearer token -> a live client and API key: tokens of a deleted client or
+   * of a revoked key stop working at once, not when they expire.
+   */
   async authenticate(token: string): Promise<{ claims: ClientClaims; client: ClientRecord }> {
     const claims = this.#tokens.verify(token);
     const client = await this.#store.getClient(claims.clientId);
     if (!client) throw new FacegateError('unauthorized', 'invalid access token', { reason: 'client_unknown' });
+    const key = await this.#store.getApiKey(claims.clientId, claims.keyId);
+    if (!key || key.revokedAt !== null) {
+      throw new FacegateError('unauthorized', 'invalid access token', { reason: key ? 'api_key_revoked' : 'api_key_unknown' });
+    }
     this.#keys.load(client.id, client.wrappedKey);
     return { claims, client };
   }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { JWT_AUDIENCE, JWT_ISSUER, TokenService } from '../../src/auth/TokenService.ts';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../../src/auth/apiKeys.ts';
 import { FacegateError } from '../../src/errors.ts';
+import { BACKENDS, call, dropSchema, isErrorShape, startService, type Running } from './fixtures.ts';
 
 const SECRET = 'a'.repeat(40);
 const reason = (fn: () => unknown): unknown => {
@@ -17,15 +18,29 @@ const reason = (fn: () => unknown): unknown => {
   assert.fail('expected unauthorized');
 };
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const KID = 'abcdef012345';
 
 describe('TokenService', () => {
   const svc = new TokenService(SECRET, 900);
 
   test('issue() then verify() returns the client id and key id', () => {
-    const c = svc.verify(svc.issue('cl_1', 'k1'));
+    const c = svc.verify(svc.issue('cl_1', KID));
     assert.equal(c.clientId, 'cl_1');
-    assert.equal(c.keyId, 'k1');
+    assert.equal(c.keyId, KID);
     assert.ok(c.expiresAt > Date.now() / 1000);
+  });
+
+  test('verify() refuses a well-signed token without a kid claim or with a malformed one (fail closed)', () => {
+    const sign = (claims: object) => jwt.sign({ typ: 'client', ...claims }, SECRET, { algorithm: 'HS256', subject: 'cl_1', issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expiresIn: 60 });
+    assert.equal(svc.verify(sign({ kid: KID })).keyId, KID, 'the same claims with a kid pass');
+    for (const kid of [undefined, '', 'k1', 'ABCDEFGHIJKL', `${KID}x`, 123456789012, null, ['abcdefghijkl']]) {
+      assert.equal(reason(() => svc.verify(sign(kid === undefined ? {} : { kid }))), 'token_invalid', `kid ${JSON.stringify(kid)}`);
+    }
+  });
+
+  test('issue() refuses a key id that is not an API key id', () => {
+    assert.throws(() => svc.issue('cl_1', ''), TypeError);
+    assert.throws(() => svc.issue('cl_1', 'cl_1:other'), TypeError);
   });
 
   test('verify() rejects an alg:none token', () => {
@@ -80,3 +95,45 @@ describe('apiKeys', () => {
     assert.equal(looksLikeApiKey('fg_short_x'), false);
   });
 });
+
+for (const backend of BACKENDS) {
+  describe(`access tokens against the store on ${backend.name}`, { skip: backend.skip }, () => {
+    let run: Running;
+    before(async () => {
+      run = await startService(backend);
+    });
+    after(async () => {
+      await run?.close();
+      if (run) await dropSchema(run.schema);
+    });
+    const secret = 'test-secret-0123456789abcdef0123456789abcdef';
+    const reasonOf = async (token: string): Promise<unknown> => {
+      const r = await call(run.url, 'GET', '/api/users', { token });
+      assert.equal(r.status, 401);
+      assert.ok(isErrorShape(r.body));
+      return (r.body.details as Record<string, unknown>).reason;
+    };
+
+    test('a revoked key\'s tokens are refused at once (api_key_revoked); the client\'s other key keeps working', async () => {
+      const c = await run.service.tenants.createClient('revoker');
+      const k2 = await run.service.tenants.addApiKey(c.clientId);
+      const t1 = await run.service.tenants.exchangeApiKey(c.apiKey);
+      const t2 = await run.service.tenants.exchangeApiKey(k2.apiKey);
+      assert.equal((await call(run.url, 'GET', '/api/users', { token: t1.accessToken })).status, 200);
+      assert.equal(await run.service.tenants.revokeApiKey(c.clientId, t1.keyId), true);
+      assert.equal(await reasonOf(t1.accessToken), 'api_key_revoked');
+      assert.equal((await call(run.url, 'GET', '/api/users', { token: t2.accessToken })).status, 200);
+    });
+
+    test('a token signed with the service secret but without a kid, or naming another client\'s key, is refused', async () => {
+      const a = await run.service.tenants.createClient('a');
+      const b = await run.service.tenants.createClient('b');
+      const bKey = (await run.service.tenants.exchangeApiKey(b.apiKey)).keyId;
+      const sign = (claims: object) => jwt.sign({ typ: 'client', ...claims }, secret, { algorithm: 'HS256', subject: a.clientId, issuer: JWT_ISSUER, audience: JWT_AUDIENCE, expiresIn: 60 });
+      assert.equal(await reasonOf(sign({})), 'token_invalid');
+      assert.equal(await reasonOf(sign({ kid: bKey })), 'api_key_unknown', 'b\'s key is not a key of a');
+      const aKey = (await run.service.tenants.exchangeApiKey(a.apiKey)).keyId;
+      assert.equal((await call(run.url, 'GET', '/api/users', { token: sign({ kid: aKey }) })).status, 200);
+    });
+  });
+}
