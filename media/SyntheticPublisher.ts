@@ -7,6 +7,10 @@
 // ICE consent checks (werift 0.18), so a session whose client transports keep
 // mediasoup's 30 s consent timeout stops receiving from it after 30 s unless
 // the server created them with iceConsentTimeout 0 (see LiveSession options).
+// With `variants` (the same clip encoded again frame for frame, e.g. lit by
+// each colour of a simulated screen, every frame a keyframe) it sends each
+// frame from the variant `selectVariant` picks for that frame's capture time:
+// a camera filming a face that reflects whatever the page paints.
 import {
   Device,
   MediaStreamTrack,
@@ -54,6 +58,13 @@ export interface SyntheticPublisherOptions {
   readonly packets: readonly RtpClipPacket[];
   /** Answer server pings with pongs. Default true. */
   readonly answerPings?: boolean;
+  /**
+   * Alternative encodings of the same frames (same count; all frames keyframes,
+   * `packets` too, so switching never breaks the decoder's references).
+   */
+  readonly variants?: readonly (readonly RtpClipPacket[])[];
+  /** Which to send for a frame captured at this wall-clock time: 0 = `packets`, i = variants[i - 1]. */
+  readonly selectVariant?: (captureTimeMs: number) => number;
 }
 
 /** RTP timestamp (90 kHz) of a wall-clock time, as SyntheticPublisher stamps frames. */
@@ -189,14 +200,20 @@ export class SyntheticPublisher {
     // Group the clip into frames (packets sharing an RTP timestamp) and send one
     // frame every frame interval, evenly, like a camera: ffmpeg's -re output
     // that recorded the clip is bursty.
-    const frames: Buffer[][] = [];
-    let lastTs: number | undefined;
-    for (const p of this.#options.packets) {
-      const ts = RtpPacket.deSerialize(p.data).header.timestamp;
-      if (ts !== lastTs || frames.length === 0) frames.push([]);
-      frames[frames.length - 1]?.push(p.data);
-      lastTs = ts;
-    }
+    const byFrame = (packets: readonly RtpClipPacket[]): Buffer[][] => {
+      const out: Buffer[][] = [];
+      let lastTs: number | undefined;
+      for (const p of packets) {
+        const ts = RtpPacket.deSerialize(p.data).header.timestamp;
+        if (ts !== lastTs || out.length === 0) out.push([]);
+        out[out.length - 1]?.push(p.data);
+        lastTs = ts;
+      }
+      return out;
+    };
+    const frames = byFrame(this.#options.packets);
+    const variants = [frames, ...(this.#options.variants ?? []).map(byFrame)];
+    const select = this.#options.selectVariant;
     const starts = this.#options.packets.filter((p, i, all) => {
       const prev = all[i - 1];
       return prev === undefined || RtpPacket.deSerialize(prev.data).header.timestamp !== RtpPacket.deSerialize(p.data).header.timestamp;
@@ -220,7 +237,8 @@ export class SyntheticPublisher {
       while (!this.#closed && k * frameMs <= performance.now() - t0) {
         // RTP time is this sender's wall clock at 90 kHz when the frame leaves:
         // a receiver on the same host can read true capture times from it.
-        const ts = rtpTimestampAt(Date.now());
+        const now = Date.now();
+        const ts = rtpTimestampAt(now);
         if (this.#keyframeRequested) {
           this.#keyframeRequested = false;
           for (let j = 0; j < frames.length; j++) {
@@ -230,7 +248,9 @@ export class SyntheticPublisher {
             }
           }
         }
-        for (const data of frames[(k + shift) % frames.length] ?? []) {
+        const v = select === undefined ? 0 : select(now);
+        const source = variants[v] ?? frames;
+        for (const data of source[(k + shift) % source.length] ?? []) {
           const rtp = RtpPacket.deSerialize(data);
           rtp.header.sequenceNumber = seq++ & 0xffff;
           rtp.header.timestamp = ts;

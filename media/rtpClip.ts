@@ -17,8 +17,20 @@ export interface RtpClipPacket {
   readonly offsetMs: number;
 }
 
+/** Raw frames to encode instead of a file (e.g. frames lit by a simulated screen). */
+export interface RawClipInput {
+  /** Packed rgb24 frames, width * height * 3 bytes each, in display order (produced as ffmpeg reads them). */
+  readonly frames: Iterable<Uint8Array>;
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+}
+
 export interface RtpClipOptions {
+  /** A video file ffmpeg can read; ignored when `raw` is given. */
   readonly file: string;
+  /** Encode these frames once, in order, at their own size and rate (no looping, no scaling). */
+  readonly raw?: RawClipInput;
   readonly codec: VideoCodec;
   readonly seconds: number;
   readonly width?: number;
@@ -50,18 +62,36 @@ export async function encodeRtpClip(options: RtpClipOptions): Promise<RtpClipPac
     options.codec === 'VP8'
       ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '800k', '-auto-alt-ref', '0']
       : ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-b:v', '800k'];
+  const raw = options.raw;
+  if (raw !== undefined && !(raw.width > 0 && raw.height > 0 && raw.fps > 0)) throw new TypeError('raw input needs a size and a frame rate');
+  const input = raw
+    ? ['-re', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${raw.width}x${raw.height}`, '-framerate', String(raw.fps), '-i', 'pipe:0', '-an']
+    : ['-nostdin', '-re', '-stream_loop', '-1', '-i', options.file, '-t', String(options.seconds), '-an', '-vf', `scale=${width}:${height},fps=${fps}`];
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-re',
-    '-stream_loop', '-1', '-i', options.file, '-t', String(options.seconds), '-an',
-    '-vf', `scale=${width}:${height},fps=${fps}`, '-pix_fmt', 'yuv420p',
+    '-hide_banner', '-loglevel', 'error',
+    ...input, '-pix_fmt', 'yuv420p',
     ...codecArgs, '-g', String(options.gop ?? fps * 2),
     '-payload_type', String(options.payloadType ?? 96), '-ssrc', String(options.ssrc ?? 0x1234),
     '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200`,
   ];
-  const child = spawn(options.ffmpegPath ?? bundledFfmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(options.ffmpegPath ?? bundledFfmpegPath(), args, { stdio: [raw ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+  if (raw && child.stdin) {
+    // ffmpeg reads at the frames' own pace (-re); the pipe buffers the rest.
+    const stdin = child.stdin;
+    stdin.on('error', () => undefined);
+    const bytes = raw.width * raw.height * 3;
+    void (async () => {
+      for (const f of raw.frames) {
+        // A wrong-sized frame would shear every frame after it: stop feeding; ffmpeg then fails on the short input.
+        if (f.byteLength !== bytes || stdin.destroyed) break;
+        if (!stdin.write(f)) await once(stdin, 'drain');
+      }
+      stdin.end();
+    })().catch(() => stdin.destroy());
+  }
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (s: string) => (stderr += s));
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (s: string) => (stderr += s));
   const [code] = (await once(child, 'close')) as [number | null];
   // Let the last datagrams land.
   await new Promise((r) => setTimeout(r, 50));

@@ -2,7 +2,8 @@
 // the server's prompt text, a progress bar and the result. The session token
 // comes from the page URL (?token=...) or, when the server offers it, from
 // POST /demo/session. Page state is mirrored on window.facegateDemo for tests.
-import { FacegateClient, type PromptMessage } from '../sdk/FacegateClient.ts';
+import { FacegateClient } from '../sdk/FacegateClient.ts';
+import { flashColorAt, type FlashSchedule } from '../sdk/flashSchedule.ts';
 import type { ServerMessage } from '../../media/dataMessages.ts';
 
 interface DemoState {
@@ -31,21 +32,28 @@ const cameraEl = $<HTMLSelectElement>('camera');
 const startEl = $<HTMLButtonElement>('start');
 const stopEl = $<HTMLButtonElement>('stop');
 const flashEl = $('flash');
-let flashTimers: ReturnType<typeof setTimeout>[] = [];
+let flashFrame: number | undefined;
 
-/** Paints a colour-flash sequence full-screen (the server reads the colour cast off the face). */
-function playColors(colors: NonNullable<PromptMessage['colors']>): void {
-  for (const t of flashTimers) clearTimeout(t);
-  flashTimers = [];
-  for (const step of colors) {
-    flashTimers.push(
-      setTimeout(() => {
-        flashEl.style.background = `rgb(${step.rgb[0]}, ${step.rgb[1]}, ${step.rgb[2]})`;
-        flashEl.classList.add('on');
-      }, step.startMs),
-      setTimeout(() => flashEl.classList.remove('on'), step.startMs + step.durationMs),
-    );
-  }
+/**
+ * Paints a colour-flash schedule full-screen (the server reads the colour cast
+ * off the face), each colour at its offset from the prompt's arrival, then
+ * clears it. Driven by animation frames against the schedule's clock, so a
+ * late timer cannot shift the sequence.
+ */
+function playColors(schedule: FlashSchedule): void {
+  if (flashFrame !== undefined) cancelAnimationFrame(flashFrame);
+  const paint = (): void => {
+    const now = performance.now();
+    const rgb = flashColorAt(schedule, now);
+    if (rgb !== null) {
+      flashEl.style.background = `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})`;
+      flashEl.classList.add('on');
+    } else {
+      flashEl.classList.remove('on');
+    }
+    flashFrame = now < schedule.endsAt ? requestAnimationFrame(paint) : undefined;
+  };
+  paint();
 }
 
 async function fillCameras(): Promise<void> {
@@ -92,10 +100,8 @@ async function start(): Promise<void> {
       statusEl.textContent = s;
     });
     client.on('message', (m) => void demo.messages.push(m));
-    client.on('prompt', (p) => {
-      promptEl.textContent = p.text;
-      if (p.colors !== undefined) playColors(p.colors);
-    });
+    client.on('prompt', (p) => (promptEl.textContent = p.text));
+    client.on('flash', playColors);
     client.on('progress', (p) => (progressEl.value = p.value));
     client.on('result', (r) => {
       ovalEl.dataset['result'] = r.outcome;

@@ -4,7 +4,9 @@
 // joins with the session token over socket.io, publishes the track through a
 // mediasoup-client send transport and opens the two data channels. A
 // transient ICE failure is repaired once with an ICE restart; a second one
-// ends the session.
+// ends the session. A colour-flash prompt also raises a 'flash' event with
+// the colour schedule timed from the prompt's arrival: the page must paint it
+// full-screen on time (see flashSchedule.ts).
 import { Device } from 'mediasoup-client';
 import type { DataConsumer, DataProducer, Transport } from 'mediasoup-client/types';
 import { io, type Socket } from 'socket.io-client';
@@ -18,6 +20,7 @@ import {
   type SignalingNotification,
   type SignalingResponse,
 } from '../protocol.ts';
+import { flashScheduleOf, type FlashSchedule } from './flashSchedule.ts';
 
 export type ClientState = 'idle' | 'connecting' | 'publishing' | 'reconnecting' | 'closed' | 'failed';
 
@@ -28,6 +31,12 @@ export type ResultMessage = Extract<ServerMessage, { type: 'result' }>;
 export interface FacegateClientEvents {
   state: ClientState;
   prompt: PromptMessage;
+  /**
+   * A colour-flash challenge: paint each colour full-screen from
+   * schedule.receivedAt + startMs (performance.now() clock) for durationMs, then
+   * restore the page. flashColorAt(schedule, performance.now()) gives the colour.
+   */
+  flash: FlashSchedule;
   progress: ProgressMessage;
   result: ResultMessage;
   /** Every valid server message, pings included. */
@@ -267,6 +276,8 @@ export class FacegateClient {
   }
 
   #onServerMessage(raw: unknown): void {
+    // The server times the flash from the prompt's arrival: take it before anything else.
+    const receivedAt = performance.now();
     const m = parseServerMessage(raw);
     if (m === undefined) return;
     this.#emit('message', m);
@@ -276,10 +287,13 @@ export class FacegateClient {
         break;
       case 'pong':
         break;
-      case 'prompt':
+      case 'prompt': {
         this.send({ type: 'ack', ref: m.id });
         this.#emit('prompt', m);
+        const schedule = flashScheduleOf(m, receivedAt);
+        if (schedule !== undefined) this.#emit('flash', schedule);
         break;
+      }
       case 'progress':
         this.#emit('progress', m);
         break;

@@ -482,6 +482,7 @@ export class LivenessSession {
             lagMs: s.lagMs,
             latencyMs: s.lagMs - this.#rttMs / 2,
             stepsMatched: s.stepsMatched,
+            stepsCovered: s.stepsCovered,
             steps: seq.length,
             samples: s.samples,
             rttMs: this.#rttMs,

@@ -9,13 +9,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { io as connect, type Socket } from 'socket.io-client';
 import { encodeRtpClip, type RtpClipPacket } from '../../media/rtpClip.ts';
-import { SyntheticPublisher, type PublisherSignaling } from '../../media/SyntheticPublisher.ts';
-import { REQUEST_EVENT, SIGNALING_NAMESPACE, type SignalingResponse } from '../../signaling/protocol.ts';
+import { SyntheticPublisher } from '../../media/SyntheticPublisher.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
 import { DEMO_USER_ID } from '../../src/live/DemoSessions.ts';
 import type { Decision } from '../../src/liveness/index.ts';
+import { joinSignaling } from './joinSignaling.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
 import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
 import { decodeClip } from '../../src/liveness/decodeClip.ts';
@@ -29,47 +28,6 @@ interface StatusView {
   status: string;
   external_user_id: string | null;
   decision: { outcome: string; reason: string | null; external_user_id: string | null; similarity: number | null; scores: Record<string, number> } | null;
-}
-
-/** A socket.io signaling client that speaks the protocol for an in-node publisher. */
-async function joinSignaling(url: string, token: string): Promise<{ socket: Socket; signaling: PublisherSignaling; stop: () => void }> {
-  const socket = connect(new URL(SIGNALING_NAMESPACE, url).toString(), { transports: ['websocket'], reconnection: false });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  const call = async <T,>(name: string, data: unknown): Promise<T> => {
-    const r = await new Promise<SignalingResponse>((resolve, reject) => {
-      socket.timeout(10_000).emit(REQUEST_EVENT, { name, data }, (err: Error | null, res: SignalingResponse) => (err ? reject(err) : resolve(res)));
-    });
-    if (!r.ok) throw Object.assign(new Error(r.error.message), { code: r.error.code });
-    return r.data as T;
-  };
-  let joined: { routerRtpCapabilities: unknown; heartbeatIntervalMs: number };
-  try {
-    joined = await call('join', { token });
-  } catch (e) {
-    socket.disconnect();
-    throw e;
-  }
-  const beat = setInterval(() => void call('heartbeat', {}).catch(() => undefined), Math.max(200, joined.heartbeatIntervalMs / 2));
-  return {
-    socket,
-    stop: () => {
-      clearInterval(beat);
-      socket.disconnect();
-    },
-    signaling: {
-      rtpCapabilities: joined.routerRtpCapabilities,
-      createTransport: (direction) => call('createTransport', { direction }),
-      connectTransport: async (transportId, dtlsParameters) => {
-        await call('connectTransport', { transportId, dtlsParameters });
-      },
-      produce: (transportId, kind, rtpParameters) => call('produce', { transportId, kind, rtpParameters }),
-      produceData: (transportId, sctpStreamParameters, label, protocol) => call('produceData', { transportId, sctpStreamParameters, label, protocol }),
-      consumeData: (transportId) => call('consumeData', { transportId }),
-    },
-  };
 }
 
 describe('FacegateNode live path', { timeout: 110_000 }, () => {

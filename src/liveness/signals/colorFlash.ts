@@ -57,10 +57,11 @@ export interface FlashOptions {
   /** Minimum RMS chromaticity response (0..1 units); below it the face did not react. */
   readonly minAmplitude: number;
   /**
-   * Fraction of the steps whose mean response must point to the painted colour
-   * rather than to any other palette colour (each step decoded on its own).
+   * Fraction of the steps that frames must cover. Every covered step's mean
+   * response must point to its painted colour rather than to any other palette
+   * colour (each step decoded on its own): a guess that gets one step wrong fails.
    */
-  readonly minStepFraction: number;
+  readonly minCoveredFraction: number;
 }
 
 export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
@@ -69,7 +70,7 @@ export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
   lagStepMs: 20,
   minCorrelation: 0.6,
   minAmplitude: 0.003,
-  minStepFraction: 0.75,
+  minCoveredFraction: 0.75,
 });
 
 export interface FlashScore {
@@ -80,8 +81,10 @@ export interface FlashScore {
   readonly amplitude: number;
   /** Lag of the best alignment after the send, ms (rtt/2 + display and camera latency). */
   readonly lagMs: number;
-  /** Steps whose mean response decodes to the painted colour at that lag. */
+  /** Steps whose mean response decodes to the painted colour at that lag (all covered ones to pass). */
   readonly stepsMatched: number;
+  /** Steps with at least one frame at that lag. */
+  readonly stepsCovered: number;
   readonly samples: number;
 }
 
@@ -105,8 +108,9 @@ export function scoreFlash(
   const minLag = Math.max(0, rttMs / 2 + options.minLagMs);
   const maxLag = Math.max(0, rttMs / 2) + options.maxLagMs;
   const palette = FLASH_PALETTE.map(chroma);
-  const needSteps = Math.max(2, Math.ceil(sequence.length * options.minStepFraction));
-  let best: FlashScore = { passed: false, score: 0, correlation: 0, amplitude: 0, lagMs: minLag, stepsMatched: 0, samples: 0 };
+  const needSteps = Math.max(2, Math.ceil(sequence.length * options.minCoveredFraction));
+  // The best alignment found is reported even when it fails (negative correlation included).
+  let best: FlashScore = { passed: false, score: 0, correlation: Number.NEGATIVE_INFINITY, amplitude: 0, lagMs: minLag, stepsMatched: 0, stepsCovered: 0, samples: 0 };
   for (let lag = minLag; lag <= maxLag; lag += options.lagStepMs) {
     const exp: [number, number, number][] = [];
     const obs: [number, number, number][] = [];
@@ -162,15 +166,16 @@ export function scoreFlash(
         if (n > 0 && decoded !== undefined && decoded.every((v, c) => v === painted[c])) matched++;
       }
       best = {
-        passed: corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched >= needSteps,
+        passed: corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched === covered.size,
         score: Math.max(0, Math.min(1, corr)),
         correlation: corr,
         amplitude,
         lagMs: lag,
         stepsMatched: matched,
+        stepsCovered: covered.size,
         samples: exp.length,
       };
     }
   }
-  return best;
+  return Number.isFinite(best.correlation) ? best : { ...best, correlation: 0 };
 }

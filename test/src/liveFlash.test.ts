@@ -1,0 +1,186 @@
+// Closed loop through the real composition: the colour-flash challenge on the
+// live WebRTC path. A werift publisher (SyntheticPublisher) joins through
+// signaling and sends a genuine clip whose face is lit, frame by frame, by the
+// colour a simulated page paints (media/FlashResponder.ts: painted on receipt
+// of the data-channel prompt, seen by the camera 120 ms later). The node's
+// engines draw a colour flash as every session's challenge (live semantics:
+// random delays, the send time stamped by the bridge, RTT from the data
+// channel's ping/pong, a retry after a failure). A face that reflects the
+// sequence passes; one that ignores it, reflects another random sequence, or
+// reflects it 900 ms late fails with challenge_failed and the flash score in
+// the decision.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
+import type { Box, RawFrame } from '../../models/types.ts';
+import { FlashResponder, type ReflectionMode } from '../../media/FlashResponder.ts';
+import type { RtpClipPacket } from '../../media/rtpClip.ts';
+import { litVariants } from '../../media/screenLight.ts';
+import { SyntheticPublisher } from '../../media/SyntheticPublisher.ts';
+import { loadConfig } from '../../src/config.ts';
+import { FacegateNode } from '../../src/FacegateNode.ts';
+import { DEMO_USER_ID } from '../../src/live/DemoSessions.ts';
+import type { PlannedChallenge } from '../../src/liveness/challengePlan.ts';
+import { decodeClip } from '../../src/liveness/decodeClip.ts';
+import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/liveness/index.ts';
+import { FLASH_PALETTE } from '../../src/liveness/signals/colorFlash.ts';
+import { joinSignaling } from './joinSignaling.ts';
+
+const CLIP = new URL('../../../shared/video/genuine/liveportrait_d0.mp4', import.meta.url).pathname;
+const FLASH_PLAN: readonly PlannedChallenge[] = [{ kind: 'color_flash', delayMs: 300, windowMs: 4000 }];
+/** Display scan-out plus camera exposure and readout: a typical webcam. */
+const CAMERA_LATENCY_MS = 120;
+
+interface StatusView {
+  status: string;
+  decision: { outcome: string; reason: string | null; external_user_id: string | null; scores: Record<string, number> } | null;
+}
+
+interface Run {
+  readonly view: StatusView;
+  readonly decision: Decision | undefined;
+  readonly responder: FlashResponder;
+  readonly firstFrameToVerdictMs: number | null;
+}
+
+describe('live path colour flash, closed loop', { timeout: 240_000, skip: existsSync(CLIP) ? false : 'needs ../shared' }, () => {
+  let tmp: string;
+  let analyzer: FaceAnalyzer;
+  let node: FacegateNode;
+  let variants: RtpClipPacket[][];
+  const decisions: Decision[] = [];
+
+  before(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-flash-'));
+    analyzer = await FaceAnalyzer.create();
+    /** Test-only: every session's one challenge is a colour flash, with live semantics. */
+    class FlashEngine extends LivenessEngine {
+      override create(input: CreateSessionInput): Promise<SessionRecord> {
+        const sink = input.sink;
+        return super.create({
+          ...input,
+          plan: FLASH_PLAN,
+          sink: {
+            send(m) {
+              if (m.type === 'result') decisions.push(m.decision);
+              sink.send(m);
+            },
+          },
+        });
+      }
+    }
+    const config = loadConfig({
+      FACEGATE_DATA_DIR: path.join(tmp, 'data'),
+      HOST: '127.0.0.1',
+      PORT: '0',
+      RTC_PORT: '0',
+      MEDIA_WORKERS: '1',
+      LOG_LEVEL: 'silent',
+      FACEGATE_DEMO: 'auto',
+      ENROLL_SAMPLES: '2',
+    });
+    node = await FacegateNode.start(config, {
+      log: pino({ level: 'silent' }),
+      analyzer,
+      createEngine: (options: LivenessEngineOptions) => new FlashEngine(options),
+      clientIceConsentTimeoutS: 0,
+      heartbeatIntervalMs: 2000,
+    });
+    // 6 s of the clip at 15 fps and the pipeline's 4:3 size, the face box of
+    // every frame from the real detector, lit by each palette colour.
+    const frames: { frame: RawFrame; box: Box | null }[] = [];
+    for await (const { frame } of decodeClip(CLIP, { fps: 15, maxSeconds: 6, size: { width: 640, height: 480 } })) {
+      const r = await analyzer.analyze(frame, { stages: [] });
+      frames.push({ frame, box: r.faces[0]?.box ?? null });
+    }
+    variants = await litVariants({ frames, fps: 15, colors: FLASH_PALETTE, gain: 0.2, codec: 'VP8' });
+  });
+
+  after(async () => {
+    await node?.close();
+    await analyzer?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const status = async (token: string): Promise<StatusView> => {
+    const res = await fetch(`${node.url}/api/auth/session/${token}/status`);
+    assert.equal(res.status, 200);
+    return (await res.json()) as StatusView;
+  };
+
+  async function run(mode: ReflectionMode): Promise<Run> {
+    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    const { token } = (await res.json()) as { token: string };
+    const before = decisions.length;
+    const responder = new FlashResponder({ colors: FLASH_PALETTE, mode, cameraLatencyMs: CAMERA_LATENCY_MS });
+    const { signaling, stop } = await joinSignaling(node.url, token);
+    const [base, ...lit] = variants;
+    const publisher = new SyntheticPublisher(signaling, {
+      codec: 'VP8',
+      packets: base!,
+      variants: lit,
+      selectVariant: (t) => responder.variantAt(t),
+    });
+    publisher.onMessage((m) => responder.onMessage(m));
+    try {
+      await publisher.start();
+      const end = Date.now() + 40_000;
+      let view = await status(token);
+      while (view.decision === null && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 200));
+        view = await status(token);
+      }
+      const decision = decisions.slice(before).find((d) => d.outcome !== 'cancelled');
+      return { view, decision, responder, firstFrameToVerdictMs: decision?.timings.firstFrameToVerdictMs ?? null };
+    } finally {
+      publisher.close();
+      stop();
+    }
+  }
+
+  const flashValues = (r: Run): string => JSON.stringify({ reason: r.decision?.reason, flash: r.decision?.signals.color_flash, timings: r.decision?.timings.challenges });
+
+  it('a face that reflects the painted sequence passes the flash and enrols the demo user', async () => {
+    const r = await run('reflect');
+    assert.equal(r.view.status, 'succeeded', flashValues(r));
+    assert.equal(r.view.decision?.external_user_id, DEMO_USER_ID);
+    assert.equal(r.responder.asked.length, 1, 'one colour sequence reached the page');
+    assert.equal(r.responder.asked[0]!.length, 5);
+    const f = r.decision!.signals.color_flash;
+    assert.equal(f.evaluated, true);
+    assert.equal(f.passed, true, flashValues(r));
+    assert.equal(typeof r.view.decision?.scores['color_flash'], 'number');
+    // The lag found is the simulated camera latency, on top of half the measured RTT.
+    const latency = f.values['latencyMs'] as number;
+    assert.ok(Math.abs(latency - CAMERA_LATENCY_MS) <= 120, flashValues(r));
+    console.log(`flash reflect: ${flashValues(r)} firstFrameToVerdictMs=${r.firstFrameToVerdictMs}`);
+  });
+
+  for (const mode of ['ignore', 'other', 'late'] as const) {
+    it(`a face that ${mode === 'ignore' ? 'ignores the colours' : mode === 'other' ? 'reflects another random sequence' : 'reflects the sequence 900 ms late'} fails with challenge_failed and the flash score in the decision`, async () => {
+      const r = await run(mode);
+      assert.equal(r.view.status, 'failed', flashValues(r));
+      assert.equal(r.view.decision?.reason, 'challenge_failed', flashValues(r));
+      const f = r.decision!.signals.color_flash;
+      assert.equal(f.evaluated, true);
+      assert.equal(f.passed, false);
+      assert.equal(typeof r.view.decision?.scores['color_flash'], 'number');
+      // Both attempts were flashes with fresh colours (the retry draws a new sequence).
+      assert.equal(r.responder.asked.length, 2, flashValues(r));
+      assert.notDeepEqual(r.responder.asked[0], r.responder.asked[1]);
+      console.log(`flash ${mode}: ${flashValues(r)}`);
+    });
+  }
+
+  it('after the failures, the same person reflecting the sequence authenticates (1:1)', async () => {
+    const r = await run('reflect');
+    assert.equal(r.view.status, 'succeeded', flashValues(r));
+    assert.equal(r.view.decision?.external_user_id, DEMO_USER_ID);
+    console.log(`flash reflect (auth): ${flashValues(r)} firstFrameToVerdictMs=${r.firstFrameToVerdictMs}`);
+  });
+});
