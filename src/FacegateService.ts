@@ -117,6 +117,7 @@ export class FacegateService {
       const gallery = new FaissGallery({
         dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (o.dbSchema ?? 'public') : 'local'),
         ...(o.galleryPersistDelayMs !== undefined ? { persistDelayMs: o.galleryPersistDelayMs } : {}),
+        hnswMin: config.service.galleryHnswMin,
         snapshotKey: (id) => keys.snapshotKey(id),
       });
       cleanup.push(() => gallery.close());

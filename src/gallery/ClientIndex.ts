@@ -1,64 +1,75 @@
-// One client's FAISS gallery: a flat inner-product index plus the
-// position -> template-id array beside it. faiss-node has no add_with_ids and
-// IndexIDMap aborts the process, so ids live here; removeIds on a flat index
-// compacts positions and the array is spliced the same way.
-// Snapshots (one file per client) hold the flat index bytes and the id array,
-// sealed with AES-256-GCM under a key derived from the client's data key, so
-// they are unreadable once the client (and its key) is deleted, and a torn or
-// altered file fails authentication instead of loading wrong ids.
+// One client's FAISS gallery: exact flat search (FlatIndex) while small, an
+// HNSW graph (HnswGraph) once it holds GALLERY_HNSW_MIN templates, back to
+// flat below DEMOTE_RATIO of that. Graphs are built and rebuilt (after
+// removals leave too many tombstones) a slice at a time by step(), which the
+// gallery worker calls between requests; until a build finishes the old index
+// keeps serving and every change is applied to both.
+// Snapshots (one file per client) hold the serving index's bytes and its id
+// array, sealed with AES-256-GCM under a key derived from the client's data
+// key, so they are unreadable once the client (and its key) is deleted, and a
+// torn or altered file fails authentication instead of loading wrong ids.
+// Format 2 adds the index kind (flat or graph, ids with null at tombstones);
+// format 1 files (flat only) still load.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import faiss from 'faiss-node';
+import type { GalleryHit } from './Gallery.ts';
+import { FlatIndex } from './FlatIndex.ts';
+import { GraphBuild } from './GraphBuild.ts';
+import { HnswGraph } from './HnswGraph.ts';
+import { DEFAULT_HNSW_MIN, DEMOTE_RATIO, TOMBSTONE_REBUILD_FRACTION, efSearchFor } from './hnswPolicy.ts';
 
-export interface Hit {
-  readonly templateId: string;
-  readonly score: number;
+export { flatIndexBytes } from './faissBytes.ts';
+export type Hit = GalleryHit;
+
+export type ClientIndexKind = 'flat' | 'graph';
+
+export interface ClientIndexOptions {
+  /** Live templates from which the graph serves searches (GALLERY_HNSW_MIN). */
+  readonly hnswMin?: number;
 }
 
+export interface ClientIndexStats {
+  readonly kind: ClientIndexKind;
+  readonly size: number;
+  /** Removed templates still in the graph (always 0 for flat). */
+  readonly tombstones: number;
+  /** A graph build (switch to graph, or tombstone rebuild) is in progress. */
+  readonly building: boolean;
+  /** The serving graph's search beam, or null for flat. */
+  readonly efSearch: number | null;
+}
+
+/** Format 1 (flat only) had no kind and no null ids. */
 interface SnapshotMeta {
   readonly dim: number;
   readonly ntotal: number;
-  readonly ids: readonly string[];
+  readonly kind?: ClientIndexKind;
+  readonly ids: readonly (string | null)[];
 }
 
-const SNAP_VERSION = 1;
+const SNAP_VERSION = 2;
+
+/** Format 2 binds the version byte into the authenticated data, so it cannot be swapped for 1. */
+function aad(name: string, version: number): Buffer {
+  return Buffer.from(version === 1 ? `gallery:${name}` : `gallery:${name}:v${version}`);
+}
 
 function seal(key: Uint8Array, name: string, plain: Buffer): Buffer {
   const iv = crypto.randomBytes(12);
   const c = crypto.createCipheriv('aes-256-gcm', key, iv);
-  c.setAAD(Buffer.from(`gallery:${name}`));
+  c.setAAD(aad(name, SNAP_VERSION));
   const body = Buffer.concat([c.update(plain), c.final()]);
   return Buffer.concat([Buffer.from([SNAP_VERSION]), iv, c.getAuthTag(), body]);
 }
 
-function unseal(key: Uint8Array, name: string, blob: Buffer): Buffer {
-  if (blob.length < 29 || blob[0] !== SNAP_VERSION) throw new Error('bad snapshot header');
+function unseal(key: Uint8Array, name: string, blob: Buffer): { version: number; plain: Buffer } {
+  const version = blob[0];
+  if (blob.length < 29 || (version !== 1 && version !== 2)) throw new Error('bad snapshot header');
   const d = crypto.createDecipheriv('aes-256-gcm', key, blob.subarray(1, 13));
-  d.setAAD(Buffer.from(`gallery:${name}`));
+  d.setAAD(aad(name, version));
   d.setAuthTag(blob.subarray(13, 29));
-  return Buffer.concat([d.update(blob.subarray(29)), d.final()]);
-}
-
-/**
- * faiss's serialised IndexFlatIP: fourcc "IxFI", d (i32), ntotal (i64), two
- * unused i64 fields, is_trained (u8), metric (i32, 0 = inner product), then
- * the float vector (i64 length + raw little-endian float32). Checked against
- * faiss's own writer in the tests.
- */
-export function flatIndexBytes(dim: number, vectors: Float32Array): Buffer {
-  const n = vectors.length / dim;
-  if (!Number.isInteger(n)) throw new TypeError('vectors length is not a multiple of dim');
-  const h = Buffer.alloc(45);
-  h.write('IxFI', 0, 'latin1');
-  h.writeInt32LE(dim, 4);
-  h.writeBigInt64LE(BigInt(n), 8);
-  h.writeBigInt64LE(1n << 20n, 16);
-  h.writeBigInt64LE(1n << 20n, 24);
-  h.writeUInt8(1, 32);
-  h.writeInt32LE(0, 33);
-  h.writeBigInt64LE(BigInt(n * dim), 37);
-  return Buffer.concat([h, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength)]);
+  return { version, plain: Buffer.concat([d.update(blob.subarray(29)), d.final()]) };
 }
 
 export function snapshotFile(dir: string, name: string): string {
@@ -67,33 +78,56 @@ export function snapshotFile(dir: string, name: string): string {
 
 export class ClientIndex {
   readonly dim: number;
-  #index: faiss.IndexFlatIP;
-  #ids: string[];
-  /** Membership only; positions are looked up in #ids on removal (rare) to keep removal O(n) without rebuilding a map. */
-  #idSet: Set<string>;
+  readonly #hnswMin: number;
+  /** Exactly one of #flat and #graph serves. */
+  #flat: FlatIndex | null;
+  #graph: HnswGraph | null;
+  /** The graph that will replace the serving index once built. */
+  #build: GraphBuild | null = null;
   dirty = false;
 
-  private constructor(dim: number, index: faiss.IndexFlatIP, ids: string[]) {
+  private constructor(dim: number, serving: FlatIndex | HnswGraph, options: ClientIndexOptions) {
+    const hnswMin = options.hnswMin ?? DEFAULT_HNSW_MIN;
+    if (!Number.isInteger(hnswMin) || hnswMin < 1) throw new TypeError('hnswMin must be a positive integer');
     this.dim = dim;
-    this.#index = index;
-    this.#ids = ids;
-    this.#idSet = new Set(ids);
+    this.#hnswMin = hnswMin;
+    this.#flat = serving instanceof FlatIndex ? serving : null;
+    this.#graph = serving instanceof HnswGraph ? serving : null;
   }
 
-  static empty(dim: number): ClientIndex {
-    return new ClientIndex(dim, new faiss.IndexFlatIP(dim), []);
+  static empty(dim: number, options: ClientIndexOptions = {}): ClientIndex {
+    return new ClientIndex(dim, FlatIndex.empty(dim), options);
   }
 
   get size(): number {
-    return this.#ids.length;
+    return this.#flat?.size ?? this.#graph!.size;
+  }
+
+  get kind(): ClientIndexKind {
+    return this.#graph ? 'graph' : 'flat';
+  }
+
+  /** True while a background graph build wants step() calls. */
+  get building(): boolean {
+    return this.#build !== null;
+  }
+
+  stats(): ClientIndexStats {
+    return {
+      kind: this.kind,
+      size: this.size,
+      tombstones: this.#graph?.tombstones ?? 0,
+      building: this.building,
+      efSearch: this.#graph?.efSearch ?? null,
+    };
   }
 
   ids(): readonly string[] {
-    return this.#ids;
+    return this.#flat?.ids() ?? this.#graph!.liveIds();
   }
 
   has(templateId: string): boolean {
-    return this.#idSet.has(templateId);
+    return this.#flat?.has(templateId) ?? this.#graph!.has(templateId);
   }
 
   /** Adds vectors (row-major, n * dim floats); ids already present are skipped. */
@@ -102,83 +136,138 @@ export class ClientIndex {
     const keep: number[] = [];
     const seen = new Set<string>();
     templateIds.forEach((id, i) => {
-      if (!this.#idSet.has(id) && !seen.has(id)) {
+      if (!this.has(id) && !seen.has(id)) {
         seen.add(id);
         keep.push(i);
       }
     });
     if (keep.length === 0) return;
-    const packed = new Float32Array(keep.length * this.dim);
-    keep.forEach((i, j) => packed.set(vectors.subarray(i * this.dim, (i + 1) * this.dim), j * this.dim));
-    // faiss-node's add() takes number[] (slow to build and convert for large
-    // batches); a flat index in faiss's own file layout loads from raw floats.
-    const batch = faiss.IndexFlatIP.fromBuffer(flatIndexBytes(this.dim, packed));
-    if (this.#index.ntotal() === 0) this.#index = batch;
-    else this.#index.mergeFrom(batch);
-    for (const i of keep) {
-      this.#idSet.add(templateIds[i]!);
-      this.#ids.push(templateIds[i]!);
+    const ids = keep.map((i) => templateIds[i]!);
+    let packed = vectors;
+    if (keep.length !== templateIds.length) {
+      packed = new Float32Array(keep.length * this.dim);
+      keep.forEach((i, j) => packed.set(vectors.subarray(i * this.dim, (i + 1) * this.dim), j * this.dim));
     }
+    if (this.#flat) this.#flat.add(ids, packed);
+    else this.#graph!.add(ids, packed);
+    this.#build?.enqueue(ids, packed);
     this.dirty = true;
+    this.#plan();
   }
 
   remove(templateIds: readonly string[]): number {
-    const positions = [...new Set(templateIds)].filter((id) => this.#idSet.has(id)).map((id) => this.#ids.indexOf(id));
-    if (positions.length === 0) return 0;
-    const removed = this.#index.removeIds(positions);
-    if (positions.length === 1) this.#ids.splice(positions[0]!, 1);
-    else {
-      const drop = new Set(positions);
-      this.#ids = this.#ids.filter((_, i) => !drop.has(i));
-    }
-    for (const p of templateIds) this.#idSet.delete(p);
-    if (this.#index.ntotal() !== this.#ids.length) throw new Error('gallery index and id array diverged');
+    const removed = this.#flat ? this.#flat.remove(templateIds) : this.#graph!.remove(templateIds);
+    if (removed === 0) return 0;
+    this.#build?.remove(templateIds);
     this.dirty = true;
+    this.#plan();
     return removed;
   }
 
   search(query: Float32Array, k: number): Hit[] {
     if (query.length !== this.dim) throw new TypeError(`query must have ${this.dim} dimensions`);
-    const n = this.#index.ntotal();
-    const kk = Math.min(Math.max(1, Math.floor(k)), n);
-    if (n === 0) return [];
-    const r = this.#index.search(Array.from(query), kk);
-    const out: Hit[] = [];
-    for (let i = 0; i < r.labels.length; i++) {
-      const label = r.labels[i]!;
-      if (label < 0) continue;
-      out.push({ templateId: this.#ids[label]!, score: r.distances[i]! });
-    }
-    return out;
+    return this.#flat ? this.#flat.search(query, k) : this.#graph!.search(query, k);
   }
 
-  /** Writes the sealed snapshot atomically (tmp file, then rename). */
+  /**
+   * Runs the background build for about budgetMs; returns true when it has
+   * finished and the new graph now serves (the index is then dirty).
+   */
+  step(budgetMs: number): boolean {
+    if (!this.#build?.step(budgetMs)) return false;
+    this.#graph = this.#build.graph;
+    this.#flat = null;
+    this.#build = null;
+    this.dirty = true;
+    this.#plan();
+    return true;
+  }
+
+  /** Drops the background build; the serving index is unaffected. */
+  cancelBuild(): void {
+    this.#build = null;
+  }
+
+  /** Runs any background build to the end (start-up tools, benchmarks, tests). */
+  settle(): void {
+    while (this.#build) this.step(1000);
+  }
+
+  /** Starts, cancels or finishes transitions after a change in size or tombstones. */
+  #plan(): void {
+    const size = this.size;
+    const demoteBelow = Math.floor(this.#hnswMin * DEMOTE_RATIO);
+    if (this.#flat) {
+      if (!this.#build && size >= this.#hnswMin) {
+        this.#build = new GraphBuild(this.dim, efSearchFor(size));
+        this.#build.enqueue([...this.#flat.ids()], this.#flat.vectors());
+      } else if (this.#build && size < demoteBelow) this.#build = null;
+      return;
+    }
+    const graph = this.#graph!;
+    if (size < demoteBelow) {
+      // Small enough that exact search is as fast: back to flat in one go (a copy, no graph work).
+      const { ids, vectors } = graph.liveVectors();
+      const flat = FlatIndex.empty(this.dim);
+      flat.add(ids, vectors);
+      this.#flat = flat;
+      this.#graph = null;
+      this.#build = null;
+      this.dirty = true;
+      return;
+    }
+    if (!this.#build && graph.tombstones > TOMBSTONE_REBUILD_FRACTION * graph.total) {
+      this.#build = new GraphBuild(this.dim, efSearchFor(size));
+      const { ids, vectors } = graph.liveVectors();
+      this.#build.enqueue(ids, vectors);
+    }
+    // Recall at a fixed beam falls as the graph grows: widen it (never narrow
+    // it here, so a gallery at a tier edge does not pay the O(n) round trip on
+    // every change; a rebuild starts from the size's own beam).
+    if (efSearchFor(size) > graph.efSearch) graph.setEfSearch(efSearchFor(size));
+  }
+
+  /** Writes the sealed snapshot of the serving index atomically (tmp file, then rename). */
   save(dir: string, name: string, key: Uint8Array): void {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const meta = Buffer.from(JSON.stringify({ dim: this.dim, ntotal: this.#ids.length, ids: this.#ids } satisfies SnapshotMeta));
+    const ids = this.#flat ? [...this.#flat.ids()] : this.#graph!.ids();
+    const kind = this.kind;
+    const meta = Buffer.from(JSON.stringify({ dim: this.dim, ntotal: ids.length, kind, ids } satisfies SnapshotMeta));
     const len = Buffer.alloc(4);
     len.writeUInt32BE(meta.length);
+    const bytes = this.#flat ? this.#flat.toBuffer() : this.#graph!.toBuffer();
     const file = snapshotFile(dir, name);
-    fs.writeFileSync(`${file}.tmp`, seal(key, name, Buffer.concat([len, meta, this.#index.toBuffer()])), { mode: 0o600 });
+    fs.writeFileSync(`${file}.tmp`, seal(key, name, Buffer.concat([len, meta, bytes])), { mode: 0o600 });
     fs.renameSync(`${file}.tmp`, file);
     this.dirty = false;
   }
 
   /** Loads a snapshot, or null when missing, unreadable with this key, or inconsistent. */
-  static load(dir: string, name: string, dim: number, key: Uint8Array): ClientIndex | null {
+  static load(dir: string, name: string, dim: number, key: Uint8Array, options: ClientIndexOptions = {}): ClientIndex | null {
     const file = snapshotFile(dir, name);
     if (!fs.existsSync(file)) return null;
+    let serving: FlatIndex | HnswGraph;
     try {
-      const plain = unseal(key, name, fs.readFileSync(file));
+      const { version, plain } = unseal(key, name, fs.readFileSync(file));
       const n = plain.readUInt32BE(0);
       const meta = JSON.parse(plain.subarray(4, 4 + n).toString('utf8')) as SnapshotMeta;
+      const kind = version === 1 ? 'flat' : meta.kind;
       if (meta.dim !== dim || !Array.isArray(meta.ids) || meta.ids.length !== meta.ntotal) return null;
-      const index = faiss.IndexFlatIP.fromBuffer(plain.subarray(4 + n));
-      if (index.ntotal() !== meta.ntotal || index.getDimension() !== dim) return null;
-      return new ClientIndex(dim, index, [...meta.ids]);
+      const bytes = plain.subarray(4 + n);
+      if (kind === 'flat') {
+        if (meta.ids.some((id) => typeof id !== 'string')) return null;
+        serving = FlatIndex.fromBuffer(dim, bytes, meta.ids as string[]);
+      } else if (kind === 'graph') {
+        if (meta.ids.some((id) => id !== null && typeof id !== 'string')) return null;
+        serving = HnswGraph.fromBuffer(dim, bytes, meta.ids);
+      } else return null;
     } catch {
       return null;
     }
+    const index = new ClientIndex(dim, serving, options);
+    // A snapshot from before a threshold change, or with many tombstones, moves on from here.
+    index.#plan();
+    return index;
   }
 
   static deleteSnapshot(dir: string, name: string): void {

@@ -7,6 +7,7 @@
 // faiss is used from the worker only: on this build, faiss calls on the main
 // thread after a faiss worker thread has exited crash the process (OpenMP
 // state; seen in bench:gallery), so keep the main thread faiss-free.
+import type { ClientIndexStats } from './ClientIndex.ts';
 import type { Gallery, GalleryEntry, GalleryHit } from './Gallery.ts';
 import type { GalleryRequest } from './galleryProtocol.ts';
 import { GalleryWorkerHost } from './GalleryWorkerHost.ts';
@@ -15,6 +16,8 @@ export interface FaissGalleryOptions {
   /** Snapshot directory. */
   readonly dir: string;
   readonly dim?: number;
+  /** Live templates from which a client's gallery is searched through an HNSW graph (GALLERY_HNSW_MIN). */
+  readonly hnswMin?: number;
   /** Delay before writing snapshots after a change. */
   readonly persistDelayMs?: number;
   /** The client's snapshot encryption key (KeyRing.snapshotKey); throws if the client's key is not loaded. */
@@ -38,7 +41,7 @@ export class FaissGallery implements Gallery {
     const { host, ns } = GalleryWorkerHost.acquire();
     this.#host = host;
     this.#ns = ns;
-    this.#opened = host.call(ns, { op: 'open', dir: options.dir, dim: this.dim });
+    this.#opened = host.call(ns, { op: 'open', dir: options.dir, dim: this.dim, ...(options.hnswMin === undefined ? {} : { hnswMin: options.hnswMin }) });
     this.#opened.catch(() => {});
   }
 
@@ -82,6 +85,11 @@ export class FaissGallery implements Gallery {
 
   ids(clientId: string): Promise<string[]> {
     return this.#call<string[]>({ op: 'ids', clientId });
+  }
+
+  /** The client's index kind (flat or graph), size, tombstones and build state; null if it has no index here. */
+  stats(clientId: string): Promise<ClientIndexStats | null> {
+    return this.#call<ClientIndexStats | null>({ op: 'stats', clientId });
   }
 
   async dropClient(clientId: string): Promise<void> {

@@ -3,6 +3,8 @@
 // terminated when the last one closes. Requests are matched to replies by
 // sequence number; if the worker dies, every pending and later request
 // fails with service_unavailable.
+// First: sets OMP_NUM_THREADS in the process environment before the worker loads faiss.
+import './faissThreads.ts';
 import { Worker } from 'node:worker_threads';
 import { FacegateError } from '../errors.ts';
 import type { GalleryEnvelope, GalleryReply, GalleryRequest } from './galleryProtocol.ts';

@@ -8,6 +8,8 @@ export type GalleryRequest =
   | { readonly op: 'search'; readonly clientId: string; readonly query: Float32Array; readonly k: number }
   | { readonly op: 'size'; readonly clientId: string }
   | { readonly op: 'ids'; readonly clientId: string }
+  /** The client's index kind, size, tombstones and build state (ClientIndexStats), or null if unknown. */
+  | { readonly op: 'stats'; readonly clientId: string }
   | { readonly op: 'drop'; readonly clientId: string }
   /** Loads the client's snapshot if present; returns its ids or null. */
   | { readonly op: 'load'; readonly clientId: string; readonly key: Uint8Array }
@@ -16,7 +18,8 @@ export type GalleryRequest =
   /** Deletes snapshot files of clients not in keep (deleted clients). */
   | { readonly op: 'prune'; readonly keep: readonly string[] }
   | { readonly op: 'persist' }
-  | { readonly op: 'open'; readonly dir: string; readonly dim: number }
+  /** hnswMin: GALLERY_HNSW_MIN for this namespace's clients. */
+  | { readonly op: 'open'; readonly dir: string; readonly dim: number; readonly hnswMin?: number }
   /** Persists and forgets the namespace. */
   | { readonly op: 'close' };
 

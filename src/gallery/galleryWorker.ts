@@ -4,14 +4,18 @@
 // process-wide statics: a second faiss context (another worker, or the main
 // thread after a worker) makes IndexFlatIP.fromBuffer abort the process.
 // Each FaissGallery is a namespace here; requests are handled in order.
+// Graph builds (ClientIndex.step) run in BUILD_STEP_MS slices queued behind
+// setImmediate, so requests that arrive meanwhile are answered between slices.
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { ClientIndex } from './ClientIndex.ts';
+import { ClientIndex, type ClientIndexOptions } from './ClientIndex.ts';
 import type { GalleryEnvelope, GalleryReply, GalleryRequest } from './galleryProtocol.ts';
+import { BUILD_STEP_MS } from './hnswPolicy.ts';
 
 interface Space {
   readonly dir: string;
   readonly dim: number;
+  readonly options: ClientIndexOptions;
   readonly clients: Map<string, ClientIndex>;
   /** Snapshot keys per client, handed over with add/replace/load. */
   readonly keys: Map<string, Uint8Array>;
@@ -25,7 +29,7 @@ function index(sp: Space, clientId: string): ClientIndex {
   if (!SAFE.test(clientId)) throw new Error('invalid client id');
   let c = sp.clients.get(clientId);
   if (!c) {
-    c = ClientIndex.empty(sp.dim);
+    c = ClientIndex.empty(sp.dim, sp.options);
     sp.clients.set(clientId, c);
   }
   return c;
@@ -42,9 +46,50 @@ function persist(sp: Space): number {
   return n;
 }
 
+let pumping = false;
+
+/** One build slice for one client (round robin over namespaces and clients), then yield. */
+function pump(): void {
+  pumping = false;
+  for (const sp of spaces.values()) {
+    for (const [id, c] of sp.clients) {
+      if (!c.building) continue;
+      try {
+        if (c.step(BUILD_STEP_MS)) {
+          // The new graph serves now: persist it rather than rebuild it after a restart.
+          const key = sp.keys.get(id);
+          if (key) c.save(sp.dir, id, key);
+        }
+      } catch {
+        // The serving index is untouched by a failed build; the next change plans a new one.
+        c.cancelBuild();
+      }
+      // Move it to the back so other clients' builds get their turn.
+      sp.clients.delete(id);
+      sp.clients.set(id, c);
+      schedulePump();
+      return;
+    }
+  }
+}
+
+function schedulePump(): void {
+  if (pumping) return;
+  for (const sp of spaces.values()) {
+    for (const c of sp.clients.values()) {
+      if (c.building) {
+        pumping = true;
+        setImmediate(pump);
+        return;
+      }
+    }
+  }
+}
+
 function handle(ns: number, req: GalleryRequest): unknown {
   if (req.op === 'open') {
-    spaces.set(ns, { dir: req.dir, dim: req.dim, clients: new Map(), keys: new Map() });
+    const options: ClientIndexOptions = req.hnswMin === undefined ? {} : { hnswMin: req.hnswMin };
+    spaces.set(ns, { dir: req.dir, dim: req.dim, options, clients: new Map(), keys: new Map() });
     return null;
   }
   const sp = spaces.get(ns);
@@ -62,6 +107,8 @@ function handle(ns: number, req: GalleryRequest): unknown {
       return sp.clients.get(req.clientId)?.size ?? 0;
     case 'ids':
       return [...(sp.clients.get(req.clientId)?.ids() ?? [])];
+    case 'stats':
+      return sp.clients.get(req.clientId)?.stats() ?? null;
     case 'drop':
       sp.clients.delete(req.clientId);
       sp.keys.delete(req.clientId);
@@ -70,14 +117,14 @@ function handle(ns: number, req: GalleryRequest): unknown {
     case 'load': {
       if (!SAFE.test(req.clientId)) throw new Error('invalid client id');
       sp.keys.set(req.clientId, req.key);
-      const loaded = ClientIndex.load(sp.dir, req.clientId, sp.dim, req.key);
+      const loaded = ClientIndex.load(sp.dir, req.clientId, sp.dim, req.key, sp.options);
       if (!loaded) return null;
       sp.clients.set(req.clientId, loaded);
       return [...loaded.ids()];
     }
     case 'replace': {
       if (!SAFE.test(req.clientId)) throw new Error('invalid client id');
-      const c = ClientIndex.empty(sp.dim);
+      const c = ClientIndex.empty(sp.dim, sp.options);
       c.add(req.ids, req.vectors);
       c.dirty = true;
       sp.keys.set(req.clientId, req.key);
@@ -115,4 +162,5 @@ parentPort!.on('message', (m: GalleryEnvelope) => {
     reply = { seq: m.seq, ok: false, message: e instanceof Error ? e.message : String(e) };
   }
   parentPort!.postMessage(reply);
+  schedulePump();
 });

@@ -1,0 +1,89 @@
+// An HNSW graph built a slice at a time. Building a graph over tens of
+// thousands of 512-d templates takes seconds to minutes, and the process has
+// one gallery worker thread (faiss-node cannot be used from two), so a build
+// in one call would stall every client's searches. The worker runs step()
+// between requests with a time budget; meanwhile the owner keeps serving from
+// the old index and forwards enrolments and removals here.
+import { performance } from 'node:perf_hooks';
+import { HnswGraph } from './HnswGraph.ts';
+
+interface Batch {
+  readonly ids: readonly string[];
+  readonly vectors: Float32Array;
+  readonly gen: number;
+}
+
+export class GraphBuild {
+  readonly graph: HnswGraph;
+  readonly #queue: Batch[] = [];
+  /** Offset of the next row in the queue's first batch. */
+  #row = 0;
+  /** Queued ids not yet in the graph -> the batch generation that holds their current vector. */
+  readonly #pending = new Map<string, number>();
+  #gen = 0;
+  /** Rows per add() call, tuned so one step stays near its time budget. */
+  #chunk = 16;
+
+  constructor(dim: number, efSearch: number) {
+    this.graph = HnswGraph.empty(dim, efSearch);
+  }
+
+  get done(): boolean {
+    return this.#pending.size === 0;
+  }
+
+  /** Live templates once the build finishes (graph + still queued). */
+  get size(): number {
+    return this.graph.size + this.#pending.size;
+  }
+
+  has(templateId: string): boolean {
+    return this.#pending.has(templateId) || this.graph.has(templateId);
+  }
+
+  enqueue(ids: readonly string[], vectors: Float32Array): void {
+    if (ids.length === 0) return;
+    const gen = ++this.#gen;
+    for (const id of ids) this.#pending.set(id, gen);
+    this.#queue.push({ ids, vectors, gen });
+  }
+
+  remove(ids: readonly string[]): void {
+    for (const id of ids) this.#pending.delete(id);
+    this.graph.remove(ids);
+  }
+
+  /** Adds queued rows for about budgetMs; returns true when the build is done. */
+  step(budgetMs: number): boolean {
+    const t0 = performance.now();
+    while (!this.done && performance.now() - t0 < budgetMs) {
+      const ids: string[] = [];
+      const rows: Float32Array[] = [];
+      while (ids.length < this.#chunk && this.#queue.length > 0) {
+        const b = this.#queue[0]!;
+        if (this.#row >= b.ids.length) {
+          this.#queue.shift();
+          this.#row = 0;
+          continue;
+        }
+        const id = b.ids[this.#row]!;
+        const r = this.#row++;
+        if (this.#pending.get(id) !== b.gen) continue;
+        this.#pending.delete(id);
+        ids.push(id);
+        rows.push(b.vectors.subarray(r * this.graph.dim, (r + 1) * this.graph.dim));
+      }
+      if (ids.length === 0) break;
+      const packed = new Float32Array(ids.length * this.graph.dim);
+      rows.forEach((v, i) => packed.set(v, i * this.graph.dim));
+      const t = performance.now();
+      this.graph.add(ids, packed);
+      const ms = performance.now() - t;
+      // Aim each add() at a quarter of the budget: insertion cost grows with the graph.
+      const perRow = Math.max(ms / ids.length, 1e-3);
+      this.#chunk = Math.max(1, Math.min(4096, Math.floor(budgetMs / 4 / perRow)));
+    }
+    if (this.done) this.#queue.length = 0;
+    return this.done;
+  }
+}

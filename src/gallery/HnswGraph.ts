@@ -1,0 +1,160 @@
+// Approximate search over one large client gallery: a FAISS HNSW32 graph over
+// full vectors (IndexHNSWFlat, inner product), so scores are exact inner
+// products and the match threshold means what it means on the flat index.
+// HNSW cannot remove vectors, so removal tombstones a position (filtered out
+// of results, searches over-fetch to compensate); the owner rebuilds the graph
+// from the surviving vectors when tombstones pile up (GraphBuild).
+// faiss-node has no efSearch / efConstruction setters: both are written into
+// the serialised index and loaded back (faissBytes.ts). Searching with a
+// larger k alone does not do it: faiss 1.7.3 widens the candidate heap to k
+// but still stops once efSearch candidates beat the next one.
+import faiss from 'faiss-node';
+import type { GalleryHit as Hit } from './Gallery.ts';
+import { flatVectors, hnswLayout, hnswParams, setHnswParams } from './faissBytes.ts';
+
+/** Graph degree (HNSW32: 64 links per node at level 0). */
+const FACTORY = 'HNSW32,Flat';
+/** faiss's default; raising it slows the (already slow) build more than it helps recall here. */
+export const EF_CONSTRUCTION = 40;
+
+export class HnswGraph {
+  readonly dim: number;
+  #index: faiss.Index;
+  /** Position -> template id; positions of removed templates keep their old id until the graph is rebuilt. */
+  readonly #ids: string[];
+  /** Live template id -> its position; a position is a tombstone when its id maps elsewhere or nowhere. */
+  readonly #live: Map<string, number>;
+  #efSearch: number;
+
+  private constructor(dim: number, index: faiss.Index, ids: string[], live: Map<string, number>, efSearch: number) {
+    this.dim = dim;
+    this.#index = index;
+    this.#ids = ids;
+    this.#live = live;
+    this.#efSearch = efSearch;
+  }
+
+  static empty(dim: number, efSearch: number): HnswGraph {
+    const bytes = faiss.Index.fromFactory(dim, FACTORY, faiss.MetricType.METRIC_INNER_PRODUCT).toBuffer();
+    setHnswParams(bytes, { efConstruction: EF_CONSTRUCTION, efSearch });
+    return new HnswGraph(dim, faiss.Index.fromBuffer(bytes), [], new Map(), efSearch);
+  }
+
+  /**
+   * From faiss's serialised bytes and the position -> id array (null at
+   * tombstones), as written by toBuffer() and ids(); throws when they disagree.
+   */
+  static fromBuffer(dim: number, bytes: Buffer, ids: readonly (string | null)[]): HnswGraph {
+    const layout = hnswLayout(bytes);
+    if (layout.dim !== dim || layout.ntotal !== ids.length) throw new Error('graph index does not match its ids');
+    const index = faiss.Index.fromBuffer(bytes);
+    if (index.ntotal() !== ids.length) throw new Error('graph index does not match its ids');
+    const live = new Map<string, number>();
+    const positions = ids.map((id, p) => {
+      if (id === null) return '';
+      if (live.has(id)) throw new Error('graph ids repeat');
+      live.set(id, p);
+      return id;
+    });
+    return new HnswGraph(dim, index, positions, live, hnswParams(bytes).efSearch);
+  }
+
+  /** Live templates. */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Positions in the graph, tombstones included. */
+  get total(): number {
+    return this.#ids.length;
+  }
+
+  get tombstones(): number {
+    return this.#ids.length - this.#live.size;
+  }
+
+  get efSearch(): number {
+    return this.#efSearch;
+  }
+
+  has(templateId: string): boolean {
+    return this.#live.has(templateId);
+  }
+
+  liveIds(): string[] {
+    return [...this.#live.keys()];
+  }
+
+  /** Position -> id with null at tombstones (the snapshot's id array). */
+  ids(): (string | null)[] {
+    return this.#ids.map((id, p) => (this.#live.get(id) === p ? id : null));
+  }
+
+  /** Adds vectors (row-major) to the graph; the caller has dropped ids already present. */
+  add(templateIds: readonly string[], vectors: Float32Array): void {
+    if (templateIds.length === 0) return;
+    if (vectors.length !== templateIds.length * this.dim) throw new TypeError('vectors do not match ids x dim');
+    this.#index.add(Array.from(vectors));
+    for (const id of templateIds) {
+      this.#live.set(id, this.#ids.length);
+      this.#ids.push(id);
+    }
+    if (this.#index.ntotal() !== this.#ids.length) throw new Error('graph index and id array diverged');
+  }
+
+  /** Tombstones the templates; returns how many were live. */
+  remove(templateIds: readonly string[]): number {
+    let n = 0;
+    for (const id of templateIds) if (this.#live.delete(id)) n++;
+    return n;
+  }
+
+  search(query: Float32Array, k: number): Hit[] {
+    const want = Math.min(Math.max(1, Math.floor(k)), this.#live.size);
+    if (want === 0) return [];
+    const total = this.#ids.length;
+    const q = Array.from(query);
+    // Over-fetch by the tombstone count while it is small; otherwise double
+    // until enough live hits come back (removed templates are usually the
+    // ones nearest a probe of the removed person, so expect them on top).
+    let fetch = Math.min(total, want + Math.min(this.tombstones, 64));
+    for (;;) {
+      const r = this.#index.search(q, fetch);
+      const out: Hit[] = [];
+      for (let i = 0; i < r.labels.length && out.length < want; i++) {
+        const p = r.labels[i]!;
+        if (p < 0) continue;
+        const id = this.#ids[p]!;
+        if (this.#live.get(id) === p) out.push({ templateId: id, score: r.distances[i]! });
+      }
+      if (out.length >= want || fetch >= total) return out;
+      fetch = Math.min(total, fetch * 2);
+    }
+  }
+
+  /** Sets the search beam width (a serialise / patch / load round trip, O(gallery)). */
+  setEfSearch(efSearch: number): void {
+    if (efSearch === this.#efSearch) return;
+    const bytes = this.#index.toBuffer();
+    setHnswParams(bytes, { efSearch });
+    this.#index = faiss.Index.fromBuffer(bytes);
+    this.#efSearch = efSearch;
+  }
+
+  /** The live templates' ids and vectors (row-major, a copy), for a rebuild or a return to flat. */
+  liveVectors(): { ids: string[]; vectors: Float32Array } {
+    const bytes = this.#index.toBuffer();
+    const all = flatVectors(bytes, hnswLayout(bytes).storageAt);
+    const ids: string[] = [];
+    const vectors = new Float32Array(this.#live.size * this.dim);
+    for (const [id, p] of [...this.#live].sort((a, b) => a[1] - b[1])) {
+      vectors.set(all.subarray(p * this.dim, (p + 1) * this.dim), ids.length * this.dim);
+      ids.push(id);
+    }
+    return { ids, vectors };
+  }
+
+  toBuffer(): Buffer {
+    return this.#index.toBuffer();
+  }
+}

@@ -1,0 +1,85 @@
+// faiss's own serialised index layouts (faiss 1.7.3 index_write.cpp), read
+// and written here because faiss-node exposes neither a raw-float add nor any
+// HNSW parameter setter: a flat index is built from raw floats in its file
+// layout, and an HNSW graph's efConstruction / efSearch are set by patching
+// its serialised header and loading it back. Checked against faiss's own
+// writer in the tests.
+
+/** Bytes before the float data of a serialised IndexFlatIP/L2 ("IxFI"). */
+const FLAT_HEADER = 45;
+
+/**
+ * faiss's serialised IndexFlatIP: fourcc "IxFI", d (i32), ntotal (i64), two
+ * unused i64 fields, is_trained (u8), metric (i32, 0 = inner product), then
+ * the float vector (i64 length + raw little-endian float32).
+ */
+export function flatIndexBytes(dim: number, vectors: Float32Array): Buffer {
+  const n = vectors.length / dim;
+  if (!Number.isInteger(n)) throw new TypeError('vectors length is not a multiple of dim');
+  const h = Buffer.alloc(FLAT_HEADER);
+  h.write('IxFI', 0, 'latin1');
+  h.writeInt32LE(dim, 4);
+  h.writeBigInt64LE(BigInt(n), 8);
+  h.writeBigInt64LE(1n << 20n, 16);
+  h.writeBigInt64LE(1n << 20n, 24);
+  h.writeUInt8(1, 32);
+  h.writeInt32LE(0, 33);
+  h.writeBigInt64LE(BigInt(n * dim), 37);
+  return Buffer.concat([h, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength)]);
+}
+
+/** Copies the float data out of a serialised flat inner-product index (at `at`). */
+export function flatVectors(bytes: Buffer, at = 0): Float32Array {
+  if (bytes.length < at + FLAT_HEADER || bytes.toString('latin1', at, at + 4) !== 'IxFI') throw new Error('not a flat index');
+  if (bytes.readInt32LE(at + 33) !== 0) throw new Error('flat index is not inner product');
+  const count = Number(bytes.readBigInt64LE(at + 37));
+  const start = at + FLAT_HEADER;
+  if (count < 0 || start + count * 4 > bytes.length) throw new Error('flat index is truncated');
+  // The float data need not be 4-byte aligned inside the buffer: copy it out.
+  const out = new Float32Array(count);
+  new Uint8Array(out.buffer).set(bytes.subarray(start, start + count * 4));
+  return out;
+}
+
+export interface HnswLayout {
+  readonly dim: number;
+  readonly ntotal: number;
+  /** Byte offsets of the two i32 search/construction parameters. */
+  readonly efConstructionAt: number;
+  readonly efSearchAt: number;
+  /** Byte offset of the storage (a flat inner-product index holding every vector). */
+  readonly storageAt: number;
+}
+
+/**
+ * Walks a serialised IndexHNSWFlat ("IHNf"): index header, then the HNSW
+ * struct (assign_probas f64[], cum_nneighbor_per_level i32[], levels i32[],
+ * offsets u64[], neighbors i32[], each a u64 length + data; entry_point,
+ * max_level, efConstruction, efSearch, upper_beam as i32), then the storage.
+ */
+export function hnswLayout(bytes: Buffer): HnswLayout {
+  if (bytes.length < 41 || bytes.toString('latin1', 0, 4) !== 'IHNf') throw new Error('not an HNSW flat index');
+  const dim = bytes.readInt32LE(4);
+  const ntotal = Number(bytes.readBigInt64LE(8));
+  const metric = bytes.readInt32LE(33);
+  if (metric !== 0) throw new Error('HNSW index is not inner product');
+  let at = 37;
+  for (const size of [8, 4, 4, 8, 4]) {
+    if (at + 8 > bytes.length) throw new Error('HNSW index is truncated');
+    at += 8 + Number(bytes.readBigUInt64LE(at)) * size;
+  }
+  if (at + 20 > bytes.length) throw new Error('HNSW index is truncated');
+  return { dim, ntotal, efConstructionAt: at + 8, efSearchAt: at + 12, storageAt: at + 20 };
+}
+
+/** Replaces a serialised HNSW index's construction and search beam widths, in place. */
+export function setHnswParams(bytes: Buffer, params: { readonly efConstruction?: number; readonly efSearch?: number }): void {
+  const layout = hnswLayout(bytes);
+  if (params.efConstruction !== undefined) bytes.writeInt32LE(params.efConstruction, layout.efConstructionAt);
+  if (params.efSearch !== undefined) bytes.writeInt32LE(params.efSearch, layout.efSearchAt);
+}
+
+export function hnswParams(bytes: Buffer): { efConstruction: number; efSearch: number } {
+  const layout = hnswLayout(bytes);
+  return { efConstruction: bytes.readInt32LE(layout.efConstructionAt), efSearch: bytes.readInt32LE(layout.efSearchAt) };
+}
