@@ -7,11 +7,13 @@
 import { DEFAULT_MATCH_THRESHOLD } from '../../models/similarity.ts';
 import type { FaceStage } from '../../models/types.ts';
 import { DEFAULT_PLAN_OPTIONS, planChallenges, type PlanOptions, type PlannedChallenge } from './challengePlan.ts';
-import { gateFrame, promptFor, reasonFor, DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
+import { EyeCoverTracker } from './EyeCoverTracker.ts';
+import { eyesOccluded, gateFrame, promptFor, reasonFor, DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
 import { aggregateArtefacts, fuse, DEFAULT_FUSION_OPTIONS, type FusionOptions } from './fusion.ts';
 import { scoreBlink, DEFAULT_BLINK_OPTIONS, type BlinkOptions, type EyeSample } from './signals/blink.ts';
 import { generateFlashSequence, scoreFlash, DEFAULT_FLASH_OPTIONS, type FlashOptions, type SkinSample } from './signals/colorFlash.ts';
 import { noseOutlineRatio, scoreTurn, DEFAULT_TURN_OPTIONS, type TurnOptions, type TurnSample, type TurnScore } from './signals/headTurn.ts';
+import type { EyeCropSample } from './signals/eyeCrop.ts';
 import { IdentityTracker, DEFAULT_IDENTITY_OPTIONS, type IdentityOptions } from './signals/identity.ts';
 import { aggregatePassive } from './signals/passive.ts';
 import type {
@@ -159,6 +161,8 @@ export class LivenessSession {
   #lastPrompt: GateVerdict = 'ok';
   readonly #gateCounts = new Map<GateVerdict, number>();
   readonly #eyes: EyeSample[] = [];
+  readonly #eyeCrops: EyeCropSample[] = [];
+  readonly #eyeCover: EyeCoverTracker;
   readonly #poses: TurnSample[] = [];
   readonly #frontalYaws: number[] = [];
   readonly #frontalRatios: number[] = [];
@@ -192,6 +196,7 @@ export class LivenessSession {
     this.#fixed = init.fixedSchedule !== undefined;
     this.#plan = [...(init.fixedSchedule ?? init.plan ?? planChallenges({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
     this.#identity = new IdentityTracker(options.identity);
+    this.#eyeCover = new EyeCoverTracker(options.gate);
   }
 
   get state(): SessionState {
@@ -299,7 +304,7 @@ export class LivenessSession {
     this.#analyzeMs += obs.analyzeMs ?? 0;
 
     const turning = this.#active !== null && this.#active.challenge.kind.startsWith('turn');
-    const verdict = gateFrame(obs, !turning, this.#options.gate);
+    const verdict = gateFrame(obs, !turning, this.#options.gate, this.#eyeCover.update(obs));
     this.#gateCounts.set(verdict, (this.#gateCounts.get(verdict) ?? 0) + 1);
     this.#collect(obs, verdict);
 
@@ -320,7 +325,9 @@ export class LivenessSession {
       if (this.#lastPrompt !== 'ok') this.#lastPrompt = 'ok';
     } else if (verdict !== this.#lastPrompt) {
       this.#lastPrompt = verdict;
-      this.#emit({ type: 'prompt', sessionId: this.id, prompt: promptFor(verdict), gate: verdict, t });
+      const e = obs.eyeCrop;
+      const values = verdict === 'occluded' && e ? { eyeLuma: e.eyeLuma, eyeContrast: e.eyeContrast } : undefined;
+      this.#emit({ type: 'prompt', sessionId: this.id, prompt: promptFor(verdict), gate: verdict, t, ...(values ? { values } : {}) });
     }
 
     if (this.#state === 'capturing') {
@@ -356,6 +363,7 @@ export class LivenessSession {
     this.#oneFace++;
     const t = obs.t;
     if (f.eyes) this.#eyes.push({ t, leftClosed: f.eyes.leftClosed, rightClosed: f.eyes.rightClosed });
+    if (obs.eyeCrop) this.#eyeCrops.push(obs.eyeCrop);
     const ratio = noseOutlineRatio(f.landmarks);
     this.#poses.push({ t, ratio, yaw: f.pose ? f.pose.yaw : null });
     // Baselines come from frontal frames before the first challenge.
@@ -640,6 +648,22 @@ export class LivenessSession {
     return this.#finish(ok ? 'succeeded' : 'failed', ok ? undefined : 'no_match', t, signals, ok ? best : null, best?.similarity ?? null);
   }
 
+  #gateReport(): NonNullable<Decision['gate']> {
+    const crops = this.#eyeCrops;
+    const occluded = crops.filter((e) => eyesOccluded(e, this.#options.gate)).length;
+    const med = (v: number[]): number | null => (v.length > 0 ? median(v) : null);
+    return {
+      verdicts: Object.fromEntries(this.#gateCounts),
+      values: {
+        eyeLuma: med(crops.map((e) => e.eyeLuma)),
+        eyeContrast: med(crops.map((e) => e.eyeContrast)),
+        eyeCropFrames: crops.length,
+        // Frames whose crops alone looked covered (blinks included; the gate needs a run of eyeOcclusionMs).
+        eyeCueFrames: occluded,
+      },
+    };
+  }
+
   #failGate(t: number): void {
     let worst: Exclude<GateVerdict, 'ok'> = 'no_face';
     let n = -1;
@@ -678,6 +702,7 @@ export class LivenessSession {
         analyzeMsTotal: this.#analyzeMs,
         challenges: [...this.#timings],
       },
+      gate: this.#gateReport(),
       match,
       bestSimilarity,
       ...(template ? { template } : {}),

@@ -2,6 +2,7 @@
 // output for the biggest face plus the pixel artefact cues around it.
 import type { FaceAnalyzerLike, FaceStage, RawFrame } from '../../models/types.ts';
 import { measureArtefacts, type FaceGrid } from './signals/artefacts.ts';
+import { measureEyeCrops } from './signals/eyeCrop.ts';
 import type { Observation } from './types.ts';
 
 export interface Observed {
@@ -22,10 +23,12 @@ export async function observeFrame(
   const face = r.faces[0];
   let artefacts;
   let grid: FaceGrid | undefined;
+  let eyeCrop;
   if (face) {
     const m = measureArtefacts(frame, face.box, previous);
     artefacts = m.sample;
     grid = m.grid;
+    eyeCrop = measureEyeCrops(frame, face.fivePoints);
   }
   return {
     observation: {
@@ -35,6 +38,7 @@ export async function observeFrame(
       faceCount: r.faces.length,
       ...(face ? { face } : {}),
       ...(artefacts ? { artefacts } : {}),
+      ...(eyeCrop ? { eyeCrop } : {}),
       analyzeMs: performance.now() - t0,
     },
     grid,

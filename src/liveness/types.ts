@@ -3,6 +3,7 @@
 // engine through these types only: frames or observations go in, EngineMessages
 // come out through an EngineSink. Nothing here depends on a transport.
 import type { Box, Point } from '../../models/types.ts';
+import type { EyeCropSample } from './signals/eyeCrop.ts';
 
 export type SessionKind = 'enrollment' | 'verification' | 'identification';
 
@@ -121,6 +122,8 @@ export interface Observation {
   /** The biggest face, when any. */
   readonly face?: FaceObservation;
   readonly artefacts?: ArtefactSample;
+  /** Eye crops against the cheeks (occlusion cue; see signals/eyeCrop.ts), when the face has eye points. */
+  readonly eyeCrop?: EyeCropSample;
   /** Milliseconds spent analysing this frame. */
   readonly analyzeMs?: number;
 }
@@ -156,7 +159,15 @@ export type PromptCode =
 
 export type EngineMessage =
   | { readonly type: 'state'; readonly sessionId: string; readonly state: SessionState; readonly t: number }
-  | { readonly type: 'prompt'; readonly sessionId: string; readonly prompt: PromptCode; readonly gate: GateVerdict; readonly t: number }
+  | {
+      readonly type: 'prompt';
+      readonly sessionId: string;
+      readonly prompt: PromptCode;
+      readonly gate: GateVerdict;
+      readonly t: number;
+      /** The measured values behind the gate verdict (occluded: the eye-crop cue), for inspection; not sent to the page. */
+      readonly values?: Readonly<Record<string, number>>;
+    }
   | {
       readonly type: 'challenge';
       readonly sessionId: string;
@@ -217,6 +228,11 @@ export interface Decision {
     readonly goodFrames: number;
     readonly analyzeMsTotal: number;
     readonly challenges: readonly ChallengeTiming[];
+  };
+  /** Frame-gate verdict counts, and the occlusion cue's medians over frames with eye crops. */
+  readonly gate?: {
+    readonly verdicts: Readonly<Partial<Record<GateVerdict, number>>>;
+    readonly values: Readonly<Record<string, number | null>>;
   };
   /** Verification / identification: the best match at or above threshold, else null. */
   readonly match: MatchResult | null;

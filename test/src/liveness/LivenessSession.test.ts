@@ -154,6 +154,24 @@ describe('LivenessSession', () => {
     assert.equal(s2.decision?.reason, 'no_face');
   });
 
+  it('process() gates eyes covered for 500 ms as occluded with the eye-crop values, a blink-long dip not', async () => {
+    const { s, sink } = liveSession('identification', [{ kind: 'blink', delayMs: 300, windowMs: 30_000 }]);
+    const open = { eyeLuma: 0.6, eyeContrast: 0.25 };
+    const covered = { eyeLuma: 0.12, eyeContrast: 0.01 };
+    // A 300 ms dip (closed eyes read flat too) is not an occlusion.
+    await feed(s, 0, 1000, (t) => ({ eyeCrop: t >= 400 && t < 700 ? { eyeLuma: 0.7, eyeContrast: 0.05 } : open }));
+    assert.equal(sink.of('prompt').length, 0);
+    await feed(s, 1000, 12_000, () => ({ eyeCrop: covered }));
+    const p = sink.of('prompt')[0];
+    assert.equal(p?.gate, 'occluded');
+    assert.equal(p?.prompt, 'uncover_face');
+    assert.equal(p?.t, 1500, 'after 500 ms of covered eyes');
+    assert.deepEqual(p?.values, { eyeLuma: 0.12, eyeContrast: 0.01 });
+    assert.equal(s.decision?.reason, 'occluded');
+    assert.equal(s.decision?.gate?.values.eyeLuma, 0.12);
+    assert.ok((s.decision?.gate?.verdicts.occluded ?? 0) > 50);
+  });
+
   it('process() fails with poor_quality when challenges pass but no frame is frontal enough for an identity sample', async () => {
     const { s, sink } = liveSession('enrollment', BLINK, { subjectId: 'a' });
     // Frontal enough for the gate (0.45) but never for an embedding sample (0.6).

@@ -1,6 +1,7 @@
 // Synthetic observations for unit tests of the session state machine: a face
 // whose eyes, head turn, identity and pixel cues a test dictates frame by frame.
 import type { Point } from '../../../models/types.ts';
+import type { EyeCropSample } from '../../../src/liveness/signals/eyeCrop.ts';
 import type { ArtefactSample, EngineMessage, EngineSink, Observation } from '../../../src/liveness/types.ts';
 
 export interface FaceSpec {
@@ -13,6 +14,8 @@ export interface FaceSpec {
   readonly artefacts?: Partial<ArtefactSample>;
   readonly frontalness?: number;
   readonly size?: number;
+  /** Eye-crop cue (absent: not measured). */
+  readonly eyeCrop?: EyeCropSample;
 }
 
 /** A unit vector along axis `k` with a little per-frame noise, as a stable identity. */
@@ -83,6 +86,7 @@ export function obs(t: number, spec: FaceSpec = {}): Observation {
       embedding: spec.embedding ?? identity(0, 0.02, frameCounter),
     },
     artefacts,
+    ...(spec.eyeCrop ? { eyeCrop: spec.eyeCrop } : {}),
   };
 }
 
