@@ -133,6 +133,7 @@ export class FacegateNode {
             link: nodeLink,
             // Called only for sessions this node owns, i.e. after the service is up.
             loadClientKey: (id) => service!.tenants.loadClientKey(id),
+            maxImageBytes: config.service.maxImageBytes,
             ...(o.affinity?.forwardTimeoutMs !== undefined ? { forwardTimeoutMs: o.affinity.forwardTimeoutMs } : {}),
             log: log.child({ component: 'affinity', nodeId: nodeLink.nodeId }),
           });

@@ -226,7 +226,8 @@ export function createApp(deps: AppDeps): express.Express {
     const t0 = performance.now();
     const frame = await decodeImage(bytes, mime);
     metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
-    const r = await sessions.processFrame(body.session_token, kind, frame);
+    // The encoded bytes go along: a node that forwards the frame to its session's owner sends those, not the pixels.
+    const r = await sessions.processFrame(body.session_token, kind, frame, { mime, bytes });
     res.json({ ...sessionView(r.session, config.service.enrollSamples), feedback: r.feedback, ...(r.prompts ? { prompts: r.prompts } : {}) });
   };
   app.post('/api/auth/enrollment/process-frame', requireJson, jsonFrame, processFrame('enrollment'));

@@ -8,10 +8,14 @@
 // webhooks) exactly as for a local frame. An owner that stopped ends the
 // session with reason `node_lost`; an owner that is alive but does not answer
 // in time is a retryable 503. Cancel reaches the owner's engine the same way.
+// An upload travels as the client sent it (its JPEG/PNG bytes, a few tens of
+// KB) and the owner decodes it with the same decoder and limits as a local
+// upload; only a frame with no encoded source travels as raw pixels.
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { RawFrame } from '../../models/types.ts';
 import { FacegateError, type ErrorCode } from '../errors.ts';
+import { decodeEncoded, IMAGE_MIMES, type EncodedImage } from '../sessions/frameDecoder.ts';
 import type { FrameStep, SessionEngine } from '../sessions/SessionEngine.ts';
 import { DECISION_REASONS, type SessionRecord } from '../sessions/SessionRecord.ts';
 import type { NodeLink, NodeRequest } from '../state/NodeLink.ts';
@@ -22,6 +26,8 @@ export interface AffinityFrameEngineOptions {
   readonly link: NodeLink;
   /** Loads a client's data key before its gallery is used (TenantService.loadClientKey). */
   readonly loadClientKey: (clientId: string) => Promise<unknown>;
+  /** The service's upload size limit (config.service.maxImageBytes): a forwarded image is held to it again on the owner. */
+  readonly maxImageBytes: number;
   /** Longest wait for the owner's answer to a frame, ms (default 10000). */
   readonly forwardTimeoutMs?: number;
   /** Longest wait for the owner to confirm a cancel, ms (default 2000). */
@@ -56,6 +62,8 @@ const WireRequest = z.discriminatedUnion('op', [
       format: z.enum(FORMATS),
     }),
   }),
+  // An upload as the client sent it; the body is the encoded image.
+  z.object({ op: z.literal('image'), session: WireSession, image: z.object({ mime: z.enum(IMAGE_MIMES) }) }),
   z.object({ op: z.literal('cancel'), session: WireSession }),
 ]);
 type WireRequest = z.infer<typeof WireRequest>;
@@ -119,6 +127,7 @@ export class AffinityFrameEngine implements SessionEngine {
   readonly #local: SessionEngine;
   readonly #link: NodeLink;
   readonly #loadClientKey: (clientId: string) => Promise<unknown>;
+  readonly #maxImageBytes: number;
   readonly #forwardTimeoutMs: number;
   readonly #cancelTimeoutMs: number;
   readonly #log: Logger;
@@ -129,6 +138,8 @@ export class AffinityFrameEngine implements SessionEngine {
     this.#local = o.local;
     this.#link = o.link;
     this.#loadClientKey = o.loadClientKey;
+    if (!Number.isInteger(o.maxImageBytes) || o.maxImageBytes <= 0) throw new TypeError('maxImageBytes must be a positive integer');
+    this.#maxImageBytes = o.maxImageBytes;
     this.#forwardTimeoutMs = o.forwardTimeoutMs ?? 10_000;
     this.#cancelTimeoutMs = o.cancelTimeoutMs ?? 2000;
     if (!(this.#forwardTimeoutMs > 0) || !(this.#cancelTimeoutMs > 0)) throw new TypeError('timeouts must be positive');
@@ -141,16 +152,17 @@ export class AffinityFrameEngine implements SessionEngine {
     return { forwarded: this.#forwarded, served: this.#served };
   }
 
-  async processFrame(session: SessionRecord, frame: RawFrame): Promise<FrameStep> {
+  async processFrame(session: SessionRecord, frame: RawFrame, source?: EncodedImage): Promise<FrameStep> {
     const owner = await this.#link.claim(session.id, Math.max(1000, session.expiresAt - Date.now()));
-    if (owner === this.#link.nodeId) return this.#local.processFrame(session, frame);
+    if (owner === this.#link.nodeId) return this.#local.processFrame(session, frame, source);
     this.#forwarded++;
-    const header: WireRequest = {
-      op: 'frame',
-      session: session as unknown as z.infer<typeof WireSession>,
-      frame: { width: frame.width, height: frame.height, stride: frame.stride, format: frame.format },
-    };
-    const r = await this.#link.request(owner, header, frame.data, this.#forwardTimeoutMs);
+    const wireSession = session as unknown as z.infer<typeof WireSession>;
+    // The encoded upload is ~20-50x smaller than its pixels; the owner decodes it to the same pixels.
+    const [header, body]: [WireRequest, Uint8Array] =
+      source !== undefined
+        ? [{ op: 'image', session: wireSession, image: { mime: source.mime } }, source.bytes]
+        : [{ op: 'frame', session: wireSession, frame: { width: frame.width, height: frame.height, stride: frame.stride, format: frame.format } }, frame.data];
+    const r = await this.#link.request(owner, header, body, this.#forwardTimeoutMs);
     switch (r.kind) {
       case 'reply': {
         const step = WireStep.safeParse(r.value);
@@ -195,13 +207,23 @@ export class AffinityFrameEngine implements SessionEngine {
       await this.#local.cancel?.(session);
       return { cancelled: true };
     }
-    const { width, height, stride, format } = req.frame;
     const body = request.body;
+    if (req.op === 'image') {
+      // Validated here as if uploaded here: a bad image is the same typed error, never a crash.
+      const source: EncodedImage = { mime: req.image.mime, bytes: body ?? new Uint8Array(0) };
+      const frame = await decodeEncoded(source, { maxBytes: this.#maxImageBytes });
+      return this.#run(session, frame, source);
+    }
+    const { width, height, stride, format } = req.frame;
     if (stride < width * 3 || body === null || body.length < stride * (height - 1) + width * 3) {
       throw new FacegateError('invalid_request', 'forwarded frame is shorter than its size says');
     }
+    return this.#run(session, { data: body, width, height, stride, format });
+  }
+
+  async #run(session: SessionRecord, frame: RawFrame, source?: EncodedImage): Promise<unknown> {
     this.#served++;
     await this.#loadClientKey(session.clientId);
-    return toWire(await this.#local.processFrame(session, { data: body, width, height, stride, format }));
+    return toWire(await this.#local.processFrame(session, frame, source));
   }
 }

@@ -3,6 +3,7 @@
 // (src/sessions/FrameEngine.ts); the liveness engine can implement the same
 // interface and be passed to SessionService instead.
 import type { RawFrame } from '../../models/types.ts';
+import type { EncodedImage } from './frameDecoder.ts';
 import type { ClientMessage } from '../liveness/index.ts';
 import type { LiveVerdict } from './SessionService.ts';
 import type { DecisionReason, SessionRecord } from './SessionRecord.ts';
@@ -43,7 +44,13 @@ export type FrameStep =
     };
 
 export interface SessionEngine {
-  processFrame(session: SessionRecord, frame: RawFrame): Promise<FrameStep>;
+  /**
+   * `frame` is the decoded upload; `source`, when the frame came from an
+   * upload, is what the client sent (within the size limit), so an engine that
+   * sends the frame elsewhere (AffinityFrameEngine) can send the few encoded
+   * bytes instead of the pixels. Engines that analyse here use `frame`.
+   */
+  processFrame(session: SessionRecord, frame: RawFrame, source?: EncodedImage): Promise<FrameStep>;
   /**
    * The service cancelled the session (DELETE, from any node): an engine that
    * keeps per-session state ends it, wherever it runs. Best-effort; the

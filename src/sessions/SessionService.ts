@@ -12,6 +12,7 @@ import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { RawFrame } from '../../models/types.ts';
 import type { EnginePrompt, SessionEngine } from './SessionEngine.ts';
+import type { EncodedImage } from './frameDecoder.ts';
 import {
   SERVICE_FAULT_REASONS,
   TERMINAL_STATUSES,
@@ -234,7 +235,8 @@ export class SessionService {
     return next;
   }
 
-  async processFrame(token: string, kind: SessionKind, frame: RawFrame): Promise<FrameResult> {
+  /** `source`: the encoded upload `frame` was decoded from, when there is one (see SessionEngine.processFrame). */
+  async processFrame(token: string, kind: SessionKind, frame: RawFrame, source?: EncodedImage): Promise<FrameResult> {
     const rec = await this.get(token);
     if (rec.kind !== kind) {
       throw new FacegateError('invalid_request', `session is an ${rec.kind} session`, { reason: 'wrong_session_kind' });
@@ -243,7 +245,7 @@ export class SessionService {
       throw new FacegateError('conflict', `session is already ${rec.status}`, { status: rec.status });
     }
     await this.#loadClientKey(rec.clientId);
-    const step = await this.#engine.processFrame(rec, frame);
+    const step = await this.#engine.processFrame(rec, frame, source);
     const frames = rec.framesProcessed + 1;
     if (step.kind === 'decided') {
       await this.#notify('onFrame', rec, { outcome: 'decided', timings: step.verdict.timings });

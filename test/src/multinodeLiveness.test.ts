@@ -3,9 +3,12 @@
 // nodes reach the one engine session on the node that took the first frame
 // (AffinityFrameEngine over RedisNodeLink), status and cancel work from
 // either node, and a session whose owner stopped ends with `node_lost`
-// within a bounded time. The link and the engine's time limits are tested on
-// their own too (the owner's engine replaced by a recording double behind the
-// SessionEngine seam; the real one runs in the two-node tests).
+// within a bounded time. A forwarded upload travels as the client's JPEG
+// bytes (watched on the Redis channel itself) and the owner decodes it to the
+// pixels, decision and typed errors of a local upload. The link and the
+// engine's time limits are tested on their own too (the owner's engine
+// replaced by a recording double behind the SessionEngine seam; the real one
+// runs in the two-node tests and the real per-frame engine in the encoded-upload test).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +22,8 @@ import { FacegateError } from '../../src/errors.ts';
 import { AffinityFrameEngine } from '../../src/live/AffinityFrameEngine.ts';
 import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
 import { decodeClip } from '../../src/liveness/decodeClip.ts';
+import { FrameEngine } from '../../src/sessions/FrameEngine.ts';
+import { decodeImage, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import type { FrameStep, SessionEngine } from '../../src/sessions/SessionEngine.ts';
 import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
 import { RedisNodeLink } from '../../src/state/RedisNodeLink.ts';
@@ -28,6 +33,8 @@ import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
 const SKIP_REDIS = REDIS_URL ? false : 'FACEGATE_TEST_REDIS_URL not set: cross-node affinity needs Redis';
 const SKIP_BOTH = PG_URL && REDIS_URL ? false : 'FACEGATE_TEST_DATABASE_URL / FACEGATE_TEST_REDIS_URL not set: two nodes need PostgreSQL + Redis';
 const VIDEO = new URL('../../../shared/video/', import.meta.url).pathname;
+const FACE = new URL('../../../shared/faces/Matt_Damon/img29.jpg', import.meta.url).pathname;
+const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 const log = pino({ level: 'silent' });
 
 const tinyFrame = (): RawFrame => ({ data: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), width: 2, height: 2, stride: 6, format: 'rgb24' });
@@ -52,23 +59,67 @@ function record(id: string): SessionRecord {
   };
 }
 
-/** Behind the SessionEngine seam: records what reached this node's engine and answers a fixed step. */
+/** Behind the SessionEngine seam: records what reached this node's engine and answers a fixed step (or the real engine's). */
 class RecordingEngine implements SessionEngine {
-  readonly frames: { sessionId: string; frame: RawFrame }[] = [];
+  readonly frames: { sessionId: string; frame: RawFrame; source: EncodedImage | undefined }[] = [];
   readonly cancelled: string[] = [];
-  answer: () => Promise<FrameStep> = async () => ({
+  answer: (session: SessionRecord, frame: RawFrame) => Promise<FrameStep> = async () => ({
     kind: 'pending',
     feedback: 'blink',
     prompts: [{ type: 'prompt', id: 'c1', action: 'blink', text: 'Blink', timeoutMs: 4000 }, { type: 'progress', value: 0.5 }],
     timings: { analyze: 12.5 },
   });
-  async processFrame(session: SessionRecord, frame: RawFrame): Promise<FrameStep> {
-    this.frames.push({ sessionId: session.id, frame: { ...frame, data: Uint8Array.from(frame.data) } });
-    return this.answer();
+  async processFrame(session: SessionRecord, frame: RawFrame, source?: EncodedImage): Promise<FrameStep> {
+    this.frames.push({ sessionId: session.id, frame: { ...frame, data: Uint8Array.from(frame.data) }, source });
+    return this.answer(session, frame);
   }
   async cancel(session: SessionRecord): Promise<void> {
     this.cancelled.push(session.id);
   }
+}
+
+/** A node request as it crossed Redis: the header the sender packed and the body's bytes. */
+interface Tapped {
+  readonly channel: string;
+  readonly header: { id: string; from: string; h: { op: string } & Record<string, unknown> };
+  readonly body: Buffer;
+}
+
+/** Watches the node request channels under a prefix on a connection of its own: what the link really sent. */
+async function tapRequests(url: string, prefix: string): Promise<{ readonly seen: Tapped[]; close(): Promise<void> }> {
+  const sub = new Redis(url, { lazyConnect: true });
+  await sub.connect();
+  const seen: Tapped[] = [];
+  sub.on('pmessageBuffer', (_pattern: string, channel: Buffer, m: Buffer) => {
+    const n = m.readUInt32BE(0);
+    seen.push({ channel: channel.toString(), header: JSON.parse(m.subarray(4, 4 + n).toString('utf8')) as Tapped['header'], body: m.subarray(4 + n) });
+  });
+  await sub.psubscribe(`${prefix}node:*:req`);
+  return { seen, close: async () => void sub.disconnect() };
+}
+
+/** A JPEG of a real face at w x h, as a browser would upload it (q92), and the pixels a local upload of it gives. */
+async function faceUpload(w: number, h: number): Promise<{ source: EncodedImage & { bytes: Buffer }; frame: RawFrame }> {
+  const bytes = await sharp(FACE).resize(w, h, { fit: 'cover' }).jpeg({ quality: 92 }).toBuffer();
+  return { source: { mime: 'image/jpeg', bytes }, frame: await decodeImage(bytes, 'image/jpeg') };
+}
+
+/** The typed error a promise rejects with, as the API would answer it. */
+async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: number | undefined; details: unknown }> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof FacegateError, `not a FacegateError: ${String(e)}`);
+    return { code: e.code, status: e.status, details: e.details ?? null };
+  }
+  assert.fail('expected a rejection');
+}
+
+/** A step without its timings (those are wall-clock, different on every run). */
+function untimed(step: FrameStep): unknown {
+  if (step.kind === 'decided') return { ...step, verdict: { ...step.verdict, timings: {} } };
+  const { timings: _t, ...rest } = step;
+  return step.kind === 'sample' ? { ...rest, embedding: Array.from(step.embedding) } : rest;
 }
 
 describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, timeout: 30_000 }, () => {
@@ -101,8 +152,8 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     const lb = await open();
     const ownerEngine = new RecordingEngine();
     const otherEngine = new RecordingEngine();
-    const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, log });
-    const b = new AffinityFrameEngine({ local: otherEngine, link: lb, loadClientKey: async () => null, log });
+    const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
+    const b = new AffinityFrameEngine({ local: otherEngine, link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
     const s = record('ses_fwd');
     const first = await a.processFrame(s, tinyFrame());
     const forwarded = await b.processFrame(s, tinyFrame());
@@ -131,7 +182,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     // A stuck owner: its lease is kept, its engine never answers.
     la.serve(() => new Promise(() => {}));
     await la.claim('ses_stuck', 5000);
-    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, log, forwardTimeoutMs: 300 });
+    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log, forwardTimeoutMs: 300 });
     const t0 = Date.now();
     await assert.rejects(
       b.processFrame(record('ses_stuck'), tinyFrame()),
@@ -150,12 +201,94 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     opened.push({ close: async () => void ghost.disconnect() }, { close: async () => void setter.disconnect() });
     await ghost.subscribe(`${prefix}node:node_ghost:req`);
     await setter.set(`${prefix}owner:ses_ghost`, 'node_ghost', 'PX', 5000);
-    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, log, forwardTimeoutMs: 300 });
+    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log, forwardTimeoutMs: 300 });
     const t0 = Date.now();
     const step = await b.processFrame(record('ses_ghost'), tinyFrame());
     assert.equal(step.kind, 'decided');
     assert.equal(step.kind === 'decided' ? step.verdict.reason : null, 'node_lost');
     assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+  });
+
+  it('a forwarded upload crosses Redis as its JPEG bytes; the owner decodes the pixels of a local upload and decides as it does locally', async () => {
+    const la = await open();
+    const lb = await open();
+    const tap = await tapRequests(REDIS_URL!, prefix);
+    opened.push(tap);
+    const analyzer = await FaceAnalyzer.create();
+    opened.push(analyzer);
+    // The owner runs the real per-frame engine on the real models.
+    const ownerEngine = new RecordingEngine();
+    const real = new FrameEngine(analyzer);
+    ownerEngine.answer = (session, frame) => real.processFrame(session, frame);
+    const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
+    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
+    const { source, frame } = await faceUpload(640, 480);
+    const s = record('ses_encoded');
+
+    const local = await a.processFrame(s, frame, source);
+    const forwarded = await b.processFrame(s, frame, source);
+    const raw = await b.processFrame(s, frame);
+
+    // On the wire: the upload's own bytes (a few tens of KB), not its 0.9 MB of pixels; a frame with no source still goes raw.
+    const toA = tap.seen.filter((m) => m.channel === `${prefix}node:${la.nodeId}:req`);
+    assert.deepEqual(toA.map((m) => m.header.h.op), ['image', 'frame']);
+    assert.equal(toA[0]!.body.length, source.bytes.length);
+    assert.ok(toA[0]!.body.equals(source.bytes));
+    assert.ok(source.bytes.length * 10 < frame.data.length, `${source.bytes.length} B of JPEG for ${frame.data.length} B of pixels`);
+    assert.equal(toA[1]!.body.length, 640 * 480 * 3);
+
+    // The owner decoded the same pixels as a local upload and got the same decision from them.
+    assert.equal(ownerEngine.frames.length, 3);
+    for (const seen of ownerEngine.frames) {
+      assert.deepEqual([seen.frame.width, seen.frame.height, seen.frame.stride, seen.frame.format], [640, 480, 640 * 3, 'rgb24']);
+      assert.ok(Buffer.from(seen.frame.data).equals(Buffer.from(frame.data)));
+    }
+    assert.equal(ownerEngine.frames[1]!.source?.bytes.length, source.bytes.length);
+    assert.equal(local.kind, 'sample', JSON.stringify(untimed(local)));
+    assert.deepEqual(untimed(forwarded), untimed(local));
+    assert.deepEqual(untimed(raw), untimed(local));
+    assert.deepEqual(b.stats, { forwarded: 2, served: 0 });
+    assert.deepEqual(a.stats, { forwarded: 0, served: 2 });
+  });
+
+  it('a corrupt, mislabelled or oversized forwarded image is the typed 4xx a local upload of it gets; the owner keeps serving', async () => {
+    const la = await open();
+    const lb = await open();
+    const ownerEngine = new RecordingEngine();
+    const maxBytes = 64 * 1024;
+    const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, maxImageBytes: maxBytes, log });
+    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: maxBytes, log });
+    const { source, frame } = await faceUpload(320, 240);
+    const s = record('ses_corrupt');
+    await a.processFrame(s, frame, source);
+    const png = await sharp(FACE).resize(64, 64).png().toBuffer();
+    const cases: { name: string; image: EncodedImage; code: string; status: number }[] = [
+      { name: 'truncated JPEG', image: { mime: 'image/jpeg', bytes: source.bytes.subarray(0, source.bytes.length >> 1) }, code: 'image_corrupt', status: 422 },
+      { name: 'not an image', image: { mime: 'image/jpeg', bytes: Buffer.from('this is not a picture, just text') }, code: 'image_corrupt', status: 422 },
+      { name: 'PNG sent as JPEG', image: { mime: 'image/jpeg', bytes: png }, code: 'image_unsupported', status: 415 },
+      { name: 'over the size limit', image: { mime: 'image/jpeg', bytes: Buffer.alloc(maxBytes + 1, 0xff) }, code: 'image_too_large', status: 413 },
+      { name: 'empty', image: { mime: 'image/jpeg', bytes: Buffer.alloc(0) }, code: 'image_empty', status: 422 },
+    ];
+    for (const c of cases) {
+      // What the API's own boundary answers for the same upload on the node that took it.
+      const b64 = Buffer.from(c.image.bytes).toString('base64');
+      const localError = await errorOf(
+        (async () => {
+          const { mime, bytes } = parseDataUrl(`data:${c.image.mime};base64,${b64}`, { maxBytes });
+          await decodeImage(bytes, mime);
+        })(),
+      );
+      const forwardedError = await errorOf(b.processFrame(s, frame, c.image));
+      assert.deepEqual(forwardedError, localError, c.name);
+      assert.equal(forwardedError.code, c.code, c.name);
+      assert.equal(forwardedError.status, c.status, c.name);
+    }
+    // None reached the owner's engine, and the owner still serves the next good upload.
+    assert.equal(ownerEngine.frames.length, 1);
+    const next = await b.processFrame(s, frame, source);
+    assert.equal(next.kind, 'pending');
+    assert.equal(ownerEngine.frames.length, 2);
+    assert.deepEqual(a.stats, { forwarded: 0, served: 1 });
   });
 });
 
@@ -236,6 +369,8 @@ describe('REST liveness sessions on two nodes without sticky routing', { skip: S
 
   it('a genuine clip uploaded alternately to node A and node B runs one engine session and enrols the user', async () => {
     const token = await session('enrollment', 'ana');
+    const tap = await tapRequests(REDIS_URL!, `${schema}:`);
+    const sentToB: Buffer[] = [];
     const prompts: string[] = [];
     let last: View | undefined;
     const start = Date.now();
@@ -243,6 +378,7 @@ describe('REST liveness sessions on two nodes without sticky routing', { skip: S
       // At the clip's own pace (10 fps), as a camera would.
       const wait = start + i * 100 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (i % 2 === 1) sentToB.push(clip[i]!);
       const r = await upload(i % 2 === 0 ? a : b, token, 'enrollment', clip[i]!);
       assert.equal(r.status, 200, JSON.stringify(r.body));
       last = r.body;
@@ -257,6 +393,13 @@ describe('REST liveness sessions on two nodes without sticky routing', { skip: S
     assert.equal(b.decisions.length, 0);
     assert.ok((b.node.affinity?.stats.forwarded ?? 0) > 5);
     assert.equal(b.node.affinity?.stats.served, 0);
+    // Each upload B forwarded crossed Redis as the client's JPEG, byte for byte.
+    await tap.close();
+    const frames = tap.seen.filter((m) => m.header.h.op !== 'cancel');
+    assert.equal(frames.length, b.node.affinity?.stats.forwarded);
+    assert.deepEqual(frames.map((m) => m.header.h.op), frames.map(() => 'image'));
+    assert.deepEqual(frames.map((m) => m.body.length), sentToB.map((j) => j.length));
+    assert.ok(frames.every((m, k) => m.body.equals(sentToB[k]!)));
     assert.notEqual(await b.node.service.store.getUser(clientId, 'ana'), null);
     assert.equal((await status(b, token)).status, 'succeeded');
   });
