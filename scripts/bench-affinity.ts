@@ -1,15 +1,24 @@
 // Per-frame cost of REST session affinity across nodes (AffinityFrameEngine
 // over RedisNodeLink): two links on one Redis, each node's engine replaced by
-// one that answers at once, so only the routing is timed. Prints the median
-// and p95 per upload for a session owned by the receiving node (one claim
-// round trip) and for one owned by the other node (claim + the frame through
-// Redis to the owner + the reply), per frame size.
+// one that answers at once, so only the routing is timed. The frame is a JPEG
+// of a real face photo (../shared/faces) at 640x480 and 1280x720. Prints the
+// median and p95 per upload for a session owned by the receiving node (one
+// claim round trip) and for one owned by the other node (claim + the frame
+// through Redis to the owner + the reply), forwarded both ways side by side:
+// as raw pixels (a frame with no encoded source) and as the encoded upload
+// (the owner decodes it, included in the time), with the bytes per frame each
+// puts through Redis; and the decode of that JPEG alone, which the receiving
+// node pays for every upload either way. Raw and encoded uploads alternate so
+// that both see the same machine load.
 //   node --import tsx scripts/bench-affinity.ts [--json] [--redis redis://127.0.0.1:6379/0] [--frames 200]
 import { performance } from 'node:perf_hooks';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { pino } from 'pino';
+import sharp from 'sharp';
 import type { RawFrame } from '../models/types.ts';
 import { AffinityFrameEngine } from '../src/live/AffinityFrameEngine.ts';
+import { decodeImage, type EncodedImage } from '../src/sessions/frameDecoder.ts';
 import type { FrameStep, SessionEngine } from '../src/sessions/SessionEngine.ts';
 import type { SessionRecord } from '../src/sessions/SessionRecord.ts';
 import { RedisNodeLink } from '../src/state/RedisNodeLink.ts';
@@ -23,6 +32,10 @@ const opt = (name: string, d: string): string => {
 const url = opt('--redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0');
 const frames = Number(opt('--frames', '200'));
 if (!Number.isInteger(frames) || frames < 10) throw new TypeError('--frames must be an integer >= 10');
+const PHOTO = path.join(import.meta.dirname, '..', '..', 'shared', 'faces', 'Matt_Damon', 'img29.jpg');
+// A browser's canvas.toDataURL('image/jpeg') default is 0.92.
+const JPEG_QUALITY = 92;
+const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 /** Answers every frame at once: the timing is the routing alone. */
 const instant: SessionEngine = {
@@ -44,16 +57,28 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function time(engine: AffinityFrameEngine, s: SessionRecord, frame: RawFrame): Promise<{ median: number; p95: number }> {
-  for (let i = 0; i < 20; i++) await engine.processFrame(s, frame);
-  const ms: number[] = [];
+interface Stat {
+  readonly median: number;
+  readonly p95: number;
+}
+
+function stat(ms: number[]): Stat {
+  const sorted = [...ms].sort((x, y) => x - y);
+  return { median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
+}
+
+/** Times each call in turn, round after round (after 20 warm-up rounds): the calls share the same load. */
+async function timeInterleaved(calls: readonly (() => Promise<unknown>)[]): Promise<Stat[]> {
+  for (let i = 0; i < 20; i++) for (const c of calls) await c();
+  const ms = calls.map((): number[] => []);
   for (let i = 0; i < frames; i++) {
-    const t0 = performance.now();
-    await engine.processFrame(s, frame);
-    ms.push(performance.now() - t0);
+    for (const [k, c] of calls.entries()) {
+      const t0 = performance.now();
+      await c();
+      ms[k]!.push(performance.now() - t0);
+    }
   }
-  ms.sort((x, y) => x - y);
-  return { median: quantile(ms, 0.5), p95: quantile(ms, 0.95) };
+  return ms.map(stat);
 }
 
 const prefix = `bench_affinity_${process.pid}:`;
@@ -61,24 +86,46 @@ const log = pino({ level: 'silent' });
 const la = await RedisNodeLink.open({ url, prefix });
 const lb = await RedisNodeLink.open({ url, prefix });
 try {
-  const a = new AffinityFrameEngine({ local: instant, link: la, loadClientKey: async () => null, log });
-  const b = new AffinityFrameEngine({ local: instant, link: lb, loadClientKey: async () => null, log });
+  const a = new AffinityFrameEngine({ local: instant, link: la, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
+  const b = new AffinityFrameEngine({ local: instant, link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
   const results: Record<string, unknown>[] = [];
   for (const [w, h] of [[640, 480], [1280, 720]] as const) {
-    const frame: RawFrame = { data: crypto.randomBytes(w * h * 3), width: w, height: h, stride: w * 3, format: 'rgb24' };
+    const jpeg = await sharp(PHOTO).resize(w, h, { fit: 'cover' }).jpeg({ quality: JPEG_QUALITY }).toBuffer();
+    const source: EncodedImage = { mime: 'image/jpeg', bytes: jpeg };
+    // The pixels a local upload of this JPEG gives (what the raw path sends).
+    const frame: RawFrame = await decodeImage(jpeg, 'image/jpeg');
     const s = session();
-    await a.processFrame(s, frame); // A owns it from here on.
-    const local = await time(a, s, frame);
-    const forwarded = await time(b, s, frame);
-    results.push({ frame: `${w}x${h}`, bytes: frame.data.length, localMedianMs: local.median, localP95Ms: local.p95, forwardedMedianMs: forwarded.median, forwardedP95Ms: forwarded.p95 });
+    await a.processFrame(s, frame, source); // A owns it from here on.
+    const [local, raw, encoded, decode] = await timeInterleaved([
+      () => a.processFrame(s, frame, source),
+      () => b.processFrame(s, frame),
+      () => b.processFrame(s, frame, source),
+      () => decodeImage(jpeg, 'image/jpeg'),
+    ]);
+    results.push({
+      frame: `${w}x${h}`,
+      bytes: frame.data.length,
+      encodedBytes: jpeg.length,
+      localMedianMs: local!.median,
+      localP95Ms: local!.p95,
+      forwardedMedianMs: raw!.median,
+      forwardedP95Ms: raw!.p95,
+      encodedMedianMs: encoded!.median,
+      encodedP95Ms: encoded!.p95,
+      decodeMedianMs: decode!.median,
+      decodeP95Ms: decode!.p95,
+    });
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify({ redis: url.replace(/\/\/[^@]*@/, '//'), frames, results })}\n`);
+    process.stdout.write(`${JSON.stringify({ redis: url.replace(/\/\/[^@]*@/, '//'), frames, photo: path.relative(path.join(import.meta.dirname, '..'), PHOTO), jpegQuality: JPEG_QUALITY, results })}\n`);
   } else {
+    const ms = (r: Record<string, unknown>, k: string): string => `median ${(r[`${k}MedianMs`] as number).toFixed(2)} ms (p95 ${(r[`${k}P95Ms`] as number).toFixed(2)})`;
+    process.stdout.write(`JPEG q${JPEG_QUALITY} of ${path.basename(path.dirname(PHOTO))}/${path.basename(PHOTO)}, ${frames} uploads per column, Redis ${url.replace(/\/\/[^@]*@/, '//')}\n`);
     for (const r of results) {
       process.stdout.write(
-        `${String(r.frame).padEnd(10)} ${String(r.bytes).padStart(8)} B  owner-local median ${(r.localMedianMs as number).toFixed(2)} ms (p95 ${(r.localP95Ms as number).toFixed(2)})` +
-          `  forwarded median ${(r.forwardedMedianMs as number).toFixed(2)} ms (p95 ${(r.forwardedP95Ms as number).toFixed(2)})\n`,
+        `${String(r.frame).padEnd(9)} owner-local ${ms(r, 'local')}  decode alone ${ms(r, 'decode')}\n` +
+          `${''.padEnd(9)} forwarded raw     ${String(r.bytes).padStart(8)} B/frame  ${ms(r, 'forwarded')}\n` +
+          `${''.padEnd(9)} forwarded encoded ${String(r.encodedBytes).padStart(8)} B/frame  ${ms(r, 'encoded')}  (owner decode included; ${((r.bytes as number) / (r.encodedBytes as number)).toFixed(1)}x fewer bytes)\n`,
       );
     }
   }

@@ -157,7 +157,7 @@ export class AffinityFrameEngine implements SessionEngine {
     if (owner === this.#link.nodeId) return this.#local.processFrame(session, frame, source);
     this.#forwarded++;
     const wireSession = session as unknown as z.infer<typeof WireSession>;
-    // The encoded upload is ~20-50x smaller than its pixels; the owner decodes it to the same pixels.
+    // A camera JPEG is 18x (640x480) to 28x (1280x720) smaller than its pixels; the owner decodes it to the same pixels.
     const [header, body]: [WireRequest, Uint8Array] =
       source !== undefined
         ? [{ op: 'image', session: wireSession, image: { mime: source.mime } }, source.bytes]
