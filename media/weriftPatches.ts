@@ -8,6 +8,15 @@
 // backoff for about two minutes, keeping the process (and a test run) alive
 // and holding the association in memory. We cancel it and drop the pending
 // request on CLOSED.
+//
+// No SACK-IMMEDIATELY: werift never sets the I bit (RFC 7053) on DATA chunks,
+// so after the last packet of a burst the receiver (mediasoup's SCTP) holds
+// its SACK for the delayed-ack timeout, 200 ms. werift only moves queued data
+// channel messages into the association when a SACK comes, and a live
+// session's close() waits for the acknowledgement of everything sent
+// (weriftSctpDrain.ts): both sat out that timer. We set the I bit on the last
+// chunk of each transmitted burst, so the receiver acknowledges it at once;
+// receivers that do not know the bit ignore it.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -16,9 +25,14 @@ interface SctpInternals {
   setState(state: number): void;
   timerReconfigCancel(): void;
   reconfigRequest: unknown;
+  transmit(): Promise<void>;
+  outboundQueue: { flags: number }[];
 }
 
 const PATCHED = Symbol.for('facegate.werift.sctpReconfigPatch');
+const PATCHED_SACK_IMMEDIATELY = Symbol.for('facegate.werift.sctpSackImmediately');
+/** RFC 7053 section 3: the I bit of a DATA chunk's flags. */
+const SCTP_DATA_SACK_IMMEDIATELY = 0x08;
 
 function patchSctpReconfigTimer(): void {
   const { SCTP } = require('werift/lib/sctp/src/sctp.js') as { SCTP: { prototype: SctpInternals } };
@@ -36,4 +50,19 @@ function patchSctpReconfigTimer(): void {
   proto[PATCHED] = true;
 }
 
+function patchSctpSackImmediately(): void {
+  const { SCTP } = require('werift/lib/sctp/src/sctp.js') as { SCTP: { prototype: SctpInternals } };
+  const proto = SCTP.prototype as SctpInternals & { [PATCHED_SACK_IMMEDIATELY]?: true };
+  if (proto[PATCHED_SACK_IMMEDIATELY]) return;
+  const original = proto.transmit;
+  // transmit() sends the whole outbound queue; its last chunk ends the burst.
+  proto.transmit = function patchedTransmit(this: SctpInternals): Promise<void> {
+    const last = this.outboundQueue[this.outboundQueue.length - 1];
+    if (last !== undefined) last.flags |= SCTP_DATA_SACK_IMMEDIATELY;
+    return original.call(this);
+  };
+  proto[PATCHED_SACK_IMMEDIATELY] = true;
+}
+
 patchSctpReconfigTimer();
+patchSctpSackImmediately();
