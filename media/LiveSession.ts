@@ -3,6 +3,17 @@
 // pipeline, and the data channel messaging (ping/pong RTT). It owns all of
 // these and close() releases every one of them, whatever state it is in.
 // The owner (MediaWorkerPool) is told through onClose and never imported.
+//
+// close() first flushes the server's data channel (bounded by a timeout) so
+// the last messages, typically the verdict, reach a client that is still
+// there: tearing the transports down at once drops whatever werift's SCTP
+// and mediasoup's still hold. A client that answers pings confirms delivery
+// end to end: the channel is ordered and reliable, so the pong to a ping sent
+// after the last message proves that message arrived. For one that does not,
+// the flush waits until mediasoup's SCTP has acknowledged everything werift
+// sent (weriftSctpDrain.ts) and mediasoup has put all of it on the wire to
+// the client (its DataConsumers' buffered amount is 0); the client's own
+// acknowledgements are not visible from Node.
 import type * as ms from 'mediasoup/types';
 import type { DataConsumer as PeerDataConsumer } from 'msc-node/lib/DataConsumer.js';
 import type { DataProducer as PeerDataProducer } from 'msc-node/lib/DataProducer.js';
@@ -15,6 +26,7 @@ import type { FrameSink, LiveSessionHandle } from './FrameSink.ts';
 import { ServerPeer } from './ServerPeer.ts';
 import type { DecodedFrame, SessionEndReason } from './types.ts';
 import { VideoPipeline, type VideoPipelineStats } from './VideoPipeline.ts';
+import { waitFor, type WaitResult } from './waitFor.ts';
 
 export type TransportDirection = 'send' | 'recv';
 
@@ -49,7 +61,31 @@ export interface LiveSessionOptions {
    * Default 30; browsers send consent checks, werift peers (synthetic publishers) do not.
    */
   readonly clientIceConsentTimeoutS?: number;
+  /** Longest close() waits for the data channel to flush, ms. Default 2000. */
+  readonly flushTimeoutMs?: number;
   readonly onClose: (session: LiveSession, reason: SessionEndReason) => void;
+}
+
+export interface LiveSessionCloseOptions {
+  /** Longest this close waits for the data channel to flush, ms; overrides the session's default. */
+  readonly flushTimeoutMs?: number;
+}
+
+/**
+ * How the close-time flush of the server's data channel ended:
+ * confirmed: the client answered a ping sent after the last message;
+ * drained: mediasoup acknowledged all of it and sent it all on to the client;
+ * timed_out: neither before the timeout (e.g. the client vanished);
+ * aborted: a later close for a departed client cut the wait short;
+ * closed: the channel, a transport or the worker went away during the flush;
+ * skipped: the end reason says the client is gone (no one to flush to);
+ * nothing_to_flush: the server's channel never opened to a client.
+ */
+export type FlushOutcome = 'confirmed' | 'drained' | 'timed_out' | 'aborted' | 'closed' | 'skipped' | 'nothing_to_flush';
+
+export interface FlushStats {
+  readonly outcome: FlushOutcome;
+  readonly ms: number;
 }
 
 export interface LiveSessionStats {
@@ -64,10 +100,48 @@ export interface LiveSessionStats {
   readonly messagesOut: number;
   readonly rttMs: number | undefined;
   readonly pipeline: VideoPipelineStats | undefined;
+  readonly flush: FlushStats | undefined;
 }
 
 const MAX_TRANSPORTS = 4;
 const MAX_OUTBOX = 32;
+const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
+
+/** End reasons after which the client may still be listening; the others skip the flush. */
+const FLUSH_REASONS: ReadonlySet<SessionEndReason> = new Set<SessionEndReason>(['closed_by_server', 'server_closing', 'decoder_failed']);
+
+function checkFlushTimeout(ms: unknown, name: string): number {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new TypeError(`${name} must be a finite number of ms >= 0`);
+  return ms;
+}
+
+/** Resolves 'done' once mediasoup has sent everything queued on this DataConsumer (its buffered amount is 0). */
+function consumerDrained(dc: ms.DataConsumer, deadline: number, signal: AbortSignal): Promise<WaitResult> {
+  return waitFor(deadline, signal, (settle) => {
+    if (dc.closed) {
+      settle('closed');
+      return () => undefined;
+    }
+    const check = () => {
+      dc.getBufferedAmount().then(
+        (n) => {
+          if (n === 0) settle('done');
+        },
+        () => settle('closed'),
+      );
+    };
+    // With the threshold at 0 the event fires when the buffer empties.
+    const onLow = (amount: number) => (amount === 0 ? settle('done') : check());
+    const onClose = () => settle('closed');
+    dc.on('bufferedamountlow', onLow);
+    dc.observer.once('close', onClose);
+    dc.setBufferedAmountLowThreshold(0).then(check, () => settle('closed'));
+    return () => {
+      dc.off('bufferedamountlow', onLow);
+      dc.observer.off('close', onClose);
+    };
+  });
+}
 
 export class LiveSession implements LiveSessionHandle {
   readonly sessionId: string;
@@ -79,8 +153,11 @@ export class LiveSession implements LiveSessionHandle {
   readonly #pingIntervalMs: number;
   readonly #ffmpegPath: string | undefined;
   readonly #clientIceConsentTimeoutS: number;
+  readonly #flushTimeoutMs: number;
   readonly #onClose: LiveSessionOptions['onClose'];
   readonly #transports = new Map<string, ms.WebRtcTransport>();
+  /** mediasoup's DataConsumers carrying the server channel to the client, by id. */
+  readonly #clientDataConsumers = new Map<string, ms.DataConsumer>();
   readonly #outbox: string[] = [];
   #peer: Promise<ServerPeer> | undefined;
   #producer: ms.Producer | undefined;
@@ -93,6 +170,11 @@ export class LiveSession implements LiveSessionHandle {
   #pingId = 0;
   #rttMs: number | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  #flushAbort: AbortController | undefined;
+  /** The ping whose pong confirms the close-time flush. */
+  #flushPing: { readonly id: number; readonly confirm: () => void } | undefined;
+  #flush: FlushStats | undefined;
   #endReason: SessionEndReason | undefined;
   #framesDelivered = 0;
   #framesDroppedBusySink = 0;
@@ -110,6 +192,7 @@ export class LiveSession implements LiveSessionHandle {
     this.#pingIntervalMs = options.pingIntervalMs ?? 2000;
     this.#ffmpegPath = options.ffmpegPath;
     this.#clientIceConsentTimeoutS = options.clientIceConsentTimeoutS ?? 30;
+    this.#flushTimeoutMs = checkFlushTimeout(options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS, 'flushTimeoutMs');
     this.#onClose = options.onClose;
   }
 
@@ -238,7 +321,12 @@ export class LiveSession implements LiveSessionHandle {
     this.#serverChannel ??= this.#openServerChannel();
     const { dataProducerId } = await this.#serverChannel;
     const dc = await transport.consumeData({ dataProducerId });
-    this.#assertOpen();
+    if (this.#closed) {
+      dc.close();
+      this.#assertOpen();
+    }
+    this.#clientDataConsumers.set(dc.id, dc);
+    dc.observer.once('close', () => this.#clientDataConsumers.delete(dc.id));
     return {
       id: dc.id,
       dataProducerId,
@@ -267,16 +355,39 @@ export class LiveSession implements LiveSessionHandle {
     return true;
   }
 
-  async close(reason: SessionEndReason = 'closed_by_server'): Promise<void> {
-    if (this.#closed) {
-      await this.#pipeline?.close();
-      return;
+  /**
+   * Ends the session: flushes the server's data channel to a client that may
+   * still be listening (see FLUSH_REASONS), bounded by the flush timeout, then
+   * releases everything. send() returns false from the moment this is called.
+   * Idempotent: a second call returns the first one's promise; if its reason
+   * says the client is gone, it also cuts a flush in progress short.
+   */
+  async close(reason: SessionEndReason = 'closed_by_server', options: LiveSessionCloseOptions = {}): Promise<void> {
+    const flushTimeoutMs = checkFlushTimeout(options.flushTimeoutMs ?? this.#flushTimeoutMs, 'flushTimeoutMs');
+    if (this.#closing !== undefined) {
+      if (!FLUSH_REASONS.has(reason)) this.#flushAbort?.abort();
+      return this.#closing;
     }
     this.#closed = true;
     this.#endReason = reason;
     if (this.#pingTimer !== undefined) clearInterval(this.#pingTimer);
     this.#pingTimer = undefined;
-    this.#log.info({ reason }, 'live session closed');
+    this.#closing = this.#shutdown(reason, flushTimeoutMs);
+    return this.#closing;
+  }
+
+  async #shutdown(reason: SessionEndReason, flushTimeoutMs: number): Promise<void> {
+    const started = performance.now();
+    let outcome: FlushOutcome;
+    try {
+      outcome = await this.#flushServerChannel(reason, flushTimeoutMs);
+    } catch (e) {
+      this.#log.warn({ err: e }, 'data channel flush failed');
+      outcome = 'closed';
+    }
+    this.#flush = { outcome, ms: performance.now() - started };
+    this.#log.info({ reason, flush: outcome, flushMs: Math.round(this.#flush.ms), unsent: this.#outbox.length }, 'live session closed');
+    this.#outbox.length = 0;
     const pipeline = this.#pipeline;
     this.#pipeline = undefined;
     if (!this.#producer?.closed) this.#producer?.close();
@@ -318,7 +429,47 @@ export class LiveSession implements LiveSessionHandle {
       messagesOut: this.#messagesOut,
       rttMs: this.#rttMs,
       pipeline: this.#pipeline?.toJSON(),
+      flush: this.#flush,
     };
+  }
+
+  async #flushServerChannel(reason: SessionEndReason, timeoutMs: number): Promise<FlushOutcome> {
+    if (!FLUSH_REASONS.has(reason)) return 'skipped';
+    const channel = this.#openServerChannelNow();
+    const consumers = [...this.#clientDataConsumers.values()].filter((dc) => !dc.closed);
+    const peer = this.#peer;
+    if (channel === undefined || consumers.length === 0 || peer === undefined) return 'nothing_to_flush';
+    const deadline = Date.now() + timeoutMs;
+    const abort = new AbortController();
+    this.#flushAbort = abort;
+    try {
+      if (this.#rttMs !== undefined) return toOutcome(await this.#confirmByPing(channel, consumers, deadline, abort.signal), 'confirmed');
+      const acked = await (await peer).flushData(deadline, abort.signal);
+      if (acked !== 'done') return toOutcome(acked, 'drained');
+      const sent = await Promise.all(consumers.map((dc) => consumerDrained(dc, deadline, abort.signal)));
+      return toOutcome(sent.find((r) => r !== 'done') ?? 'done', 'drained');
+    } finally {
+      this.#flushAbort = undefined;
+    }
+  }
+
+  /** Sends a ping behind everything already sent and waits for its pong (the client answered pings before). */
+  #confirmByPing(channel: PeerDataProducer, consumers: readonly ms.DataConsumer[], deadline: number, signal: AbortSignal): Promise<WaitResult> {
+    const id = this.#pingId++;
+    channel.send(JSON.stringify({ type: 'ping', id, sentAt: Date.now() } satisfies ServerMessage));
+    this.#messagesOut++;
+    return waitFor(deadline, signal, (settle) => {
+      this.#flushPing = { id, confirm: () => settle('done') };
+      let open = consumers.length;
+      const onClose = () => {
+        if (--open === 0) settle('closed');
+      };
+      for (const dc of consumers) dc.observer.once('close', onClose);
+      return () => {
+        this.#flushPing = undefined;
+        for (const dc of consumers) dc.observer.off('close', onClose);
+      };
+    });
   }
 
   #transport(transportId: string): ms.WebRtcTransport {
@@ -374,9 +525,12 @@ export class LiveSession implements LiveSessionHandle {
   }
 
   #onClientMessage(raw: unknown): void {
-    if (this.#closed) return;
-    this.#messagesIn++;
     const message: ClientMessage | undefined = parseClientMessage(raw);
+    if (this.#closed) {
+      if (message?.type === 'pong' && message.id === this.#flushPing?.id) this.#flushPing.confirm();
+      return;
+    }
+    this.#messagesIn++;
     if (message === undefined) {
       this.#messagesInvalid++;
       return;
@@ -428,4 +582,8 @@ export class LiveSession implements LiveSessionHandle {
       });
     }
   }
+}
+
+function toOutcome(r: WaitResult, done: 'confirmed' | 'drained'): FlushOutcome {
+  return r === 'done' ? done : r;
 }

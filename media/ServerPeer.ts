@@ -23,8 +23,12 @@ import type { DataConsumer as PeerDataConsumer } from 'msc-node/lib/DataConsumer
 import type { DataProducer as PeerDataProducer } from 'msc-node/lib/DataProducer.js';
 import type { Transport as PeerTransport } from 'msc-node/lib/Transport.js';
 import { closeWeriftTransport } from './closeWeriftTransport.ts';
+// Process-wide werift fixes (SCTP timers, SACK-IMMEDIATELY) for every peer this process runs.
+import './weriftPatches.ts';
 import { MediaError } from './errors.ts';
 import type { VideoCodec } from './types.ts';
+import type { WaitResult } from './waitFor.ts';
+import { sctpSendBacklog, sctpSendDrained, type SctpSendBacklog } from './weriftSctpDrain.ts';
 
 export interface ServerPeerOptions {
   readonly router: ms.Router;
@@ -40,6 +44,8 @@ export interface ConsumedVideo {
 export interface ServerPeerStats {
   readonly recvState: string;
   readonly sendState: string;
+  /** What the server's data channels have sent that mediasoup has not acknowledged yet. */
+  readonly sendBacklog: SctpSendBacklog;
 }
 
 function weriftCodecs(): RTCRtpCodecParameters[] {
@@ -201,8 +207,18 @@ export class ServerPeer {
     return local;
   }
 
+  /**
+   * Resolves 'done' once mediasoup's SCTP has acknowledged everything sent on
+   * the server's data channels; 'closed' if this peer or its association
+   * closes first, 'timed_out' at the deadline (epoch ms), 'aborted' on the signal.
+   */
+  flushData(deadline: number, signal?: AbortSignal): Promise<WaitResult> {
+    if (this.#closed) return Promise.resolve('closed');
+    return sctpSendDrained(this.#send, deadline, signal);
+  }
+
   toJSON(): ServerPeerStats {
-    return { recvState: this.#recv.connectionState, sendState: this.#send.connectionState };
+    return { recvState: this.#recv.connectionState, sendState: this.#send.connectionState, sendBacklog: sctpSendBacklog(this.#send) };
   }
 
   /** Closes both werift transports (their peer connections) and the mediasoup twins. Idempotent. */
