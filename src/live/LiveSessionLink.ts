@@ -62,13 +62,15 @@ export class LiveSessionLink implements SessionAuthorizer {
       return { onFrame: () => undefined };
     }
     const engine = this.#deps.engines.for(joined.clientId);
+    // The bridge closes the session right after sending the result; that is safe
+    // because LiveSession.close() flushes the data channel before tearing down.
     return liveSinkFactory(engine, {
       resolve: async (): Promise<LiveSessionSpec> => liveSessionSpec(joined.kind, joined.externalUserId),
       onError: (err) => log.warn({ err, sessionId: handle.sessionId }, 'live liveness session failed'),
       onDecision: (m) => {
         void this.#record(handle.sessionId, joined, m.decision);
       },
-    })(lingering(handle, RESULT_LINGER_MS));
+    })(handle);
   }
 
   async #record(sessionId: string, joined: Joined, d: Decision): Promise<void> {
@@ -87,27 +89,4 @@ export class LiveSessionLink implements SessionAuthorizer {
     const now = Date.now();
     for (const [id, j] of this.#joined) if (j.expiresAt <= now) this.#joined.delete(id);
   }
-}
-
-/**
- * The bridge ends the live session right after sending the result; media's
- * LiveSession.close() tears the transports down at once, which drops a data
- * channel message still in flight. Closing a moment later lets the verdict
- * reach the page.
- */
-const RESULT_LINGER_MS = 1500;
-
-function lingering(handle: LiveSessionHandle, ms: number): LiveSessionHandle {
-  return {
-    sessionId: handle.sessionId,
-    clientId: handle.clientId,
-    get rttMs() {
-      return handle.rttMs;
-    },
-    send: (m) => handle.send(m),
-    close: async (reason) => {
-      await new Promise((r) => setTimeout(r, ms).unref());
-      await handle.close(reason);
-    },
-  };
 }
