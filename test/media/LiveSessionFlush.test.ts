@@ -85,6 +85,18 @@ test('session.close() to a client that vanished (SCTP silent) gives up at the fl
   assert.deepEqual(ends, ['closed_by_server']);
 });
 
+test('session.close() to a silent client that never answered pings times out on what mediasoup could not send', async (t) => {
+  const { session, client } = await openSession('flush-vanished-nopong', false);
+  t.after(() => client.close());
+  client.silence();
+  for (let i = 0; i < 10; i++) session.send({ type: 'result', outcome: 'error', data: { blob: 'y'.repeat(12_000) } });
+  const t0 = performance.now();
+  await session.close('closed_by_server', { flushTimeoutMs: 400 });
+  const ms = performance.now() - t0;
+  assert.ok(ms >= 350 && ms < 1500, `closed in ${ms.toFixed(0)} ms`);
+  assert.equal(session.toJSON().flush?.outcome, 'timed_out');
+});
+
 test('session.close() twice, at once and again after, flushes once and ends once', async (t) => {
   const { session, client, ends } = await openSession('flush-twice', true);
   t.after(() => client.close());
