@@ -80,11 +80,11 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   minEvidenceFrames: 8,
   gateTimeoutMs: 8000,
   multiFaceFrames: 3,
-  // Sliding 10-frame medians of cellDiff (eval:liveness --still-windows):
-  // genuine clips never below 0.29 (liveportrait_d13, 10 fps) and attacks never
-  // below 1.7; a still photo through Chromium's VP8 encoder on the live path
-  // 0.012..0.21 while the encoder ramps up, ~0.05 once settled (it fires about
-  // 1.1 s in). 0.15 sits 1.9x under the lowest genuine window.
+  // Sliding 10-frame medians of cellDiff (eval:liveness --margins): genuine
+  // clips never below 0.32 (liveportrait_d13, 10 fps); a still photo through
+  // Chromium's VP8 encoder on the live path 0.012..0.21 while the encoder
+  // ramps up, ~0.05 once settled (it fires about 1.1 s in); stills repeated as
+  // frames 0. thresholdRules.ts: half the lowest genuine window (0.16), rounded down.
   staticDiff: 0.15,
   staticFrames: 10,
   minReactionMs: 120,

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FaceAnalyzerLike } from '../../models/types.ts';
+import type { PlannedChallenge } from './challengePlan.ts';
 import { CLIP_SCHEDULES, runTape, type ClipRunOptions } from './clipRunner.ts';
 import { decodeClip } from './decodeClip.ts';
 import { ObservationTape } from './ObservationTape.ts';
@@ -93,6 +94,8 @@ export interface EvalOptions extends ClipRunOptions {
   readonly fps?: number;
   readonly maxSide?: number;
   readonly only?: ScheduleName;
+  /** Ablation: every clip runs this schedule instead of its own (e.g. [] = no challenge at all). */
+  readonly schedule?: readonly PlannedChallenge[];
   readonly onClip?: (r: ClipResult) => void;
 }
 
@@ -118,10 +121,10 @@ export class ClipEvaluator {
     return t;
   }
 
-  async clip(c: ClipFile, options: ClipRunOptions = {}): Promise<ClipResult> {
+  async clip(c: ClipFile, options: ClipRunOptions & { readonly schedule?: readonly PlannedChallenge[] } = {}): Promise<ClipResult> {
     const tape = this.tape(c.file);
     const runs: { schedule: ScheduleName; decision: Decision }[] = [];
-    for (const s of c.schedules) runs.push({ schedule: s, decision: (await runTape(tape, CLIP_SCHEDULES[s], options)).decision });
+    for (const s of c.schedules) runs.push({ schedule: s, decision: (await runTape(tape, options.schedule ?? CLIP_SCHEDULES[s], options)).decision });
     // Accepted if any schedule accepts (for attacks the strict reading); the
     // reported run is the accepting one, else the first.
     const deciding = runs.find((r) => r.decision.outcome === 'succeeded') ?? runs[0]!;

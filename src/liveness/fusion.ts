@@ -48,7 +48,11 @@ export interface FusionOptions {
 // still silentface_image_F2 has glare 0.053 and blueCast 0.087, the genuine
 // still T1 edgeFrame 0.22, glare 0, blueCast -0.17. So each ramp's midpoint
 // (0.5 evidence) sits above the genuine clips with room (edgeFrame 0.40 is 2.3x
-// the genuine maximum; the monitor replay's 0.605 is 1.5x above it).
+// the genuine maximum; the monitor replay's 0.605 is 1.5x above it). That rule
+// is written down in thresholdRules.ts (midpoint = max(2.3 x genuine maximum,
+// genuine maximum + a floor), from genuine clips only); on the seven genuine
+// clips it gives 0.401 / 0.049 / 0.051, and eval:liveness --loo re-derives it
+// without each clip to judge that clip held out.
 export const DEFAULT_FUSION_OPTIONS: FusionOptions = Object.freeze({
   cues: Object.freeze({
     hfRatio: Object.freeze({ clean: 0.6, spoof: 0.9, weight: 0 }),
