@@ -3,7 +3,7 @@
 // through the engine's skin-patch measurement, as on the live path, for many
 // random sequences, latencies, RTTs and frame drops. Modes: reflect (in step,
 // display + camera latency 40..250 ms), ignore (no response: a replay),
-// other (another random sequence of distinct colours), reversed (the right
+// other (any other random sequence of distinct colours: a guess), reversed (the right
 // colours in the wrong order), late (in step, 700 ms behind). Prints, per
 // mode and screen gain, the pass rate and correlation quantiles, and the
 // margins to the thresholds.
@@ -92,7 +92,7 @@ function trial(clip: ClipFrames, mode: Mode, gain: number, seed: number): FlashS
   if (mode === 'other') {
     for (;;) {
       const o = generateFlashSequence({ steps: STEPS, stepMs: STEP_MS, randomInt: randomInt(r) });
-      if (o.filter((c, i) => c.rgb !== asked[i]!.rgb).length >= 2) {
+      if (o.some((c, i) => c.rgb !== asked[i]!.rgb)) {
         shown = o;
         break;
       }
@@ -147,7 +147,7 @@ function failures(scores: readonly FlashScore[]): Row['failedOn'] {
   const out = { coverage: 0, correlation: 0, amplitude: 0, steps: 0 };
   for (const s of scores) {
     if (s.passed) continue;
-    if (s.stepsCovered < Math.max(2, Math.ceil(STEPS * o.minCoveredFraction))) out.coverage++;
+    if (s.stepsCovered < Math.max(2, Math.ceil(STEPS * o.minMatchedFraction))) out.coverage++;
     else if (s.correlation < o.minCorrelation) out.correlation++;
     else if (s.amplitude < o.minAmplitude) out.amplitude++;
     else out.steps++;

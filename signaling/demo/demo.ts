@@ -2,6 +2,10 @@
 // the server's prompt text, a progress bar and the result. The session token
 // comes from the page URL (?token=...) or, when the server offers it, from
 // POST /demo/session. Page state is mirrored on window.facegateDemo for tests.
+// Test-only: ?flashloopback=reflect publishes the camera through a canvas that
+// lights the centre of each frame with the colour being flashed (a screen's
+// light on a face, 100 ms of camera latency later), so a fake camera file can
+// answer a colour flash on cue; =ignore publishes the same canvas unlit.
 import { FacegateClient } from '../sdk/FacegateClient.ts';
 import { flashColorAt, type FlashSchedule } from '../sdk/flashSchedule.ts';
 import type { ServerMessage } from '../../media/dataMessages.ts';
@@ -56,6 +60,66 @@ function playColors(schedule: FlashSchedule): void {
   paint();
 }
 
+/** Screen-to-capture latency the loopback camera simulates, ms. */
+const LOOPBACK_LATENCY_MS = 100;
+/** Light the loopback adds: up to 20 % of each channel's own value, as lightFace() in media/screenLight.ts. */
+const LOOPBACK_GAIN = 0.2;
+
+/**
+ * Test-only camera for ?flashloopback: the real camera drawn on a canvas, the
+ * centre of the picture (where the oval puts the face) lit by the current
+ * flash colour in proportion to its own pixel values, published by
+ * canvas.captureStream().
+ */
+async function loopbackCamera(reflect: boolean): Promise<{ stream: MediaStream; play(schedule: FlashSchedule): void; stop(): void }> {
+  const camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: 15 }, audio: false });
+  const source = document.createElement('video');
+  source.muted = true;
+  source.playsInline = true;
+  source.srcObject = camera;
+  await source.play();
+  const canvas = document.createElement('canvas');
+  const lit = document.createElement('canvas');
+  canvas.width = lit.width = 640;
+  canvas.height = lit.height = 480;
+  const ctx = canvas.getContext('2d');
+  const lctx = lit.getContext('2d');
+  if (ctx === null || lctx === null) throw new Error('no 2d canvas');
+  let schedule: FlashSchedule | undefined;
+  const draw = (): void => {
+    ctx.globalCompositeOperation = 'source-over';
+    ctx.globalAlpha = 1;
+    ctx.drawImage(source, 0, 0, 640, 480);
+    const rgb = reflect && schedule !== undefined ? flashColorAt(schedule, performance.now() - LOOPBACK_LATENCY_MS) : null;
+    if (rgb === null) return;
+    // frame x colour (multiply), kept inside a soft ellipse, added back at the gain.
+    lctx.globalCompositeOperation = 'source-over';
+    lctx.drawImage(source, 0, 0, 640, 480);
+    lctx.globalCompositeOperation = 'multiply';
+    lctx.fillStyle = `rgb(${rgb[0]}, ${rgb[1]}, ${rgb[2]})`;
+    lctx.fillRect(0, 0, 640, 480);
+    lctx.globalCompositeOperation = 'destination-in';
+    const g = lctx.createRadialGradient(320, 240, 0, 320, 240, 260);
+    g.addColorStop(0, 'rgba(0,0,0,1)');
+    g.addColorStop(0.6, 'rgba(0,0,0,1)');
+    g.addColorStop(1, 'rgba(0,0,0,0)');
+    lctx.fillStyle = g;
+    lctx.fillRect(0, 0, 640, 480);
+    ctx.globalCompositeOperation = 'lighter';
+    ctx.globalAlpha = LOOPBACK_GAIN;
+    ctx.drawImage(lit, 0, 0);
+  };
+  const timer = setInterval(draw, 1000 / 30);
+  return {
+    stream: canvas.captureStream(15),
+    play: (s) => void (schedule = s),
+    stop: () => {
+      clearInterval(timer);
+      for (const t of camera.getTracks()) t.stop();
+    },
+  };
+}
+
 async function fillCameras(): Promise<void> {
   try {
     const cams = await FacegateClient.listCameras();
@@ -88,11 +152,14 @@ async function start(): Promise<void> {
   try {
     const params = new URLSearchParams(location.search);
     const relay = params.get('relay') === '1';
+    const mode = params.get('flashloopback');
+    const loopback = mode === 'reflect' || mode === 'ignore' ? await loopbackCamera(mode === 'reflect') : undefined;
     const client = new FacegateClient({
       serverUrl: location.origin,
       token: await token(),
       ...(cameraEl.value ? { deviceId: cameraEl.value } : {}),
       ...(relay ? { iceTransportPolicy: 'relay' as const } : {}),
+      ...(loopback !== undefined ? { stream: loopback.stream } : {}),
     });
     demo.client = client;
     client.on('state', (s) => {
@@ -101,13 +168,17 @@ async function start(): Promise<void> {
     });
     client.on('message', (m) => void demo.messages.push(m));
     client.on('prompt', (p) => (promptEl.textContent = p.text));
-    client.on('flash', playColors);
+    client.on('flash', (schedule) => {
+      playColors(schedule);
+      loopback?.play(schedule);
+    });
     client.on('progress', (p) => (progressEl.value = p.value));
     client.on('result', (r) => {
       ovalEl.dataset['result'] = r.outcome;
       resultEl.textContent = r.outcome === 'pass' ? 'Verified' : r.outcome === 'fail' ? 'Not verified' : 'Error';
     });
     client.on('closed', (reason) => {
+      loopback?.stop();
       demo.closedReason = reason;
       startEl.disabled = false;
       stopEl.disabled = true;

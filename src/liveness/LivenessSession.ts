@@ -146,6 +146,8 @@ export class LivenessSession {
   readonly #fixed: boolean;
   #state: SessionState = 'created';
   #rttMs: number;
+  /** Fastest data-channel round trip measured in this session (null until one is). */
+  #rttMinMs: number | null;
   #attempts = 0;
   #decision: Decision | undefined;
 
@@ -193,6 +195,7 @@ export class LivenessSession {
     this.#sink = sink;
     this.#options = options;
     this.#rttMs = init.rttMs ?? 0;
+    this.#rttMinMs = init.rttMs ?? null;
     this.#fixed = init.fixedSchedule !== undefined;
     this.#plan = [...(init.fixedSchedule ?? init.plan ?? planChallenges({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
     this.#identity = new IdentityTracker(options.identity);
@@ -233,6 +236,7 @@ export class LivenessSession {
   setRtt(ms: number): void {
     if (!(ms >= 0 && ms < 60_000)) throw new TypeError('rtt must be 0..60000 ms');
     this.#rttMs = ms;
+    this.#rttMinMs = Math.min(this.#rttMinMs ?? ms, ms);
   }
 
   /**
@@ -476,10 +480,14 @@ export class LivenessSession {
       }
       case 'color_flash': {
         const seq = c.colors ?? [];
-        // The page paints on receipt, rtt/2 after the send; display and camera latency come on top.
-        const end = a.sentAt + this.#rttMs / 2 + this.#options.flash.maxLagMs + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
+        // The page paints on receipt, rtt/2 after the send; display and camera
+        // latency come on top. The fastest RTT of the session sets the window:
+        // a slow sample is queueing (or a client holding its pongs back to buy
+        // a late response time), not the path the prompt took.
+        const rtt = this.#rttMinMs ?? this.#rttMs;
+        const end = a.sentAt + rtt / 2 + this.#options.flash.maxLagMs + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
         if (t < end) break;
-        const s = scoreFlash(this.#skin, seq, a.sentAt, this.#rttMs, this.#options.flash);
+        const s = scoreFlash(this.#skin, seq, a.sentAt, rtt, this.#options.flash);
         this.#results.set('color_flash', {
           evaluated: true,
           score: s.score,
@@ -488,12 +496,13 @@ export class LivenessSession {
             correlation: s.correlation,
             amplitude: s.amplitude,
             lagMs: s.lagMs,
-            latencyMs: s.lagMs - this.#rttMs / 2,
+            latencyMs: s.lagMs - rtt / 2,
             stepsMatched: s.stepsMatched,
             stepsCovered: s.stepsCovered,
             steps: seq.length,
             samples: s.samples,
-            rttMs: this.#rttMs,
+            rttMs: rtt,
+            rttLastMs: this.#rttMs,
           },
         });
         // Not a human reaction: the lag is display + camera latency, reported in the signal.

@@ -10,28 +10,22 @@
 // reflects it 900 ms late fails with challenge_failed and the flash score in
 // the decision.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { pino } from 'pino';
-import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import type { Box, RawFrame } from '../../models/types.ts';
 import { FlashResponder, type ReflectionMode } from '../../media/FlashResponder.ts';
 import type { RtpClipPacket } from '../../media/rtpClip.ts';
 import { litVariants } from '../../media/screenLight.ts';
 import { SyntheticPublisher } from '../../media/SyntheticPublisher.ts';
-import { loadConfig } from '../../src/config.ts';
-import { FacegateNode } from '../../src/FacegateNode.ts';
+import type { FacegateNode } from '../../src/FacegateNode.ts';
 import { DEMO_USER_ID } from '../../src/live/DemoSessions.ts';
-import type { PlannedChallenge } from '../../src/liveness/challengePlan.ts';
 import { decodeClip } from '../../src/liveness/decodeClip.ts';
-import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/liveness/index.ts';
+import type { Decision } from '../../src/liveness/index.ts';
 import { FLASH_PALETTE } from '../../src/liveness/signals/colorFlash.ts';
+import { startFlashNode, type FlashNode } from './flashNode.ts';
 import { joinSignaling } from './joinSignaling.ts';
 
 const CLIP = new URL('../../../shared/video/genuine/liveportrait_d0.mp4', import.meta.url).pathname;
-const FLASH_PLAN: readonly PlannedChallenge[] = [{ kind: 'color_flash', delayMs: 300, windowMs: 4000 }];
 /** Display scan-out plus camera exposure and readout: a typical webcam. */
 const CAMERA_LATENCY_MS = 120;
 
@@ -48,48 +42,15 @@ interface Run {
 }
 
 describe('live path colour flash, closed loop', { timeout: 240_000, skip: existsSync(CLIP) ? false : 'needs ../shared' }, () => {
-  let tmp: string;
-  let analyzer: FaceAnalyzer;
+  let fixture: FlashNode;
   let node: FacegateNode;
+  let decisions: Decision[];
   let variants: RtpClipPacket[][];
-  const decisions: Decision[] = [];
 
   before(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-flash-'));
-    analyzer = await FaceAnalyzer.create();
-    /** Test-only: every session's one challenge is a colour flash, with live semantics. */
-    class FlashEngine extends LivenessEngine {
-      override create(input: CreateSessionInput): Promise<SessionRecord> {
-        const sink = input.sink;
-        return super.create({
-          ...input,
-          plan: FLASH_PLAN,
-          sink: {
-            send(m) {
-              if (m.type === 'result') decisions.push(m.decision);
-              sink.send(m);
-            },
-          },
-        });
-      }
-    }
-    const config = loadConfig({
-      FACEGATE_DATA_DIR: path.join(tmp, 'data'),
-      HOST: '127.0.0.1',
-      PORT: '0',
-      RTC_PORT: '0',
-      MEDIA_WORKERS: '1',
-      LOG_LEVEL: 'silent',
-      FACEGATE_DEMO: 'auto',
-      ENROLL_SAMPLES: '2',
-    });
-    node = await FacegateNode.start(config, {
-      log: pino({ level: 'silent' }),
-      analyzer,
-      createEngine: (options: LivenessEngineOptions) => new FlashEngine(options),
-      clientIceConsentTimeoutS: 0,
-      heartbeatIntervalMs: 2000,
-    });
+    fixture = await startFlashNode({ tmpPrefix: 'facegate-flash-' });
+    ({ node, decisions } = fixture);
+    const analyzer = fixture.analyzer;
     // 6 s of the clip at 15 fps and the pipeline's 4:3 size, the face box of
     // every frame from the real detector, lit by each palette colour.
     const frames: { frame: RawFrame; box: Box | null }[] = [];
@@ -101,9 +62,7 @@ describe('live path colour flash, closed loop', { timeout: 240_000, skip: exists
   });
 
   after(async () => {
-    await node?.close();
-    await analyzer?.close();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   const status = async (token: string): Promise<StatusView> => {

@@ -57,11 +57,13 @@ export interface FlashOptions {
   /** Minimum RMS chromaticity response (0..1 units); below it the face did not react. */
   readonly minAmplitude: number;
   /**
-   * Fraction of the steps that frames must cover. Every covered step's mean
-   * response must point to its painted colour rather than to any other palette
-   * colour (each step decoded on its own): a guess that gets one step wrong fails.
+   * Fraction of the steps whose mean response must point to the painted colour
+   * rather than to any other palette colour (each step decoded on its own), with
+   * at most one covered step decoding otherwise: a real pipeline (canvas or
+   * camera, VP8, dropped frames) smears the odd step, a guess gets two or more
+   * wrong in all but 6 of the 720 five-step sequences.
    */
-  readonly minCoveredFraction: number;
+  readonly minMatchedFraction: number;
 }
 
 export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
@@ -70,7 +72,7 @@ export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
   lagStepMs: 20,
   minCorrelation: 0.6,
   minAmplitude: 0.003,
-  minCoveredFraction: 0.75,
+  minMatchedFraction: 0.75,
 });
 
 export interface FlashScore {
@@ -81,7 +83,7 @@ export interface FlashScore {
   readonly amplitude: number;
   /** Lag of the best alignment after the send, ms (rtt/2 + display and camera latency). */
   readonly lagMs: number;
-  /** Steps whose mean response decodes to the painted colour at that lag (all covered ones to pass). */
+  /** Steps whose mean response decodes to the painted colour at that lag. */
   readonly stepsMatched: number;
   /** Steps with at least one frame at that lag. */
   readonly stepsCovered: number;
@@ -108,7 +110,7 @@ export function scoreFlash(
   const minLag = Math.max(0, rttMs / 2 + options.minLagMs);
   const maxLag = Math.max(0, rttMs / 2) + options.maxLagMs;
   const palette = FLASH_PALETTE.map(chroma);
-  const needSteps = Math.max(2, Math.ceil(sequence.length * options.minCoveredFraction));
+  const needSteps = Math.max(2, Math.ceil(sequence.length * options.minMatchedFraction));
   // The best alignment found is reported even when it fails (negative correlation included).
   let best: FlashScore = { passed: false, score: 0, correlation: Number.NEGATIVE_INFINITY, amplitude: 0, lagMs: minLag, stepsMatched: 0, stepsCovered: 0, samples: 0 };
   for (let lag = minLag; lag <= maxLag; lag += options.lagStepMs) {
@@ -166,7 +168,7 @@ export function scoreFlash(
         if (n > 0 && decoded !== undefined && decoded.every((v, c) => v === painted[c])) matched++;
       }
       best = {
-        passed: corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched === covered.size,
+        passed: corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched >= needSteps && matched >= covered.size - 1,
         score: Math.max(0, Math.min(1, corr)),
         correlation: corr,
         amplitude,

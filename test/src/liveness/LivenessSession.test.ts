@@ -284,4 +284,22 @@ describe('LivenessSession', () => {
       }
     }
   });
+
+  it('the colour-flash window follows the session\'s fastest RTT: a slow sample (held-back pongs) does not let a reflection 700 ms late pass', async () => {
+    const FLASH: PlannedChallenge[] = [{ kind: 'color_flash', delayMs: 200, windowMs: 4000 }];
+    const { s, sink } = liveSession('identification', FLASH, { rttMs: 40 });
+    const issued = await untilChallenge(s, sink);
+    const c = sink.of('challenge')[0]!.challenge;
+    s.markSent(c.id, issued);
+    s.setRtt(1000);
+    await feed(s, issued + 100, issued + 8000, (t) => {
+      const rel = t - issued - 20 - 700;
+      const step = c.colors!.find((x) => rel >= x.startMs && rel < x.startMs + x.durationMs);
+      return { artefacts: { skinRgb: [150, 110, 90].map((b, k) => b * (1 + (step ? 0.15 * (step.rgb[k]! / 255) : 0))) as [number, number, number] } };
+    });
+    const f = s.decision!.signals.color_flash;
+    assert.equal(f.passed, false, JSON.stringify(f.values));
+    assert.equal(f.values['rttMs'], 40);
+    assert.equal(f.values['rttLastMs'], 1000);
+  });
 });
