@@ -10,7 +10,7 @@
 // but still stops once efSearch candidates beat the next one.
 import faiss from 'faiss-node';
 import type { GalleryHit as Hit } from './Gallery.ts';
-import { flatVectors, hnswLayout, hnswParams, setHnswParams } from './faissBytes.ts';
+import { flatRows, hnswLayout, hnswParams, setHnswParams } from './faissBytes.ts';
 
 /** Graph degree (HNSW32: 64 links per node at level 0). */
 const FACTORY = 'HNSW32,Flat';
@@ -132,7 +132,11 @@ export class HnswGraph {
     }
   }
 
-  /** Sets the search beam width (a serialise / patch / load round trip, O(gallery)). */
+  /**
+   * Sets the search beam width: a serialise / patch / load round trip, O(gallery)
+   * and leaking about twice the graph's size in faiss-node (see liveVectors),
+   * so only when the size tier changes.
+   */
   setEfSearch(efSearch: number): void {
     if (efSearch === this.#efSearch) return;
     const bytes = this.#index.toBuffer();
@@ -143,15 +147,13 @@ export class HnswGraph {
 
   /** The live templates' ids and vectors (row-major, a copy), for a rebuild or a return to flat. */
   liveVectors(): { ids: string[]; vectors: Float32Array } {
+    // faiss-node's toBuffer() never frees its native copy (faiss.cc: the
+    // VectorIOWriter is not deleted), so this leaks the graph's size: call it
+    // once per rebuild or return to flat, never per request.
     const bytes = this.#index.toBuffer();
-    const all = flatVectors(bytes, hnswLayout(bytes).storageAt);
-    const ids: string[] = [];
-    const vectors = new Float32Array(this.#live.size * this.dim);
-    for (const [id, p] of [...this.#live].sort((a, b) => a[1] - b[1])) {
-      vectors.set(all.subarray(p * this.dim, (p + 1) * this.dim), ids.length * this.dim);
-      ids.push(id);
-    }
-    return { ids, vectors };
+    const live = [...this.#live].sort((a, b) => a[1] - b[1]);
+    const vectors = flatRows(bytes, hnswLayout(bytes).storageAt, this.dim, live.map(([, p]) => p));
+    return { ids: live.map(([id]) => id), vectors };
   }
 
   toBuffer(): Buffer {
