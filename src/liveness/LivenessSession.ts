@@ -385,7 +385,11 @@ export class LivenessSession {
       const size = Math.max(1, f.box.y2 - f.box.y1);
       this.#nose.push({ t, x: nose.x / size, y: nose.y / size });
     }
-    const frontal = (f.quality?.frontalness ?? 1) >= 0.6;
+    // The pose model can call a bearded full profile frontal on a poor frame
+    // (held-out low-bitrate clip, eval:liveness --robust); the landmark geometry
+    // must agree: no identity sample from a face turned as far as a head-turn answer.
+    const turnedAway = ratio !== null && this.#frontalRatios.length > 0 && Math.abs(ratio - this.#baselineRatio()) >= this.#options.turn.turnRatio;
+    const frontal = (f.quality?.frontalness ?? 1) >= 0.6 && !turnedAway;
     if (f.embedding && frontal && verdict === 'ok' && t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) {
       this.#lastEmbeddingT = t;
       this.#identity.add(f.embedding);

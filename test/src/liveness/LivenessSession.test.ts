@@ -111,6 +111,18 @@ describe('LivenessSession', () => {
     }
   });
 
+  it('process() takes no identity sample from a turned face the pose model calls frontal (regression: low-bitrate profile read as identity_changed)', async () => {
+    const { s, sink } = liveSession('enrollment', TURN_LEFT, { subjectId: 'a' });
+    const issued = await untilChallenge(s, sink);
+    await feed(s, issued + 100, issued + 15_000, (t) => {
+      const k = t - issued;
+      // Turned well past turnRatio, yet frontalness 0.9 and an embedding far from the reference.
+      return k > 400 && k < 1600 ? { ratio: 0.85, frontalness: 0.9, embedding: identity(7, 0.02, t) } : {};
+    });
+    assert.equal(s.decision?.outcome, 'succeeded', `reason ${s.decision?.reason}`);
+    assert.equal(s.decision?.signals.identity.passed, true);
+  });
+
   it('process() fails with identity_changed when the face becomes another person', async () => {
     const { s, sink } = liveSession('enrollment', BLINK, { subjectId: 'a' });
     const issued = await untilChallenge(s, sink, { embedding: identity(1, 0.02, 5) });
