@@ -68,9 +68,10 @@ export interface SessionOptions {
   readonly identity: IdentityOptions;
   readonly fusion: FusionOptions;
   readonly plan: PlanOptions;
-  /** Colour-flash sequence shape. */
+  /** Colour-flash sequence shape: steps, and the shortest and longest step. */
   readonly flashSteps: number;
   readonly flashStepMs: number;
+  readonly flashMaxStepMs: number;
 }
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
@@ -101,6 +102,8 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   // 5 of the 6 palette colours at 300 ms: 720 sequences, 3 frames a step at 10 fps.
   flashSteps: 5,
   flashStepMs: 300,
+  // Steps stretch to ~2.5 analysed frames when the engine keeps up with fewer than 8 a second.
+  flashMaxStepMs: 1000,
 });
 
 export interface SessionInit {
@@ -430,20 +433,34 @@ export class LivenessSession {
   #issue(t: number): void {
     const planned = this.#plan[this.#planIndex]!;
     const kind = planned.kind;
+    const colors = kind === 'color_flash' ? generateFlashSequence({ steps: this.#options.flashSteps, stepMs: this.#flashStepMs() }) : undefined;
+    // A flash is judged after its last step plus the latency window: its deadline must not come first.
+    const flashMs = colors ? colors.reduce((m, c) => Math.max(m, c.startMs + c.durationMs), 0) + this.#options.flash.maxLagMs + 1000 : 0;
     const challenge: Challenge = {
       id: `${this.id}:${++this.#counter}`,
       kind,
       issuedAt: t,
-      deadline: t + planned.windowMs + (this.#fixed ? 0 : this.#rttMs),
-      ...(kind === 'color_flash'
-        ? { colors: generateFlashSequence({ steps: this.#options.flashSteps, stepMs: this.#options.flashStepMs }) }
-        : {}),
+      deadline: t + Math.max(planned.windowMs, flashMs) + (this.#fixed ? 0 : this.#rttMs),
+      ...(colors ? { colors } : {}),
     };
     // A fixed (recorded) schedule is active from the first frame; a live prompt
     // only counts answers that could follow it: half an RTT to reach the page plus a human reaction.
     const notBefore = this.#fixed ? t : t + this.#rttMs / 2 + this.#options.minReactionMs;
     this.#active = { challenge, notBefore, sentAt: t };
     this.#emit({ type: 'challenge', sessionId: this.id, challenge, index: this.#planIndex, of: this.#plan.length });
+  }
+
+  /**
+   * Flash step length for the cadence frames are analysed at: a step needs
+   * about 2.5 frames to be decoded, and a loaded engine drops frames (one in
+   * flight per session), so the steps stretch when the recent frames are sparse.
+   */
+  #flashStepMs(): number {
+    const ts = this.#skin.slice(-11).map((x) => x.t);
+    const gaps = ts.slice(1).map((x, i) => x - ts[i]!);
+    const dt = gaps.length >= 3 ? median(gaps) : 0;
+    const o = this.#options;
+    return Math.min(o.flashMaxStepMs, Math.max(o.flashStepMs, Math.ceil((2.5 * dt) / 50) * 50));
   }
 
   #baselineYaw(): number | null {

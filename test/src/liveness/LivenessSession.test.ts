@@ -314,4 +314,19 @@ describe('LivenessSession', () => {
     assert.equal(f.values['rttMs'], 40);
     assert.equal(f.values['rttLastMs'], 1000);
   });
+
+  it('colour-flash steps stretch to the analysed cadence: frames every 300 ms give 750 ms steps, and the deadline covers the sequence', async () => {
+    const FLASH: PlannedChallenge[] = [{ kind: 'color_flash', delayMs: 200, windowMs: 4000 }];
+    const { s, sink } = liveSession('identification', FLASH, { rttMs: 40 });
+    for (let t = 0; sink.of('challenge').length === 0; t += 300) {
+      await s.process(obs(t));
+      assert.ok(t < 10_000, 'no challenge was issued');
+    }
+    const c = sink.of('challenge')[0]!.challenge;
+    assert.deepEqual(c.colors!.map((x) => x.durationMs), [750, 750, 750, 750, 750]);
+    assert.ok(c.deadline - c.issuedAt >= 5 * 750 + 400, `deadline ${c.deadline - c.issuedAt} ms after issue`);
+    const fast = liveSession('identification', FLASH, { rttMs: 40 });
+    await untilChallenge(fast.s, fast.sink);
+    assert.equal(fast.sink.of('challenge')[0]!.challenge.colors![0]!.durationMs, 300);
+  });
 });
