@@ -17,6 +17,21 @@
 // (weriftSctpDrain.ts): both sat out that timer. We set the I bit on the last
 // chunk of each transmitted burst, so the receiver acknowledges it at once;
 // receivers that do not know the bit ignore it.
+//
+// DTLS records before the DTLS transport starts: werift creates its DTLS
+// socket only once its own ICE check list completes, but an ICE-lite peer
+// (mediasoup) that is the DTLS client starts the handshake as soon as the
+// first connectivity check reaches it. Its ClientHello can therefore reach
+// werift's ICE connection while no DTLS socket listens, and werift drops it.
+// The handshake then rests on the peer's retransmissions, and mediasoup 3.27
+// sometimes sends none: its DtlsTransport::OnTimer() re-arms the timer only
+// when DTLSv1_handle_timeout() did retransmit, so a timer that fires before
+// OpenSSL's deadline (a worker descheduled on a loaded host) ends them. The
+// server peer's sending transport (werift = DTLS server) then never connected
+// (about 1 session in 40 with a stalling worker, scripts/_h8repro.ts). Like
+// libwebrtc's cached ClientHello, we keep the first few DTLS datagrams an ICE
+// connection receives before its DTLS transport starts and hand them to the
+// new DTLS socket, in arrival order.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -29,10 +44,28 @@ interface SctpInternals {
   outboundQueue: { flags: number }[];
 }
 
+interface IceConnectionInternals {
+  dataReceived(data: Buffer, component: number): void;
+  [EARLY_DTLS]?: Buffer[];
+  [DTLS_ATTACHED]?: true;
+}
+
+interface DtlsTransportInternals {
+  start(): Promise<void>;
+  state: string;
+  iceTransport: { connection: IceConnectionInternals };
+  dtls?: { udpOnMessage(data: Buffer): void };
+}
+
 const PATCHED = Symbol.for('facegate.werift.sctpReconfigPatch');
 const PATCHED_SACK_IMMEDIATELY = Symbol.for('facegate.werift.sctpSackImmediately');
 /** RFC 7053 section 3: the I bit of a DATA chunk's flags. */
 const SCTP_DATA_SACK_IMMEDIATELY = 0x08;
+const PATCHED_EARLY_DTLS = Symbol.for('facegate.werift.earlyDtlsRecords');
+const EARLY_DTLS = Symbol('facegate.werift.earlyDtls');
+const DTLS_ATTACHED = Symbol('facegate.werift.dtlsAttached');
+/** A ClientHello and its retransmissions: more before the socket exists is not a handshake. */
+const MAX_EARLY_DTLS = 8;
 
 function patchSctpReconfigTimer(): void {
   const { SCTP } = require('werift/lib/sctp/src/sctp.js') as { SCTP: { prototype: SctpInternals } };
@@ -64,5 +97,47 @@ function patchSctpSackImmediately(): void {
   proto[PATCHED_SACK_IMMEDIATELY] = true;
 }
 
+/** RFC 7983 demultiplexing: a first byte in 20..63 is DTLS. */
+function isDtls(data: Buffer): boolean {
+  const first = data[0];
+  return first !== undefined && first >= 20 && first <= 63;
+}
+
+function patchEarlyDtlsRecords(): void {
+  const { Connection } = require('werift/lib/ice/src/ice.js') as { Connection: { prototype: IceConnectionInternals } };
+  const { RTCDtlsTransport } = require('werift/lib/webrtc/src/transport/dtls.js') as {
+    RTCDtlsTransport: { prototype: DtlsTransportInternals };
+  };
+  const iceProto = Connection.prototype as IceConnectionInternals & { [PATCHED_EARLY_DTLS]?: true };
+  if (iceProto[PATCHED_EARLY_DTLS]) return;
+  const dataReceived = iceProto.dataReceived;
+  iceProto.dataReceived = function patchedDataReceived(this: IceConnectionInternals, data: Buffer, component: number): void {
+    if (this[DTLS_ATTACHED] !== true && isDtls(data)) {
+      const early = (this[EARLY_DTLS] ??= []);
+      if (early.length < MAX_EARLY_DTLS) early.push(data);
+    }
+    dataReceived.call(this, data, component);
+  };
+  const start = RTCDtlsTransport.prototype.start;
+  RTCDtlsTransport.prototype.start = function patchedStart(this: DtlsTransportInternals): Promise<void> {
+    // start() creates the DTLS socket and subscribes to it before its first await.
+    const started = start.call(this);
+    const connection = this.iceTransport.connection;
+    connection[DTLS_ATTACHED] = true;
+    const early = connection[EARLY_DTLS];
+    connection[EARLY_DTLS] = undefined;
+    const socket = this.dtls;
+    if (early !== undefined && early.length > 0 && socket !== undefined) {
+      queueMicrotask(() => {
+        if (this.dtls !== socket || this.state === 'closed') return;
+        for (const data of early) socket.udpOnMessage(data);
+      });
+    }
+    return started;
+  };
+  iceProto[PATCHED_EARLY_DTLS] = true;
+}
+
 patchSctpReconfigTimer();
 patchSctpSackImmediately();
+patchEarlyDtlsRecords();
