@@ -4,7 +4,10 @@
 // two transports: one receiving (the browser's video and the browser's data
 // channel) and one sending (the server's data channel to the browser). The
 // mediasoup-side twins are created and connected in-process, no signaling.
-// msc-node's recv transport is always the DTLS client; mediasoup adapts.
+// msc-node's recv transport is always the DTLS client; mediasoup adapts. Its
+// send transport is the DTLS server: mediasoup, the client, sends its
+// ClientHello on the first ICE check, before werift's DTLS socket exists
+// (weriftPatches.ts keeps it for the socket).
 import type * as ms from 'mediasoup/types';
 import {
   Device,

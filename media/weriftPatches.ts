@@ -28,7 +28,7 @@
 // when DTLSv1_handle_timeout() did retransmit, so a timer that fires before
 // OpenSSL's deadline (a worker descheduled on a loaded host) ends them. The
 // server peer's sending transport (werift = DTLS server) then never connected
-// (about 1 session in 40 with a stalling worker, scripts/_h8repro.ts). Like
+// (5 sessions in 200 with the worker paused at random for up to 40 ms). Like
 // libwebrtc's cached ClientHello, we keep the first few DTLS datagrams an ICE
 // connection receives before its DTLS transport starts and hand them to the
 // new DTLS socket, in arrival order.
