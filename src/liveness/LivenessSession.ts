@@ -11,7 +11,7 @@ import { EyeCoverTracker } from './EyeCoverTracker.ts';
 import { eyesOccluded, gateFrame, promptFor, reasonFor, DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
 import { aggregateArtefacts, fuse, DEFAULT_FUSION_OPTIONS, type FusionOptions } from './fusion.ts';
 import { scoreBlink, DEFAULT_BLINK_OPTIONS, type BlinkOptions, type EyeSample } from './signals/blink.ts';
-import { generateFlashSequence, scoreFlash, DEFAULT_FLASH_OPTIONS, type FlashOptions, type SkinSample } from './signals/colorFlash.ts';
+import { flashRtt, generateFlashSequence, scoreFlash, DEFAULT_FLASH_OPTIONS, type FlashOptions, type SkinSample } from './signals/colorFlash.ts';
 import { noseOutlineRatio, scoreTurn, DEFAULT_TURN_OPTIONS, type TurnOptions, type TurnSample, type TurnScore } from './signals/headTurn.ts';
 import type { EyeCropSample } from './signals/eyeCrop.ts';
 import { IdentityTracker, DEFAULT_IDENTITY_OPTIONS, type IdentityOptions } from './signals/identity.ts';
@@ -505,7 +505,7 @@ export class LivenessSession {
         // latency come on top. The fastest RTT of the session sets the window:
         // a slow sample is queueing (or a client holding its pongs back to buy
         // a late response time), not the path the prompt took.
-        const rtt = this.#rttMinMs ?? this.#rttMs;
+        const rtt = flashRtt(this.#rttMinMs ?? this.#rttMs, this.#options.flash);
         const end = a.sentAt + rtt / 2 + this.#options.flash.maxLagMs + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
         if (t < end) break;
         const s = scoreFlash(this.#skin, seq, a.sentAt, rtt, this.#options.flash);

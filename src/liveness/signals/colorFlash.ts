@@ -50,6 +50,13 @@ export interface SkinSample {
 export interface FlashOptions {
   /** Largest display + camera latency searched beyond rtt/2, ms (a later response fails). */
   readonly maxLagMs: number;
+  /**
+   * Largest RTT the window honours, ms. The RTT is measured with pongs the
+   * client controls: one that holds every pong back from the start would
+   * otherwise widen the window enough to relay the colours through a
+   * rendering step. A genuine link slower than this fails the flash (fail closed).
+   */
+  readonly maxRttMs: number;
   /** Earliest response searched relative to rtt/2, ms: negative for the capture-time mapping's error. */
   readonly minLagMs: number;
   readonly lagStepMs: number;
@@ -68,6 +75,7 @@ export interface FlashOptions {
 
 export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
   maxLagMs: 400,
+  maxRttMs: 600,
   minLagMs: -40,
   lagStepMs: 20,
   minCorrelation: 0.6,
@@ -100,6 +108,11 @@ function chroma(rgb: readonly [number, number, number]): [number, number, number
  * (engine clock; the samples are on it too). Lags below rtt/2 + minLagMs are
  * not searched: the page cannot paint a colour before it arrives.
  */
+/** The RTT the flash window uses: the measured one, capped at maxRttMs. */
+export function flashRtt(rttMs: number, options: FlashOptions = DEFAULT_FLASH_OPTIONS): number {
+  return Math.min(Math.max(0, rttMs), options.maxRttMs);
+}
+
 export function scoreFlash(
   samples: readonly SkinSample[],
   sequence: readonly ColorStep[],
@@ -107,8 +120,9 @@ export function scoreFlash(
   rttMs: number,
   options: FlashOptions = DEFAULT_FLASH_OPTIONS,
 ): FlashScore {
-  const minLag = Math.max(0, rttMs / 2 + options.minLagMs);
-  const maxLag = Math.max(0, rttMs / 2) + options.maxLagMs;
+  const rtt = flashRtt(rttMs, options);
+  const minLag = Math.max(0, rtt / 2 + options.minLagMs);
+  const maxLag = Math.max(0, rtt / 2) + options.maxLagMs;
   const palette = FLASH_PALETTE.map(chroma);
   const needSteps = Math.max(2, Math.ceil(sequence.length * options.minMatchedFraction));
   // The best alignment found is reported even when it fails (negative correlation included).

@@ -163,9 +163,20 @@ describe('colour flash', () => {
     const seq = generateFlashSequence({ steps: 4, stepMs: 300, randomInt: seeded(3) });
     const samples = reflect(seq, 1000, 0, 0.08);
     assert.equal(scoreFlash(samples, seq, 1000, 0).passed, true);
-    const s = scoreFlash(samples, seq, 1000, 1200);
+    const s = scoreFlash(samples, seq, 1000, 500);
     assert.equal(s.passed, false, `correlation ${s.correlation} at lag ${s.lagMs}`);
-    assert.ok(s.lagMs >= 600 + DEFAULT_FLASH_OPTIONS.minLagMs);
+    assert.ok(s.lagMs >= 250 + DEFAULT_FLASH_OPTIONS.minLagMs);
+  });
+
+  it('scoreFlash() caps the RTT it honours: a client holding its pongs back cannot buy time for a relayed reflection', () => {
+    const seq = generateFlashSequence({ steps: 4, stepMs: 300, randomInt: seeded(3) });
+    // Reflected 950 ms after the send: inside the window a claimed 1.4 s RTT would open, past the capped one.
+    const samples = reflect(seq, 1000, 950, 0.08);
+    const uncapped = scoreFlash(samples, seq, 1000, 1400, { ...DEFAULT_FLASH_OPTIONS, maxRttMs: Number.POSITIVE_INFINITY });
+    assert.equal(uncapped.passed, true, `uncapped correlation ${uncapped.correlation}`);
+    const capped = scoreFlash(samples, seq, 1000, 1400);
+    assert.equal(capped.passed, false, `capped correlation ${capped.correlation} at lag ${capped.lagMs}`);
+    assert.ok(capped.lagMs <= DEFAULT_FLASH_OPTIONS.maxRttMs / 2 + DEFAULT_FLASH_OPTIONS.maxLagMs);
   });
 });
 
