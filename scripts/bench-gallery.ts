@@ -220,7 +220,7 @@ function benchGraph(n: number, base: Float32Array, ids: string[], qs: Float32Arr
   const main = searchStats(g, qs, truth, 5);
 
   const curve: GraphResult['curve'] = [];
-  for (const ef of [16, 32, 64, 96, 128, 192, 256]) {
+  for (const ef of [16, 32, 64, 96, 128, 256, 384, 512]) {
     g.setEfSearch(ef);
     curve.push({ efSearch: ef, ...searchStats(g, qs, truth, 5) });
   }
