@@ -10,7 +10,8 @@
 #     * mediasoup: the C++ worker, built against Debian libraries through the
 #       shim subprojects in scripts/native/ and the DTLS patch, cached by
 #       mediasoup version + hash of those files (cold ~13 min, warm seconds);
-#     * faiss-node: the addon, built against Debian's libfaiss (cached too);
+#     * faiss-node: the addon, built against Debian's libfaiss with a patch that
+#       frees its buffers (cached too);
 #     * onnxruntime-node: nothing to do; its postinstall only fetches CUDA
 #       files (see .npmrc), the CPU runtime ships in the package;
 #     * esbuild, protobufjs, @ffmpeg-installer: their own small scripts;
@@ -92,15 +93,23 @@ fi
 # Its own install script downloads a prebuilt addon, then git-clones faiss. We
 # build the addon with cmake-js against Debian's libfaiss through a small shim
 # (scripts/native/faiss-shim); the post-build step copies OpenBLAS & co. beside
-# the addon. The whole build/Release folder is cached.
+# the addon. The whole build/Release folder is cached, keyed by the shim and the
+# patch too, so a changed patch rebuilds it once.
 FN_DIR=node_modules/faiss-node
 FN_OUT="$FN_DIR/build/Release"
-FN_KEY="$(ver_of faiss-node)-$(dpkg-query -W -f='${Version}' libfaiss-dev 2>/dev/null | tr -c 'A-Za-z0-9.\n' '_')-$(key_of faiss-shim)"
+FN_PATCH="$NATIVE/faiss-node-0.5.1-buffers.patch"
+FN_KEY="$(ver_of faiss-node)-$(dpkg-query -W -f='${Version}' libfaiss-dev 2>/dev/null | tr -c 'A-Za-z0-9.\n' '_')-$(key_of faiss-shim faiss-node-0.5.1-buffers.patch)"
 FN_CACHED="$CACHE/faiss-node/$FN_KEY"
 if [ ! -f "$FN_CACHED/faiss-node.node" ]; then
   log "faiss-node: building the addon against Debian's libfaiss"
   mkdir -p "$FN_DIR/deps/faiss"
   cp "$NATIVE/faiss-shim/"* "$FN_DIR/deps/faiss/"
+  # The bindings never free toBuffer()'s writer, fromBuffer()'s reader or a
+  # search's query (the index's size leaked per snapshot); the patch frees
+  # them. Applied unless already there (patch -N alone exits 1 on a rerun).
+  if ! (cd "$FN_DIR" && patch -p1 -R -s -f --dry-run < "$FN_PATCH" >/dev/null 2>&1); then
+    (cd "$FN_DIR" && patch -p1 -N -s < "$FN_PATCH")
+  fi
   (cd "$FN_DIR" && "$ROOT/node_modules/.bin/cmake-js" compile --log-level error >"$CACHE/faiss-build.log" 2>&1) || {
     tail -n 30 "$CACHE/faiss-build.log" >&2; exit 1; }
   rm -rf "$FN_CACHED.tmp" && mkdir -p "$FN_CACHED.tmp"
