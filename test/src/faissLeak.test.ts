@@ -1,0 +1,93 @@
+// Regression for faiss-node's native leaks (scripts/native/faiss-node-0.5.1-buffers.patch):
+// unpatched, toBuffer() leaked the whole serialised index per call, fromBuffer()
+// twice its input, and search() its query's floats, and a faiss error in
+// search/write aborted the process. Each check runs in its own child process
+// (with --expose-gc, which this runner does not give) so that its RSS is not
+// mixed with other tests' and an abort fails the test instead of the run.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** Runs a CommonJS snippet (faiss-node resolved from the repo) that prints one JSON line. */
+function runChild<T>(body: string): T {
+  const prelude = `
+    const faiss = require('faiss-node');
+    const tick = () => new Promise((r) => setImmediate(r));
+    // ObjectWrap finalizers run on a later tick than the gc that found them.
+    const rss = async () => { for (let i = 0; i < 3; i++) { gc(); await tick(); } return process.memoryUsage().rss; };
+    const print = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+  `;
+  const r = spawnSync(process.execPath, ['--expose-gc', '-e', `${prelude}(async () => {${body}})();`], {
+    cwd: ROOT,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, `child exited ${r.status} (signal ${r.signal}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as T;
+}
+
+const MB = 2 ** 20;
+
+describe('faiss-node addon (patched build)', () => {
+  test('toBuffer() and fromBuffer() round trips of a 20 MB index keep RSS flat instead of growing by the index size per call', () => {
+    // 10k x 512-d flat index = 19.5 MB; unpatched, 12 calls grew RSS by ~240 MB (toBuffer) and ~470 MB (fromBuffer).
+    const calls = 12;
+    const r = runChild<{ size: number; equal: boolean; toBuffer: number; fromBuffer: number }>(`
+      const dim = 512;
+      const index = new faiss.IndexFlatIP(dim);
+      for (let c = 0; c < 10; c++) index.add(Array.from({ length: 1000 * dim }, (_, i) => Math.sin(c * 1000 * dim + i)));
+      const bytes = index.toBuffer();
+      const equal = faiss.IndexFlatIP.fromBuffer(bytes).toBuffer().equals(bytes);
+      let r0 = await rss();
+      for (let i = 0; i < ${calls}; i++) index.toBuffer();
+      const toBuffer = (await rss()) - r0;
+      r0 = await rss();
+      for (let i = 0; i < ${calls}; i++) faiss.IndexFlatIP.fromBuffer(bytes);
+      const fromBuffer = (await rss()) - r0;
+      print({ size: bytes.length, equal, toBuffer, fromBuffer });
+    `);
+    assert.ok(r.size > 19 * MB, `index is ${r.size} bytes`);
+    assert.ok(r.equal, 'fromBuffer(toBuffer()) does not give back the same index');
+    // A quarter of one leak per call: far above allocator noise (a few MB), far below a leak.
+    const bound = (calls * r.size) / 4;
+    assert.ok(r.toBuffer < bound, `toBuffer x${calls}: RSS +${(r.toBuffer / MB).toFixed(1)} MB (bound ${(bound / MB).toFixed(0)} MB)`);
+    assert.ok(r.fromBuffer < bound, `fromBuffer x${calls}: RSS +${(r.fromBuffer / MB).toFixed(1)} MB (bound ${(bound / MB).toFixed(0)} MB)`);
+  });
+
+  test('search() does not keep its query: 40k single 512-d queries leave RSS within a quarter of what leaking them would', () => {
+    const searches = 40_000;
+    const r = runChild<{ growth: number }>(`
+      const dim = 512;
+      const index = new faiss.IndexFlatIP(dim);
+      const q = Array.from({ length: dim }, (_, i) => Math.sin(i));
+      index.add(q.concat(q.map((x) => -x)));
+      for (let i = 0; i < 2000; i++) index.search(q, 1);
+      const r0 = await rss();
+      for (let i = 0; i < ${searches}; i++) index.search(q, 1);
+      print({ growth: (await rss()) - r0 });
+    `);
+    // Unpatched: 2 KB per query, +80 MB here.
+    const bound = (searches * 512 * 4) / 4;
+    assert.ok(r.growth < bound, `search x${searches}: RSS +${(r.growth / MB).toFixed(1)} MB (bound ${(bound / MB).toFixed(0)} MB)`);
+  });
+
+  test('search(k = 0) and write() to an unwritable path throw a JS Error instead of aborting the process', () => {
+    const r = runChild<{ search: string; write: string; ntotal: number }>(`
+      const index = new faiss.IndexFlatIP(4);
+      index.add([1, 0, 0, 0, 0, 1, 0, 0]);
+      const msg = (f) => { try { f(); return 'no error'; } catch (e) { return e instanceof Error ? e.message : String(e); } };
+      print({
+        search: msg(() => index.search([1, 0, 0, 0], 0)),
+        write: msg(() => index.write('/nonexistent-facegate-dir/x.index')),
+        ntotal: index.ntotal(),
+      });
+    `);
+    assert.match(r.search, /IndexFlat::search/);
+    assert.match(r.write, /FileIOWriter/);
+    assert.equal(r.ntotal, 2);
+  });
+});
