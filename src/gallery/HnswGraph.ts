@@ -133,8 +133,7 @@ export class HnswGraph {
   }
 
   /**
-   * Sets the search beam width: a serialise / patch / load round trip, O(gallery)
-   * and leaking about twice the graph's size in faiss-node (see liveVectors),
+   * Sets the search beam width: a serialise / patch / load round trip, O(gallery),
    * so only when the size tier changes.
    */
   setEfSearch(efSearch: number): void {
@@ -147,9 +146,7 @@ export class HnswGraph {
 
   /** The live templates' ids and vectors (row-major, a copy), for a rebuild or a return to flat. */
   liveVectors(): { ids: string[]; vectors: Float32Array } {
-    // faiss-node's toBuffer() never frees its native copy (faiss.cc: the
-    // VectorIOWriter is not deleted), so this leaks the graph's size: call it
-    // once per rebuild or return to flat, never per request.
+    // A full serialise, O(gallery): once per rebuild or return to flat, never per request.
     const bytes = this.#index.toBuffer();
     const live = [...this.#live].sort((a, b) => a[1] - b[1]);
     const vectors = flatRows(bytes, hnswLayout(bytes).storageAt, this.dim, live.map(([, p]) => p));
