@@ -8,17 +8,15 @@
 // canvas unlit fails with challenge_failed.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
 import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
+import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
 import { startFlashNode, type FlashNode } from '../src/flashNode.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
-const skip = !existsSync(CHROMIUM) ? 'Debian chromium is not installed' : false;
+const skip = chromiumMissing;
 
 interface StatusView {
   status: string;
@@ -43,15 +41,7 @@ describe('demo kiosk in Chromium answers a colour flash (test-only loopback came
   });
 
   const runKiosk = async (mode: 'reflect' | 'ignore'): Promise<{ shown: string; view: StatusView; painted: boolean }> => {
-    const context = await chromium.launchPersistentContext(mkdtempSync(path.join(fixture.tmp, 'profile-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip}`,
-      ],
-    });
+    const context = await launchWithFakeCamera(fixture.tmp, clip);
     try {
       const page = await context.newPage();
       const session = page.waitForResponse((r) => r.url().endsWith('/demo/session'), { timeout: 20_000 });

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { bundledFfmpegPath, FfmpegDecoder } from '../../media/FfmpegDecoder.ts';
 import type { ClientMessage } from '../../media/dataMessages.ts';
 import type { LiveSessionHandle } from '../../media/FrameSink.ts';
@@ -20,8 +20,8 @@ import type { DecodedFrame, SessionEndReason } from '../../media/types.ts';
 import { startCoturn, type RunningCoturn } from '../../turn/coturn.ts';
 import { iceServersFor } from '../../turn/turnCredentials.ts';
 import { startLiveServer, type LiveServer } from '../signaling/liveServer.ts';
+import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const VIDEO = new URL('../../../shared/video/genuine/', import.meta.url).pathname;
 const TURN_SECRET = 'e2e-turn-secret-0123456789';
 
@@ -32,7 +32,7 @@ interface SessionLog {
   ends: SessionEndReason[];
 }
 
-const skip = !existsSync(CHROMIUM) ? 'Debian chromium is not installed' : false;
+const skip = chromiumMissing;
 let tmp: string;
 const clips = new Map<string, string>();
 let server: LiveServer;
@@ -91,17 +91,8 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-async function openBrowser(clip: string): Promise<BrowserContext> {
-  const profile = mkdtempSync(path.join(tmp, 'profile-'));
-  return chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic',
-      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip}`,
-    ],
-  });
+function openBrowser(clip: string): Promise<BrowserContext> {
+  return launchWithFakeCamera(tmp, clip);
 }
 
 async function demoState(page: Page): Promise<{ state: string; error?: string; messages: { type: string }[] }> {

@@ -9,21 +9,20 @@
 // blink) through the test-only engine factory.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
 import type { Decision } from '../../src/liveness/index.ts';
 import { startScheduledNode, type ScheduledNode } from '../src/scheduledNode.ts';
 import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
 import type { PlannedChallenge } from '../../src/liveness/challengePlan.ts';
+import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
-const skip = !existsSync(CHROMIUM) ? 'Debian chromium is not installed' : false;
+const skip = chromiumMissing;
 
 /** The schedule new sessions get (the still-photo test shortens the window; a still never blinks). */
 let schedule: readonly PlannedChallenge[] = CLIP_SCHEDULES.blink;
@@ -63,16 +62,7 @@ describe('demo kiosk in Chromium against the liveness engine', { skip, timeout: 
     await fixture?.close();
   });
 
-  const openBrowser = (clip: string): Promise<BrowserContext> =>
-    chromium.launchPersistentContext(mkdtempSync(path.join(tmp, 'profile-')), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${clip}`,
-      ],
-    });
+  const openBrowser = (clip: string): Promise<BrowserContext> => launchWithFakeCamera(tmp, clip);
 
   /** Runs the kiosk with `clip` as the camera; returns the page's verdict text and the service's view of the session. */
   const runKiosk = async (clip: string): Promise<{ shown: string; view: StatusView }> => {
