@@ -2,7 +2,9 @@
 // and in-memory state in a temp dir unless `env` names PostgreSQL / Redis,
 // one media worker, demo route on) whose
 // liveness engines give every session a fixed challenge schedule — a
-// recording cannot answer random prompts. Collects every engine decision for
+// recording cannot answer random prompts — or, with `semantics: 'live'`, a
+// given plan run with live semantics (random delays, the bridge's send time,
+// the data channel's RTT, retries). Collects every engine decision for
 // assertion messages. Shared by the integration and end-to-end tests.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +30,11 @@ export interface ScheduledNodeOptions {
   readonly tmpPrefix: string;
   /** Read at each session's creation, so a test can change it between sessions. */
   readonly schedule: () => readonly PlannedChallenge[];
+  /**
+   * 'fixed' (default): the schedule is followed as recorded (no reaction-time
+   * floor, no retries); 'live': it is the session's plan, with live semantics.
+   */
+  readonly semantics?: 'fixed' | 'live';
   readonly node?: Pick<FacegateNodeOptions, 'clientIceConsentTimeoutS' | 'heartbeatIntervalMs' | 'sdkBundles' | 'service' | 'affinity'>;
   /** Extra environment for loadConfig (DATABASE_URL, REDIS_URL, shared secrets for several nodes). */
   readonly env?: Readonly<Record<string, string>>;
@@ -44,7 +51,7 @@ export async function startScheduledNode(o: ScheduledNodeOptions): Promise<Sched
       const sink = input.sink;
       return super.create({
         ...input,
-        fixedSchedule: o.schedule(),
+        ...(o.semantics === 'live' ? { plan: o.schedule() } : { fixedSchedule: o.schedule() }),
         sink: {
           send(m) {
             if (m.type === 'result') decisions.push(m.decision);
