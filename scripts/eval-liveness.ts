@@ -300,15 +300,7 @@ async function heldOut(main: readonly ClipResult[], out: Record<string, unknown>
   }
 
   if (occlusion) {
-    const files: string[] = [];
-    const walk = (d: string): void => {
-      for (const f of readdirSync(d).sort()) {
-        const p = path.join(d, f);
-        if (statSync(p).isDirectory()) walk(p);
-        else if (/\.(jpe?g|png|webp)$/i.test(f)) files.push(p);
-      }
-    };
-    walk(occlusion);
+    const files = imageFiles(occlusion);
     async function* frames(): AsyncGenerator<RawFrame> {
       for (const f of files) {
         try {
@@ -407,15 +399,7 @@ try {
   }
   await heldOut(report.clips, out);
   if (photos) {
-    const files: string[] = [];
-    const walk = (d: string): void => {
-      for (const f of readdirSync(d).sort()) {
-        const p = path.join(d, f);
-        if (statSync(p).isDirectory()) walk(p);
-        else if (/\.(jpe?g|png|webp)$/i.test(f)) files.push(p);
-      }
-    };
-    walk(photos);
+    const files = imageFiles(photos);
     const cues = Object.keys(DEFAULT_FUSION_OPTIONS.cues) as (keyof FusionOptions['cues'])[];
     const values: Record<string, number[]> = Object.fromEntries(cues.map((c) => [c, []]));
     let skipped = 0;
@@ -452,4 +436,18 @@ try {
 } finally {
   await evaluator.close();
   await analyzer.close();
+}
+
+/** Image files below `dir`, recursively, in sorted order. */
+function imageFiles(dir: string): string[] {
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const f of readdirSync(d).sort()) {
+      const p = path.join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(jpe?g|png|webp)$/i.test(f)) files.push(p);
+    }
+  };
+  walk(dir);
+  return files;
 }
