@@ -252,24 +252,16 @@ export class SessionService {
       return { session: await this.#settleVerdict({ ...rec, framesProcessed: frames }, step.verdict), feedback: 'decided' };
     }
     await this.#notify('onFrame', rec, { outcome: step.kind === 'sample' ? 'sample' : step.kind === 'pending' ? step.feedback : step.reason, timings: step.timings });
-    if (step.kind === 'pending') {
+    if (step.kind === 'pending' || step.kind === 'retry') {
+      const feedback = step.kind === 'pending' ? step.feedback : step.reason;
       if (frames >= this.#opts.maxFrames) {
         const failed = { ...rec, framesProcessed: frames };
-        return { session: await this.#decide(failed, { outcome: 'failed', reason: 'too_many_frames', externalUserId: null, similarity: null, scores: {}, timings: step.timings }, 'failed'), feedback: 'decided' };
+        const scores = step.kind === 'retry' ? step.scores : {};
+        return { session: await this.#decide(failed, { outcome: 'failed', reason: 'too_many_frames', externalUserId: null, similarity: null, scores, timings: step.timings }, 'failed'), feedback: 'decided' };
       }
-      const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: step.feedback, version: rec.version + 1 };
+      const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: feedback, version: rec.version + 1 };
       await this.#write(next);
-      return { session: next, feedback: step.feedback, prompts: step.prompts };
-    }
-
-    if (step.kind === 'retry') {
-      if (frames >= this.#opts.maxFrames) {
-        const failed = { ...rec, framesProcessed: frames };
-        return { session: await this.#decide(failed, { outcome: 'failed', reason: 'too_many_frames', externalUserId: null, similarity: null, scores: step.scores, timings: step.timings }, 'failed'), feedback: 'decided' };
-      }
-      const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: step.reason, version: rec.version + 1 };
-      await this.#write(next);
-      return { session: next, feedback: step.reason };
+      return step.kind === 'pending' ? { session: next, feedback, prompts: step.prompts } : { session: next, feedback };
     }
 
     if (rec.kind === 'enrollment') return this.#enrollSample(rec, frames, step.embedding, step.scores, step.timings);
