@@ -4,11 +4,15 @@
 // random sequences, latencies, RTTs and frame drops. Modes: reflect (in step,
 // display + camera latency 40..250 ms), ignore (no response: a replay),
 // other (any other random sequence of distinct colours: a guess), reversed (the right
-// colours in the wrong order), late (in step, 700 ms behind). Prints, per
-// mode and screen gain, the pass rate and correlation quantiles, and the
-// margins to the thresholds.
+// colours in the wrong order), late (in step, 700 ms behind), shifted (the
+// asked colours one whole step late, the first step another colour, painted
+// on time: the alignment a lag window wider than a step would accept).
+// Prints, per mode and screen gain, the pass rate and correlation quantiles,
+// and the margins to the thresholds; then, for the face that reflects, the
+// pass rate by extra delay on top of the display and camera latency (how
+// fast a relay that re-renders the face would have to be).
 //
-//   node --import tsx scripts/eval-flash.ts [--seeds N] [--json] [DIR]
+//   node --import tsx scripts/eval-flash.ts [--seeds N] [--step-ms MS] [--json] [DIR]
 //
 // DIR defaults to ../shared/video; its genuine/ and attack/ clips are used
 // (attack clips, being replays, only as 'ignore').
@@ -20,24 +24,32 @@ import type { Box, RawFrame } from '../models/types.ts';
 import { lightFace } from '../media/screenLight.ts';
 import { decodeClip } from '../src/liveness/decodeClip.ts';
 import { measureArtefacts } from '../src/liveness/signals/artefacts.ts';
+import { DEFAULT_SESSION_OPTIONS } from '../src/liveness/LivenessSession.ts';
 import { DEFAULT_FLASH_OPTIONS, FLASH_PALETTE, generateFlashSequence, scoreFlash, type FlashScore } from '../src/liveness/signals/colorFlash.ts';
 import type { ColorStep } from '../src/liveness/types.ts';
 
-type Mode = 'reflect' | 'ignore' | 'other' | 'reversed' | 'late';
-const MODES: readonly Mode[] = ['reflect', 'ignore', 'other', 'reversed', 'late'];
+type Mode = 'reflect' | 'ignore' | 'other' | 'reversed' | 'late' | 'shifted';
+const MODES: readonly Mode[] = ['reflect', 'ignore', 'other', 'reversed', 'late', 'shifted'];
+const DELAYS = [0, 100, 200, 300, 400, 500, 600, 700, 800] as const;
 const GAINS = [0.2, 0.1, 0.05] as const;
-const STEPS = 5;
-const STEP_MS = 300;
+const STEPS = DEFAULT_SESSION_OPTIONS.flashSteps;
+
 const FPS = 10;
 /** Frames the analyzer drops when busy, on average. */
 const DROP = 0.3;
 
 const { values, positionals } = parseArgs({
-  options: { seeds: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
+  options: { seeds: { type: 'string', default: '20' }, json: { type: 'boolean', default: false }, 'step-ms': { type: 'string' } },
   allowPositionals: true,
 });
 const DIR = positionals[0] ?? new URL('../../shared/video/', import.meta.url).pathname;
 const SEEDS = Number(values.seeds);
+/** The live session's shortest step by default (it stretches only when the engine analyses fewer than 8 frames a second). */
+const STEP_MS = values['step-ms'] === undefined ? DEFAULT_SESSION_OPTIONS.flashStepMs : Number(values['step-ms']);
+if (!(Number.isFinite(SEEDS) && SEEDS >= 1 && Number.isFinite(STEP_MS) && STEP_MS >= 50)) {
+  console.error('usage: eval-flash [--seeds N>=1] [--step-ms MS>=50] [--json] [DIR]');
+  process.exit(2);
+}
 
 /** Deterministic per-seed randomness (mulberry32). */
 function rng(seed: number): () => number {
@@ -60,7 +72,7 @@ interface ClipFrames {
 
 async function prepare(analyzer: FaceAnalyzer, file: string, label: 'genuine' | 'attack'): Promise<ClipFrames> {
   const frames: ClipFrames['frames'] = [];
-  for await (const { frame, t } of decodeClip(file, { fps: FPS, maxSeconds: 4.5 })) {
+  for await (const { frame, t } of decodeClip(file, { fps: FPS, maxSeconds: 6 })) {
     const box: Box | undefined = (await analyzer.analyze(frame, { stages: [] })).faces[0]?.box;
     if (box === undefined) continue;
     const skin = new Map<number, [number, number, number][]>();
@@ -81,7 +93,7 @@ function randomInt(r: () => number): (max: number) => number {
   return (max) => Math.floor(r() * max);
 }
 
-function trial(clip: ClipFrames, mode: Mode, gain: number, seed: number): FlashScore {
+function trial(clip: ClipFrames, mode: Mode, gain: number, seed: number, extraDelayMs = 0): FlashScore {
   let h = seed * 7919;
   for (const ch of clip.name) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
   const r = rng(h);
@@ -89,6 +101,10 @@ function trial(clip: ClipFrames, mode: Mode, gain: number, seed: number): FlashS
   let shown: readonly ColorStep[] | null = asked;
   if (mode === 'ignore') shown = null;
   if (mode === 'reversed') shown = asked.map((c, i) => ({ ...c, rgb: asked[asked.length - 1 - i]!.rgb }));
+  if (mode === 'shifted') {
+    const unused = FLASH_PALETTE.find((p) => !asked.some((c) => c.rgb === p))!;
+    shown = asked.map((c, i) => ({ ...c, rgb: i === 0 ? unused : asked[i - 1]!.rgb }));
+  }
   if (mode === 'other') {
     for (;;) {
       const o = generateFlashSequence({ steps: STEPS, stepMs: STEP_MS, randomInt: randomInt(r) });
@@ -101,7 +117,7 @@ function trial(clip: ClipFrames, mode: Mode, gain: number, seed: number): FlashS
   const rtt = 10 + r() * 140;
   // The RTT the server measured: the true one give or take 20 %.
   const measuredRtt = rtt * (0.8 + 0.4 * r());
-  const latency = 40 + r() * 210 + (mode === 'late' ? 700 : 0);
+  const latency = 40 + r() * 210 + (mode === 'late' ? 700 : 0) + extraDelayMs;
   const sentAt = 300 + r() * 400;
   const samples: { t: number; rgb: [number, number, number] }[] = [];
   for (const f of clip.frames) {
@@ -139,15 +155,16 @@ interface Row {
   correlation: { min: number; p05: number; p50: number; p95: number; max: number };
   stepsMatched: { p50: number; min: number; max: number };
   amplitude: { p05: number; p50: number; p95: number };
-  /** Which gate failed, per failed trial (the first that did, in this order). */
-  failedOn: { coverage: number; correlation: number; amplitude: number; steps: number };
+  /** Which gate failed, per failed trial (the first that did, in this order; window: the best alignment lay outside it). */
+  failedOn: { window: number; coverage: number; correlation: number; amplitude: number; steps: number };
 }
 function failures(scores: readonly FlashScore[]): Row['failedOn'] {
   const o = DEFAULT_FLASH_OPTIONS;
-  const out = { coverage: 0, correlation: 0, amplitude: 0, steps: 0 };
+  const out = { window: 0, coverage: 0, correlation: 0, amplitude: 0, steps: 0 };
   for (const s of scores) {
     if (s.passed) continue;
-    if (s.stepsCovered < Math.max(2, Math.ceil(STEPS * o.minMatchedFraction))) out.coverage++;
+    if (!s.inWindow) out.window++;
+    else if (s.stepsCovered < Math.max(2, Math.ceil(STEPS * o.minMatchedFraction))) out.coverage++;
     else if (s.correlation < o.minCorrelation) out.correlation++;
     else if (s.amplitude < o.minAmplitude) out.amplitude++;
     else out.steps++;
@@ -177,16 +194,31 @@ for (const gain of GAINS) {
   }
 }
 
+/** The reflecting face, delayed: pass rate by extra delay at the middle gain. */
+const DELAY_GAIN = 0.1;
+const byDelay = DELAYS.map((delayMs) => {
+  let passed = 0;
+  let trials = 0;
+  for (const clip of clips) {
+    if (clip.label !== 'genuine') continue;
+    for (let seed = 1; seed <= SEEDS; seed++, trials++) if (trial(clip, 'reflect', DELAY_GAIN, seed, delayMs).passed) passed++;
+  }
+  return { delayMs, trials, passRate: passed / trials };
+});
+
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ clips: clips.map((c) => ({ name: c.name, label: c.label, frames: c.frames.length })), seeds: SEEDS, minCorrelation: DEFAULT_FLASH_OPTIONS.minCorrelation, rows }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ clips: clips.map((c) => ({ name: c.name, label: c.label, frames: c.frames.length })), seeds: SEEDS, stepMs: STEP_MS, minCorrelation: DEFAULT_FLASH_OPTIONS.minCorrelation, rows, delay: { gain: DELAY_GAIN, rows: byDelay } }, null, 2)}\n`);
 } else {
   console.log(`clips: ${clips.map((c) => `${c.name} (${c.label}, ${c.frames.length} frames)`).join(', ')}`);
-  console.log(`seeds per clip: ${SEEDS}; minCorrelation ${DEFAULT_FLASH_OPTIONS.minCorrelation}; frames dropped ${DROP * 100}%`);
-  console.log('gain  mode      trials  pass   corr min   p05    p50    p95    max   steps p50/min/max  amplitude p05/p50/p95   failed on cover/corr/ampl/steps');
+  console.log(`seeds per clip: ${SEEDS}; step ${STEP_MS} ms; minCorrelation ${DEFAULT_FLASH_OPTIONS.minCorrelation}; frames dropped ${DROP * 100}%`);
+  console.log('gain  mode      trials  pass   corr min   p05    p50    p95    max   steps p50/min/max  amplitude p05/p50/p95   failed on window/cover/corr/ampl/steps');
   for (const r of rows) {
     const c = r.correlation;
     console.log(
       `${r.gain.toFixed(2)}  ${r.mode.padEnd(9)} ${String(r.trials).padStart(6)}  ${(r.passRate * 100).toFixed(1).padStart(5)}%  ${[c.min, c.p05, c.p50, c.p95, c.max].map((v) => v.toFixed(3).padStart(6)).join(' ')}   ${r.stepsMatched.p50}/${r.stepsMatched.min}/${r.stepsMatched.max}        ${[r.amplitude.p05, r.amplitude.p50, r.amplitude.p95].map((v) => v.toFixed(4)).join('/')}   ${Object.values(r.failedOn).join('/')}`,
     );
   }
+  console.log(`\nreflect at gain ${DELAY_GAIN}, delayed on top of the 40..250 ms display + camera latency (a relay):`);
+  console.log(`delay ms   ${byDelay.map((d) => String(d.delayMs).padStart(6)).join('')}`);
+  console.log(`pass       ${byDelay.map((d) => `${(d.passRate * 100).toFixed(1)}%`.padStart(6)).join('')}`);
 }

@@ -11,7 +11,7 @@ import { EyeCoverTracker } from './EyeCoverTracker.ts';
 import { eyesOccluded, gateFrame, promptFor, reasonFor, DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
 import { aggregateArtefacts, fuse, DEFAULT_FUSION_OPTIONS, type FusionOptions } from './fusion.ts';
 import { scoreBlink, DEFAULT_BLINK_OPTIONS, type BlinkOptions, type EyeSample } from './signals/blink.ts';
-import { flashRtt, generateFlashSequence, scoreFlash, DEFAULT_FLASH_OPTIONS, type FlashOptions, type SkinSample } from './signals/colorFlash.ts';
+import { flashRtt, flashSearchReachMs, generateFlashSequence, minFlashStepMs, scoreFlash, DEFAULT_FLASH_OPTIONS, type FlashOptions, type SkinSample } from './signals/colorFlash.ts';
 import { noseOutlineRatio, scoreTurn, DEFAULT_TURN_OPTIONS, type TurnOptions, type TurnSample, type TurnScore } from './signals/headTurn.ts';
 import type { EyeCropSample } from './signals/eyeCrop.ts';
 import { IdentityTracker, DEFAULT_IDENTITY_OPTIONS, type IdentityOptions } from './signals/identity.ts';
@@ -99,9 +99,10 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   identity: DEFAULT_IDENTITY_OPTIONS,
   fusion: DEFAULT_FUSION_OPTIONS,
   plan: DEFAULT_PLAN_OPTIONS,
-  // 5 of the 6 palette colours at 300 ms: 720 sequences, 3 frames a step at 10 fps.
+  // 5 of the 6 palette colours: 720 sequences, 5 frames a step at 10 fps.
   flashSteps: 5,
-  flashStepMs: 300,
+  // Above minFlashStepMs (460 ms with the default window): a shift by a whole step must fall outside the lag window.
+  flashStepMs: 500,
   // Steps stretch to ~2.5 analysed frames when the engine keeps up with fewer than 8 a second.
   flashMaxStepMs: 1000,
 });
@@ -435,7 +436,7 @@ export class LivenessSession {
     const kind = planned.kind;
     const colors = kind === 'color_flash' ? generateFlashSequence({ steps: this.#options.flashSteps, stepMs: this.#flashStepMs() }) : undefined;
     // A flash is judged after its last step plus the latency window: its deadline must not come first.
-    const flashMs = colors ? colors.reduce((m, c) => Math.max(m, c.startMs + c.durationMs), 0) + this.#options.flash.maxLagMs + 1000 : 0;
+    const flashMs = colors ? colors.reduce((m, c) => Math.max(m, c.startMs + c.durationMs), 0) + this.#options.flash.maxLagMs + flashSearchReachMs(colors) + 1000 : 0;
     const challenge: Challenge = {
       id: `${this.id}:${++this.#counter}`,
       kind,
@@ -460,7 +461,8 @@ export class LivenessSession {
     const gaps = ts.slice(1).map((x, i) => x - ts[i]!);
     const dt = gaps.length >= 3 ? median(gaps) : 0;
     const o = this.#options;
-    return Math.min(o.flashMaxStepMs, Math.max(o.flashStepMs, Math.ceil((2.5 * dt) / 50) * 50));
+    const floor = Math.max(o.flashStepMs, minFlashStepMs(o.flash));
+    return Math.max(floor, Math.min(o.flashMaxStepMs, Math.ceil((2.5 * dt) / 50) * 50));
   }
 
   #baselineYaw(): number | null {
@@ -506,7 +508,8 @@ export class LivenessSession {
         // a slow sample is queueing (or a client holding its pongs back to buy
         // a late response time), not the path the prompt took.
         const rtt = flashRtt(this.#rttMinMs ?? this.#rttMs, this.#options.flash);
-        const end = a.sentAt + rtt / 2 + this.#options.flash.maxLagMs + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
+        // Scored once the latest alignment searched (the window plus its reach beyond) has all its frames.
+        const end = a.sentAt + rtt / 2 + this.#options.flash.maxLagMs + flashSearchReachMs(seq) + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
         if (t < end) break;
         const s = scoreFlash(this.#skin, seq, a.sentAt, rtt, this.#options.flash);
         this.#results.set('color_flash', {
@@ -518,6 +521,7 @@ export class LivenessSession {
             amplitude: s.amplitude,
             lagMs: s.lagMs,
             latencyMs: s.lagMs - rtt / 2,
+            inWindow: s.inWindow,
             stepsMatched: s.stepsMatched,
             stepsCovered: s.stepsCovered,
             steps: seq.length,

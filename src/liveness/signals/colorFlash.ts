@@ -7,7 +7,12 @@
 // it was sent, and display + camera latency add at most maxLagMs on top; a
 // response outside that window (too early or too late) does not count.
 // No colour repeats within a sequence, so a response shifted by whole steps
-// (a late replay, a wrong order) never lines up with the asked one.
+// (a late replay, a wrong order) never lines up with the asked one. The
+// search runs half a step beyond the window on both sides, and a response whose
+// best alignment lies outside the window fails: a response a little too late
+// does not pass on the part of each step that still overlaps, and since a
+// step lasts longer than the window is wide (minFlashStepMs), a guess that
+// is right but a step off cannot line up inside it.
 import { randomInt } from 'node:crypto';
 import type { ColorStep } from '../types.ts';
 
@@ -91,6 +96,8 @@ export interface FlashScore {
   readonly amplitude: number;
   /** Lag of the best alignment after the send, ms (rtt/2 + display and camera latency). */
   readonly lagMs: number;
+  /** Whether that lag lies in the window (a best alignment outside it fails). */
+  readonly inWindow: boolean;
   /** Steps whose mean response decodes to the painted colour at that lag. */
   readonly stepsMatched: number;
   /** Steps with at least one frame at that lag. */
@@ -108,6 +115,26 @@ function chroma(rgb: readonly [number, number, number]): [number, number, number
  * (engine clock; the samples are on it too). Lags below rtt/2 + minLagMs are
  * not searched: the page cannot paint a colour before it arrives.
  */
+/**
+ * Shortest step the scorer can tell apart from its neighbours: longer than the
+ * lag window is wide (maxLagMs - minLagMs) by a lag step. With shorter steps a
+ * response one step late (or a guess painted one step off) lines up inside
+ * the window and matches all but one step.
+ */
+export function minFlashStepMs(options: FlashOptions = DEFAULT_FLASH_OPTIONS): number {
+  return options.maxLagMs - Math.min(0, options.minLagMs) + options.lagStepMs;
+}
+
+/**
+ * How far beyond the lag window scoreFlash searches, ms: half the longest
+ * step. Further out a response overlaps each step by less than half and
+ * fails on its own; nearer in, a late response (or a guess one step off)
+ * aligns best outside the window and fails for that.
+ */
+export function flashSearchReachMs(sequence: readonly ColorStep[]): number {
+  return Math.ceil(Math.max(0, ...sequence.map((c) => c.durationMs)) / 2);
+}
+
 /** The RTT the flash window uses: the measured one, capped at maxRttMs. */
 export function flashRtt(rttMs: number, options: FlashOptions = DEFAULT_FLASH_OPTIONS): number {
   return Math.min(Math.max(0, rttMs), options.maxRttMs);
@@ -126,8 +153,13 @@ export function scoreFlash(
   const palette = FLASH_PALETTE.map(chroma);
   const needSteps = Math.max(2, Math.ceil(sequence.length * options.minMatchedFraction));
   // The best alignment found is reported even when it fails (negative correlation included).
-  let best: FlashScore = { passed: false, score: 0, correlation: Number.NEGATIVE_INFINITY, amplitude: 0, lagMs: minLag, stepsMatched: 0, stepsCovered: 0, samples: 0 };
-  for (let lag = minLag; lag <= maxLag; lag += options.lagStepMs) {
+  let best: FlashScore = { passed: false, score: 0, correlation: Number.NEGATIVE_INFINITY, amplitude: 0, lagMs: minLag, inWindow: true, stepsMatched: 0, stepsCovered: 0, samples: 0 };
+  // Half a step beyond the window on each side: the best alignment must fall inside it.
+  const reach = flashSearchReachMs(sequence);
+  const before = Math.floor(Math.min(minLag, reach) / options.lagStepMs);
+  for (let i = -before; minLag + i * options.lagStepMs <= maxLag + reach; i++) {
+    const lag = minLag + i * options.lagStepMs;
+    const inWindow = i >= 0 && lag <= maxLag;
     const exp: [number, number, number][] = [];
     const obs: [number, number, number][] = [];
     const stepOf: number[] = [];
@@ -182,11 +214,12 @@ export function scoreFlash(
         if (n > 0 && decoded !== undefined && decoded.every((v, c) => v === painted[c])) matched++;
       }
       best = {
-        passed: corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched >= needSteps && matched >= covered.size - 1,
+        passed: inWindow && corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched >= needSteps && matched >= covered.size - 1,
         score: Math.max(0, Math.min(1, corr)),
         correlation: corr,
         amplitude,
         lagMs: lag,
+        inWindow,
         stepsMatched: matched,
         stepsCovered: covered.size,
         samples: exp.length,

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { PlannedChallenge } from '../../../src/liveness/challengePlan.ts';
 import { InMemoryGallery } from '../../../src/liveness/InMemoryGallery.ts';
 import { DEFAULT_SESSION_OPTIONS, LivenessSession, type SessionInit } from '../../../src/liveness/LivenessSession.ts';
+import { minFlashStepMs } from '../../../src/liveness/signals/colorFlash.ts';
 import type { Observation } from '../../../src/liveness/types.ts';
 import { identity, obs, RecordingSink, type FaceSpec } from './fixtures.ts';
 
@@ -257,7 +258,7 @@ describe('LivenessSession', () => {
       const issued = await untilChallenge(s, sink);
       const colors = sink.of('challenge')[0]!.challenge.colors!;
       assert.ok(colors.length >= 2);
-      await feed(s, issued + 100, issued + 6000, (t) => {
+      await feed(s, issued + 100, issued + 12_000, (t) => {
         const rel = t - issued - 150;
         const c = colors.find((x) => rel >= x.startMs && rel < x.startMs + x.durationMs);
         const rgb = [150, 110, 90].map((b, k) => b + (react && c ? 0.1 * c.rgb[k]! : 0)) as [number, number, number];
@@ -280,7 +281,7 @@ describe('LivenessSession', () => {
       const sentAt = issued + 500;
       if (reported) s.markSent(c.id, sentAt);
       s.markSent('not-this-challenge', issued + 3000);
-      await feed(s, issued + 100, issued + 7000, (t) => {
+      await feed(s, issued + 100, issued + 12_000, (t) => {
         const rel = t - sentAt - 50 - 120; // rtt/2, then display + camera latency
         const step = c.colors!.find((x) => rel >= x.startMs && rel < x.startMs + x.durationMs);
         return { artefacts: { skinRgb: [150, 110, 90].map((b, k) => b * (1 + (step ? 0.15 * (step.rgb[k]! / 255) : 0))) as [number, number, number] } };
@@ -324,9 +325,12 @@ describe('LivenessSession', () => {
     }
     const c = sink.of('challenge')[0]!.challenge;
     assert.deepEqual(c.colors!.map((x) => x.durationMs), [750, 750, 750, 750, 750]);
-    assert.ok(c.deadline - c.issuedAt >= 5 * 750 + 400, `deadline ${c.deadline - c.issuedAt} ms after issue`);
+    assert.ok(c.deadline - c.issuedAt >= 5 * 750 + DEFAULT_SESSION_OPTIONS.flash.maxLagMs + 750 / 2, `deadline ${c.deadline - c.issuedAt} ms after issue`);
     const fast = liveSession('identification', FLASH, { rttMs: 40 });
     await untilChallenge(fast.s, fast.sink);
-    assert.equal(fast.sink.of('challenge')[0]!.challenge.colors![0]!.durationMs, 300);
+    // At 10 fps the session's shortest step: longer than the flash's lag window is wide.
+    const shortest = fast.sink.of('challenge')[0]!.challenge.colors![0]!.durationMs;
+    assert.equal(shortest, DEFAULT_SESSION_OPTIONS.flashStepMs);
+    assert.ok(shortest >= minFlashStepMs(DEFAULT_SESSION_OPTIONS.flash));
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { detectBlinks, scoreBlink, type EyeSample } from '../../../src/liveness/signals/blink.ts';
-import { generateFlashSequence, scoreFlash, DEFAULT_FLASH_OPTIONS, FLASH_PALETTE, type SkinSample } from '../../../src/liveness/signals/colorFlash.ts';
+import { flashSearchReachMs, generateFlashSequence, minFlashStepMs, scoreFlash, DEFAULT_FLASH_OPTIONS, FLASH_PALETTE, type SkinSample } from '../../../src/liveness/signals/colorFlash.ts';
+import { DEFAULT_SESSION_OPTIONS } from '../../../src/liveness/LivenessSession.ts';
 import { noseOutlineRatio, scoreTurn, type TurnSample } from '../../../src/liveness/signals/headTurn.ts';
 import { IdentityTracker } from '../../../src/liveness/signals/identity.ts';
 import { aggregatePassive } from '../../../src/liveness/signals/passive.ts';
@@ -165,7 +166,49 @@ describe('colour flash', () => {
     assert.equal(scoreFlash(samples, seq, 1000, 0).passed, true);
     const s = scoreFlash(samples, seq, 1000, 500);
     assert.equal(s.passed, false, `correlation ${s.correlation} at lag ${s.lagMs}`);
-    assert.ok(s.lagMs >= 250 + DEFAULT_FLASH_OPTIONS.minLagMs);
+    // Nothing earlier than half a step before the window is searched.
+    assert.ok(s.lagMs >= 250 + DEFAULT_FLASH_OPTIONS.minLagMs - flashSearchReachMs(seq), `lag ${s.lagMs}`);
+  });
+
+  it('scoreFlash() fails the sequence one step late at the session step, which a step shorter than the lag window would have passed', () => {
+    // A relay exactly one step behind paints, during the asked step k, the
+    // colour of step k - 1: at a lag one step later all but one step line up.
+    const late = (stepMs: number): ReturnType<typeof scoreFlash> => {
+      const seq = generateFlashSequence({ steps: 5, stepMs, randomInt: seeded(3) });
+      return scoreFlash(reflect(seq, 1000, 60 + stepMs, 0.08), seq, 1000, 20);
+    };
+    assert.equal(late(300).passed, true, 'a 300 ms step sits inside the 440 ms lag window');
+    const step = Math.max(DEFAULT_SESSION_OPTIONS.flashStepMs, minFlashStepMs());
+    assert.ok(step > DEFAULT_FLASH_OPTIONS.maxLagMs - DEFAULT_FLASH_OPTIONS.minLagMs);
+    const s = late(step);
+    assert.equal(s.passed, false, `correlation ${s.correlation} at lag ${s.lagMs}, ${s.stepsMatched} steps`);
+    // The same step on time passes.
+    const seq = generateFlashSequence({ steps: 5, stepMs: step, randomInt: seeded(3) });
+    assert.equal(scoreFlash(reflect(seq, 1000, 60, 0.08), seq, 1000, 20).passed, true);
+  });
+
+  it('scoreFlash() fails a response just past the window, though most of every step still overlaps it', () => {
+    const step = Math.max(DEFAULT_SESSION_OPTIONS.flashStepMs, minFlashStepMs());
+    const seq = generateFlashSequence({ steps: 5, stepMs: step, randomInt: seeded(9) });
+    const edge = 10 + DEFAULT_FLASH_OPTIONS.maxLagMs;
+    const inside = scoreFlash(reflect(seq, 1000, edge - 30, 0.08), seq, 1000, 20);
+    assert.equal(inside.passed, true, `inside: correlation ${inside.correlation} at lag ${inside.lagMs}`);
+    // 120 ms past the edge: at the edge 3/4 of each step lines up, but the best alignment lies outside.
+    const late = scoreFlash(reflect(seq, 1000, edge + 120, 0.08), seq, 1000, 20);
+    assert.equal(late.passed, false, `late: correlation ${late.correlation} at lag ${late.lagMs}`);
+    assert.ok(late.lagMs > edge, `best lag ${late.lagMs} beyond the window edge ${edge}`);
+  });
+
+  it('scoreFlash() fails a guess that paints the asked colours one step off, at every timing the window allows', () => {
+    const step = Math.max(DEFAULT_SESSION_OPTIONS.flashStepMs, minFlashStepMs());
+    const asked = generateFlashSequence({ steps: 5, stepMs: step, randomInt: seeded(5) });
+    const unused = FLASH_PALETTE.find((p) => !asked.some((c) => c.rgb === p))!;
+    // [unused, a0, a1, a2, a3]: right for four steps, one step late.
+    const shifted = asked.map((c, i) => ({ ...c, rgb: i === 0 ? unused : asked[i - 1]!.rgb }));
+    for (let lag = 0; lag <= 600; lag += 25) {
+      const s = scoreFlash(reflect(shifted, 1000, lag, 0.08), asked, 1000, 20);
+      assert.equal(s.passed, false, `painted ${lag} ms after the send: correlation ${s.correlation} at lag ${s.lagMs}, ${s.stepsMatched} steps`);
+    }
   });
 
   it('scoreFlash() caps the RTT it honours: a client holding its pongs back cannot buy time for a relayed reflection', () => {
@@ -176,7 +219,7 @@ describe('colour flash', () => {
     assert.equal(uncapped.passed, true, `uncapped correlation ${uncapped.correlation}`);
     const capped = scoreFlash(samples, seq, 1000, 1400);
     assert.equal(capped.passed, false, `capped correlation ${capped.correlation} at lag ${capped.lagMs}`);
-    assert.ok(capped.lagMs <= DEFAULT_FLASH_OPTIONS.maxRttMs / 2 + DEFAULT_FLASH_OPTIONS.maxLagMs);
+    assert.ok(capped.lagMs <= DEFAULT_FLASH_OPTIONS.maxRttMs / 2 + DEFAULT_FLASH_OPTIONS.maxLagMs + flashSearchReachMs(seq));
   });
 });
 
