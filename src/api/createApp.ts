@@ -16,6 +16,7 @@ import type { RateLimits } from '../ratelimit/RateLimits.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
 import type { SessionKind, SessionRecord } from '../sessions/SessionRecord.ts';
 import { decodeImage, parseDataUrl } from '../sessions/frameDecoder.ts';
+import { encodedFrameInput } from '../sessions/SessionEngine.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
@@ -223,11 +224,15 @@ export function createApp(deps: AppDeps): express.Express {
     // against the API key that created the session.
     await limits.hitKey(current.clientId, current.keyId ?? null);
     const { mime, bytes } = parseDataUrl(body.image, { maxBytes: config.service.maxImageBytes });
-    const t0 = performance.now();
-    const frame = await decodeImage(bytes, mime);
-    metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
-    // The encoded bytes go along: a node that forwards the frame to its session's owner sends those, not the pixels.
-    const r = await sessions.processFrame(body.session_token, kind, frame, { mime, bytes });
+    // Decoded where it is analysed, on first use: a node that forwards the
+    // upload to its session's owner sends these bytes and never decodes them.
+    const input = encodedFrameInput({ mime, bytes }, async () => {
+      const t0 = performance.now();
+      const frame = await decodeImage(bytes, mime);
+      metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
+      return frame;
+    });
+    const r = await sessions.processFrame(body.session_token, kind, input);
     res.json({ ...sessionView(r.session, config.service.enrollSamples), feedback: r.feedback, ...(r.prompts ? { prompts: r.prompts } : {}) });
   };
   app.post('/api/auth/enrollment/process-frame', requireJson, jsonFrame, processFrame('enrollment'));

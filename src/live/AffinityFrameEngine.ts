@@ -9,14 +9,14 @@
 // session with reason `node_lost`; an owner that is alive but does not answer
 // in time is a retryable 503. Cancel reaches the owner's engine the same way.
 // An upload travels as the client sent it (its JPEG/PNG bytes, a few tens of
-// KB) and the owner decodes it with the same decoder and limits as a local
-// upload; only a frame with no encoded source travels as raw pixels.
+// KB) and is decoded only on the owner, with the same decoder and limits as
+// a local upload (the receiving node never decodes it); only a frame with no
+// encoded source travels as raw pixels.
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { RawFrame } from '../../models/types.ts';
 import { FacegateError, type ErrorCode } from '../errors.ts';
 import { decodeEncoded, IMAGE_MIMES, type EncodedImage } from '../sessions/frameDecoder.ts';
-import type { FrameStep, SessionEngine } from '../sessions/SessionEngine.ts';
+import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../sessions/SessionEngine.ts';
 import { DECISION_REASONS, type SessionRecord } from '../sessions/SessionRecord.ts';
 import type { NodeLink, NodeRequest } from '../state/NodeLink.ts';
 
@@ -147,21 +147,26 @@ export class AffinityFrameEngine implements SessionEngine {
     this.#link.serve((r) => this.#serve(r));
   }
 
-  /** Uploads this node sent to another owner, and uploads it ran for another node. */
+  /** Uploads this node sent to another owner, and uploads it ran for another node and answered with a step (not an error). */
   get stats(): { readonly forwarded: number; readonly served: number } {
     return { forwarded: this.#forwarded, served: this.#served };
   }
 
-  async processFrame(session: SessionRecord, frame: RawFrame, source?: EncodedImage): Promise<FrameStep> {
+  async processFrame(session: SessionRecord, input: FrameInput): Promise<FrameStep> {
     const owner = await this.#link.claim(session.id, Math.max(1000, session.expiresAt - Date.now()));
-    if (owner === this.#link.nodeId) return this.#local.processFrame(session, frame, source);
+    if (owner === this.#link.nodeId) return this.#local.processFrame(session, input);
     this.#forwarded++;
     const wireSession = session as unknown as z.infer<typeof WireSession>;
     // A camera JPEG is 18x (640x480) to 28x (1280x720) smaller than its pixels; the owner decodes it to the same pixels.
-    const [header, body]: [WireRequest, Uint8Array] =
-      source !== undefined
-        ? [{ op: 'image', session: wireSession, image: { mime: source.mime } }, source.bytes]
-        : [{ op: 'frame', session: wireSession, frame: { width: frame.width, height: frame.height, stride: frame.stride, format: frame.format } }, frame.data];
+    const source = input.source;
+    let header: WireRequest;
+    let body: Uint8Array;
+    if (source !== undefined) {
+      [header, body] = [{ op: 'image', session: wireSession, image: { mime: source.mime } }, source.bytes];
+    } else {
+      const frame = await input.pixels();
+      [header, body] = [{ op: 'frame', session: wireSession, frame: { width: frame.width, height: frame.height, stride: frame.stride, format: frame.format } }, frame.data];
+    }
     const r = await this.#link.request(owner, header, body, this.#forwardTimeoutMs);
     switch (r.kind) {
       case 'reply': {
@@ -210,20 +215,21 @@ export class AffinityFrameEngine implements SessionEngine {
     const body = request.body;
     if (req.op === 'image') {
       // Validated here as if uploaded here: a bad image is the same typed error, never a crash.
+      // Decoded by the engine, first thing, and only here.
       const source: EncodedImage = { mime: req.image.mime, bytes: body ?? new Uint8Array(0) };
-      const frame = await decodeEncoded(source, { maxBytes: this.#maxImageBytes });
-      return this.#run(session, frame, source);
+      return this.#run(session, encodedFrameInput(source, (src) => decodeEncoded(src, { maxBytes: this.#maxImageBytes })));
     }
     const { width, height, stride, format } = req.frame;
     if (stride < width * 3 || body === null || body.length < stride * (height - 1) + width * 3) {
       throw new FacegateError('invalid_request', 'forwarded frame is shorter than its size says');
     }
-    return this.#run(session, { data: body, width, height, stride, format });
+    return this.#run(session, rawFrameInput({ data: body, width, height, stride, format }));
   }
 
-  async #run(session: SessionRecord, frame: RawFrame, source?: EncodedImage): Promise<unknown> {
-    this.#served++;
+  async #run(session: SessionRecord, input: FrameInput): Promise<unknown> {
     await this.#loadClientKey(session.clientId);
-    return toWire(await this.#local.processFrame(session, frame, source));
+    const step = await this.#local.processFrame(session, input);
+    this.#served++;
+    return toWire(step);
   }
 }

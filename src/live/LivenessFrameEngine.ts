@@ -6,10 +6,9 @@
 // verdict and its per-signal scores. Engine sessions live in this process:
 // with several nodes, AffinityFrameEngine sends each upload to the node that
 // took the session's first frame.
-import type { RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../errors.ts';
 import { toClientMessage, type EngineMessage, type LivenessEngine } from '../liveness/index.ts';
-import type { EnginePrompt, FrameStep, SessionEngine } from '../sessions/SessionEngine.ts';
+import type { EnginePrompt, FrameInput, FrameStep, SessionEngine } from '../sessions/SessionEngine.ts';
 import type { SessionRecord } from '../sessions/SessionRecord.ts';
 import type { ClientEngines } from './ClientEngines.ts';
 import { liveSessionSpec } from './liveSessionSpec.ts';
@@ -38,7 +37,9 @@ export class LivenessFrameEngine implements SessionEngine {
     return this.#open.size;
   }
 
-  async processFrame(session: SessionRecord, frame: RawFrame): Promise<FrameStep> {
+  async processFrame(session: SessionRecord, input: FrameInput): Promise<FrameStep> {
+    // Decoded first: a bad image is its typed error and opens no engine session.
+    const frame = await input.pixels();
     this.#sweep();
     const o = this.#open.get(session.id) ?? (await this.#startOnce(session));
     const t0 = performance.now();

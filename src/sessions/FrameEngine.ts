@@ -3,8 +3,8 @@
 // It records the passive anti-spoof probability as a score but does not
 // decide liveness on one frame (see ../shared/MODELS.md: passive alone does
 // not separate replays); temporal liveness belongs to the liveness engine.
-import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
-import type { FrameStep, SessionEngine } from './SessionEngine.ts';
+import type { FaceAnalyzerLike } from '../../models/types.ts';
+import type { FrameInput, FrameStep, SessionEngine } from './SessionEngine.ts';
 import type { SessionRecord } from './SessionRecord.ts';
 
 export interface FrameEngineOptions {
@@ -25,8 +25,8 @@ export class FrameEngine implements SessionEngine {
     this.#minFrontalness = options.minFrontalness ?? 0.5;
   }
 
-  async processFrame(_session: SessionRecord, frame: RawFrame): Promise<FrameStep> {
-    const r = await this.#analyzer.analyze(frame, { stages: ['landmarks', 'pose', 'quality', 'liveness', 'embedding'], maxFaces: 2 });
+  async processFrame(_session: SessionRecord, input: FrameInput): Promise<FrameStep> {
+    const r = await this.#analyzer.analyze(await input.pixels(), { stages: ['landmarks', 'pose', 'quality', 'liveness', 'embedding'], maxFaces: 2 });
     const timings = r.timings;
     if (r.faces.length === 0) return { kind: 'retry', reason: 'no_face', scores: { faces: 0 }, timings };
     if (r.faces.length > 1) return { kind: 'retry', reason: 'multiple_faces', scores: { faces: r.faces.length }, timings };

@@ -43,14 +43,34 @@ export type FrameStep =
       readonly verdict: LiveVerdict;
     };
 
+/**
+ * A frame handed to an engine: pixels, or an upload decoded on first use. An
+ * engine that analyses here calls pixels(); one that sends the frame to
+ * another node (AffinityFrameEngine) sends `source`, the few encoded bytes the
+ * client sent, and never decodes them here.
+ */
+export interface FrameInput {
+  /** The upload as the client sent it (mime checked, within the size limit), when the frame came from one. */
+  readonly source?: EncodedImage;
+  /** The pixels: an upload is decoded once, on the first call; a bad image rejects with its typed error. */
+  pixels(): Promise<RawFrame>;
+}
+
+/** Pixels already decoded (the live path, a forwarded raw frame, tests). */
+export function rawFrameInput(frame: RawFrame): FrameInput {
+  const p = Promise.resolve(frame);
+  return { pixels: () => p };
+}
+
+/** An upload, decoded by `decode` on the first pixels() call and only then. */
+export function encodedFrameInput(source: EncodedImage, decode: (source: EncodedImage) => Promise<RawFrame>): FrameInput {
+  let p: Promise<RawFrame> | undefined;
+  return { source, pixels: () => (p ??= decode(source)) };
+}
+
 export interface SessionEngine {
-  /**
-   * `frame` is the decoded upload; `source`, when the frame came from an
-   * upload, is what the client sent (within the size limit), so an engine that
-   * sends the frame elsewhere (AffinityFrameEngine) can send the few encoded
-   * bytes instead of the pixels. Engines that analyse here use `frame`.
-   */
-  processFrame(session: SessionRecord, frame: RawFrame, source?: EncodedImage): Promise<FrameStep>;
+  /** `input` gives the frame's pixels and, for an upload, the encoded bytes (see FrameInput). */
+  processFrame(session: SessionRecord, input: FrameInput): Promise<FrameStep>;
   /**
    * The service cancelled the session (DELETE, from any node): an engine that
    * keeps per-session state ends it, wherever it runs. Best-effort; the

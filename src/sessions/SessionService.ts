@@ -10,9 +10,7 @@ import type { KeyRing } from '../crypto/KeyRing.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
-import type { RawFrame } from '../../models/types.ts';
-import type { EnginePrompt, SessionEngine } from './SessionEngine.ts';
-import type { EncodedImage } from './frameDecoder.ts';
+import type { EnginePrompt, FrameInput, SessionEngine } from './SessionEngine.ts';
 import {
   SERVICE_FAULT_REASONS,
   TERMINAL_STATUSES,
@@ -235,8 +233,8 @@ export class SessionService {
     return next;
   }
 
-  /** `source`: the encoded upload `frame` was decoded from, when there is one (see SessionEngine.processFrame). */
-  async processFrame(token: string, kind: SessionKind, frame: RawFrame, source?: EncodedImage): Promise<FrameResult> {
+  /** `input`: the frame, or the upload it is decoded from on first use (see FrameInput). */
+  async processFrame(token: string, kind: SessionKind, input: FrameInput): Promise<FrameResult> {
     const rec = await this.get(token);
     if (rec.kind !== kind) {
       throw new FacegateError('invalid_request', `session is an ${rec.kind} session`, { reason: 'wrong_session_kind' });
@@ -245,7 +243,7 @@ export class SessionService {
       throw new FacegateError('conflict', `session is already ${rec.status}`, { status: rec.status });
     }
     await this.#loadClientKey(rec.clientId);
-    const step = await this.#engine.processFrame(rec, frame, source);
+    const step = await this.#engine.processFrame(rec, input);
     const frames = rec.framesProcessed + 1;
     if (step.kind === 'decided') {
       await this.#notify('onFrame', rec, { outcome: 'decided', timings: step.verdict.timings });

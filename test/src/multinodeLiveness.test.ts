@@ -24,7 +24,7 @@ import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
 import { decodeClip } from '../../src/liveness/decodeClip.ts';
 import { FrameEngine } from '../../src/sessions/FrameEngine.ts';
 import { decodeImage, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
-import type { FrameStep, SessionEngine } from '../../src/sessions/SessionEngine.ts';
+import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
 import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
 import { RedisNodeLink } from '../../src/state/RedisNodeLink.ts';
 import { PG_URL, REDIS_URL, dropSchema, runId } from './fixtures.ts';
@@ -63,15 +63,17 @@ function record(id: string): SessionRecord {
 class RecordingEngine implements SessionEngine {
   readonly frames: { sessionId: string; frame: RawFrame; source: EncodedImage | undefined }[] = [];
   readonly cancelled: string[] = [];
-  answer: (session: SessionRecord, frame: RawFrame) => Promise<FrameStep> = async () => ({
+  answer: (session: SessionRecord, input: FrameInput) => Promise<FrameStep> = async () => ({
     kind: 'pending',
     feedback: 'blink',
     prompts: [{ type: 'prompt', id: 'c1', action: 'blink', text: 'Blink', timeoutMs: 4000 }, { type: 'progress', value: 0.5 }],
     timings: { analyze: 12.5 },
   });
-  async processFrame(session: SessionRecord, frame: RawFrame, source?: EncodedImage): Promise<FrameStep> {
-    this.frames.push({ sessionId: session.id, frame: { ...frame, data: Uint8Array.from(frame.data) }, source });
-    return this.answer(session, frame);
+  async processFrame(session: SessionRecord, input: FrameInput): Promise<FrameStep> {
+    // As the real engines do: the pixels first (a bad upload stops here with its typed error).
+    const frame = await input.pixels();
+    this.frames.push({ sessionId: session.id, frame: { ...frame, data: Uint8Array.from(frame.data) }, source: input.source });
+    return this.answer(session, input);
   }
   async cancel(session: SessionRecord): Promise<void> {
     this.cancelled.push(session.id);
@@ -102,6 +104,14 @@ async function tapRequests(url: string, prefix: string): Promise<{ readonly seen
 async function faceUpload(w: number, h: number): Promise<{ source: EncodedImage & { bytes: Buffer }; frame: RawFrame }> {
   const bytes = await sharp(FACE).resize(w, h, { fit: 'cover' }).jpeg({ quality: 92 }).toBuffer();
   return { source: { mime: 'image/jpeg', bytes }, frame: await decodeImage(bytes, 'image/jpeg') };
+}
+
+/** An upload as the API hands it to the engine: decoded on first use, with the decodes counted. */
+function uploadInput(source: EncodedImage, decodes: { n: number } = { n: 0 }): FrameInput {
+  return encodedFrameInput(source, async (src) => {
+    decodes.n++;
+    return decodeImage(Buffer.from(src.bytes), src.mime);
+  });
 }
 
 /** The typed error a promise rejects with, as the API would answer it. */
@@ -155,8 +165,8 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
     const b = new AffinityFrameEngine({ local: otherEngine, link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
     const s = record('ses_fwd');
-    const first = await a.processFrame(s, tinyFrame());
-    const forwarded = await b.processFrame(s, tinyFrame());
+    const first = await a.processFrame(s, rawFrameInput(tinyFrame()));
+    const forwarded = await b.processFrame(s, rawFrameInput(tinyFrame()));
     assert.deepEqual(forwarded, first);
     assert.equal(ownerEngine.frames.length, 2);
     assert.equal(otherEngine.frames.length, 0);
@@ -168,7 +178,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     ownerEngine.answer = async () => {
       throw new FacegateError('image_too_small', 'face too small');
     };
-    await assert.rejects(b.processFrame(s, tinyFrame()), (e: unknown) => e instanceof FacegateError && e.code === 'image_too_small' && e.status === 422);
+    await assert.rejects(b.processFrame(s, rawFrameInput(tinyFrame())), (e: unknown) => e instanceof FacegateError && e.code === 'image_too_small' && e.status === 422);
 
     // Cancel from the other node ends the owner's engine session.
     await b.cancel(s);
@@ -185,7 +195,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log, forwardTimeoutMs: 300 });
     const t0 = Date.now();
     await assert.rejects(
-      b.processFrame(record('ses_stuck'), tinyFrame()),
+      b.processFrame(record('ses_stuck'), rawFrameInput(tinyFrame())),
       (e: unknown) => e instanceof FacegateError && e.code === 'service_unavailable' && e.details?.['reason'] === 'owner_timeout',
     );
     assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
@@ -203,7 +213,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     await setter.set(`${prefix}owner:ses_ghost`, 'node_ghost', 'PX', 5000);
     const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log, forwardTimeoutMs: 300 });
     const t0 = Date.now();
-    const step = await b.processFrame(record('ses_ghost'), tinyFrame());
+    const step = await b.processFrame(record('ses_ghost'), rawFrameInput(tinyFrame()));
     assert.equal(step.kind, 'decided');
     assert.equal(step.kind === 'decided' ? step.verdict.reason : null, 'node_lost');
     assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
@@ -219,15 +229,20 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     // The owner runs the real per-frame engine on the real models.
     const ownerEngine = new RecordingEngine();
     const real = new FrameEngine(analyzer);
-    ownerEngine.answer = (session, frame) => real.processFrame(session, frame);
+    ownerEngine.answer = (session, input) => real.processFrame(session, input);
     const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
     const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
     const { source, frame } = await faceUpload(640, 480);
     const s = record('ses_encoded');
 
-    const local = await a.processFrame(s, frame, source);
-    const forwarded = await b.processFrame(s, frame, source);
-    const raw = await b.processFrame(s, frame);
+    const localDecodes = { n: 0 };
+    const forwardedDecodes = { n: 0 };
+    const local = await a.processFrame(s, uploadInput(source, localDecodes));
+    const forwarded = await b.processFrame(s, uploadInput(source, forwardedDecodes));
+    const raw = await b.processFrame(s, rawFrameInput(frame));
+    // Each upload decoded once, where it was analysed: the node that forwarded one never decoded it.
+    assert.equal(localDecodes.n, 1);
+    assert.equal(forwardedDecodes.n, 0);
 
     // On the wire: the upload's own bytes (a few tens of KB), not its 0.9 MB of pixels; a frame with no source still goes raw.
     const toA = tap.seen.filter((m) => m.channel === `${prefix}node:${la.nodeId}:req`);
@@ -260,7 +275,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: maxBytes, log });
     const { source, frame } = await faceUpload(320, 240);
     const s = record('ses_corrupt');
-    await a.processFrame(s, frame, source);
+    await a.processFrame(s, uploadInput(source));
     const png = await sharp(FACE).resize(64, 64).png().toBuffer();
     const cases: { name: string; image: EncodedImage; code: string; status: number }[] = [
       { name: 'truncated JPEG', image: { mime: 'image/jpeg', bytes: source.bytes.subarray(0, source.bytes.length >> 1) }, code: 'image_corrupt', status: 422 },
@@ -278,14 +293,16 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
           await decodeImage(bytes, mime);
         })(),
       );
-      const forwardedError = await errorOf(b.processFrame(s, frame, c.image));
+      const decodes = { n: 0 };
+      const forwardedError = await errorOf(b.processFrame(s, uploadInput(c.image, decodes)));
+      assert.equal(decodes.n, 0, `${c.name}: decoded on the node that forwarded it`);
       assert.deepEqual(forwardedError, localError, c.name);
       assert.equal(forwardedError.code, c.code, c.name);
       assert.equal(forwardedError.status, c.status, c.name);
     }
     // None reached the owner's engine, and the owner still serves the next good upload.
     assert.equal(ownerEngine.frames.length, 1);
-    const next = await b.processFrame(s, frame, source);
+    const next = await b.processFrame(s, uploadInput(source));
     assert.equal(next.kind, 'pending');
     assert.equal(ownerEngine.frames.length, 2);
     assert.deepEqual(a.stats, { forwarded: 0, served: 1 });

@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { FacegateService } from '../../src/FacegateService.ts';
 import type { LiveVerdict } from '../../src/sessions/SessionService.ts';
-import type { FrameStep, SessionEngine } from '../../src/sessions/SessionEngine.ts';
+import { rawFrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
 import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
 import { ColourAnalyzer, tempDir, testConfig } from './fixtures.ts';
 
@@ -79,7 +79,7 @@ describe('SessionService with a stateful session engine', () => {
       prompts: [{ type: 'prompt', id: 'c1', action: 'blink', text: 'Blink', timeoutMs: 5000 }],
       timings: { analyze: 3 },
     });
-    const r = await svc.sessions.processFrame(s.token, 'enrollment', frame);
+    const r = await svc.sessions.processFrame(s.token, 'enrollment', rawFrameInput(frame));
     assert.equal(r.session.status, 'capturing');
     assert.equal(r.feedback, 'blink');
     assert.deepEqual(r.prompts?.map((p) => (p.type === 'prompt' ? p.action : p.type)), ['blink']);
@@ -89,12 +89,12 @@ describe('SessionService with a stateful session engine', () => {
   it('processFrame() with a decided step settles the session with the verdict and its per-signal scores', async () => {
     const s = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'carol', ipHash: null });
     engine.steps.push({ kind: 'decided', verdict: verdict() });
-    const r = await svc.sessions.processFrame(s.token, 'enrollment', frame);
+    const r = await svc.sessions.processFrame(s.token, 'enrollment', rawFrameInput(frame));
     assert.equal(r.feedback, 'decided');
     assert.equal(r.session.status, 'failed');
     assert.equal(r.session.decision?.reason, 'spoof_suspected');
     assert.deepEqual(r.session.decision?.scores, { passive: 0.2, artefacts: 0.9, spoof: 0.8 });
-    await assert.rejects(svc.sessions.processFrame(s.token, 'enrollment', frame), { code: 'conflict' });
+    await assert.rejects(svc.sessions.processFrame(s.token, 'enrollment', rawFrameInput(frame)), { code: 'conflict' });
   });
 
   it('recordLiveVerdict() keeps the first decision of a session already decided', async () => {
@@ -125,7 +125,7 @@ describe('SessionService with a stateful session engine', () => {
   it('a 1:1 session that ends with node_lost (its engine\'s node stopped) does not count toward the lockout (LOCKOUT_FAILURES=1)', async () => {
     const s = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null });
     engine.steps.push({ kind: 'decided', verdict: verdict({ reason: 'node_lost', scores: {}, frames: 0 }) });
-    const r = await svc.sessions.processFrame(s.token, 'authentication', frame);
+    const r = await svc.sessions.processFrame(s.token, 'authentication', rawFrameInput(frame));
     assert.equal(r.session.status, 'failed');
     assert.equal(r.session.decision?.reason, 'node_lost');
     const again = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null });
