@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { BrowserContext } from 'playwright-core';
+import sharp from 'sharp';
 import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
 import type { Decision } from '../../src/liveness/index.ts';
@@ -42,6 +43,13 @@ describe('demo kiosk in Chromium against the liveness engine', { skip, timeout: 
   /** 640x480 at 15 fps (the pipeline's 4:3 size: no padding bars), aspect kept by a centre crop. */
   const y4m = async (input: string, name: string, still: boolean): Promise<string> => {
     const out = path.join(tmp, `${name}.y4m`);
+    if (still) {
+      // Upright first: ffmpeg ignores a JPEG's EXIF orientation (T1 is stored
+      // sideways), and a portrait photo keeps its top, where the face is.
+      const upright = path.join(tmp, `${name}.png`);
+      await sharp(input).rotate().resize(640, 480, { fit: 'cover', position: 'north' }).png().toFile(upright);
+      input = upright;
+    }
     await promisify(execFile)(bundledFfmpegPath(), [
       '-hide_banner', '-loglevel', 'error', '-y', ...(still ? ['-loop', '1'] : []), '-i', input, '-t', '4',
       '-vf', 'scale=640:480:force_original_aspect_ratio=increase,crop=640:480,fps=15', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', out,
