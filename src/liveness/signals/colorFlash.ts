@@ -111,11 +111,6 @@ function chroma(rgb: readonly [number, number, number]): [number, number, number
 }
 
 /**
- * Scores skin samples against a sequence whose prompt was sent at `sentAt`
- * (engine clock; the samples are on it too). Lags below rtt/2 + minLagMs are
- * not searched: the page cannot paint a colour before it arrives.
- */
-/**
  * Shortest step the scorer can tell apart from its neighbours: longer than the
  * lag window is wide (maxLagMs - minLagMs) by a lag step. With shorter steps a
  * response one step late (or a guess painted one step off) lines up inside
@@ -140,6 +135,13 @@ export function flashRtt(rttMs: number, options: FlashOptions = DEFAULT_FLASH_OP
   return Math.min(Math.max(0, rttMs), options.maxRttMs);
 }
 
+/**
+ * Scores skin samples against a sequence whose prompt was sent at `sentAt`
+ * (engine clock; the samples are on it too). The window runs from
+ * rtt/2 + minLagMs (the page cannot paint a colour before it arrives) to
+ * rtt/2 + maxLagMs; lags half a step either side of it are searched too, and
+ * a best alignment there fails (inWindow false).
+ */
 export function scoreFlash(
   samples: readonly SkinSample[],
   sequence: readonly ColorStep[],
