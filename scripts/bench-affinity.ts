@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import type { RawFrame } from '../models/types.ts';
 import { AffinityFrameEngine } from '../src/live/AffinityFrameEngine.ts';
-import { decodeImage, type EncodedImage } from '../src/sessions/frameDecoder.ts';
+import { decodeEncoded, decodeImage, type EncodedImage } from '../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../src/sessions/SessionEngine.ts';
 import type { SessionRecord } from '../src/sessions/SessionRecord.ts';
 import { RedisNodeLink } from '../src/state/RedisNodeLink.ts';
@@ -99,7 +99,7 @@ try {
     const frame: RawFrame = await decodeImage(jpeg, 'image/jpeg');
     const s = session();
     // An upload as the API hands it over: decoded on first use, where it is analysed.
-    const upload = (): FrameInput => encodedFrameInput(source, (src) => decodeImage(Buffer.from(src.bytes), src.mime));
+    const upload = (): FrameInput => encodedFrameInput(source, (src) => decodeEncoded(src, { maxBytes: MAX_IMAGE_BYTES }));
     await a.processFrame(s, upload()); // A owns it from here on.
     const [local, raw, encoded, decode] = await timeInterleaved([
       () => a.processFrame(s, upload()),

@@ -11,7 +11,7 @@ import { EyeCoverTracker } from './EyeCoverTracker.ts';
 import { eyesOccluded, gateFrame, promptFor, reasonFor, DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
 import { aggregateArtefacts, fuse, DEFAULT_FUSION_OPTIONS, type FusionOptions } from './fusion.ts';
 import { scoreBlink, DEFAULT_BLINK_OPTIONS, type BlinkOptions, type EyeSample } from './signals/blink.ts';
-import { flashRtt, flashSearchReachMs, generateFlashSequence, minFlashStepMs, scoreFlash, DEFAULT_FLASH_OPTIONS, type FlashOptions, type SkinSample } from './signals/colorFlash.ts';
+import { flashRtt, flashSettleMs, generateFlashSequence, minFlashStepMs, scoreFlash, DEFAULT_FLASH_OPTIONS, type FlashOptions, type SkinSample } from './signals/colorFlash.ts';
 import { noseOutlineRatio, scoreTurn, DEFAULT_TURN_OPTIONS, type TurnOptions, type TurnSample, type TurnScore } from './signals/headTurn.ts';
 import type { EyeCropSample } from './signals/eyeCrop.ts';
 import { IdentityTracker, DEFAULT_IDENTITY_OPTIONS, type IdentityOptions } from './signals/identity.ts';
@@ -436,7 +436,7 @@ export class LivenessSession {
     const kind = planned.kind;
     const colors = kind === 'color_flash' ? generateFlashSequence({ steps: this.#options.flashSteps, stepMs: this.#flashStepMs() }) : undefined;
     // A flash is judged after its last step plus the latency window: its deadline must not come first.
-    const flashMs = colors ? colors.reduce((m, c) => Math.max(m, c.startMs + c.durationMs), 0) + this.#options.flash.maxLagMs + flashSearchReachMs(colors) + 1000 : 0;
+    const flashMs = colors ? flashSettleMs(colors, this.#options.flash) + 1000 : 0;
     const challenge: Challenge = {
       id: `${this.id}:${++this.#counter}`,
       kind,
@@ -509,7 +509,7 @@ export class LivenessSession {
         // a late response time), not the path the prompt took.
         const rtt = flashRtt(this.#rttMinMs ?? this.#rttMs, this.#options.flash);
         // Scored once the latest alignment searched (the window plus its reach beyond) has all its frames.
-        const end = a.sentAt + rtt / 2 + this.#options.flash.maxLagMs + flashSearchReachMs(seq) + seq.reduce((m, s) => Math.max(m, s.startMs + s.durationMs), 0);
+        const end = a.sentAt + rtt / 2 + flashSettleMs(seq, this.#options.flash);
         if (t < end) break;
         const s = scoreFlash(this.#skin, seq, a.sentAt, rtt, this.#options.flash);
         this.#results.set('color_flash', {

@@ -23,7 +23,7 @@ import { AffinityFrameEngine } from '../../src/live/AffinityFrameEngine.ts';
 import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
 import { decodeClip } from '../../src/liveness/decodeClip.ts';
 import { FrameEngine } from '../../src/sessions/FrameEngine.ts';
-import { decodeImage, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
+import { decodeEncoded, decodeImage, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
 import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
 import { RedisNodeLink } from '../../src/state/RedisNodeLink.ts';
@@ -110,7 +110,7 @@ async function faceUpload(w: number, h: number): Promise<{ source: EncodedImage 
 function uploadInput(source: EncodedImage, decodes: { n: number } = { n: 0 }): FrameInput {
   return encodedFrameInput(source, async (src) => {
     decodes.n++;
-    return decodeImage(Buffer.from(src.bytes), src.mime);
+    return decodeEncoded(src, { maxBytes: MAX_IMAGE_BYTES });
   });
 }
 

@@ -130,6 +130,16 @@ export function flashSearchReachMs(sequence: readonly ColorStep[]): number {
   return Math.ceil(Math.max(0, ...sequence.map((c) => c.durationMs)) / 2);
 }
 
+/**
+ * Time after the page receives a sequence by which every alignment scoreFlash
+ * searches has all its frames, ms: the last step's end, the lag window and the
+ * reach beyond it. The session scores the flash then, and its deadline comes later.
+ */
+export function flashSettleMs(sequence: readonly ColorStep[], options: FlashOptions = DEFAULT_FLASH_OPTIONS): number {
+  const end = Math.max(0, ...sequence.map((c) => c.startMs + c.durationMs));
+  return end + options.maxLagMs + flashSearchReachMs(sequence);
+}
+
 /** The RTT the flash window uses: the measured one, capped at maxRttMs. */
 export function flashRtt(rttMs: number, options: FlashOptions = DEFAULT_FLASH_OPTIONS): number {
   return Math.min(Math.max(0, rttMs), options.maxRttMs);
