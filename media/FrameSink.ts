@@ -2,7 +2,7 @@
 // engine): decoded frames and client messages flow out through a FrameSink,
 // server messages flow back through the LiveSessionHandle. Neither side
 // imports the other's implementation; the composition root wires them.
-import type { ClientMessage, ServerMessage } from './dataMessages.ts';
+import type { ClientMessage, ServerMessage } from '../common/protocol/dataChannel.ts';
 import type { DecodedFrame, SessionEndReason } from './types.ts';
 
 export interface LiveSessionHandle {

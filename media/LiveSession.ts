@@ -20,7 +20,7 @@ import type { DataProducer as PeerDataProducer } from 'msc-node/lib/DataProducer
 import { RtcpSrPacket, type RtcpPacket } from 'werift';
 import type { Logger } from 'pino';
 import { ntpToUnixMs } from './CaptureClock.ts';
-import { DATA_CHANNEL_LABEL, parseClientMessage, ServerMessageSchema, type ClientMessage, type ServerMessage } from './dataMessages.ts';
+import { DATA_CHANNEL_LABEL, parseClientMessage, ServerMessageSchema, type ClientMessage, type ServerMessage } from '../common/protocol/dataChannel.ts';
 import { MediaError } from './errors.ts';
 import type { FrameSink, LiveSessionHandle } from './FrameSink.ts';
 import { ServerPeer } from './ServerPeer.ts';

@@ -1,6 +1,6 @@
 // Typed errors of the media layer. Codes are part of the API contract (they
-// reach clients as session end reasons) and live in src/errors.ts.
-import { FacegateError } from '../src/errors.ts';
+// reach clients as session end reasons) and live in common/errors.ts.
+import { FacegateError } from '../common/errors.ts';
 
 export class MediaError extends FacegateError {
   constructor(

@@ -4,4 +4,4 @@ export { MediaWorkerPool, type MediaWorkerPoolOptions, type CreateSessionOptions
 export type { LiveSession } from './LiveSession.ts';
 export type { FrameSink, FrameSinkFactory, LiveSessionHandle } from './FrameSink.ts';
 export type { DecodedFrame, SessionEndReason, VideoCodec } from './types.ts';
-export { ClientMessageSchema, ServerMessageSchema, type ClientMessage, type ServerMessage } from './dataMessages.ts';
+export { ClientMessageSchema, ServerMessageSchema, type ClientMessage, type ServerMessage } from '../common/protocol/dataChannel.ts';

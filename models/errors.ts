@@ -2,7 +2,7 @@
 // file that is missing or does not match the shipped manifest (fails the
 // service at start), and an image that cannot be analysed (a 4xx for the
 // caller; the process carries on). Codes are part of the API contract.
-import { FacegateError } from '../src/errors.ts';
+import { FacegateError } from '../common/errors.ts';
 
 export type ModelErrorCode = 'model_missing' | 'model_altered';
 

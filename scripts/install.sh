@@ -122,7 +122,7 @@ fi
 node -e "new (require('faiss-node').IndexFlatIP)(4)" || { echo "[install] faiss-node does not load" >&2; exit 1; }
 
 # 5. Browser SDK bundle -------------------------------------------------------
-if [ -f scripts/build-sdk.ts ]; then
+if [ -f scripts/cli/build-sdk.ts ]; then
   log "browser SDK"
   npm run --silent build:sdk
 fi

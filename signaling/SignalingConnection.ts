@@ -9,7 +9,7 @@ import type { FrameSinkFactory } from '../media/FrameSink.ts';
 import type { LiveSession } from '../media/LiveSession.ts';
 import type { MediaWorkerPool } from '../media/MediaWorkerPool.ts';
 import type { SessionEndReason } from '../media/types.ts';
-import { assertUnreachable, FacegateError, isFacegateError } from '../src/errors.ts';
+import { assertUnreachable, FacegateError, isFacegateError } from '../common/errors.ts';
 import {
   NOTIFICATION_EVENT,
   parseRequest,
@@ -19,7 +19,7 @@ import {
   type RequestOf,
   type SignalingNotification,
   type SignalingResponse,
-} from './protocol.ts';
+} from '../common/protocol/signaling.ts';
 import type { SessionAuthorizer } from './SessionAuthorizer.ts';
 
 export interface SignalingConnectionOptions {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import type { FrameSinkFactory } from '../media/FrameSink.ts';
 import type { MediaWorkerPool } from '../media/MediaWorkerPool.ts';
-import { SIGNALING_NAMESPACE, type IceServerInfo } from './protocol.ts';
+import { SIGNALING_NAMESPACE, type IceServerInfo } from '../common/protocol/signaling.ts';
 import type { SessionAuthorizer } from './SessionAuthorizer.ts';
 import { SignalingConnection } from './SignalingConnection.ts';
 

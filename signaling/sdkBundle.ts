@@ -1,5 +1,5 @@
 // Builds the browser bundles with esbuild: the SDK (global `Facegate`) and
-// the demo kiosk page script. Used by scripts/build-sdk.ts (to dist/sdk/) and,
+// the demo kiosk page script. Used by scripts/cli/build-sdk.ts (to dist/sdk/) and,
 // in memory, by the SDK router when no prebuilt bundle is there.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -17,15 +17,15 @@ import type { HealthCheck } from './api/createApp.ts';
 import { iceServersFor } from './api/iceServers.ts';
 import type { Config } from './config.ts';
 import { FacegateService, type FacegateServiceOptions } from './FacegateService.ts';
-import type { LivenessEngine, LivenessEngineOptions } from './liveness/index.ts';
-import { ClientEngines } from './live/ClientEngines.ts';
-import { DemoSessions } from './live/DemoSessions.ts';
-import { AffinityFrameEngine } from './live/AffinityFrameEngine.ts';
-import { LivenessFrameEngine } from './live/LivenessFrameEngine.ts';
-import { LiveSessionLink } from './live/LiveSessionLink.ts';
-import { mediaHealth } from './live/mediaHealth.ts';
-import type { NodeLink } from './state/NodeLink.ts';
-import { RedisNodeLink } from './state/RedisNodeLink.ts';
+import type { LivenessEngine, LivenessEngineOptions } from './engine/index.ts';
+import { ClientEngines } from './bridge/ClientEngines.ts';
+import { DemoSessions } from './bridge/DemoSessions.ts';
+import { AffinityFrameEngine } from './cluster/AffinityFrameEngine.ts';
+import { LivenessFrameEngine } from './bridge/LivenessFrameEngine.ts';
+import { LiveSessionLink } from './bridge/LiveSessionLink.ts';
+import { mediaHealth } from './bridge/mediaHealth.ts';
+import type { NodeLink } from './cluster/NodeLink.ts';
+import { RedisNodeLink } from './cluster/RedisNodeLink.ts';
 
 export interface FacegateNodeOptions {
   readonly log: Logger;

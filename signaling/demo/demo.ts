@@ -8,7 +8,7 @@
 // answer a colour flash on cue; =ignore publishes the same canvas unlit.
 import { FacegateClient } from '../sdk/FacegateClient.ts';
 import { flashColorAt, type FlashSchedule } from '../sdk/flashSchedule.ts';
-import type { ServerMessage } from '../../media/dataMessages.ts';
+import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
 
 interface DemoState {
   state: string;

@@ -10,7 +10,7 @@
 import { Device } from 'mediasoup-client';
 import type { DataConsumer, DataProducer, Transport } from 'mediasoup-client/types';
 import { io, type Socket } from 'socket.io-client';
-import { DATA_CHANNEL_LABEL, parseServerMessage, type ClientMessage, type ServerMessage } from '../../media/dataMessages.ts';
+import { DATA_CHANNEL_LABEL, parseServerMessage, type ClientMessage, type ServerMessage } from '../../common/protocol/dataChannel.ts';
 import {
   NOTIFICATION_EVENT,
   REQUEST_EVENT,
@@ -19,7 +19,7 @@ import {
   type RequestOf,
   type SignalingNotification,
   type SignalingResponse,
-} from '../protocol.ts';
+} from '../../common/protocol/signaling.ts';
 import { flashScheduleOf, type FlashSchedule } from './flashSchedule.ts';
 
 export type ClientState = 'idle' | 'connecting' | 'publishing' | 'reconnecting' | 'closed' | 'failed';

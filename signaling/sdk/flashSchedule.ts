@@ -3,7 +3,7 @@
 // from startMs after the prompt arrived, because the server times the face's
 // reflected colour from the moment the prompt left (plus half the measured
 // round trip). Painting late or from another clock fails the challenge.
-import type { ServerMessage } from '../../media/dataMessages.ts';
+import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
 
 type PromptMessage = Extract<ServerMessage, { type: 'prompt' }>;
 export type FlashStep = NonNullable<PromptMessage['colors']>[number];

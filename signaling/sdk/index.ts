@@ -11,4 +11,4 @@ export type {
   PromptMessage,
   ResultMessage,
 } from './FacegateClient.ts';
-export type { ClientMessage, ServerMessage } from '../../media/dataMessages.ts';
+export type { ClientMessage, ServerMessage } from '../../common/protocol/dataChannel.ts';

@@ -8,7 +8,7 @@ import swaggerUi from 'swagger-ui-express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config.ts';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
 import type { Metrics } from '../metrics/Metrics.ts';

@@ -5,7 +5,7 @@
 // details.reason and keep their own HTTP status (413, 415).
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { FacegateError, type ErrorCode } from '../errors.ts';
+import { FacegateError, type ErrorCode } from '../../common/errors.ts';
 
 export type PublicErrorCode =
   | 'invalid_request'

@@ -7,7 +7,7 @@
 // lacks it, and sharing one anonymous per-client budget would defeat the
 // per-key limits.
 import jwt from 'jsonwebtoken';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import { looksLikeApiKeyId } from './apiKeys.ts';
 
 export const JWT_ISSUER = 'facegate';

@@ -8,7 +8,7 @@
 // another client or template undetected. Webhook secrets use the same blob
 // format with `client id + webhook id` as associated data.
 import crypto from 'node:crypto';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 
 const VERSION = 1;
 const IV_LEN = 12;

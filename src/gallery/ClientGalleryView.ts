@@ -1,12 +1,12 @@
 // One client's gallery seen through the liveness engine's Gallery interface
-// (src/liveness/types.ts: subjects, not templates), so the engine can run on
+// (src/engine/types.ts: subjects, not templates), so the engine can run on
 // the service's encrypted store + FAISS index instead of its in-memory one.
 // Subject id = the client's external user id; every call is scoped to the
 // client this view was made for.
 import crypto from 'node:crypto';
 import type { KeyRing } from '../crypto/KeyRing.ts';
 import type { Store } from '../store/Store.ts';
-import type { Gallery as SubjectGallery, MatchResult } from '../liveness/types.ts';
+import type { Gallery as SubjectGallery, MatchResult } from '../engine/types.ts';
 import type { Gallery } from './Gallery.ts';
 
 function dot(a: Float32Array, b: Float32Array): number {

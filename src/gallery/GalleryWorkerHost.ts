@@ -6,7 +6,7 @@
 // First: sets OMP_NUM_THREADS in the process environment before the worker loads faiss.
 import './faissThreads.ts';
 import { Worker } from 'node:worker_threads';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import type { GalleryEnvelope, GalleryReply, GalleryRequest } from './galleryProtocol.ts';
 
 // The worker module is TypeScript. Module hooks registered with `--import tsx`

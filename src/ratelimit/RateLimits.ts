@@ -7,7 +7,7 @@
 // "allowed": failing open would turn an outage into a brute-force window.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import type { AttemptLimiter } from '../sessions/SessionService.ts';
 
 export interface RateLimitsOptions {

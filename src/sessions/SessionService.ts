@@ -5,7 +5,7 @@
 // only durable effect, an enrollment, is committed to the store and the
 // gallery before the session reports success.
 import crypto from 'node:crypto';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import type { KeyRing } from '../crypto/KeyRing.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
 import type { StateStore } from '../state/StateStore.ts';

@@ -4,7 +4,7 @@
 // crash): not a data URL, wrong media type, bad base64, too many bytes, not
 // an image, an image whose header lies about its type, or too many pixels.
 import sharp from 'sharp';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import type { RawFrame } from '../../models/types.ts';
 
 const DATA_URL_RE = /^data:(image\/(?:jpeg|jpg|png));base64,([A-Za-z0-9+/]*={0,2})$/;

@@ -4,7 +4,7 @@
 // queue, one retry) and surface as FacegateError('service_unavailable').
 import { Redis } from 'ioredis';
 import crypto from 'node:crypto';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import type { SessionRecord } from '../sessions/SessionRecord.ts';
 import type { StateEvent, StateStore } from './StateStore.ts';
 

@@ -3,7 +3,7 @@
 // so migrations and queries are written once. Engine failures that mean "the
 // database is not there" become FacegateError('service_unavailable') here, so
 // the REST layer answers 503 instead of 500.
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 
 export type SqlParam = string | number | boolean | null | Uint8Array | Date;
 export type SqlRow = Record<string, unknown>;

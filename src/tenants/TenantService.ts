@@ -2,7 +2,7 @@
 // revoking API keys, and exchanging an API key for an access token. The
 // client id every other module uses comes from here, verified.
 import crypto from 'node:crypto';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import type { KeyRing } from '../crypto/KeyRing.ts';
 import type { ClientRecord, Store } from '../store/Store.ts';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../auth/apiKeys.ts';

@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KeyRing } from '../crypto/KeyRing.ts';
-import { FacegateError } from '../errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import type { SqlClient, SqlRow } from '../store/SqlClient.ts';
 import { toBuffer, toIso } from '../store/SqlClient.ts';
 import type { Store } from '../store/Store.ts';

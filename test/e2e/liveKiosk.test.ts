@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { bundledFfmpegPath, FfmpegDecoder } from '../../media/FfmpegDecoder.ts';
-import type { ClientMessage } from '../../media/dataMessages.ts';
+import type { ClientMessage } from '../../common/protocol/dataChannel.ts';
 import type { LiveSessionHandle } from '../../media/FrameSink.ts';
 import { ServerPeer } from '../../media/ServerPeer.ts';
 import type { DecodedFrame, SessionEndReason } from '../../media/types.ts';

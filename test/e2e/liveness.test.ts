@@ -16,10 +16,10 @@ import type { BrowserContext } from 'playwright-core';
 import sharp from 'sharp';
 import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
-import type { Decision } from '../../src/liveness/index.ts';
+import type { Decision } from '../../src/engine/index.ts';
 import { startScheduledNode, type ScheduledNode } from '../src/scheduledNode.ts';
-import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
-import type { PlannedChallenge } from '../../src/liveness/challengePlan.ts';
+import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
+import type { PlannedChallenge } from '../../src/engine/challengePlan.ts';
 import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
 
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
-import type { ServerMessage } from '../../media/dataMessages.ts';
+import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
 import type { LiveSession } from '../../media/LiveSession.ts';
 import { MediaWorkerPool } from '../../media/MediaWorkerPool.ts';
 import { ServerPeer } from '../../media/ServerPeer.ts';

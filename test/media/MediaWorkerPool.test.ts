@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { FfmpegDecoder } from '../../media/FfmpegDecoder.ts';
-import type { ClientMessage } from '../../media/dataMessages.ts';
+import type { ClientMessage } from '../../common/protocol/dataChannel.ts';
 import { MediaWorkerPool } from '../../media/MediaWorkerPool.ts';
-import { encodeRtpClip, type RtpClipPacket } from '../../media/rtpClip.ts';
+import { encodeRtpClip, type RtpClipPacket } from '../support/rtpClip.ts';
 import { ServerPeer } from '../../media/ServerPeer.ts';
-import { SyntheticPublisher } from '../../media/SyntheticPublisher.ts';
+import { SyntheticPublisher } from '../support/SyntheticPublisher.ts';
 import type { DecodedFrame, SessionEndReason, VideoCodec } from '../../media/types.ts';
 
 const CLIP = new URL('../../../shared/video/genuine/liveportrait_d0.mp4', import.meta.url).pathname;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RtpPacket } from 'werift';
 import { FfmpegDecoder } from '../../media/FfmpegDecoder.ts';
-import { encodeRtpClip, type RtpClipPacket } from '../../media/rtpClip.ts';
+import { encodeRtpClip, type RtpClipPacket } from '../support/rtpClip.ts';
 import type { MediaError } from '../../media/errors.ts';
 import type { DecodedFrame, VideoCodec } from '../../media/types.ts';
 import { VideoPipeline } from '../../media/VideoPipeline.ts';

@@ -9,7 +9,7 @@ import type { DataConsumer as PeerDataConsumer } from 'msc-node/lib/DataConsumer
 import type { DataProducer as PeerDataProducer } from 'msc-node/lib/DataProducer.js';
 import type { Transport as PeerTransport } from 'msc-node/lib/Transport.js';
 import { closeWeriftTransport } from '../../media/closeWeriftTransport.ts';
-import { DATA_CHANNEL_LABEL, parseServerMessage, type ServerMessage } from '../../media/dataMessages.ts';
+import { DATA_CHANNEL_LABEL, parseServerMessage, type ServerMessage } from '../../common/protocol/dataChannel.ts';
 import type { LiveSession } from '../../media/LiveSession.ts';
 
 export interface DataClientOptions {

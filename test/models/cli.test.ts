@@ -28,7 +28,7 @@ function run(script: string, args: string[]): Promise<{ code: number; stdout: st
 
 describe('face CLI', () => {
   test('face compare --json prints similarity, match and the default threshold', async () => {
-    const same = await run('face.ts', [
+    const same = await run('cli/face.ts', [
       'compare',
       path.join(FACES, 'Matt_Damon', 'img29.jpg'),
       path.join(FACES, 'Matt_Damon', 'img31.jpg'),
@@ -39,7 +39,7 @@ describe('face CLI', () => {
     assert.deepEqual(Object.keys(r).sort(), ['match', 'similarity', 'threshold']);
     assert.equal(r.threshold, DEFAULT_MATCH_THRESHOLD);
     assert.equal(r.match, true);
-    const other = await run('face.ts', [
+    const other = await run('cli/face.ts', [
       'compare',
       path.join(FACES, 'Matt_Damon', 'img29.jpg'),
       path.join(FACES, 'bbt_amy', 'amy1.png'),
@@ -51,7 +51,7 @@ describe('face CLI', () => {
   });
 
   test('face analyze --json lists the face; a text file exits 1 with its error code', async (t) => {
-    const ok = await run('face.ts', ['analyze', path.join(FACES, 'Angelina_Jolie', 'img5.jpg'), '--json']);
+    const ok = await run('cli/face.ts', ['analyze', path.join(FACES, 'Angelina_Jolie', 'img5.jpg'), '--json']);
     assert.equal(ok.code, 0, ok.stderr);
     const r = JSON.parse(ok.stdout) as { faces: { pose?: unknown; live?: number; landmarks?: unknown[] }[] };
     assert.equal(r.faces.length, 1);
@@ -61,10 +61,10 @@ describe('face CLI', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const txt = path.join(dir, 'notes.txt');
     writeFileSync(txt, 'hello\n');
-    const bad = await run('face.ts', ['analyze', txt, '--json']);
+    const bad = await run('cli/face.ts', ['analyze', txt, '--json']);
     assert.equal(bad.code, 1);
     assert.equal((JSON.parse(bad.stdout) as { error: { code: string } }).error.code, 'image_unsupported');
-    const usage = await run('face.ts', ['frobnicate']);
+    const usage = await run('cli/face.ts', ['frobnicate']);
     assert.equal(usage.code, 2);
   });
 });
@@ -83,7 +83,7 @@ describe('eval:verify CLI', () => {
       for (const f of files) symlinkSync(path.join(FACES, id, f), path.join(dir, id, f));
     }
     writeFileSync(path.join(dir, 'Katy_Perry', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]));
-    const r = await run('eval-verify.ts', [dir, '--json']);
+    const r = await run('eval/verify.ts', [dir, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', 'no progress bar when stderr is not a TTY');
     const j = JSON.parse(r.stdout) as Record<string, unknown>;

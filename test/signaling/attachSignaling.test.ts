@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FfmpegDecoder } from '../../media/FfmpegDecoder.ts';
-import type { ClientMessage } from '../../media/dataMessages.ts';
+import type { ClientMessage } from '../../common/protocol/dataChannel.ts';
 import type { LiveSessionHandle } from '../../media/FrameSink.ts';
-import { encodeRtpClip, type RtpClipPacket } from '../../media/rtpClip.ts';
+import { encodeRtpClip, type RtpClipPacket } from '../support/rtpClip.ts';
 import { ServerPeer } from '../../media/ServerPeer.ts';
-import { SyntheticPublisher } from '../../media/SyntheticPublisher.ts';
+import { SyntheticPublisher } from '../support/SyntheticPublisher.ts';
 import type { DecodedFrame, SessionEndReason } from '../../media/types.ts';
 import { SignalingClient, startLiveServer, type LiveServer } from './liveServer.ts';
 

@@ -3,7 +3,7 @@
 // the RTT, so painting must start on receipt, not on some later timer).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseServerMessage } from '../../media/dataMessages.ts';
+import { parseServerMessage } from '../../common/protocol/dataChannel.ts';
 import { flashColorAt, flashScheduleOf } from '../../signaling/sdk/flashSchedule.ts';
 
 const prompt = parseServerMessage(

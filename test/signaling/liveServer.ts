@@ -11,10 +11,10 @@ import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { FrameSinkFactory } from '../../media/FrameSink.ts';
 import { MediaWorkerPool } from '../../media/MediaWorkerPool.ts';
-import type { PublisherSignaling } from '../../media/SyntheticPublisher.ts';
+import type { PublisherSignaling } from '../support/SyntheticPublisher.ts';
 import { attachSignaling, type SignalingAttachment } from '../../signaling/attachSignaling.ts';
 import { HmacSessionAuthorizer, mintSessionToken } from '../../signaling/HmacSessionAuthorizer.ts';
-import { NOTIFICATION_EVENT, REQUEST_EVENT, SIGNALING_NAMESPACE, type IceServerInfo, type SignalingNotification, type SignalingResponse } from '../../signaling/protocol.ts';
+import { NOTIFICATION_EVENT, REQUEST_EVENT, SIGNALING_NAMESPACE, type IceServerInfo, type SignalingNotification, type SignalingResponse } from '../../common/protocol/signaling.ts';
 import { createSdkRouter } from '../../signaling/sdkRouter.ts';
 
 export const TOKEN_SECRET = 'test-secret-test-secret-test-secret-0123';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRequest } from '../../signaling/protocol.ts';
+import { parseRequest } from '../../common/protocol/signaling.ts';
 
 test('parseRequest() accepts a well-formed request and applies defaults', () => {
   const r = parseRequest({ name: 'produceData', data: { transportId: 't1', sctpStreamParameters: { streamId: 3, ordered: true } } });

@@ -24,7 +24,7 @@ describe('admin and audit:verify CLIs', () => {
   test('create-client --json prints client_id and api_key; audit:verify passes, then names the first tampered row', async () => {
     const dir = tempDir();
     const env = { FACEGATE_DATA_DIR: dir };
-    const c1 = runScript('scripts/admin.ts', ['create-client', 'Kiosk', 'Co', '--json'], env);
+    const c1 = runScript('scripts/cli/admin.ts', ['create-client', 'Kiosk', 'Co', '--json'], env);
     assert.equal(c1.code, 0, c1.stderr);
     const out = JSON.parse(c1.stdout) as { client_id: string; api_key: string };
     assert.match(out.client_id, /^cl_[0-9a-f]{24}$/);
@@ -32,22 +32,22 @@ describe('admin and audit:verify CLIs', () => {
     assert.match(c1.stderr, /generated JWT_SECRET and MASTER_KEY/);
     const secrets = fs.statSync(path.join(dir, 'secrets.json'));
     assert.equal(secrets.mode & 0o777, 0o600);
-    assert.equal(runScript('scripts/admin.ts', ['create-client', 'Second', '--json'], env).code, 0);
-    const list = runScript('scripts/admin.ts', ['list-clients', '--json'], env);
+    assert.equal(runScript('scripts/cli/admin.ts', ['create-client', 'Second', '--json'], env).code, 0);
+    const list = runScript('scripts/cli/admin.ts', ['list-clients', '--json'], env);
     assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name), ['Kiosk Co', 'Second']);
 
-    const ok = runScript('scripts/audit-verify.ts', [], env);
+    const ok = runScript('scripts/cli/audit-verify.ts', [], env);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /audit chain OK: 2 rows/);
 
     const db = await PgliteSqlClient.open(path.join(dir, 'db'));
     await db.query(`UPDATE audit_log SET payload = '{"name":"Mallory"}' WHERE seq = 2`);
     await db.close();
-    const bad = runScript('scripts/audit-verify.ts', ['--json'], env);
+    const bad = runScript('scripts/cli/audit-verify.ts', ['--json'], env);
     assert.equal(bad.code, 1);
     assert.deepEqual(JSON.parse(bad.stdout), { ok: false, rows: 1, firstBadSeq: 2, reason: 'hash_mismatch' });
 
-    assert.equal(runScript('scripts/admin.ts', ['bogus'], env).code, 2);
+    assert.equal(runScript('scripts/cli/admin.ts', ['bogus'], env).code, 2);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, test } from 'node:test';
 import { KeyRing } from '../../src/crypto/KeyRing.ts';
-import { FacegateError } from '../../src/errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 
 const master = () => crypto.randomBytes(32);
 const vec = () => Float32Array.from({ length: 512 }, (_, i) => Math.sin(i));

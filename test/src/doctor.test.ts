@@ -33,7 +33,7 @@ test('runCheck() reports a failing part as fail with a fix, and a hung one as ti
 });
 
 test('npm run doctor with an unreachable DATABASE_URL prints FAIL postgres and exits 1', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/doctor.ts'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli/doctor.ts'], {
     env: { ...process.env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', REDIS_URL: '' },
     encoding: 'utf8',
     timeout: 120_000,

@@ -3,7 +3,7 @@
 // send time, the data channel's RTT, a retry with fresh colours after a
 // failure). Shared by the closed-loop integration and end-to-end flash tests.
 import type { FacegateNodeOptions } from '../../src/FacegateNode.ts';
-import type { PlannedChallenge } from '../../src/liveness/challengePlan.ts';
+import type { PlannedChallenge } from '../../src/engine/challengePlan.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
 
 export const FLASH_PLAN: readonly PlannedChallenge[] = [{ kind: 'color_flash', delayMs: 300, windowMs: 4000 }];

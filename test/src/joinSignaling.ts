@@ -2,8 +2,8 @@
 // token and speaks the protocol for an in-process publisher
 // (SyntheticPublisher's PublisherSignaling), heartbeating until stopped.
 import { io as connect, type Socket } from 'socket.io-client';
-import type { PublisherSignaling } from '../../media/SyntheticPublisher.ts';
-import { REQUEST_EVENT, SIGNALING_NAMESPACE, type SignalingResponse } from '../../signaling/protocol.ts';
+import type { PublisherSignaling } from '../support/SyntheticPublisher.ts';
+import { REQUEST_EVENT, SIGNALING_NAMESPACE, type SignalingResponse } from '../../common/protocol/signaling.ts';
 
 /** A socket.io signaling client that speaks the protocol for an in-node publisher. */
 export async function joinSignaling(url: string, token: string): Promise<{ socket: Socket; signaling: PublisherSignaling; stop: () => void }> {

@@ -9,15 +9,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { encodeRtpClip, type RtpClipPacket } from '../../media/rtpClip.ts';
-import { SyntheticPublisher } from '../../media/SyntheticPublisher.ts';
+import { encodeRtpClip, type RtpClipPacket } from '../support/rtpClip.ts';
+import { SyntheticPublisher } from '../support/SyntheticPublisher.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
-import { DEMO_USER_ID } from '../../src/live/DemoSessions.ts';
-import type { Decision } from '../../src/liveness/index.ts';
+import { DEMO_USER_ID } from '../../src/bridge/DemoSessions.ts';
+import type { Decision } from '../../src/engine/index.ts';
 import { joinSignaling } from './joinSignaling.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
-import { CLIP_SCHEDULES } from '../../src/liveness/clipRunner.ts';
-import { decodeClip } from '../../src/liveness/decodeClip.ts';
+import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
+import { decodeClip } from '../../scripts/eval/lib/decodeClip.ts';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 

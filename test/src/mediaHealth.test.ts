@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { MediaWorkerPool } from '../../media/index.ts';
-import { mediaHealth } from '../../src/live/mediaHealth.ts';
+import { mediaHealth } from '../../src/bridge/mediaHealth.ts';
 
 test('mediaHealth() is up for a running pool and down when it is closed or short of workers', async (t) => {
   const pool = await MediaWorkerPool.create({ workers: 1, listenIp: '127.0.0.1', rtcPort: 0, frameRate: 10, logger: pino({ level: 'silent' }) });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { FacegateError } from '../../src/errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import { RateLimits } from '../../src/ratelimit/RateLimits.ts';
 import {
   BACKENDS,

@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
-import type { PlannedChallenge } from '../../src/liveness/challengePlan.ts';
+import type { PlannedChallenge } from '../../src/engine/challengePlan.ts';
 import { loadConfig } from '../../src/config.ts';
 import { FacegateNode, type FacegateNodeOptions } from '../../src/FacegateNode.ts';
-import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/liveness/index.ts';
+import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/engine/index.ts';
 
 export interface ScheduledNode {
   readonly node: FacegateNode;

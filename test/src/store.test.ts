@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FacegateError } from '../../src/errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import { MIGRATIONS, migrate, schemaVersion } from '../../src/store/migrations.ts';
 import { PgSqlClient } from '../../src/store/PgSqlClient.ts';
 import { PgliteSqlClient } from '../../src/store/PgliteSqlClient.ts';

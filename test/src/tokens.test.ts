@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { JWT_AUDIENCE, JWT_ISSUER, TokenService } from '../../src/auth/TokenService.ts';
 import { hashApiKey, looksLikeApiKey, newApiKey } from '../../src/auth/apiKeys.ts';
-import { FacegateError } from '../../src/errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import { BACKENDS, call, dropSchema, isErrorShape, startService, type Running } from './fixtures.ts';
 
 const SECRET = 'a'.repeat(40);

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import { hashApiKey, newApiKey } from '../../src/auth/apiKeys.ts';
 import { KeyRing } from '../../src/crypto/KeyRing.ts';
-import { FacegateError } from '../../src/errors.ts';
+import { FacegateError } from '../../common/errors.ts';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.ts';
 import { PgSqlClient } from '../../src/store/PgSqlClient.ts';
 import { PgliteSqlClient } from '../../src/store/PgliteSqlClient.ts';

@@ -1,0 +1,82 @@
+// A recording of analysed observations that several sessions can replay: the
+// first reader pulls frames from the source (decode + analyze) on demand, later
+// readers replay what was already analysed. Lets the eval run one clip under
+// several challenge schedules, and tests share one analysis per clip, while
+// decoding only as far as the slowest session needs.
+import type { FaceAnalyzerLike, FaceStage } from '../../../models/types.ts';
+import type { TimedFrame } from './decodeClip.ts';
+import { observeFrame } from '../../../src/engine/observe.ts';
+import type { FaceGrid } from '../../../src/engine/signals/artefacts.ts';
+import type { Observation } from '../../../src/engine/types.ts';
+
+export const ALL_STAGES: readonly FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'quality', 'embedding'];
+
+export class ObservationTape {
+  readonly #source: AsyncIterator<Observation>;
+  readonly #items: Observation[] = [];
+  #done = false;
+  #pending: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(source: AsyncIterable<Observation>) {
+    this.#source = source[Symbol.asyncIterator]();
+  }
+
+  /** Observations of decoded frames, analysed with every stage (sessions pick what they need). */
+  static fromFrames(analyzer: FaceAnalyzerLike, frames: AsyncIterable<TimedFrame>): ObservationTape {
+    async function* gen(): AsyncGenerator<Observation> {
+      let grid: FaceGrid | undefined;
+      for await (const { frame, t } of frames) {
+        const o = await observeFrame(analyzer, frame, t, ALL_STAGES, grid);
+        grid = o.grid;
+        yield o.observation;
+      }
+    }
+    return new ObservationTape(gen());
+  }
+
+  static fromArray(items: readonly Observation[]): ObservationTape {
+    async function* gen(): AsyncGenerator<Observation> {
+      yield* items;
+    }
+    return new ObservationTape(gen());
+  }
+
+  /** Number of observations analysed so far. */
+  get length(): number {
+    return this.#items.length;
+  }
+
+  get items(): readonly Observation[] {
+    return this.#items;
+  }
+
+  async #pull(): Promise<void> {
+    if (this.#done || this.#closed) return;
+    this.#pending ??= (async () => {
+      const r = await this.#source.next();
+      if (r.done) this.#done = true;
+      else this.#items.push(r.value);
+    })().finally(() => {
+      this.#pending = null;
+    });
+    await this.#pending;
+  }
+
+  /** Replays from the start, analysing further frames as the reader asks for them. */
+  async *replay(): AsyncGenerator<Observation> {
+    for (let i = 0; ; i++) {
+      while (i >= this.#items.length && !this.#done && !this.#closed) await this.#pull();
+      if (i >= this.#items.length) return;
+      yield this.#items[i]!;
+    }
+  }
+
+  /** Stops the source (kills the decoder); replays end after the cached part. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pending;
+    await this.#source.return?.(undefined);
+  }
+}

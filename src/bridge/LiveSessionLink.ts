@@ -1,0 +1,92 @@
+// Joins the service's sessions to the live WebRTC path. As the signaling
+// SessionAuthorizer it checks a session token with SessionService and
+// remembers which service session (token, client, kind, user) a live
+// session id belongs to; as the FrameSinkFactory it runs each publishing
+// client's frames through that client's LivenessEngine and records the
+// engine's verdict back into SessionService (status, audit, webhooks,
+// metrics, analytics all observe it there).
+import type { Logger } from 'pino';
+import type { FrameSink, FrameSinkFactory, LiveSessionHandle } from '../../media/index.ts';
+import type { AuthorizedSession, SessionAuthorizer } from '../../signaling/index.ts';
+import { liveSinkFactory, type Decision, type LiveSessionSpec } from '../engine/index.ts';
+import type { SessionService } from '../sessions/SessionService.ts';
+import type { SessionKind } from '../sessions/SessionRecord.ts';
+import type { ClientEngines } from './ClientEngines.ts';
+import { liveSessionSpec } from './liveSessionSpec.ts';
+import { toLiveVerdict } from './toLiveVerdict.ts';
+
+interface Joined {
+  readonly token: string;
+  readonly clientId: string;
+  readonly kind: SessionKind;
+  readonly externalUserId: string | null;
+  readonly expiresAt: number;
+}
+
+export interface LiveSessionLinkDeps {
+  readonly sessions: SessionService;
+  readonly engines: ClientEngines;
+  /** Loads the client's data key (TenantService.loadClientKey) before its gallery is used. */
+  readonly loadClientKey: (clientId: string) => Promise<unknown>;
+  readonly log: Logger;
+}
+
+export class LiveSessionLink implements SessionAuthorizer {
+  readonly #deps: LiveSessionLinkDeps;
+  /** Live session id (= service session id) -> the service session it runs. */
+  readonly #joined = new Map<string, Joined>();
+  readonly sinkFactory: FrameSinkFactory;
+
+  constructor(deps: LiveSessionLinkDeps) {
+    this.#deps = deps;
+    this.sinkFactory = (handle) => this.#sink(handle);
+  }
+
+  async authorize(token: string): Promise<AuthorizedSession | null> {
+    const auth = await this.#deps.sessions.authorize(token);
+    if (auth === null) return null;
+    const rec = await this.#deps.sessions.get(token);
+    await this.#deps.loadClientKey(rec.clientId);
+    this.#sweep();
+    this.#joined.set(rec.id, { token, clientId: rec.clientId, kind: rec.kind, externalUserId: rec.externalUserId, expiresAt: rec.expiresAt });
+    return { sessionId: auth.sessionId, clientId: auth.clientId };
+  }
+
+  #sink(handle: LiveSessionHandle): FrameSink {
+    const joined = this.#joined.get(handle.sessionId);
+    const log = this.#deps.log;
+    if (joined === undefined) {
+      // Signaling only opens sessions this authorizer accepted; end it if that ever breaks.
+      log.warn({ sessionId: handle.sessionId }, 'live session without an authorized service session');
+      void handle.close('closed_by_server').catch(() => undefined);
+      return { onFrame: () => undefined };
+    }
+    const engine = this.#deps.engines.for(joined.clientId);
+    // The bridge closes the session right after sending the result; that is safe
+    // because LiveSession.close() flushes the data channel before tearing down.
+    return liveSinkFactory(engine, {
+      resolve: async (): Promise<LiveSessionSpec> => liveSessionSpec(joined.kind, joined.externalUserId),
+      onError: (err) => log.warn({ err, sessionId: handle.sessionId }, 'live liveness session failed'),
+      onDecision: (m) => {
+        void this.#record(handle.sessionId, joined, m.decision);
+      },
+    })(handle);
+  }
+
+  async #record(sessionId: string, joined: Joined, d: Decision): Promise<void> {
+    // A dropped connection cancels the engine session; the service session
+    // stays open so the user can reconnect with the same token until it expires.
+    if (d.outcome === 'cancelled') return;
+    this.#joined.delete(sessionId);
+    try {
+      await this.#deps.sessions.recordLiveVerdict(joined.token, toLiveVerdict(d));
+    } catch (err) {
+      this.#deps.log.error({ err, sessionId }, 'could not record the live verdict');
+    }
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [id, j] of this.#joined) if (j.expiresAt <= now) this.#joined.delete(id);
+  }
+}
