@@ -21,10 +21,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 NATIVE="$ROOT/scripts/native"
 cd "$ROOT"
 WITH_TEST=0
+IF_NEEDED=0
 for a in "$@"; do
   case "$a" in
     --test) WITH_TEST=1 ;;
-    *) echo "usage: scripts/install.sh [--test]" >&2; exit 2 ;;
+    --if-needed) IF_NEEDED=1 ;;
+    *) echo "usage: scripts/install.sh [--test] [--if-needed]" >&2; exit 2 ;;
   esac
 done
 log() { printf '[install] %s\n' "$*"; }
@@ -38,6 +40,16 @@ PKGS=(g++ make cmake pkg-config python3 python3-pip patch
 [ "$WITH_TEST" = 1 ] && PKGS+=(chromium postgresql redis-server coturn)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+
+# --if-needed (README's `npm test` uses it): nothing to do when every package is
+# there and node_modules was installed by this script from the same lockfile,
+# install step and native patches (the stamp below).
+STAMP=node_modules/.facegate-install.stamp
+STAMP_KEY="$(cat package-lock.json scripts/install.sh | sha256sum | cut -c1-16)-$(cd "$NATIVE" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
+if [ "$IF_NEEDED" = 1 ] && [ ${#missing[@]} -eq 0 ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$STAMP_KEY" ]; then
+  log "up to date"
+  exit 0
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null; then
     echo "[install] missing system packages: ${missing[*]} (no apt-get here: install them by hand)" >&2
@@ -126,4 +138,5 @@ if [ -f scripts/cli/build-sdk.ts ]; then
   log "browser SDK"
   npm run --silent build:sdk
 fi
+echo "$STAMP_KEY" > "$STAMP"
 log "done"
