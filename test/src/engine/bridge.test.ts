@@ -14,8 +14,7 @@ import { liveSinkFactory, type LiveHandle } from '../../../src/bridge/liveBridge
 import { LivenessEngine } from '../../../src/engine/LivenessEngine.ts';
 import { LivenessSession } from '../../../src/engine/LivenessSession.ts';
 import { toClientMessage } from '../../../src/engine/wire.ts';
-import type { LivenessMessage } from '../../../common/protocol/dataChannel.ts';
-import { parseServerMessage } from '../../../common/protocol/dataChannel.ts';
+import { parseServerMessage, type LivenessMessage, type ServerMessage } from '../../../common/protocol/dataChannel.ts';
 import { obs, RecordingSink } from './fixtures.ts';
 
 const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
@@ -63,7 +62,7 @@ describe('engine seams with the real analyzer', { skip: present ? false : 'needs
   it('liveSinkFactory() opens a session, prompts a challenge over the handle and cancels when the client leaves', async (t) => {
     const engine = new LivenessEngine({ gallery: new InMemoryGallery(), analyzer });
     t.after(() => engine.close());
-    const sent: LivenessMessage[] = [];
+    const sent: ServerMessage[] = [];
     let closed = 0;
     const handle: LiveHandle = {
       sessionId: 'live-1',
