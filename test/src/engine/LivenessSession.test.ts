@@ -55,6 +55,9 @@ describe('LivenessSession', () => {
     assert.equal(d.signals.artefacts.passed, true);
     assert.equal(d.signals.motion.passed, true);
     assert.equal(d.template?.length, 512);
+    // The engine never writes templates: the caller commits the decision's.
+    assert.equal(await gallery.size(), 0);
+    assert.equal(await gallery.commit(d), true);
     assert.equal(await gallery.size(), 1);
     assert.ok(d.timings.firstFrameToVerdictMs! > 0);
     assert.equal(d.timings.challenges[0]!.passed, true);
