@@ -24,7 +24,7 @@ import type { Box, RawFrame } from '../../models/types.ts';
 import { lightFace } from '../../test/support/screenLight.ts';
 import { decodeClip } from './lib/decodeClip.ts';
 import { measureArtefacts } from '../../src/engine/signals/artefacts.ts';
-import { DEFAULT_SESSION_OPTIONS } from '../../src/engine/LivenessSession.ts';
+import { DEFAULT_SESSION_OPTIONS } from '../../src/engine/options.ts';
 import { DEFAULT_FLASH_OPTIONS, FLASH_PALETTE, generateFlashSequence, scoreFlash, type FlashScore } from '../../src/engine/signals/colorFlash.ts';
 import type { ColorStep } from '../../src/engine/types.ts';
 

@@ -40,7 +40,7 @@ import { ffmpegPath, type TimedFrame } from './lib/decodeClip.ts';
 import { EyeCoverTracker } from '../../src/engine/EyeCoverTracker.ts';
 import { DEFAULT_GATE_OPTIONS, eyesOccluded, gateFrame } from '../../src/engine/frameGate.ts';
 import { DEFAULT_FUSION_OPTIONS, type FusionOptions } from '../../src/engine/fusion.ts';
-import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from '../../src/engine/LivenessSession.ts';
+import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from '../../src/engine/options.ts';
 import { ObservationTape } from './lib/ObservationTape.ts';
 import { evaluateOcclusion } from './lib/occlusionEval.ts';
 import { DEFAULT_IDENTITY_OPTIONS } from '../../src/engine/signals/identity.ts';

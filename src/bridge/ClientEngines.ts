@@ -8,7 +8,8 @@ import type { Config } from '../config.ts';
 import type { KeyRing } from '../crypto/KeyRing.ts';
 import { ClientGalleryView, type GalleryChangeListener } from '../gallery/ClientGalleryView.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
-import { LivenessEngine, sessionOptionsFromConfig, type LivenessEngineOptions } from '../engine/index.ts';
+import { LivenessEngine, type LivenessEngineOptions } from '../engine/index.ts';
+import { sessionOptionsFromConfig } from './sessionOptions.ts';
 import type { Store } from '../store/Store.ts';
 
 export interface ClientEnginesDeps {

@@ -8,7 +8,8 @@
 import type { Logger } from 'pino';
 import type { FrameSink, FrameSinkFactory, LiveSessionHandle } from '../../media/index.ts';
 import type { AuthorizedSession, SessionAuthorizer } from '../../signaling/index.ts';
-import { liveSinkFactory, type Decision, type LiveSessionSpec } from '../engine/index.ts';
+import type { Decision } from '../engine/index.ts';
+import { liveSinkFactory, type LiveSessionSpec } from './liveBridge.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
 import type { SessionKind } from '../sessions/SessionRecord.ts';
 import type { ClientEngines } from './ClientEngines.ts';

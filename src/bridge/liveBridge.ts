@@ -5,19 +5,20 @@
 // prompts are stamped with their send time on the engine clock (markSent):
 // reactions and the colour-flash schedule, which the page paints on receipt,
 // are timed from when the prompt left, not from the frame that triggered it.
-// Typed
-// structurally against the media seam so neither layer imports the other; the
-// composition root passes createLiveSink as the factory.
+// Typed structurally against the media seam (the data-channel messages are
+// the shared protocol's types) so neither layer imports the other; the
+// composition root passes liveSinkFactory's result as the factory.
 import type { RawFrame } from '../../models/types.ts';
 import type { LivenessEngine } from '../engine/LivenessEngine.ts';
-import type { EngineMessage, SessionKind } from '../engine/types.ts';
-import { toClientMessage, type ClientMessage } from '../engine/wire.ts';
+import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
+import type { EngineMessage, EngineMode } from '../engine/types.ts';
+import { toClientMessage } from '../engine/wire.ts';
 
 /** What the bridge needs of media's LiveSessionHandle. */
 export interface LiveHandle {
   readonly sessionId: string;
   readonly rttMs: number | undefined;
-  send(message: ClientMessage): boolean;
+  send(message: ServerMessage): boolean;
   close(reason?: 'closed_by_server'): Promise<void>;
 }
 
@@ -35,7 +36,7 @@ export interface LiveSink {
 }
 
 export interface LiveSessionSpec {
-  readonly kind: SessionKind;
+  readonly kind: EngineMode;
   readonly subjectId?: string;
 }
 

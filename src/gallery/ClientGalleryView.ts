@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import type { KeyRing } from '../crypto/KeyRing.ts';
 import type { Store } from '../store/Store.ts';
-import type { Gallery as SubjectGallery, MatchResult } from '../engine/types.ts';
+import type { SubjectMatcher as SubjectGallery, MatchResult } from '../engine/types.ts';
 import type { Gallery } from './Gallery.ts';
 
 function dot(a: Float32Array, b: Float32Array): number {

@@ -4,7 +4,7 @@
 // interface and be passed to SessionService instead.
 import type { RawFrame } from '../../models/types.ts';
 import type { EncodedImage } from './frameDecoder.ts';
-import type { ClientMessage } from '../engine/index.ts';
+import type { LivenessMessage as ClientMessage } from '../../common/protocol/dataChannel.ts';
 import type { LiveVerdict } from './SessionService.ts';
 import type { DecisionReason, SessionRecord } from './SessionRecord.ts';
 

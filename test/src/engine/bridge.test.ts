@@ -13,8 +13,8 @@ import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
 import { liveSinkFactory, type LiveHandle } from '../../../src/bridge/liveBridge.ts';
 import { LivenessEngine } from '../../../src/engine/LivenessEngine.ts';
 import { LivenessSession } from '../../../src/engine/LivenessSession.ts';
-import { toClientMessage, type ClientMessage } from '../../../src/engine/wire.ts';
-import { parseServerMessage } from '../../../common/protocol/dataChannel.ts';
+import { toClientMessage } from '../../../src/engine/wire.ts';
+import { parseServerMessage, type LivenessMessage, type ServerMessage } from '../../../common/protocol/dataChannel.ts';
 import { obs, RecordingSink } from './fixtures.ts';
 
 const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
@@ -27,7 +27,7 @@ describe('wire', () => {
     for (let t = 0; t < 4000 && !s.terminal; t += 100) await s.process(obs(t, { closed: t >= 900 && t < 1100 ? 0.95 : 0.05 }));
     assert.equal(s.decision?.outcome, 'succeeded');
     assert.ok(s.decision?.template);
-    const out = sink.messages.map(toClientMessage).filter((m): m is ClientMessage => m !== null);
+    const out = sink.messages.map(toClientMessage).filter((m): m is LivenessMessage => m !== null);
     assert.deepEqual(out.map((m) => m.type), ['prompt', 'progress', 'result']);
     assert.equal(out[0]!.type === 'prompt' && out[0]!.action, 'blink');
     const result = out[2]!;
@@ -62,7 +62,7 @@ describe('engine seams with the real analyzer', { skip: present ? false : 'needs
   it('liveSinkFactory() opens a session, prompts a challenge over the handle and cancels when the client leaves', async (t) => {
     const engine = new LivenessEngine({ gallery: new InMemoryGallery(), analyzer });
     t.after(() => engine.close());
-    const sent: ClientMessage[] = [];
+    const sent: ServerMessage[] = [];
     let closed = 0;
     const handle: LiveHandle = {
       sessionId: 'live-1',
