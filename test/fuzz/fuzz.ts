@@ -66,11 +66,12 @@ async function liveDataChannel(ctx: RestContext): Promise<void> {
 async function suites(ctx: RestContext): Promise<void> {
   const steps: [string, () => Promise<void>][] = [
     ['REST corpus', () => corpus(ctx)],
-    ['REST routes', () => fuzzRoutes(ctx, n(300))],
+    ['REST routes, hostile transport', () => fuzzRoutes(ctx, n(150), 'hostile')],
+    ['REST routes, well-formed transport', () => fuzzRoutes(ctx, n(200), 'well-formed')],
     ['frame uploads', () => fuzzFrames(ctx, n(500))],
     ['tenant isolation', () => tenantIsolation(ctx, n(300))],
-    ['signaling', () => fuzzSignaling(ctx.run, { url: ctx.node.url, newSessionToken: () => newSessionToken(ctx) }, { unjoined: n(1500), joined: n(800) })],
-    ['data-channel parsers', () => fuzzDataChannelParsers(ctx.run, n(1500))],
+    ['signaling', () => fuzzSignaling(ctx.run, { url: ctx.node.url, newSessionToken: () => newSessionToken(ctx) }, { unjoined: n(1500), joinedPerRequest: n(200) })],
+    ['data-channel parsers', () => fuzzDataChannelParsers(ctx.run, n(3000))],
     ['data channel, live', () => liveDataChannel(ctx)],
   ];
   for (const [name, step] of steps) {

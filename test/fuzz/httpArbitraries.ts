@@ -22,7 +22,15 @@ export const NASTY_SEGMENTS: readonly string[] = [
   'x'.repeat(300), 'y'.repeat(8000),
 ];
 
-export function segmentArb(known: KnownValues): fc.Arbitrary<string> {
+/** Path segments; `wellFormed` keeps to valid percent-encoding (hostile content, clean transport). */
+export function segmentArb(known: KnownValues, wellFormed = false): fc.Arbitrary<string> {
+  if (wellFormed) {
+    return fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 40 }).map(enc),
+      fc.stringMatching(/^[A-Za-z0-9._@:+-]{1,140}$/),
+      fc.constantFrom(...known.ids, ...known.tokens).map(enc),
+    );
+  }
   return fc.oneof(
     { weight: 3, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }).map(enc) },
     { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9._@:+-]{1,140}$/) },

@@ -65,24 +65,28 @@ const dtlsArb = fc.record({
   ),
 });
 
-function joinedRequestArb(transportIds: () => string[]): fc.Arbitrary<{ name: string; data: unknown }> {
+/** One generator per request a joined client may send, so a defect in one does not hide the others. */
+function joinedRequestArbs(transportIds: () => string[]): Record<string, fc.Arbitrary<{ name: string; data: unknown }>> {
   const tid = fc.oneof({ weight: 4, arbitrary: fc.nat(1).map((i) => transportIds()[i] ?? 'none') }, fc.string({ maxLength: 130 }));
-  return fc.oneof(
-    fc.record({ name: fc.constant('produce'), data: fc.record({ transportId: tid, kind: fc.constantFrom('video', 'audio', 'x'), rtpParameters: rtpParametersArb }) }),
-    fc.record({ name: fc.constant('connectTransport'), data: fc.record({ transportId: tid, dtlsParameters: dtlsArb }) }),
-    fc.record({
-      name: fc.constant('produceData'),
-      data: fc.record({
+  const req = (name: string, data: fc.Arbitrary<unknown>) => fc.record({ name: fc.constant(name), data });
+  return {
+    produce: req('produce', fc.record({ transportId: tid, kind: fc.constantFrom('video', 'audio', 'x'), rtpParameters: rtpParametersArb })),
+    connectTransport: req('connectTransport', fc.record({ transportId: tid, dtlsParameters: dtlsArb })),
+    produceData: req(
+      'produceData',
+      fc.record({
         transportId: tid,
         sctpStreamParameters: fc.record({ streamId: fc.integer({ min: -1, max: 70000 }), ordered: fc.boolean(), maxRetransmits: fc.integer({ min: -1, max: 100 }) }, { requiredKeys: ['streamId'] }),
         label: fc.string({ maxLength: 70 }),
         protocol: fc.string({ maxLength: 70 }),
       }),
-    }),
-    fc.record({ name: fc.constantFrom('restartIce', 'consumeData'), data: fc.record({ transportId: tid }) }),
-    fc.record({ name: fc.constant('createTransport'), data: fc.record({ direction: fc.constantFrom('send', 'recv', 'both') }) }),
-    fc.record({ name: fc.constant('heartbeat'), data: fc.anything({ maxDepth: 1 }) }),
-  );
+    ),
+    'restartIce/consumeData': fc.record({ name: fc.constantFrom('restartIce', 'consumeData'), data: fc.record({ transportId: tid }) }),
+    'createTransport/heartbeat': fc.oneof(
+      req('createTransport', fc.record({ direction: fc.constantFrom('send', 'recv', 'both') })),
+      req('heartbeat', fc.anything({ maxDepth: 1 })),
+    ),
+  };
 }
 
 function hasWideSsrc(req: { name: string; data: unknown }): boolean {
@@ -97,7 +101,7 @@ export interface SignalingTarget {
   newSessionToken(): Promise<string>;
 }
 
-export async function fuzzSignaling(run: FuzzRun, target: SignalingTarget, o: { unjoined: number; joined: number }): Promise<void> {
+export async function fuzzSignaling(run: FuzzRun, target: SignalingTarget, o: { unjoined: number; joinedPerRequest: number }): Promise<void> {
   const idle = await SignalingClient.connect(target.url);
   try {
     await run.property('signaling before join', anyPayload, async (p) => {
@@ -120,13 +124,17 @@ export async function fuzzSignaling(run: FuzzRun, target: SignalingTarget, o: { 
     return client;
   };
   try {
-    await run.property('signaling in a joined session (SDP/RTP/DTLS/SCTP parameters)', joinedRequestArb(() => transports), async (req) => {
-      const c = await joined();
-      const res = await emitRaw(c, req);
-      const problem = answerProblem(res);
-      if (problem !== null) throw new Error(`${req.name}: ${problem}`);
-      if (hasWideSsrc(req) && (res as { ok?: unknown }).ok === true) throw new Error('produce accepted an ssrc above 2^32 - 1');
-    }, { numRuns: o.joined, timeLimitMs: 90_000 });
+    for (const [name, arb] of Object.entries(joinedRequestArbs(() => transports))) {
+      await run.property(`signaling in a joined session: ${name}`, arb, async (req) => {
+        const c = await joined();
+        const res = await emitRaw(c, req);
+        const problem = answerProblem(res);
+        if (problem !== null) throw new Error(`${req.name}: ${problem}`);
+        if (hasWideSsrc(req) && (res as { ok?: unknown }).ok === true) throw new Error('produce accepted an ssrc above 2^32 - 1');
+      }, { numRuns: o.joinedPerRequest, timeLimitMs: 60_000 });
+      // A fresh session for the next request kind: one kind's leftovers (a connected transport) do not steer the next.
+      (client as SignalingClient | null)?.socket.disconnect();
+    }
   } finally {
     (client as SignalingClient | null)?.socket.disconnect();
   }
