@@ -20,7 +20,7 @@ import { loadImages } from './images.ts';
 import { tenantIsolation } from './isolationSuite.ts';
 import { corpus, fuzzRoutes, type RestContext } from './restSuite.ts';
 import { listRoutes, type HasStack } from './routes.ts';
-import { fuzzSignaling } from './signalingSuite.ts';
+import { fuzzSignaling, signalingCorpus } from './signalingSuite.ts';
 import { createTenant } from './tenants.ts';
 
 const VIDEO = new URL('../../../shared/video/', import.meta.url).pathname;
@@ -70,6 +70,7 @@ async function suites(ctx: RestContext): Promise<void> {
     ['REST routes, well-formed transport', () => fuzzRoutes(ctx, n(200), 'well-formed')],
     ['frame uploads', () => fuzzFrames(ctx, n(500))],
     ['tenant isolation', () => tenantIsolation(ctx, n(300))],
+    ['signaling corpus', () => signalingCorpus(ctx.run, { url: ctx.node.url, newSessionToken: () => newSessionToken(ctx) })],
     ['signaling', () => fuzzSignaling(ctx.run, { url: ctx.node.url, newSessionToken: () => newSessionToken(ctx) }, { unjoined: n(1500), joinedPerRequest: n(200) })],
     ['data-channel parsers', () => fuzzDataChannelParsers(ctx.run, n(3000))],
     ['data channel, live', () => liveDataChannel(ctx)],

@@ -139,3 +139,41 @@ export async function fuzzSignaling(run: FuzzRun, target: SignalingTarget, o: { 
     (client as SignalingClient | null)?.socket.disconnect();
   }
 }
+
+const FINGERPRINT = { algorithm: 'sha-256', value: Array.from({ length: 32 }, () => 'AB').join(':') };
+const vp8 = (extra: Record<string, unknown> = {}) => ({
+  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] }],
+  encodings: [{ ssrc: 1234 }],
+  ...extra,
+});
+
+/** Hand-written request sequences from the attack review (issue 13), each on a fresh session and reported alone. */
+const SIGNALING_CORPUS: readonly { readonly name: string; readonly steps: (send: string) => { name: string; data: unknown }[] }[] = [
+  { name: 'connectTransport twice', steps: (t) => [1, 2].map(() => ({ name: 'connectTransport', data: { transportId: t, dtlsParameters: { role: 'auto', fingerprints: [FINGERPRINT] } } })) },
+  { name: 'produce with an unsupported codec', steps: (t) => [{ name: 'produce', data: { transportId: t, kind: 'video', rtpParameters: { ...vp8(), codecs: [{ mimeType: 'video/XYZ', payloadType: 96, clockRate: 90000 }] } } }] },
+  { name: 'produce with an ssrc above 2^32 - 1', steps: (t) => [{ name: 'produce', data: { transportId: t, kind: 'video', rtpParameters: vp8({ encodings: [{ ssrc: 2 ** 32 + 5 }] }) } }] },
+  { name: 'produce H264 on payload type 0', steps: (t) => [{ name: 'produce', data: { transportId: t, kind: 'video', rtpParameters: { codecs: [{ mimeType: 'video/H264', payloadType: 0, clockRate: 90000 }] } } }] },
+  { name: 'produce audio with a video codec', steps: (t) => [{ name: 'produce', data: { transportId: t, kind: 'audio', rtpParameters: vp8() } }] },
+  { name: 'produceData on stream id 65534 twice', steps: (t) => [1, 2].map(() => ({ name: 'produceData', data: { transportId: t, sctpStreamParameters: { streamId: 65534 }, label: 'x', protocol: '' } })) },
+];
+
+export async function signalingCorpus(run: FuzzRun, target: SignalingTarget): Promise<void> {
+  for (const entry of SIGNALING_CORPUS) {
+    const c = await SignalingClient.connect(target.url);
+    try {
+      await c.join(await target.newSessionToken());
+      const send = String((await c.call<{ id: string }>('createTransport', { direction: 'send' })).id);
+      const steps = entry.steps(send);
+      await run.example(`signaling corpus: ${entry.name}`, JSON.stringify(steps).slice(0, 400), async () => {
+        for (const step of steps) {
+          const res = await emitRaw(c, step);
+          const problem = answerProblem(res);
+          if (problem !== null) throw new Error(`${step.name}: ${problem}`);
+          if (hasWideSsrc(step) && (res as { ok?: unknown }).ok === true) throw new Error('produce accepted an ssrc above 2^32 - 1');
+        }
+      });
+    } finally {
+      c.socket.disconnect();
+    }
+  }
+}
