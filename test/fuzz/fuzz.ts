@@ -15,7 +15,8 @@ import { fuzzDataChannelLive, fuzzDataChannelParsers } from './dataChannelSuite.
 import { fuzzFrames } from './frameSuite.ts';
 import { startNode, type RunningNode } from './fuzzNode.ts';
 import { FuzzRun } from './FuzzRun.ts';
-import { HttpOracle } from './httpOracle.ts';
+import { documentedErrorCodes, HttpOracle } from './httpOracle.ts';
+import { changedTables } from './storeDigest.ts';
 import { loadImages } from './images.ts';
 import { tenantIsolation } from './isolationSuite.ts';
 import { corpus, fuzzRoutes, type RestContext } from './restSuite.ts';
@@ -92,23 +93,30 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const run = new FuzzRun(seed);
   const running = await startNode({ tmpPrefix: 'facegate-fuzz-' });
-  const oracle = new HttpOracle(running.node);
+  let oracle: HttpOracle | undefined;
   try {
     const node = running.node;
+    oracle = new HttpOracle(node, await documentedErrorCodes(running.url));
+    const empty = await oracle.snapshot();
     const a = await createTenant(node, 'A', { users: 2, sessions: 4 });
     const b = await createTenant(node, 'B', { users: 2, sessions: 4, webhook: 'https://example.com/facegate-hook' });
+    // The digest must see writes, or "the store unchanged" would hold trivially.
+    const seen = changedTables(empty, await oracle.snapshot());
+    if (!['clients', 'users', 'templates', 'audit_log'].every((t) => seen.includes(t))) run.fail('store digest', `creating two tenants changed only [${seen.join(', ')}]`);
     const routes = servedRoutes(running);
     process.stderr.write(`fuzz: ${routes.length} routes from the routers: ${routes.map((r) => `${r.method} ${r.path}${r.prefix ? '/*' : ''}`).join(', ')}\n`);
     const known = { tokens: [a.token, ...a.sessions.map((s) => s.token)], apiKeys: [a.apiKey], ids: [...a.users, ...a.sessions.map((s) => s.id)] };
     const ctx: RestContext = { run, oracle, node, routes, known, a, b, images: await loadImages() };
     await suites(ctx);
   } finally {
-    oracle.close();
+    oracle?.close();
     await running.close();
   }
+  const wanted = Math.round(10_000 * Math.min(1, scale));
+  if (run.cases < wanted) run.fail('case count', `${run.cases} cases run, at least ${wanted} wanted`);
   process.stderr.write(`fuzz: finished in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   run.report((line) => process.stdout.write(`${line}\n`));
-  return run.failures.length === 0 && run.cases >= 10_000 * Math.min(1, scale) ? 0 : 1;
+  return run.failures.length === 0 ? 0 : 1;
 }
 
 main().then(

@@ -1,8 +1,8 @@
 // Sends one generated HTTP request with node:http (bytes as generated: no
 // fetch normalisation of the path, any content-encoding) and checks what the
 // API promises for any input: an answer within the time limit, no 5xx, the
-// documented error shape ({error, message, details, timestamp}, see
-// src/api/httpErrors.ts) on every 4xx, and, when the request was rejected,
+// documented error shape ({error, message, details, timestamp}, the codes
+// from the node's own OpenAPI document) on every 4xx, and, when the request was rejected,
 // the store exactly as it was before.
 import http from 'node:http';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
@@ -23,17 +23,30 @@ export interface HttpReply {
   readonly text: string;
 }
 
-const PUBLIC_CODES = new Set([
-  'invalid_request',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'conflict',
-  'validation_error',
-  'rate_limit_exceeded',
-  'internal_error',
-  'service_unavailable',
-]);
+/**
+ * The documented error codes, read from the OpenAPI document the node serves
+ * (GET /api/schema): the enum of `error` in the schema that has error,
+ * message, details and timestamp. Found by shape, wherever the document keeps it.
+ */
+export async function documentedErrorCodes(url: string): Promise<ReadonlySet<string>> {
+  const doc: unknown = await (await fetch(`${url}/api/schema`)).json();
+  const seen = new Set<unknown>();
+  const find = (v: unknown): string[] | null => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return null;
+    seen.add(v);
+    const props = (v as { properties?: Record<string, { enum?: unknown }> }).properties;
+    const codes = props?.error?.enum;
+    if (props !== undefined && 'message' in props && 'details' in props && 'timestamp' in props && Array.isArray(codes)) return codes.map(String);
+    for (const child of Object.values(v)) {
+      const r = find(child);
+      if (r !== null) return r;
+    }
+    return null;
+  };
+  const codes = find(doc);
+  if (codes === null || codes.length === 0) throw new Error('GET /api/schema documents no error schema {error (enum), message, details, timestamp}');
+  return new Set(codes);
+}
 
 const TIMEOUT_MS = 15_000;
 
@@ -64,7 +77,7 @@ export function send(base: URL, agent: http.Agent, c: HttpCase): Promise<HttpRep
 }
 
 /** Why body is not the documented error shape, or null when it is. */
-export function errorShapeProblem(reply: HttpReply): string | null {
+export function errorShapeProblem(reply: HttpReply, codes: ReadonlySet<string>): string | null {
   if (!/^application\/json/.test(reply.headers['content-type'] ?? '')) return `content-type ${reply.headers['content-type'] ?? '(none)'}, not JSON`;
   let b: unknown;
   try {
@@ -74,7 +87,7 @@ export function errorShapeProblem(reply: HttpReply): string | null {
   }
   const o = b as Record<string, unknown> | null;
   if (o === null || typeof o !== 'object' || Array.isArray(o)) return 'body is not an object';
-  if (typeof o.error !== 'string' || !PUBLIC_CODES.has(o.error)) return `error ${JSON.stringify(o.error)} is not a public code`;
+  if (typeof o.error !== 'string' || !codes.has(o.error)) return `error ${JSON.stringify(o.error)} is not a public code`;
   if (typeof o.message !== 'string') return 'message is not a string';
   if (o.details === null || typeof o.details !== 'object' || Array.isArray(o.details)) return 'details is not an object';
   if (typeof o.timestamp !== 'string' || Number.isNaN(Date.parse(o.timestamp))) return 'timestamp is not a date';
@@ -91,10 +104,12 @@ export class HttpOracle {
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   readonly #node: FacegateNode;
   readonly #digest: StoreDigest;
+  readonly #codes: ReadonlySet<string>;
   #last: Record<string, string> | null = null;
 
-  constructor(node: FacegateNode) {
+  constructor(node: FacegateNode, codes: ReadonlySet<string>) {
     this.#node = node;
+    this.#codes = codes;
     this.#base = new URL(node.url);
     this.#digest = new StoreDigest(node.service.store.sql);
   }
@@ -119,7 +134,7 @@ export class HttpOracle {
     this.#last = after;
     if (r.status >= 500) throw new Error(`5xx: ${describe(c, r)}`);
     if (r.status >= 400 && c.method !== 'HEAD') {
-      const p = errorShapeProblem(r);
+      const p = errorShapeProblem(r, this.#codes);
       if (p !== null) throw new Error(`error shape (${p}): ${describe(c, r)}`);
     }
     if (r.status >= 400) {
