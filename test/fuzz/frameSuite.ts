@@ -52,6 +52,7 @@ export async function fuzzFrames(ctx: RestContext, numRuns: number): Promise<voi
     return;
   }
   const pool = new SessionPool(ctx);
+  const tally = new Map<string, number>();
   const arb = fc.record({
     route: fc.constantFrom(...routes),
     field: imageFieldArb(ctx.images),
@@ -64,8 +65,12 @@ export async function fuzzFrames(ctx: RestContext, numRuns: number): Promise<voi
       const kind = kindOf(route);
       const t = token === 'open' ? await pool.token(kind) : token === 'other-kind' ? await pool.token(kind === 'enrollment' ? 'authentication' : 'enrollment') : 'bogus-token';
       const c: HttpCase = { method: 'POST', path: route.path, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session_token: t, image: field.image }) };
-      await ctx.oracle.check(c);
+      const r = await ctx.oracle.check(c);
+      const key = `${field.kind} ${r.status}`;
+      tally.set(key, (tally.get(key) ?? 0) + 1);
     },
     { numRuns, timeLimitMs: 90_000 },
   );
+  // Shows how many uploads got past the decoder to the models (the heavy part).
+  process.stderr.write(`fuzz: frame uploads by kind and status: ${[...tally].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}\n`);
 }
