@@ -71,11 +71,13 @@ export type RequestName = keyof typeof RequestDataSchemas;
 // Plain-JSON mirrors of the mediasoup structures the client gets back; the
 // server fills them from mediasoup objects, the SDK hands them to mediasoup-client.
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-export interface IceServerInfo {
-  readonly urls: string[];
-  readonly username?: string;
-  readonly credential?: string;
-}
+/** One ICE server handed to a client at join: STUN as is, TURN with per-session credentials (turn/turnCredentials.ts). */
+export const IceServerSchema = z.object({
+  urls: z.array(z.string().min(1)).min(1),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServer = z.infer<typeof IceServerSchema>;
 export interface TransportInfo {
   readonly id: string;
   readonly iceParameters: unknown;
@@ -94,7 +96,7 @@ export type SignalingRequest =
       responseData: {
         sessionId: string;
         routerRtpCapabilities: unknown;
-        iceServers: IceServerInfo[];
+        iceServers: IceServer[];
         /** The client must send a request (heartbeat) at least this often. */
         heartbeatIntervalMs: number;
       };

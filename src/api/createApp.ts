@@ -22,7 +22,7 @@ import type { Store } from '../store/Store.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
-import { iceServersFor } from './iceServers.ts';
+import { iceServersFor } from '../../turn/turnCredentials.ts';
 import { openApiDocument } from './openapi.ts';
 import {
   AuthenticationBody,
@@ -203,7 +203,7 @@ export function createApp(deps: AppDeps): express.Express {
       mode: kind === 'enrollment' ? 'enrollment' : externalUserId === null ? 'identification' : 'verification',
       external_user_id: s.externalUserId,
       signaling_url: baseUrl(req),
-      ice_servers: iceServersFor(config, s.id),
+      ice_servers: iceServersFor(config.media, s.id),
       expires_at: new Date(s.expiresAt).toISOString(),
       config: {
         frame_rate: config.media.frameRate,
