@@ -8,6 +8,7 @@
 // StageWorker thread while this thread runs landmarks, eyes and embedding.
 import os from 'node:os';
 import ort from 'onnxruntime-node';
+import { clamp01, l2normalize, median } from '../common/vector.ts';
 import { BoxStages, type HeadPose } from './BoxStages.ts';
 import { decodeImage, type DecodeLimits } from './decodeImage.ts';
 import {
@@ -428,13 +429,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     const inp = this.#input('feature');
     const m = similarityTransform(fivePointsFrom68(lm), ALIGN_REFERENCE);
     warpAffineToTensor(frame, invertSimilarity(m), 112, 112, inp.data, SPEC_FEATURE, 0);
-    const raw = (await inp.session.run({ input: inp.tensor })).output!.data as Float32Array;
-    const v = new Float32Array(raw.length);
-    let n = 0;
-    for (let i = 0; i < raw.length; i++) n += raw[i]! * raw[i]!;
-    const inv = 1 / Math.max(Math.sqrt(n), 1e-12);
-    for (let i = 0; i < raw.length; i++) v[i] = raw[i]! * inv;
-    return v;
+    return l2normalize((await inp.session.run({ input: inp.tensor })).output!.data as Float32Array);
   }
 
   /**
@@ -528,16 +523,6 @@ export function frontalnessFromLandmarks(lm: ArrayLike<number>): number {
   if (half <= 0) return 0;
   const off = Math.abs(nose!.x - (le!.x + re!.x) / 2);
   return clamp01(1 - off / half);
-}
-
-function median(v: readonly number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function clamp01(v: number): number {
-  return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
 function checkRawFrame(f: RawFrame): void {

@@ -8,21 +8,5 @@
 /** Cosine similarity at or above which two faces are taken to be the same person. */
 export const DEFAULT_MATCH_THRESHOLD = 0.42;
 
-/** Cosine similarity of two embeddings (L2-normalised or not). */
-export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length || a.length === 0) {
-    throw new TypeError(`embeddings must have the same non-zero length, got ${a.length} and ${b.length}`);
-  }
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  const d = Math.sqrt(na) * Math.sqrt(nb);
-  return d > 0 ? dot / d : 0;
-}
+/** Cosine similarity of two embeddings (L2-normalised or not): common/vector.ts's, under the name models/ has always used. */
+export { cosine as cosineSimilarity } from '../common/vector.ts';
