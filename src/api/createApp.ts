@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics/Metrics.ts';
 import type { RateLimits } from '../ratelimit/RateLimits.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
 import type { SessionKind, SessionRecord } from '../sessions/SessionRecord.ts';
-import { decodeImage, parseDataUrl } from '../sessions/frameDecoder.ts';
+import { decodeUpload, parseDataUrl } from '../sessions/frameDecoder.ts';
 import { encodedFrameInput } from '../sessions/SessionEngine.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
@@ -228,7 +228,7 @@ export function createApp(deps: AppDeps): express.Express {
     // upload to its session's owner sends these bytes and never decodes them.
     const input = encodedFrameInput({ mime, bytes }, async () => {
       const t0 = performance.now();
-      const frame = await decodeImage(bytes, mime);
+      const frame = await decodeUpload(bytes, mime);
       metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
       return frame;
     });
