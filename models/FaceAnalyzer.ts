@@ -1,6 +1,6 @@
 // FaceAnalyzer: one frame in, the faces in it out, biggest first, with the
 // stages the caller asked for (landmarks, pose, eyes, passive liveness,
-// embedding, quality). Implements the recipe of ../shared/MODELS.md on top of
+// embedding, quality). Implements the recipe of models/README.md on top of
 // ModelRegistry sessions and the typed-array kernels: each model input is one
 // fused sampling pass into a Float32Array that is allocated once and reused,
 // and calls are serialised so those buffers are never shared by two frames.
@@ -60,7 +60,7 @@ const DET_W = 320;
 const DET_H = 240;
 /** Photos whose long side is at most this are tight crops: detect on a grey-padded copy. */
 const SMALL_STILL_SIDE = 256;
-/** Frontal faces read about -8 degrees of pitch on the pose model (MODELS.md). */
+/** Frontal faces read about -8 degrees of pitch on the pose model (models/README.md). */
 const FRONTAL_PITCH = -8;
 
 const SPEC_DETECT: TensorSpec = { layout: 'bgr', mean: [127, 127, 127], mul: [1 / 128, 1 / 128, 1 / 128] };

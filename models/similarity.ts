@@ -1,5 +1,5 @@
 // Comparing embeddings: cosine similarity and the shipped match threshold.
-// The threshold comes from the measurements in ../shared/MODELS.md (recipe
+// The threshold comes from the measurements in models/README.md (recipe
 // embeddings, 220 genuine / 4830 impostor pairs): at cosine 0.45 no impostor
 // is accepted but 2.3% of genuine pairs are refused, at 0.40 every genuine pair
 // is accepted and 3 impostors (6e-4) are too. 0.42 sits between the two with
