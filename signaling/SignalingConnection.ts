@@ -14,7 +14,7 @@ import {
   NOTIFICATION_EVENT,
   parseRequest,
   REQUEST_EVENT,
-  type IceServerInfo,
+  type IceServer,
   type ParsedRequest,
   type RequestOf,
   type SignalingNotification,
@@ -25,7 +25,7 @@ import type { SessionAuthorizer } from './SessionAuthorizer.ts';
 export interface SignalingConnectionOptions {
   readonly pool: MediaWorkerPool;
   readonly authorizer: SessionAuthorizer;
-  readonly iceServers: (sessionId: string) => IceServerInfo[];
+  readonly iceServers: (sessionId: string) => IceServer[];
   readonly sinkFactory: FrameSinkFactory;
   readonly logger: Logger;
   readonly heartbeatIntervalMs: number;

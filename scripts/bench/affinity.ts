@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import type { RawFrame } from '../../models/types.ts';
 import { AffinityFrameEngine } from '../../src/cluster/AffinityFrameEngine.ts';
-import { decodeEncoded, decodeImage, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
+import { decodeEncoded, decodeUpload, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
 import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
 import { RedisNodeLink } from '../../src/cluster/RedisNodeLink.ts';
@@ -96,7 +96,7 @@ try {
     const jpeg = await sharp(PHOTO).resize(w, h, { fit: 'cover' }).jpeg({ quality: JPEG_QUALITY }).toBuffer();
     const source: EncodedImage = { mime: 'image/jpeg', bytes: jpeg };
     // The pixels a local upload of this JPEG gives (what the raw path sends).
-    const frame: RawFrame = await decodeImage(jpeg, 'image/jpeg');
+    const frame: RawFrame = await decodeUpload(jpeg, 'image/jpeg');
     const s = session();
     // An upload as the API hands it over: decoded on first use, where it is analysed.
     const upload = (): FrameInput => encodedFrameInput(source, (src) => decodeEncoded(src, { maxBytes: MAX_IMAGE_BYTES }));
@@ -105,7 +105,7 @@ try {
       () => a.processFrame(s, upload()),
       () => b.processFrame(s, rawFrameInput(frame)),
       () => b.processFrame(s, upload()),
-      () => decodeImage(jpeg, 'image/jpeg'),
+      () => decodeUpload(jpeg, 'image/jpeg'),
     ]);
     results.push({
       frame: `${w}x${h}`,

@@ -23,7 +23,7 @@ import { AffinityFrameEngine } from '../../src/cluster/AffinityFrameEngine.ts';
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
 import { decodeClip } from '../../scripts/eval/lib/decodeClip.ts';
 import { FrameEngine } from '../../src/sessions/FrameEngine.ts';
-import { decodeEncoded, decodeImage, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
+import { decodeEncoded, decodeUpload, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
 import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
 import { RedisNodeLink } from '../../src/cluster/RedisNodeLink.ts';
@@ -103,7 +103,7 @@ async function tapRequests(url: string, prefix: string): Promise<{ readonly seen
 /** A JPEG of a real face at w x h, as a browser would upload it (q92), and the pixels a local upload of it gives. */
 async function faceUpload(w: number, h: number): Promise<{ source: EncodedImage & { bytes: Buffer }; frame: RawFrame }> {
   const bytes = await sharp(FACE).resize(w, h, { fit: 'cover' }).jpeg({ quality: 92 }).toBuffer();
-  return { source: { mime: 'image/jpeg', bytes }, frame: await decodeImage(bytes, 'image/jpeg') };
+  return { source: { mime: 'image/jpeg', bytes }, frame: await decodeUpload(bytes, 'image/jpeg') };
 }
 
 /** An upload as the API hands it to the engine: decoded on first use, with the decodes counted. */
@@ -290,7 +290,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
       const localError = await errorOf(
         (async () => {
           const { mime, bytes } = parseDataUrl(`data:${c.image.mime};base64,${b64}`, { maxBytes });
-          await decodeImage(bytes, mime);
+          await decodeUpload(bytes, mime);
         })(),
       );
       const decodes = { n: 0 };
