@@ -10,10 +10,10 @@ import type { FrameSink, FrameSinkFactory, LiveSessionHandle } from '../../media
 import type { AuthorizedSession, SessionAuthorizer } from '../../signaling/index.ts';
 import { liveSinkFactory, type Decision, type LiveSessionSpec } from '../engine/index.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
-import type { SessionKind } from '../sessions/SessionRecord.ts';
+import type { SessionKind } from '../../common/session.ts';
 import type { ClientEngines } from './ClientEngines.ts';
 import { liveSessionSpec } from './liveSessionSpec.ts';
-import { toLiveVerdict } from './toLiveVerdict.ts';
+import { decidedStep } from './decidedStep.ts';
 
 interface Joined {
   readonly token: string;
@@ -79,7 +79,7 @@ export class LiveSessionLink implements SessionAuthorizer {
     if (d.outcome === 'cancelled') return;
     this.#joined.delete(sessionId);
     try {
-      await this.#deps.sessions.recordLiveVerdict(joined.token, toLiveVerdict(d));
+      await this.#deps.sessions.recordLiveVerdict(joined.token, decidedStep(d), d.timings.frames);
     } catch (err) {
       this.#deps.log.error({ err, sessionId }, 'could not record the live verdict');
     }

@@ -6,6 +6,8 @@ import type { Box, Point } from '../../models/types.ts';
 import type { EyeCropSample } from './signals/eyeCrop.ts';
 
 export type SessionKind = 'enrollment' | 'verification' | 'identification';
+/** The engine's name for what a session does (SessionKind is the service's word, in common/session.ts). */
+export type EngineMode = 'enrollment' | 'verification' | 'identification';
 
 export type SessionState =
   | 'created'
@@ -20,20 +22,22 @@ export type SessionState =
 
 export type TerminalState = 'succeeded' | 'failed' | 'expired' | 'cancelled';
 
-export type ReasonCode =
-  | 'no_face'
-  | 'multiple_faces'
-  | 'face_too_small'
-  | 'poor_quality'
-  | 'occluded'
-  | 'liveness_failed'
-  | 'challenge_failed'
-  | 'challenge_timeout'
-  | 'spoof_suspected'
-  | 'identity_changed'
-  | 'no_match'
-  | 'expired'
-  | 'cancelled';
+export const ENGINE_REASONS = [
+  'no_face',
+  'multiple_faces',
+  'face_too_small',
+  'poor_quality',
+  'occluded',
+  'liveness_failed',
+  'challenge_failed',
+  'challenge_timeout',
+  'spoof_suspected',
+  'identity_changed',
+  'no_match',
+  'expired',
+  'cancelled',
+] as const;
+export type ReasonCode = (typeof ENGINE_REASONS)[number];
 
 export type ChallengeKind = 'blink' | 'turn_left' | 'turn_right' | 'turn_any' | 'color_flash';
 
@@ -274,6 +278,13 @@ export interface Clock {
 export interface GalleryEntry {
   readonly subjectId: string;
   readonly embedding: Float32Array;
+}
+
+/** What the engine reads of enrolled templates: it matches, it never writes (the service commits Decision.template). */
+export interface SubjectMatcher {
+  compare(subjectId: string, probe: Float32Array): Promise<number | null>;
+  search(probe: Float32Array, k: number): Promise<readonly MatchResult[]>;
+  size(): Promise<number>;
 }
 
 /** Enrolled templates. Exact in-memory here; FAISS in the service. */

@@ -25,7 +25,7 @@ import { decodeClip } from '../../scripts/eval/lib/decodeClip.ts';
 import { FrameEngine } from '../../src/sessions/FrameEngine.ts';
 import { decodeEncoded, decodeImage, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
-import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import { RedisNodeLink } from '../../src/cluster/RedisNodeLink.ts';
 import { PG_URL, REDIS_URL, dropSchema, runId } from './fixtures.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
