@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { FaceAnalyzerLike } from '../../models/types.ts';
 import type { Config } from '../config.ts';
-import type { ClientMatcher, TemplateGallery } from '../gallery/TemplateGallery.ts';
+import type { TemplateGallery } from '../gallery/TemplateGallery.ts';
 import { LivenessEngine, sessionOptionsFromConfig, type Gallery, type LivenessEngineOptions, type SubjectMatcher } from '../engine/index.ts';
 
 export interface ClientEnginesDeps {
@@ -67,7 +67,6 @@ export class ClientEngines {
  * service commits Decision.template; users are removed through the REST
  * API). Goes away when LivenessEngineOptions.gallery becomes SubjectMatcher.
  */
-function readOnly(matcher: ClientMatcher): Gallery {
-  const m: SubjectMatcher = matcher;
+function readOnly(m: SubjectMatcher): Gallery {
   return { compare: m.compare, search: m.search, size: m.size, add: async () => undefined, remove: async () => false };
 }

@@ -27,16 +27,6 @@ export interface SubjectMatch {
   readonly similarity: number;
 }
 
-/** One client's read side, for an engine that matches but never writes. */
-export interface ClientMatcher {
-  /** Best cosine of the probe to the subject's templates, or null when the subject has none. */
-  compare(subjectId: string, probe: Float32Array): Promise<number | null>;
-  /** The k most similar subjects, best first. */
-  search(probe: Float32Array, k: number): Promise<readonly SubjectMatch[]>;
-  /** Enrolled subjects. */
-  size(): Promise<number>;
-}
-
 export interface TemplateGalleryDeps {
   readonly store: Store;
   /** The per-client nearest-neighbour index (FaissGallery). */
@@ -80,12 +70,14 @@ export class TemplateGallery {
     return true;
   }
 
+  /** Best cosine of the probe to the subject's own templates (exact, 1:1), or null when the subject has none. */
   async compare(clientId: string, subjectId: string, probe: Float32Array): Promise<number | null> {
     const rows = await this.#store.listTemplates(clientId, subjectId);
     if (rows.length === 0) return null;
     return Math.max(...rows.map((t) => cosine(this.#keys.decryptTemplate(clientId, t.id, t.ciphertext), probe)));
   }
 
+  /** The k subjects most similar to the probe (1:N over the index), best first. */
   async search(clientId: string, probe: Float32Array, k: number): Promise<SubjectMatch[]> {
     // Several templates may belong to one subject: over-fetch, keep each subject's best.
     const hits = await this.#index.search(clientId, probe, Math.max(1, k) * 4);
@@ -98,16 +90,20 @@ export class TemplateGallery {
     return [...best].map(([subjectId, similarity]) => ({ subjectId, similarity })).sort((a, b) => b.similarity - a.similarity);
   }
 
+  /** Enrolled subjects. */
   async size(clientId: string): Promise<number> {
     return (await this.#store.listUsers(clientId, { limit: 1, offset: 0 })).total;
   }
 
-  /** The client's read side, bound to its id. */
-  forClient(clientId: string): ClientMatcher {
+  /**
+   * The client's read side, bound to its id: what an engine that matches but
+   * never writes needs (the bridge hands it to the engine as its SubjectMatcher).
+   */
+  forClient(clientId: string) {
     return {
-      compare: (subjectId, probe) => this.compare(clientId, subjectId, probe),
-      search: (probe, k) => this.search(clientId, probe, k),
-      size: () => this.size(clientId),
+      compare: (subjectId: string, probe: Float32Array): Promise<number | null> => this.compare(clientId, subjectId, probe),
+      search: (probe: Float32Array, k: number): Promise<SubjectMatch[]> => this.search(clientId, probe, k),
+      size: (): Promise<number> => this.size(clientId),
     };
   }
 

@@ -58,7 +58,7 @@ describe('liveSinkFactory() RTT', () => {
     assert.equal(engine.sessionCount, 0);
   });
 
-  it('an rtt announced while the engine session is being created is the engine session's RTT once it exists', async (t) => {
+  it('an rtt announced while the engine session is being created is in the engine session once it exists', async (t) => {
     const engine = new RttEngine({ gallery: new InMemoryGallery() });
     t.after(() => engine.close());
     const h = handle(undefined);
