@@ -20,7 +20,7 @@
 // neither layer imports the other; the composition root passes the factory.
 import type { RawFrame } from '../../models/types.ts';
 import type { LivenessEngine } from '../engine/LivenessEngine.ts';
-import type { EngineMessage, SessionKind } from '../engine/types.ts';
+import type { EngineMessage, EngineMode } from '../engine/types.ts';
 import { toClientMessage, type ClientMessage } from '../engine/wire.ts';
 
 /** What the bridge needs of media's LiveSessionHandle. */
@@ -50,7 +50,7 @@ export interface LiveSink {
 }
 
 export interface LiveSessionSpec {
-  readonly kind: SessionKind;
+  readonly kind: EngineMode;
   readonly subjectId?: string;
 }
 
