@@ -405,7 +405,7 @@ export class LiveSession implements LiveSessionHandle {
     } catch (e) {
       this.#log.warn({ err: e }, 'frame sink onEnd threw');
     }
-    this.#announce('close', reason);
+    this.#announce('close', () => this.observer.emit('close', reason));
     this.#onClose(this, reason);
   }
 
@@ -560,13 +560,13 @@ export class LiveSession implements LiveSessionHandle {
   #setRtt(rttMs: number): void {
     if (rttMs === this.#rttMs) return;
     this.#rttMs = rttMs;
-    this.#announce('rtt', rttMs);
+    this.#announce('rtt', () => this.observer.emit('rtt', rttMs));
   }
 
   /** Emits on the observer; a listener that throws is logged, never the session's failure. */
-  #announce<K extends keyof LiveSessionEvents>(event: K, ...args: LiveSessionEvents[K]): void {
+  #announce(event: keyof LiveSessionEvents, emit: () => boolean): void {
     try {
-      (this.observer.emit as (e: K, ...a: LiveSessionEvents[K]) => boolean)(event, ...args);
+      emit();
     } catch (e) {
       this.#log.warn({ err: e, event }, 'live session observer threw');
     }
