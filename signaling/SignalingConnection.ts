@@ -167,15 +167,9 @@ export class SignalingConnection {
         await session.close('client_gone');
         throw new FacegateError('conflict', 'the connection is closing');
       }
-      const sink = this.#options.sinkFactory(session);
-      session.setSink({
-        onFrame: (f) => sink.onFrame(f),
-        onMessage: (m) => sink.onMessage?.(m),
-        onEnd: (reason) => {
-          sink.onEnd?.(reason);
-          this.#onSessionEnded(reason);
-        },
-      });
+      // Frames go from media straight to the sink; signaling only hears the session end.
+      session.setSink(this.#options.sinkFactory(session));
+      session.observer.once('close', (reason) => this.#onSessionEnded(reason));
       this.#log.info({ sessionId: auth.sessionId }, 'client joined');
       return {
         sessionId: auth.sessionId,

@@ -22,7 +22,7 @@ import type { RawFrame } from '../../models/types.ts';
 import { AffinityFrameEngine } from '../../src/cluster/AffinityFrameEngine.ts';
 import { decodeEncoded, decodeUpload, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
-import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import { RedisNodeLink } from '../../src/cluster/RedisNodeLink.ts';
 
 const args = process.argv.slice(2);

@@ -14,7 +14,7 @@ import type { Gallery } from '../gallery/Gallery.ts';
 import type { Metrics } from '../metrics/Metrics.ts';
 import type { RateLimits } from '../ratelimit/RateLimits.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
-import type { SessionKind, SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionKind, SessionRecord } from '../../common/session.ts';
 import { decodeUpload, parseDataUrl } from '../sessions/frameDecoder.ts';
 import { encodedFrameInput } from '../sessions/SessionEngine.ts';
 import type { StateStore } from '../state/StateStore.ts';

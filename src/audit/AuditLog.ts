@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { SqlClient } from '../store/SqlClient.ts';
 import type { SessionObserver } from '../sessions/SessionService.ts';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 
 export const GENESIS = '0'.repeat(64);
 
