@@ -6,7 +6,8 @@
 // Product code: what the server ships. Tools (scripts/) and tests (test/) may import it, never the reverse.
 const PRODUCT = '^(common|src|media|models|signaling|turn)/';
 const LOWER = '^(common|models|media|signaling|turn)/';
-const COMPOSITION_ROOT = '^src/(main\\.ts|Facegate[^/]*\\.ts)$';
+// The composition root reads the service config and wires every layer; src/config.ts is its input.
+const COMPOSITION_ROOT = '^src/(main\\.ts|Facegate[^/]*\\.ts|config\\.ts)$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -17,6 +18,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^common/' },
       to: { pathNot: ['^common/', '(^|/)node_modules/zod/'] },
+    },
+    {
+      name: 'config-imports-no-module',
+      comment: 'The service config (src/config.ts) is read by the composition root and handed down; it imports no module but common/ (defaults live with the schema).',
+      severity: 'error',
+      from: { path: '^src/config\\.ts$' },
+      to: { path: PRODUCT, pathNot: '^common/' },
     },
     {
       name: 'lower-layers-never-import-src',
@@ -35,7 +43,7 @@ module.exports = {
     {
       name: 'engine-stays-pure',
       comment:
-        'The liveness engine (src/engine) decides from observations: it never imports the REST API, signaling, the composition root, sessions or the store.',
+        'The liveness engine (src/engine) decides from observations: it never imports the REST API, signaling, the composition root (and its service config), sessions or the store.',
       severity: 'error',
       from: { path: '^src/engine/' },
       to: { path: ['^src/api/', '^signaling/', COMPOSITION_ROOT, '^src/sessions/', '^src/store/'] },
@@ -74,7 +82,12 @@ module.exports = {
     exclude: { path: '^(node_modules|dist|data)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js', '.cjs', '.mjs', '.json'] },
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.js', '.cjs', '.mjs', '.json'],
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'types', 'default'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };
