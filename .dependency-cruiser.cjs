@@ -43,10 +43,10 @@ module.exports = {
     {
       name: 'engine-stays-pure',
       comment:
-        'The liveness engine (src/engine) decides from observations: it never imports the REST API, signaling, the composition root (and its service config), sessions or the store.',
+        'The liveness engine (src/engine) decides from observations: it never imports the REST API, signaling, the composition root (and its service config), sessions, the store, or the adapters above it (src/bridge).',
       severity: 'error',
       from: { path: '^src/engine/' },
-      to: { path: ['^src/api/', '^signaling/', COMPOSITION_ROOT, '^src/sessions/', '^src/store/'] },
+      to: { path: ['^src/api/', '^signaling/', COMPOSITION_ROOT, '^src/sessions/', '^src/store/', '^src/bridge/'] },
     },
     {
       name: 'storage-never-imports-sessions-or-engine',

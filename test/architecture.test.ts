@@ -53,6 +53,7 @@ describe('layer rules', () => {
     ['engine-stays-pure', 'the engine importing the API', { 'src/engine/a.ts': "import '../api/b.ts';\n", 'src/api/b.ts': 'export {};\n' }],
     ['engine-stays-pure', 'the engine importing the service config', { 'src/engine/a.ts': "import type { C } from '../config.ts';\nexport type D = C;\n", 'src/config.ts': 'export type C = 1;\n' }],
     ['engine-stays-pure', 'the engine importing sessions', { 'src/engine/a.ts': "import '../sessions/b.ts';\n", 'src/sessions/b.ts': 'export {};\n' }],
+    ['engine-stays-pure', 'the engine re-exporting an adapter', { 'src/engine/index.ts': "export * from '../bridge/a.ts';\n", 'src/bridge/a.ts': 'export const a = 1;\n' }],
     ['storage-never-imports-sessions-or-engine', 'state importing sessions', { 'src/state/a.ts': "import '../sessions/b.ts';\n", 'src/sessions/b.ts': 'export {};\n' }],
     ['config-imports-no-module', 'the config importing a module default', { 'src/config.ts': "import '../models/b.ts';\n", 'models/b.ts': 'export {};\n' }],
     ['product-never-imports-tools', 'src/ importing a test double', { 'src/a.ts': "import '../test/support/b.ts';\n", 'test/support/b.ts': 'export {};\n' }],
