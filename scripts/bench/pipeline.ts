@@ -43,7 +43,7 @@ interface Args {
 
 const THREAD_LIST = /^\d+(,\d+)*$/;
 
-function parseArgs(argv: readonly string[]): Args {
+function readArgs(argv: readonly string[]): Args {
   const { values: v, fail } = parseScriptArgs(
     {
       name: 'bench:pipeline',
@@ -267,7 +267,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs(process.argv.slice(2));
   if (args.setupPeer) setupPeer();
   const log = (s: string): void => {
     if (!args.json) process.stdout.write(`${s}\n`);
