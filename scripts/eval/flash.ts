@@ -1,5 +1,5 @@
 // Colour-flash score distribution on recorded clips, offline: each clip's
-// face is lit by a simulated screen (media/screenLight.ts) and read back
+// face is lit by a simulated screen (test/support/screenLight.ts) and read back
 // through the engine's skin-patch measurement, as on the live path, for many
 // random sequences, latencies, RTTs and frame drops. Modes: reflect (in step,
 // display + camera latency 40..250 ms), ignore (no response: a replay),
