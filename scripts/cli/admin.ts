@@ -13,26 +13,26 @@ import { openStore } from '../../src/store/openStore.ts';
 import { TenantService } from '../../src/tenants/TenantService.ts';
 import { AuditLog } from '../../src/audit/AuditLog.ts';
 import { RedisStateStore } from '../../src/state/RedisStateStore.ts';
+import { parseScriptArgs } from '../lib/args.ts';
 
-const USAGE = `usage: npm run admin -- <command> [args] [--json]
+const COMMANDS = ['create-client', 'list-clients', 'add-key', 'revoke-key', 'delete-client'] as const;
+
+const args = parseScriptArgs({
+  name: 'admin',
+  usage: `usage: npm run admin -- <command> [args] [--json]
   create-client NAME        create a client; prints {"client_id","api_key"} (the key is shown once)
   list-clients              list clients
   add-key CLIENT_ID         issue another API key
   revoke-key CLIENT_ID KEY_ID
-  delete-client CLIENT_ID   delete a client, its users, templates and data key`;
+  delete-client CLIENT_ID   delete a client, its users, templates and data key`,
+  options: { json: { type: 'boolean' } },
+});
 
-async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const args = argv.filter((a) => a !== '--json');
-  const [cmd, ...rest] = args;
-  if (!cmd || cmd === '--help' || cmd === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return cmd ? 0 : 2;
-  }
-  if (!['create-client', 'list-clients', 'add-key', 'revoke-key', 'delete-client'].includes(cmd)) {
-    process.stderr.write(`unknown command: ${cmd}\n${USAGE}\n`);
-    return 2;
-  }
+async function main(): Promise<number> {
+  const { json } = args.values;
+  const [cmd, ...rest] = args.positionals;
+  if (cmd === undefined) return args.fail('a command is required (--help for usage)');
+  if (!(COMMANDS as readonly string[]).includes(cmd)) return args.fail(`unknown command: ${cmd}`);
   const config = loadConfig();
   const secrets = resolveSecrets(config);
   if (secrets.fromDataDir.length > 0) {
@@ -93,15 +93,14 @@ async function main(argv: string[]): Promise<number> {
         return ok ? 0 : 1;
       }
       default:
-        process.stderr.write(`unknown command: ${cmd}\n${USAGE}\n`);
-        return 2;
+        return args.fail(`unknown command: ${cmd}`);
     }
   } finally {
     await store.close();
   }
 }
 
-main(process.argv.slice(2)).then(
+main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`admin: ${e instanceof Error ? e.message : String(e)}\n`);

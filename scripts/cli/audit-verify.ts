@@ -4,9 +4,17 @@
 import { loadConfig } from '../../src/config.ts';
 import { AuditLog } from '../../src/audit/AuditLog.ts';
 import { openStore } from '../../src/store/openStore.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+
+const args = parseScriptArgs({
+  name: 'audit:verify',
+  usage: 'usage: npm run audit:verify [-- --json]',
+  options: { json: { type: 'boolean' } },
+  allowPositionals: false,
+});
 
 async function main(): Promise<number> {
-  const json = process.argv.includes('--json');
+  const { json } = args.values;
   const store = await openStore(loadConfig());
   try {
     const r = await new AuditLog(store.sql).verify();
