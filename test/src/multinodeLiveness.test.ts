@@ -340,7 +340,7 @@ describe('REST liveness sessions on two nodes without sticky routing', { skip: S
         // One counted 1:1 failure locks the user out: a node loss must not count.
         LOCKOUT_FAILURES: '1',
       },
-      node: { service: { dbSchema: schema, redisPrefix: `${schema}:` }, affinity: { leaseMs: 1500, forwardTimeoutMs: 5000 } },
+      node: { dbSchema: schema, redisPrefix: `${schema}:`, affinity: { leaseMs: 1500, forwardTimeoutMs: 5000 } },
     });
 
   before(async () => {
