@@ -148,38 +148,16 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
   return { config, log, nodeId, store, state, keys, tenants, gallery, limits, metrics, audit, webhooks, hashIp: ipHasher(secrets.jwtSecret) };
 }
 
-export class FacegateService implements ServiceCore {
-  readonly config: Config;
-  readonly log: Logger;
-  readonly nodeId: string;
-  readonly store: SqlStore;
-  readonly state: StateStore;
-  readonly keys: KeyRing;
-  readonly tenants: TenantService;
-  readonly gallery: FaissGallery;
-  readonly limits: RateLimits;
-  readonly metrics: Metrics;
-  readonly audit: AuditLog;
-  readonly webhooks: WebhookDispatcher;
-  readonly hashIp: (ip: string) => string;
+// The class carries every core part as its own readonly field (service.store, service.tenants, ...).
+export interface FacegateService extends ServiceCore {}
+
+export class FacegateService {
   readonly sessions: SessionService;
   readonly app: express.Express;
   readonly #stack: CloseStack;
 
   private constructor(core: ServiceCore, sessions: SessionService, app: express.Express, stack: CloseStack) {
-    this.config = core.config;
-    this.log = core.log;
-    this.nodeId = core.nodeId;
-    this.store = core.store;
-    this.state = core.state;
-    this.keys = core.keys;
-    this.tenants = core.tenants;
-    this.gallery = core.gallery;
-    this.limits = core.limits;
-    this.metrics = core.metrics;
-    this.audit = core.audit;
-    this.webhooks = core.webhooks;
-    this.hashIp = core.hashIp;
+    Object.assign(this, core);
     this.sessions = sessions;
     this.app = app;
     this.#stack = stack;
