@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
+import type { TemplateGallery } from '../gallery/TemplateGallery.ts';
 import type { Metrics } from '../metrics/Metrics.ts';
 import type { RateLimits } from '../ratelimit/RateLimits.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
@@ -32,6 +33,7 @@ export interface AppDeps {
   readonly store: Store;
   readonly state: StateStore;
   readonly gallery: Gallery;
+  readonly templates: TemplateGallery;
   readonly tenants: TenantService;
   readonly sessions: SessionService;
   readonly limits: RateLimits;

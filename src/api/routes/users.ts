@@ -1,18 +1,17 @@
-// A client's users: list, get, delete (store rows, this node's gallery and,
-// by event, other nodes' galleries).
+// A client's users: list, get, delete (through the TemplateGallery: store rows,
+// this node's index and, by event, other nodes' indexes).
 import { Router, type RequestHandler } from 'express';
 import { FacegateError } from '../../../common/errors.ts';
 import type { AuditLog } from '../../audit/AuditLog.ts';
-import type { Gallery } from '../../gallery/Gallery.ts';
-import type { StateStore } from '../../state/StateStore.ts';
+import type { TemplateGallery } from '../../gallery/TemplateGallery.ts';
 import type { Store } from '../../store/Store.ts';
 import { authed, parse } from '../middleware.ts';
 import { PageQuery } from '../schemas.ts';
 
 export interface UserRouteDeps {
   readonly store: Store;
-  readonly gallery: Gallery;
-  readonly state: StateStore;
+  /** The templates' one owner: a delete goes through it (store, this node's index, other nodes). */
+  readonly templates: TemplateGallery;
   readonly audit: AuditLog;
   readonly auth: RequestHandler;
 }
@@ -38,10 +37,8 @@ export function userRoutes(deps: UserRouteDeps): Router {
   r.delete('/api/users/:externalId', auth, async (req, res) => {
     const { clientId } = authed(res);
     const externalId = String(req.params.externalId);
-    const removed = await store.deleteUser(clientId, externalId);
+    const removed = await deps.templates.remove(clientId, externalId);
     if (removed === null) throw new FacegateError('not_found', 'no such user');
-    await deps.gallery.remove(clientId, removed);
-    await deps.state.publish({ type: 'gallery.remove', clientId, templateIds: removed, origin: '' }).catch(() => {});
     await deps.audit.append('user.deleted', clientId, { externalUserId: externalId, templates: removed.length });
     res.json({ external_user_id: externalId, deleted: true, templates_removed: removed.length });
   });
