@@ -199,8 +199,8 @@ describe('TemplateGallery (the one owner of templates: encrypt, store, index, pu
       const s = await v1.search(unit(11), 2);
       assert.deepEqual(s.map((m) => m.subjectId), ['ann', 'ben']);
       assert.deepEqual((await v2.search(unit(13), 5)).map((m) => m.subjectId), ['cat']);
-      assert.equal(await templates.remove('cl_v2', 'ann'), false);
-      assert.equal(await templates.remove('cl_v1', 'ann'), true);
+      assert.equal(await templates.remove('cl_v2', 'ann'), null);
+      assert.equal((await templates.remove('cl_v1', 'ann'))?.length, 1);
       assert.deepEqual((await v1.search(unit(11), 5)).map((m) => m.subjectId), ['ben']);
       assert.equal(await g.size('cl_v1'), 1);
     } finally {
@@ -220,7 +220,7 @@ describe('TemplateGallery (the one owner of templates: encrypt, store, index, pu
       const ids = (await store.listTemplates('cl_v3', 'dan')).map((t) => t.id);
       assert.deepEqual(ids, [id]);
       assert.deepEqual(changes, [{ type: 'gallery.add', clientId: 'cl_v3', templateIds: ids }]);
-      assert.equal(await templates.remove('cl_v3', 'dan'), true);
+      assert.deepEqual(await templates.remove('cl_v3', 'dan'), ids);
       assert.deepEqual(changes[1], { type: 'gallery.remove', clientId: 'cl_v3', templateIds: ids });
     } finally {
       await g.close();
