@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { FaceAnalyzerLike } from '../models/types.ts';
 import { createApp, ipHasher, type HealthCheck } from './api/createApp.ts';
-import { AuditLog } from './audit/AuditLog.ts';
+import type { AuditLog } from './audit/AuditLog.ts';
+import { openAuditLog } from './audit/openAuditLog.ts';
 import { TokenService } from './auth/TokenService.ts';
 import { KeyRing } from './crypto/KeyRing.ts';
 import { FaissGallery } from './gallery/FaissGallery.ts';
@@ -152,7 +153,10 @@ export class FacegateService {
         },
       });
       const metrics = new Metrics();
-      const audit = new AuditLog(store.sql, (e) => log.error({ err: e }, 'audit append failed'));
+      const audit = openAuditLog(config, store.sql, {
+        ...(o.dbSchema !== undefined ? { schema: o.dbSchema } : {}),
+        onError: (e) => log.error({ err: e }, 'audit append failed'),
+      });
       const webhooks = new WebhookDispatcher(store.sql, store, keys, log.child({ component: 'webhooks' }), {
         maxAttempts: config.service.webhookMaxAttempts,
         ...(o.webhookBaseDelayMs !== undefined ? { baseDelayMs: o.webhookBaseDelayMs } : {}),

@@ -11,7 +11,7 @@ import { TokenService } from '../../src/auth/TokenService.ts';
 import { resolveSecrets } from '../../src/secrets.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import { TenantService } from '../../src/tenants/TenantService.ts';
-import { AuditLog } from '../../src/audit/AuditLog.ts';
+import { openAuditLog } from '../../src/audit/openAuditLog.ts';
 import { RedisStateStore } from '../../src/state/RedisStateStore.ts';
 
 const USAGE = `usage: npm run admin -- <command> [args] [--json]
@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const keys = KeyRing.fromHex(secrets.masterKeyHex);
     const tenants = new TenantService(store, keys, new TokenService(secrets.jwtSecret, config.service.jwtTtlS));
-    const audit = new AuditLog(store.sql);
+    const audit = openAuditLog(config, store.sql);
     const out = (obj: Record<string, unknown>, text: string): void => {
       process.stdout.write(json ? `${JSON.stringify(obj)}\n` : `${text}\n`);
     };
