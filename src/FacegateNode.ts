@@ -14,6 +14,7 @@ import { MediaWorkerPool } from '../media/index.ts';
 import type { FaceAnalyzerLike } from '../models/types.ts';
 import { attachSignaling, createSdkRouter, type SdkRouterOptions, type SignalingAttachment } from '../signaling/index.ts';
 import type { HealthCheck } from './api/createApp.ts';
+import { removeNodeFile, writeNodeFile } from './admin/nodeFile.ts';
 import { iceServersFor } from './api/iceServers.ts';
 import type { Config } from './config.ts';
 import { FacegateService, type FacegateServiceOptions } from './FacegateService.ts';
@@ -188,6 +189,9 @@ export class FacegateNode {
       await node.close();
       throw e;
     }
+    // The admin CLI on this machine finds this node here (and talks to it instead of opening the store).
+    service.admin.addSystemSection('media', () => ({ ...pool.toJSON(), workers: pool.toJSON().workers.map((w) => ({ ...w, pid: w.pid ?? null })) }));
+    writeNodeFile(config.storage.dataDir, { url: node.loopbackUrl, pid: process.pid, nodeId: service.nodeId, startedAt: new Date().toISOString() });
     return node;
   }
 
@@ -203,9 +207,18 @@ export class FacegateNode {
     return `http://${host}:${a.port}`;
   }
 
+  /** The URL a process on this machine reaches the node at (loopback when bound to every address). */
+  get loopbackUrl(): string {
+    const a = this.address;
+    if (a.address === '0.0.0.0') return `http://127.0.0.1:${a.port}`;
+    if (a.address === '::') return `http://[::1]:${a.port}`;
+    return this.url;
+  }
+
   /** Stops signaling, the node link, the media pool, the liveness engines and the service, in that order; idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      removeNodeFile(this.config.storage.dataDir, this.service.nodeId);
       const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
         try {
           await fn();

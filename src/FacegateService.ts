@@ -9,6 +9,8 @@ import type express from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { FaceAnalyzerLike } from '../models/types.ts';
+import { createAdmin } from './admin/createAdmin.ts';
+import type { AdminService } from './admin/AdminService.ts';
 import { createApp, ipHasher, type HealthCheck } from './api/createApp.ts';
 import type { AuditLog } from './audit/AuditLog.ts';
 import { openAuditLog } from './audit/openAuditLog.ts';
@@ -72,6 +74,8 @@ export class FacegateService {
   readonly metrics: Metrics;
   readonly audit: AuditLog;
   readonly webhooks: WebhookDispatcher;
+  /** The operator's API (/api/admin) over this service. */
+  readonly admin: AdminService;
   readonly app: express.Express;
   readonly nodeId: string;
   #unsub: (() => void) | null = null;
@@ -90,6 +94,7 @@ export class FacegateService {
     this.metrics = f.metrics;
     this.audit = f.audit;
     this.webhooks = f.webhooks;
+    this.admin = f.admin;
     this.app = f.app;
     this.nodeId = f.nodeId;
   }
@@ -170,8 +175,13 @@ export class FacegateService {
       const sealed = await webhooks.encryptPlaintextSecrets();
       if (sealed.encrypted + sealed.skipped > 0) log.info(sealed, 'webhook secrets from the previous version encrypted');
       await webhooks.resumePending();
+      const admin = createAdmin({
+        config, store, state, tenants, audit, webhooks, gallery, sessions, nodeId, ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}),
+      });
+      if (admin.credential.source === 'data_dir') log.info({ file: admin.credential.file }, 'admin API token kept in the data dir (or set ADMIN_TOKEN)');
 
       const app = createApp({
+        adminRouter: admin.router,
         config,
         log,
         store,
@@ -188,7 +198,7 @@ export class FacegateService {
       });
 
       const svc: FacegateService = new FacegateService({
-        config, log, store, state, keys, tenants, gallery, limits, sessions, metrics, audit, webhooks, app, nodeId,
+        config, log, store, state, keys, tenants, gallery, limits, sessions, metrics, audit, webhooks, admin: admin.service, app, nodeId,
       });
       const unsubscribe = state.subscribe((ev) => {
         svc.handleEvent(ev).catch((e: unknown) => log.warn({ err: e, type: ev.type }, 'could not apply gallery event'));

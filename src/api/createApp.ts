@@ -55,6 +55,8 @@ export interface AppDeps {
   readonly healthChecks?: Readonly<Record<string, HealthCheck>>;
   /** Base URL clients reach this server at (signaling URL); default: from the request. */
   readonly publicUrl?: string;
+  /** The operator's API, mounted at /api/admin (src/admin). */
+  readonly adminRouter?: express.Router;
 }
 
 interface Authed {
@@ -176,6 +178,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api/schema/swagger-ui', swaggerUi.serve, swaggerUi.setup(doc));
 
+  if (deps.adminRouter) app.use('/api/admin', deps.adminRouter);
   app.use('/api', ipLimit);
 
   // --- tenancy --------------------------------------------------------------

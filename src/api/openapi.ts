@@ -1,6 +1,7 @@
 // The OpenAPI 3 description of the REST API, served at /api/schema and
 // rendered by Swagger UI at /api/schema/swagger-ui/. Kept beside the routes
 // (createApp.ts); a test checks every documented path is routed.
+import { ADMIN_SECURITY_SCHEME, adminOpenApiPaths } from '../admin/adminOpenApi.ts';
 
 const err = { $ref: '#/components/schemas/Error' };
 const errorResponses = (...codes: number[]) =>
@@ -13,7 +14,7 @@ export function openApiDocument(): Record<string, unknown> {
     openapi: '3.0.3',
     info: { title: 'facegate', version: '0.1.0', description: 'Self-hosted real-time face authentication.' },
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, adminToken: ADMIN_SECURITY_SCHEME },
       schemas: {
         Error: {
           type: 'object',
@@ -151,6 +152,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/analytics/system-metrics': { get: { summary: 'Process and gallery figures', security: bearer, responses: { '200': { description: 'metrics' }, ...errorResponses(401) } } },
+      ...adminOpenApiPaths(),
     },
   };
 }
