@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { FaceAnalyzerLike } from '../models/types.ts';
 import { createAdmin } from './admin/createAdmin.ts';
+import { jobRunView, type JobRunner } from './jobs/JobRunner.ts';
+import { startJobs } from './jobs/startJobs.ts';
 import type { AdminService } from './admin/AdminService.ts';
 import { createApp, ipHasher, type HealthCheck } from './api/createApp.ts';
 import type { AuditLog } from './audit/AuditLog.ts';
@@ -76,6 +78,8 @@ export class FacegateService {
   readonly webhooks: WebhookDispatcher;
   /** The operator's API (/api/admin) over this service. */
   readonly admin: AdminService;
+  /** Background jobs (retention, audit pruning, gallery compaction). */
+  readonly jobs: JobRunner;
   readonly app: express.Express;
   readonly nodeId: string;
   #unsub: (() => void) | null = null;
@@ -95,6 +99,7 @@ export class FacegateService {
     this.audit = f.audit;
     this.webhooks = f.webhooks;
     this.admin = f.admin;
+    this.jobs = f.jobs;
     this.app = f.app;
     this.nodeId = f.nodeId;
   }
@@ -120,7 +125,9 @@ export class FacegateService {
       const tokens = new TokenService(secrets.jwtSecret, config.service.jwtTtlS);
       const tenants = new TenantService(store, keys, tokens);
 
+      const metrics = new Metrics();
       const gallery = new FaissGallery({
+        onSearch: (seconds) => metrics.gallerySearchLatency.observe(seconds),
         dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (o.dbSchema ?? 'public') : 'local'),
         ...(o.galleryPersistDelayMs !== undefined ? { persistDelayMs: o.galleryPersistDelayMs } : {}),
         hnswMin: config.service.galleryHnswMin,
@@ -157,7 +164,6 @@ export class FacegateService {
           nodeId,
         },
       });
-      const metrics = new Metrics();
       const audit = openAuditLog(config, store.sql, {
         ...(o.dbSchema !== undefined ? { schema: o.dbSchema } : {}),
         onError: (e) => log.error({ err: e }, 'audit append failed'),
@@ -179,6 +185,12 @@ export class FacegateService {
         config, store, state, tenants, audit, webhooks, gallery, sessions, nodeId, ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}),
       });
       if (admin.credential.source === 'data_dir') log.info({ file: admin.credential.file }, 'admin API token kept in the data dir (or set ADMIN_TOKEN)');
+      const jobs = startJobs({
+        config, store, audit, gallery, metrics, nodeId, log: log.child({ component: 'jobs' }),
+        onRun: (run) => admin.service.feed?.publish({ type: 'job.run', job: jobRunView(run) }),
+      });
+      cleanup.push(() => jobs.close());
+      admin.service.addSystemSection('jobs', async () => ({ enabled: config.admin.jobs, recent: (await jobs.recent(20)).map(jobRunView) }));
 
       const app = createApp({
         adminRouter: admin.router,
@@ -198,7 +210,7 @@ export class FacegateService {
       });
 
       const svc: FacegateService = new FacegateService({
-        config, log, store, state, keys, tenants, gallery, limits, sessions, metrics, audit, webhooks, admin: admin.service, app, nodeId,
+        config, log, store, state, keys, tenants, gallery, limits, sessions, metrics, audit, webhooks, admin: admin.service, jobs, app, nodeId,
       });
       const unsubscribe = state.subscribe((ev) => {
         svc.handleEvent(ev).catch((e: unknown) => log.warn({ err: e, type: ev.type }, 'could not apply gallery event'));
@@ -243,6 +255,7 @@ export class FacegateService {
     if (this.#closed) return;
     this.#closed = true;
     this.#unsub?.();
+    await this.jobs.close();
     await this.webhooks.close();
     await this.audit.flush();
     await this.gallery.close();

@@ -56,6 +56,8 @@ const EnvSchema = z.object({
     .regex(/^[0-9a-fA-F]{64}$/, 'must be a 64-hex-character Ed25519 seed: `openssl rand -hex 32`')
     .optional(),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
+  JOBS: z.enum(['on', 'off']).default('on'),
   // service (tenancy, sessions, gallery, rate limits)
   JWT_TTL_S: z.coerce.number().int().min(60).max(86400).default(900),
   SESSION_TTL_S: z.coerce.number().int().min(10).max(3600).default(180),
@@ -118,6 +120,10 @@ export interface Config {
     readonly auditSigningKeyHex: string | undefined;
     /** Days session results and webhook deliveries are kept. */
     readonly retentionDays: number;
+    /** Days audit rows are kept before they are pruned behind a signed checkpoint. */
+    readonly auditRetentionDays: number;
+    /** Whether this node runs the background jobs (retention, audit pruning, gallery compaction). */
+    readonly jobs: boolean;
   };
   readonly service: {
     readonly jwtTtlS: number;
@@ -208,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowRemote: e.ADMIN_ALLOW_REMOTE === 'on',
       auditSigningKeyHex: e.AUDIT_SIGNING_KEY,
       retentionDays: e.RETENTION_DAYS,
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+      jobs: e.JOBS === 'on',
     },
     service: {
       jwtTtlS: e.JWT_TTL_S,

@@ -40,7 +40,7 @@ export interface AdminServiceDeps {
 }
 
 /** Late parts of the system view (the media pool and jobs exist after the service). */
-export type SystemSection = () => Promise<Json> | Json;
+export type SystemSection = () => unknown;
 
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
@@ -332,7 +332,7 @@ export class AdminService {
     const sections: Record<string, Json> = {};
     for (const [name, fn] of this.#sections) {
       try {
-        sections[name] = await fn();
+        sections[name] = (await fn()) as Json;
       } catch (e) {
         sections[name] = { error: e instanceof Error ? e.message : String(e) };
       }
