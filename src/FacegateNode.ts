@@ -15,7 +15,7 @@ import type { FaceAnalyzerLike } from '../models/types.ts';
 import { attachSignaling, createSdkRouter, type SdkRouterOptions, type SignalingAttachment } from '../signaling/index.ts';
 import type { HealthCheck } from './api/createApp.ts';
 import { removeNodeFile, writeNodeFile } from './admin/nodeFile.ts';
-import { iceServersFor } from './api/iceServers.ts';
+import { iceServersFor } from '../turn/turnCredentials.ts';
 import type { Config } from './config.ts';
 import { FacegateService, type FacegateServiceOptions } from './FacegateService.ts';
 import type { LivenessEngine, LivenessEngineOptions } from './engine/index.ts';
@@ -171,7 +171,7 @@ export class FacegateNode {
     const signaling = attachSignaling(io, {
       pool,
       authorizer: link,
-      iceServers: (sessionId) => iceServersFor(config, sessionId).map((s) => ({ ...s, urls: [...s.urls] })),
+      iceServers: (sessionId) => iceServersFor(config.media, sessionId),
       sinkFactory: link.sinkFactory,
       logger: log,
       ...(o.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: o.heartbeatIntervalMs } : {}),

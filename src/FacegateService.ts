@@ -20,6 +20,7 @@ import { TokenService } from './auth/TokenService.ts';
 import { KeyRing } from './crypto/KeyRing.ts';
 import { FaissGallery } from './gallery/FaissGallery.ts';
 import { syncGalleryFromStore } from './gallery/syncGalleryFromStore.ts';
+import { TemplateGallery } from './gallery/TemplateGallery.ts';
 import { Metrics } from './metrics/Metrics.ts';
 import { RateLimits } from './ratelimit/RateLimits.ts';
 import { resolveSecrets } from './secrets.ts';
@@ -37,11 +38,8 @@ import { WebhookDispatcher } from './webhooks/WebhookDispatcher.ts';
 
 /** What a session engine built inside start() may use. */
 export interface EngineParts {
-  readonly store: SqlStore;
-  readonly gallery: FaissGallery;
-  readonly keys: KeyRing;
-  /** Publishes a gallery change to the other nodes (Redis pub/sub; a no-op in memory). */
-  readonly publishGalleryChange: (change: { type: 'gallery.add' | 'gallery.remove'; clientId: string; templateIds: string[] }) => Promise<void>;
+  /** The templates' one owner (its read side for engines; it publishes its changes to the other nodes). */
+  readonly templates: TemplateGallery;
 }
 
 export interface FacegateServiceOptions {
@@ -145,15 +143,12 @@ export class FacegateService {
         ...(state instanceof RedisStateStore ? { redis: state.client, prefix: `${state.prefix}rl:` } : {}),
       });
       const nodeId = `node_${crypto.randomBytes(6).toString('hex')}`;
+      const templates = new TemplateGallery({ store, index: gallery, keys, onChange: (c) => state.publish({ ...c, origin: nodeId }) });
       const sessions = new SessionService({
         store,
         state,
-        gallery,
-        keys,
-        engine:
-          typeof o.engine === 'function'
-            ? o.engine({ store, gallery, keys, publishGalleryChange: (c) => state.publish({ ...c, origin: nodeId }) })
-            : (o.engine ?? new FrameEngine(o.analyzer)),
+        templates,
+        engine: typeof o.engine === 'function' ? o.engine({ templates }) : (o.engine ?? new FrameEngine(o.analyzer)),
         limiter: limits,
         loadClientKey: (id) => tenants.loadClientKey(id),
         options: {
@@ -161,7 +156,6 @@ export class FacegateService {
           matchThreshold: config.service.matchThreshold,
           enrollSamples: config.service.enrollSamples,
           ...(o.sessionMaxFrames !== undefined ? { maxFrames: o.sessionMaxFrames } : {}),
-          nodeId,
         },
       });
       const audit = openAuditLog(config, store.sql, {

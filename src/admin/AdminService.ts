@@ -11,7 +11,7 @@ import { FacegateError } from '../../common/errors.ts';
 import type { AuditLog, AuditQuery } from '../audit/AuditLog.ts';
 import type { Config } from '../config.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
-import type { SessionKind, SessionStatus } from '../sessions/SessionRecord.ts';
+import type { SessionKind, SessionStatus } from '../../common/session.ts';
 import { AdminQueries } from '../store/AdminQueries.ts';
 import type { SqlStore } from '../store/SqlStore.ts';
 import type { TenantService } from '../tenants/TenantService.ts';

@@ -4,8 +4,8 @@
 // never fails a session. Finished sessions stay listed for `keepFinishedMs`.
 // Several nodes: each lists its own sessions (the audit log has them all).
 import type { SessionObserver } from '../sessions/SessionService.ts';
-import type { SessionKind, SessionRecord, SessionStatus } from '../sessions/SessionRecord.ts';
-import { TERMINAL_STATUSES } from '../sessions/SessionRecord.ts';
+import type { SessionKind, SessionRecord, SessionStatus } from '../../common/session.ts';
+import { isTerminal } from '../../common/session.ts';
 
 export interface SessionView {
   readonly session_id: string;
@@ -133,7 +133,7 @@ export class SessionFeed implements SessionObserver {
   #expire(): void {
     const cutoff = Date.now() - this.#keepFinishedMs;
     for (const [id, v] of this.#sessions) {
-      if (TERMINAL_STATUSES.includes(v.status) && Date.parse(v.updated_at) < cutoff) this.#sessions.delete(id);
+      if (isTerminal(v.status) && Date.parse(v.updated_at) < cutoff) this.#sessions.delete(id);
     }
   }
 }

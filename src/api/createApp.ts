@@ -14,15 +14,15 @@ import type { Gallery } from '../gallery/Gallery.ts';
 import type { Metrics } from '../metrics/Metrics.ts';
 import type { RateLimits } from '../ratelimit/RateLimits.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
-import type { SessionKind, SessionRecord } from '../sessions/SessionRecord.ts';
-import { decodeImage, parseDataUrl } from '../sessions/frameDecoder.ts';
+import type { SessionKind, SessionRecord } from '../../common/session.ts';
+import { decodeUpload, parseDataUrl } from '../sessions/frameDecoder.ts';
 import { encodedFrameInput } from '../sessions/SessionEngine.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
-import { iceServersFor } from './iceServers.ts';
+import { iceServersFor } from '../../turn/turnCredentials.ts';
 import { openApiDocument } from './openapi.ts';
 import {
   AuthenticationBody,
@@ -206,7 +206,7 @@ export function createApp(deps: AppDeps): express.Express {
       mode: kind === 'enrollment' ? 'enrollment' : externalUserId === null ? 'identification' : 'verification',
       external_user_id: s.externalUserId,
       signaling_url: baseUrl(req),
-      ice_servers: iceServersFor(config, s.id),
+      ice_servers: iceServersFor(config.media, s.id),
       expires_at: new Date(s.expiresAt).toISOString(),
       config: {
         frame_rate: config.media.frameRate,
@@ -231,7 +231,7 @@ export function createApp(deps: AppDeps): express.Express {
     // upload to its session's owner sends these bytes and never decodes them.
     const input = encodedFrameInput({ mime, bytes }, async () => {
       const t0 = performance.now();
-      const frame = await decodeImage(bytes, mime);
+      const frame = await decodeUpload(bytes, mime);
       metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
       return frame;
     });

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { FacegateError, type ErrorCode } from '../../common/errors.ts';
 import { decodeEncoded, IMAGE_MIMES, type EncodedImage } from '../sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../sessions/SessionEngine.ts';
-import { DECISION_REASONS, type SessionRecord } from '../sessions/SessionRecord.ts';
+import { DECISION_REASONS, type SessionRecord } from '../../common/session.ts';
 import type { NodeLink, NodeRequest } from './NodeLink.ts';
 
 export interface AffinityFrameEngineOptions {
@@ -87,20 +87,26 @@ const WireStep = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('decided'),
     verdict: z.object({
-      outcome: z.enum(['succeeded', 'failed', 'expired', 'cancelled']),
+      outcome: z.enum(['succeeded', 'failed']),
       reason: z.enum(DECISION_REASONS).nullable(),
-      matchedUserId: z.string().nullable(),
+      externalUserId: z.string().nullable(),
       similarity: z.number().nullable(),
       scores: numbers,
       timings: numbers,
-      frames: z.number(),
     }),
+    // A succeeded enrollment's template: this node's service commits it, not the owner.
+    template: z
+      .array(z.number())
+      .transform((a) => Float32Array.from(a))
+      .optional(),
   }),
 ]);
 
-/** A FrameStep as JSON (the embedding of a 'sample' as numbers). */
+/** A FrameStep as JSON (the embedding of a 'sample', the template of a decided enrollment, as numbers). */
 function toWire(step: FrameStep): unknown {
-  return step.kind === 'sample' ? { ...step, embedding: Array.from(step.embedding) } : step;
+  if (step.kind === 'sample') return { ...step, embedding: Array.from(step.embedding) };
+  if (step.kind === 'decided' && step.template !== undefined) return { ...step, template: Array.from(step.template) };
+  return step;
 }
 
 /** The session the owner's engine needs: the validated fields, the rest as sent (same service, same record shape). */
@@ -119,7 +125,7 @@ function ownerError(code: string, message: string, details: Readonly<Record<stri
 function nodeLost(): FrameStep {
   return {
     kind: 'decided',
-    verdict: { outcome: 'failed', reason: 'node_lost', matchedUserId: null, similarity: null, scores: {}, timings: {}, frames: 0 },
+    verdict: { outcome: 'failed', reason: 'node_lost', externalUserId: null, similarity: null, scores: {}, timings: {} },
   };
 }
 

@@ -23,9 +23,9 @@ import { AffinityFrameEngine } from '../../src/cluster/AffinityFrameEngine.ts';
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
 import { decodeClip } from '../../scripts/eval/lib/decodeClip.ts';
 import { FrameEngine } from '../../src/sessions/FrameEngine.ts';
-import { decodeEncoded, decodeImage, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
+import { decodeEncoded, decodeUpload, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
-import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import { RedisNodeLink } from '../../src/cluster/RedisNodeLink.ts';
 import { PG_URL, REDIS_URL, dropSchema, runId } from './fixtures.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
@@ -103,7 +103,7 @@ async function tapRequests(url: string, prefix: string): Promise<{ readonly seen
 /** A JPEG of a real face at w x h, as a browser would upload it (q92), and the pixels a local upload of it gives. */
 async function faceUpload(w: number, h: number): Promise<{ source: EncodedImage & { bytes: Buffer }; frame: RawFrame }> {
   const bytes = await sharp(FACE).resize(w, h, { fit: 'cover' }).jpeg({ quality: 92 }).toBuffer();
-  return { source: { mime: 'image/jpeg', bytes }, frame: await decodeImage(bytes, 'image/jpeg') };
+  return { source: { mime: 'image/jpeg', bytes }, frame: await decodeUpload(bytes, 'image/jpeg') };
 }
 
 /** An upload as the API hands it to the engine: decoded on first use, with the decodes counted. */
@@ -184,6 +184,27 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     await b.cancel(s);
     assert.deepEqual(ownerEngine.cancelled, ['ses_fwd']);
     assert.deepEqual(otherEngine.cancelled, []);
+  });
+
+  it('a decided enrollment forwarded from its owner brings its template back, so the receiving node\'s service can commit it', async () => {
+    const la = await open();
+    const lb = await open();
+    const ownerEngine = new RecordingEngine();
+    const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
+    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
+    const s = record('ses_tpl');
+    await a.processFrame(s, rawFrameInput(tinyFrame()));
+    const template = Float32Array.from({ length: 512 }, (_, i) => (i % 7) / 100);
+    const decided: FrameStep = {
+      kind: 'decided',
+      verdict: { outcome: 'succeeded', reason: null, externalUserId: 'u1', similarity: null, scores: { blink: 1 }, timings: {} },
+      template,
+    };
+    ownerEngine.answer = async () => decided;
+    const forwarded = await b.processFrame(s, rawFrameInput(tinyFrame()));
+    assert.equal(forwarded.kind, 'decided');
+    assert.ok(forwarded.kind === 'decided' && forwarded.template instanceof Float32Array);
+    assert.deepEqual(forwarded, decided);
   });
 
   it('a forwarded frame whose owner is alive but does not answer is a retryable 503 after forwardTimeoutMs', async () => {
@@ -290,7 +311,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
       const localError = await errorOf(
         (async () => {
           const { mime, bytes } = parseDataUrl(`data:${c.image.mime};base64,${b64}`, { maxBytes });
-          await decodeImage(bytes, mime);
+          await decodeUpload(bytes, mime);
         })(),
       );
       const decodes = { n: 0 };

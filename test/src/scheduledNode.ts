@@ -14,7 +14,7 @@ import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import type { PlannedChallenge } from '../../src/engine/challengePlan.ts';
 import { loadConfig } from '../../src/config.ts';
 import { FacegateNode, type FacegateNodeOptions } from '../../src/FacegateNode.ts';
-import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type SessionRecord } from '../../src/engine/index.ts';
+import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type EngineSessionRecord } from '../../src/engine/index.ts';
 
 export interface ScheduledNode {
   readonly node: FacegateNode;
@@ -47,7 +47,7 @@ export async function startScheduledNode(o: ScheduledNodeOptions): Promise<Sched
   const decisions: Decision[] = [];
   /** Test-only: sessions get the schedule the recording contains. */
   class ScheduleEngine extends LivenessEngine {
-    override create(input: CreateSessionInput): Promise<SessionRecord> {
+    override create(input: CreateSessionInput): Promise<EngineSessionRecord> {
       const sink = input.sink;
       return super.create({
         ...input,
