@@ -178,6 +178,9 @@ export class FacegateService {
       const admin = createAdmin({
         config, store, state, tenants, audit, webhooks, gallery, sessions, nodeId, ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}),
       });
+      if (store.engine === 'postgres' && config.admin.auditSigningKeyHex === undefined) {
+        log.warn('AUDIT_SIGNING_KEY is unset: this node signs audit heads with a key of its own data dir; with several nodes set the same AUDIT_SIGNING_KEY on all, or heads signed elsewhere fail audit:verify');
+      }
       if (admin.credential.source === 'data_dir') log.info({ file: admin.credential.file }, 'admin API token kept in the data dir (or set ADMIN_TOKEN)');
       const jobs = startJobs({
         config, store, audit, gallery, metrics, nodeId, log: log.child({ component: 'jobs' }),
