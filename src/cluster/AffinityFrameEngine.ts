@@ -14,7 +14,7 @@
 // encoded source travels as raw pixels.
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { FacegateError, type ErrorCode } from '../../common/errors.ts';
+import { FacegateError, isErrorCode } from '../../common/errors.ts';
 import { decodeEncoded, IMAGE_MIMES, type EncodedImage } from '../sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../sessions/SessionEngine.ts';
 import { DECISION_REASONS, type SessionRecord } from '../../common/session.ts';
@@ -116,9 +116,9 @@ function sessionFrom(w: z.infer<typeof WireSession>): SessionRecord {
 
 /** The owner's error, rebuilt with its code when it is one of ours. */
 function ownerError(code: string, message: string, details: Readonly<Record<string, unknown>> | null): FacegateError {
-  const e = new FacegateError(code as ErrorCode, message, details ? { ...details } : undefined);
-  // An unknown code has no HTTP status: not an error this service defines.
-  return e.status === undefined ? new FacegateError('internal_error', 'the node that holds this session failed') : e;
+  // An unknown code is not an error this service defines.
+  if (!isErrorCode(code)) return new FacegateError('internal_error', 'the node that holds this session failed');
+  return new FacegateError(code, message, details ? { ...details } : undefined);
 }
 
 /** The verdict for a session whose owner stopped: failed, not the user's fault, start a new session. */

@@ -61,13 +61,13 @@ export class TemplateGallery {
     return id;
   }
 
-  /** Deletes the subject and its templates; false when there was no such subject. */
-  async remove(clientId: string, subjectId: string): Promise<boolean> {
+  /** Deletes the subject and its templates everywhere; the removed template ids, or null when there was no such subject. */
+  async remove(clientId: string, subjectId: string): Promise<readonly string[] | null> {
     const removed = await this.#store.deleteUser(clientId, subjectId);
-    if (removed === null) return false;
+    if (removed === null) return null;
     await this.#index.remove(clientId, removed);
     await this.#publish({ type: 'gallery.remove', clientId, templateIds: removed });
-    return true;
+    return removed;
   }
 
   /** Best cosine of the probe to the subject's own templates (exact, 1:1), or null when the subject has none. */

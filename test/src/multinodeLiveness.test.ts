@@ -20,6 +20,7 @@ import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import type { RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
 import { AffinityFrameEngine } from '../../src/cluster/AffinityFrameEngine.ts';
+import { httpStatus } from '../../src/api/httpStatus.ts';
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
 import { decodeClip } from '../../scripts/eval/lib/decodeClip.ts';
 import { FrameEngine } from '../../src/sessions/FrameEngine.ts';
@@ -120,7 +121,7 @@ async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: num
     await p;
   } catch (e) {
     assert.ok(e instanceof FacegateError, `not a FacegateError: ${String(e)}`);
-    return { code: e.code, status: e.status, details: e.details ?? null };
+    return { code: e.code, status: httpStatus(e.code), details: e.details ?? null };
   }
   assert.fail('expected a rejection');
 }
@@ -178,7 +179,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     ownerEngine.answer = async () => {
       throw new FacegateError('image_too_small', 'face too small');
     };
-    await assert.rejects(b.processFrame(s, rawFrameInput(tinyFrame())), (e: unknown) => e instanceof FacegateError && e.code === 'image_too_small' && e.status === 422);
+    await assert.rejects(b.processFrame(s, rawFrameInput(tinyFrame())), (e: unknown) => e instanceof FacegateError && e.code === 'image_too_small' && httpStatus(e.code) === 422);
 
     // Cancel from the other node ends the owner's engine session.
     await b.cancel(s);
@@ -360,7 +361,7 @@ describe('REST liveness sessions on two nodes without sticky routing', { skip: S
         // One counted 1:1 failure locks the user out: a node loss must not count.
         LOCKOUT_FAILURES: '1',
       },
-      node: { service: { dbSchema: schema, redisPrefix: `${schema}:` }, affinity: { leaseMs: 1500, forwardTimeoutMs: 5000 } },
+      node: { dbSchema: schema, redisPrefix: `${schema}:`, affinity: { leaseMs: 1500, forwardTimeoutMs: 5000 } },
     });
 
   before(async () => {

@@ -64,7 +64,7 @@ describe('SessionService with a stateful session engine', () => {
     svc = await FacegateService.start(testConfig(dir, { name: 'embedded' }, { LOCKOUT_FAILURES: '1' }), {
       log: pino({ level: 'silent' }),
       analyzer: new ColourAnalyzer(),
-      engine: () => engine,
+      engine,
     });
     clientId = (await svc.tenants.createClient('seam test')).clientId;
     await svc.tenants.loadClientKey(clientId);
