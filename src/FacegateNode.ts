@@ -17,6 +17,7 @@ import { Server as SocketIoServer } from 'socket.io';
 import { MediaWorkerPool } from '../media/index.ts';
 import type { FaceAnalyzerLike } from '../models/types.ts';
 import { attachSignaling, createSdkRouter, type SdkRouterOptions, type SignalingAttachment } from '../signaling/index.ts';
+import { advertiseNode } from './admin/nodeFile.ts';
 import type { HealthCheck } from './api/createApp.ts';
 import { iceServersFor } from '../turn/turnCredentials.ts';
 import { ClientEngines } from './bridge/ClientEngines.ts';
@@ -187,6 +188,9 @@ export class FacegateNode {
       });
       stack.push('signaling', () => signaling.close());
       await listen(server, config);
+      service.admin.addSystemSection('media', () => pool.toJSON());
+      // The admin CLI on this machine finds the node here and talks to it instead of opening the store; removed first at stop.
+      stack.push('node file', advertiseNode(config.storage.dataDir, server.address() as AddressInfo, core.nodeId));
       return new FacegateNode({ config, service, pool, engines, signaling, demo, affinity, server, stack });
     } catch (e) {
       await stack.closeAll();

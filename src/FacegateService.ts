@@ -13,7 +13,12 @@ import type express from 'express';
 import type { Logger } from 'pino';
 import type { FaceAnalyzerLike } from '../models/types.ts';
 import { createApp, ipHasher, type HealthCheck } from './api/createApp.ts';
-import { AuditLog } from './audit/AuditLog.ts';
+import { createAdmin } from './admin/createAdmin.ts';
+import type { AdminService } from './admin/AdminService.ts';
+import type { AuditLog } from './audit/AuditLog.ts';
+import { openAuditLog } from './audit/openAuditLog.ts';
+import { jobRunView, type JobRunner } from './jobs/JobRunner.ts';
+import { startJobs } from './jobs/startJobs.ts';
 import { TokenService } from './auth/TokenService.ts';
 import { CloseStack } from './CloseStack.ts';
 import type { Config } from './config.ts';
@@ -97,8 +102,9 @@ async function openState(config: Config, t: ServiceTesting, stack: CloseStack) {
   return { store, state };
 }
 
-async function openGallery(config: Config, store: SqlStore, keys: KeyRing, t: ServiceTesting, stack: CloseStack): Promise<FaissGallery> {
+async function openGallery(config: Config, store: SqlStore, keys: KeyRing, metrics: Metrics, t: ServiceTesting, stack: CloseStack): Promise<FaissGallery> {
   const gallery = new FaissGallery({
+    onSearch: (seconds) => metrics.gallerySearchLatency.observe(seconds),
     dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (t.dbSchema ?? 'public') : 'local'),
     ...(t.galleryPersistDelayMs !== undefined ? { persistDelayMs: t.galleryPersistDelayMs } : {}),
     hnswMin: config.service.galleryHnswMin,
@@ -109,7 +115,13 @@ async function openGallery(config: Config, store: SqlStore, keys: KeyRing, t: Se
 }
 
 async function openWebhooks(config: Config, log: Logger, store: SqlStore, keys: KeyRing, metrics: Metrics, t: ServiceTesting, stack: CloseStack) {
-  const audit = new AuditLog(store.sql, (e) => log.error({ err: e }, 'audit append failed'));
+  const audit = openAuditLog(config, store.sql, {
+    ...(t.dbSchema !== undefined ? { schema: t.dbSchema } : {}),
+    onError: (e) => log.error({ err: e }, 'audit append failed'),
+  });
+  if (store.engine === 'postgres' && config.admin.auditSigningKeyHex === undefined) {
+    log.warn('AUDIT_SIGNING_KEY is unset: this node signs audit heads with a key of its own data dir; with several nodes set the same AUDIT_SIGNING_KEY on all, or heads signed elsewhere fail audit:verify');
+  }
   stack.push('audit', () => audit.flush());
   const webhooks = new WebhookDispatcher(store.sql, store, keys, log.child({ component: 'webhooks' }), {
     maxAttempts: config.service.webhookMaxAttempts,
@@ -136,7 +148,8 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
   log.info({ kind: state.kind }, 'session state ready');
   const keys = KeyRing.fromHex(secrets.masterKeyHex);
   const tenants = new TenantService(store, keys, new TokenService(secrets.jwtSecret, config.service.jwtTtlS));
-  const gallery = await openGallery(config, store, keys, t, stack);
+  const metrics = new Metrics();
+  const gallery = await openGallery(config, store, keys, metrics, t, stack);
   log.info(await syncGalleryFromStore(gallery, store, keys), 'gallery ready');
   const limits = new RateLimits({
     perKey: config.service.rateLimitPerKey,
@@ -145,7 +158,6 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
     lockoutWindowS: config.service.lockoutWindowS,
     ...(state instanceof RedisStateStore ? { redis: state.client, prefix: `${state.prefix}rl:` } : {}),
   });
-  const metrics = new Metrics();
   const { audit, webhooks } = await openWebhooks(config, log, store, keys, metrics, t, stack);
   const nodeId = `node_${crypto.randomBytes(6).toString('hex')}`;
   const templates = new TemplateGallery({ store, index: gallery, keys, onChange: galleryPublisher(state, nodeId) });
@@ -157,13 +169,19 @@ export interface FacegateService extends ServiceCore {}
 
 export class FacegateService {
   readonly sessions: SessionService;
+  /** The operator's API (/api/admin) over this service. */
+  readonly admin: AdminService;
+  /** Background jobs (retention, audit pruning, gallery compaction). */
+  readonly jobs: JobRunner;
   readonly app: express.Express;
   readonly #stack: CloseStack;
 
-  private constructor(core: ServiceCore, sessions: SessionService, app: express.Express, stack: CloseStack) {
+  private constructor(core: ServiceCore, f: { sessions: SessionService; admin: AdminService; jobs: JobRunner; app: express.Express }, stack: CloseStack) {
     Object.assign(this, core);
-    this.sessions = sessions;
-    this.app = app;
+    this.sessions = f.sessions;
+    this.admin = f.admin;
+    this.jobs = f.jobs;
+    this.app = f.app;
     this.#stack = stack;
   }
 
@@ -200,10 +218,15 @@ export class FacegateService {
     sessions.observe(core.audit);
     sessions.observe(new ResultRecorder(store, log));
     sessions.observe(core.webhooks);
-    const app = createApp({ ...core, sessions, ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}) });
+    const admin = createAdmin({ ...core, sessions, ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}) });
+    if (admin.credential.source === 'data_dir') log.info({ file: admin.credential.file }, 'admin API token kept in the data dir (or set ADMIN_TOKEN)');
+    const jobs = startJobs({ ...core, log: log.child({ component: 'jobs' }), onRun: (run) => admin.service.feed?.publish({ type: 'job.run', job: jobRunView(run) }) });
+    stack.push('jobs', () => jobs.close());
+    admin.service.addSystemSection('jobs', async () => ({ enabled: config.admin.jobs, recent: (await jobs.recent(20)).map(jobRunView) }));
+    const app = createApp({ ...core, sessions, adminRouter: admin.router, ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}) });
     const stopReplication = replicateGallery({ ...core, loadClientKey: (id) => core.tenants.loadClientKey(id) });
     stack.push('gallery replication', stopReplication);
-    return new FacegateService(core, sessions, app, stack);
+    return new FacegateService(core, { sessions, admin: admin.service, jobs, app }, stack);
   }
 
   /** Deletes a client everywhere (src/tenants/deleteClient.ts). */

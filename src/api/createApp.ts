@@ -46,6 +46,8 @@ export interface AppDeps {
   readonly healthChecks?: Readonly<Record<string, HealthCheck>>;
   /** Base URL clients reach this server at (signaling URL); default: from the request. */
   readonly publicUrl?: string;
+  /** The operator's API, mounted at /api/admin (src/admin). */
+  readonly adminRouter?: express.Router;
 }
 
 /** Counts every request and its latency by method, route pattern and status. */
@@ -72,6 +74,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Health, metrics and the API description are not rate limited.
   app.use(opsRoutes(deps));
   app.use(docsRoutes());
+  if (deps.adminRouter) app.use('/api/admin', deps.adminRouter);
   app.use('/api', async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     await limits.hit('ip', req.ip ?? 'unknown');
     next();

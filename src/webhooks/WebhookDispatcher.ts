@@ -168,6 +168,11 @@ export class WebhookDispatcher implements SessionObserver {
     return rows.length;
   }
 
+  /** Attempts one delivery now (admin redeliver, after it was put back to pending). */
+  redeliver(deliveryId: string): void {
+    this.#schedule(deliveryId, 0);
+  }
+
   async listDeliveries(clientId: string, limit: number): Promise<DeliveryRecord[]> {
     const rows = await this.#db.query(
       `SELECT id, event, url, status, attempts, last_status, last_error, created_at FROM webhook_deliveries
