@@ -30,6 +30,7 @@ import { AffinityFrameEngine } from './cluster/AffinityFrameEngine.ts';
 import { RedisNodeLink } from './cluster/RedisNodeLink.ts';
 import type { Config } from './config.ts';
 import type { LivenessEngine, LivenessEngineOptions } from './engine/index.ts';
+import { FrameSocketServer } from './ws/FrameSocketServer.ts';
 import { FacegateService, openServiceCore, type ServiceCore, type ServiceTesting } from './FacegateService.ts';
 
 /** Knobs only tests set (the service's, plus the node's timings and engines). */
@@ -178,6 +179,8 @@ export class FacegateNode {
       const demo = config.server.demo ? new DemoSessions({ store: core.store, tenants: core.tenants, sessions: service.sessions }) : null;
       if (demo) log.warn('demo route POST /demo/session is on (FACEGATE_DEMO); anyone who reaches this server can start demo sessions');
       const { server, io } = openHttp(service, demo, t, stack);
+      const frameSocket = FrameSocketServer.attach({ server, deps: service, log: log.child({ component: 'frame-socket' }) });
+      stack.push('frame socket', () => frameSocket.close());
       const signaling = attachSignaling(io, {
         pool,
         authorizer: link,

@@ -2,16 +2,14 @@
 // frame over REST (the fallback to the live WebRTC path), read a session's
 // status, cancel it. Frame uploads authenticate by session token and count
 // against the API key that created the session.
-import { performance } from 'node:perf_hooks';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Config } from '../../config.ts';
 import type { Metrics } from '../../metrics/Metrics.ts';
 import type { RateLimits } from '../../ratelimit/RateLimits.ts';
-import { decodeUpload, parseDataUrl } from '../../sessions/frameDecoder.ts';
-import { encodedFrameInput } from '../../sessions/SessionEngine.ts';
 import type { SessionKind, SessionRecord } from '../../../common/session.ts';
 import type { SessionService } from '../../sessions/SessionService.ts';
 import { iceServersFor } from '../../../turn/turnCredentials.ts';
+import { submitFrame } from '../submitFrame.ts';
 import { authed, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
 import { AuthenticationBody, EnrollmentBody, ProcessFrameBody } from '../schemas.ts';
 
@@ -83,24 +81,10 @@ function createSession(deps: SessionRouteDeps, kind: SessionKind) {
 }
 
 function processFrame(deps: SessionRouteDeps, kind: SessionKind) {
-  const { config, sessions, limits, metrics } = deps;
+  const { config } = deps;
   return async (req: Request, res: Response): Promise<void> => {
     const body = parse(ProcessFrameBody, req.body, 'body');
-    // Unknown session before any decoding work.
-    const current = await sessions.get(body.session_token);
-    // Frames come from the end user's device with a session token: counted
-    // against the API key that created the session.
-    await limits.hitKey(current.clientId, current.keyId ?? null);
-    const { mime, bytes } = parseDataUrl(body.image, { maxBytes: config.service.maxImageBytes });
-    // Decoded where it is analysed, on first use: a node that forwards the
-    // upload to its session's owner sends these bytes and never decodes them.
-    const input = encodedFrameInput({ mime, bytes }, async () => {
-      const t0 = performance.now();
-      const frame = await decodeUpload(bytes, mime);
-      metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
-      return frame;
-    });
-    const r = await sessions.processFrame(body.session_token, kind, input);
+    const r = await submitFrame(deps, body.session_token, body.image, kind);
     res.json({ ...sessionView(r.session, config.service.enrollSamples), feedback: r.feedback, ...(r.prompts ? { prompts: r.prompts } : {}) });
   };
 }
