@@ -12,11 +12,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import sharp from 'sharp';
 import { frameSocketPath, FrameSocketServerMessage } from '../../common/protocol/frameSocket.ts';
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
-import { decodeClip } from '../../scripts/eval/lib/decodeClip.ts';
 import { startScheduledNode, type ScheduledNode } from '../src/scheduledNode.ts';
+import { clipDataUrls, restCaller, type RestCaller } from '../src/api/frameSocketFixture.ts';
 import { CHROMIUM, chromiumMissing } from './fakeCamera.ts';
 
 const CLIP = new URL('../../../shared/video/genuine/liveportrait_d0.mp4', import.meta.url).pathname;
@@ -83,18 +82,8 @@ describe('frame WebSocket in Chromium', { skip: chromiumMissing, timeout: 150_00
   let siteUrl: string;
   let browser: Browser;
   let page: Page;
-  let bearer: string;
+  let rest: RestCaller;
 
-  const api = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${fixture.node.url}${route}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    assert.ok(res.status < 300, `${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
   const socketUrl = (token: string): string => `${fixture.node.url.replace(/^http/, 'ws')}${frameSocketPath(token)}`;
   /** Runs a session in the page; every message it got must be one the protocol defines. */
   const runInPage = async (token: string, final: string): Promise<{ run: Run; messages: FrameSocketServerMessage[] }> => {
@@ -104,13 +93,7 @@ describe('frame WebSocket in Chromium', { skip: chromiumMissing, timeout: 150_00
 
   before(async () => {
     fixture = await startScheduledNode({ tmpPrefix: 'facegate-e2e-ws-', schedule: () => CLIP_SCHEDULES.blink });
-    const frames: string[] = [];
-    for await (const { frame } of decodeClip(CLIP, { fps: 10 })) {
-      const jpeg = await sharp(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength), {
-        raw: { width: frame.width, height: frame.height, channels: 3 },
-      }).jpeg({ quality: 80 }).toBuffer();
-      frames.push(`data:image/jpeg;base64,${jpeg.toString('base64')}`);
-    }
+    const frames = (await clipDataUrls(CLIP, 10, 80)).map((f) => f.dataUrl);
     const framesJson = JSON.stringify(frames);
     site = http.createServer((req, res) => {
       if (req.url === '/frames.json') res.writeHead(200, { 'content-type': 'application/json' }).end(framesJson);
@@ -119,8 +102,7 @@ describe('frame WebSocket in Chromium', { skip: chromiumMissing, timeout: 150_00
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
-    const { apiKey } = await fixture.node.service.tenants.createClient('browser client');
-    bearer = String((await api('POST', '/api/auth/client', { api_key: apiKey })).access_token);
+    rest = await restCaller(fixture.node, 'browser client');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -137,27 +119,27 @@ describe('frame WebSocket in Chromium', { skip: chromiumMissing, timeout: 150_00
   });
 
   it("the page's own WebSocket enrolls the clip's face (enrollment_complete, close 1000), then authenticates it", async () => {
-    const enrollToken = String((await api('POST', '/api/auth/enrollment', { external_user_id: USER })).session_token);
+    const enrollToken = await rest.newSession('enrollment', USER);
     const enrolled = await runInPage(enrollToken, 'enrollment_complete');
     const done = enrolled.messages.find((m) => m.type === 'enrollment_complete');
     assert.ok(done, JSON.stringify(enrolled.messages.filter((m) => m.type === 'error')));
     assert.equal(done.user_id, USER);
     assert.ok(enrolled.messages.some((m) => m.type === 'liveness_instruction' && m.instruction === 'blink'));
     assert.equal(enrolled.run.closed.code, 1000);
-    assert.equal((await api('GET', `/api/auth/session/${enrollToken}/status`)).status, 'succeeded');
+    assert.equal((await rest.call('GET', `/api/auth/session/${enrollToken}/status`)).status, 'succeeded');
 
-    const authToken = String((await api('POST', '/api/auth/authentication', { external_user_id: USER })).session_token);
+    const authToken = await rest.newSession('authentication', USER);
     const authed = await runInPage(authToken, 'authentication_result');
     const result = authed.messages.find((m) => m.type === 'authentication_result');
     assert.ok(result, JSON.stringify(authed.messages.filter((m) => m.type === 'error')));
     assert.equal(result.authenticated, true, JSON.stringify(result));
     assert.equal(result.user_id, USER);
     assert.ok((result.confidence ?? 0) >= fixture.node.config.service.matchThreshold);
-    assert.equal((await api('GET', `/api/auth/session/${authToken}/status`)).status, 'succeeded');
+    assert.equal((await rest.call('GET', `/api/auth/session/${authToken}/status`)).status, 'succeeded');
   });
 
   it('garbage from the page gets error messages (not JSON, binary, not an image), ping gets pong, and the node stays up', async () => {
-    const token = String((await api('POST', '/api/auth/authentication', {})).session_token);
+    const token = await rest.newSession('authentication');
     const raw = (await page.evaluate((url) => (window as unknown as { sendGarbage(u: string): Promise<unknown[]> }).sendGarbage(url), socketUrl(token))) as unknown[];
     const messages = raw.map((m) => FrameSocketServerMessage.parse(m));
     // The frame is analysed asynchronously: the pong may overtake its error.
@@ -166,6 +148,6 @@ describe('frame WebSocket in Chromium', { skip: chromiumMissing, timeout: 150_00
       ['image_corrupt', 'invalid_request', 'invalid_request', 'pong'],
     );
     assert.equal((await fetch(`${fixture.node.url}/health`)).status, 200);
-    assert.equal((await api('GET', `/api/auth/session/${token}/status`)).status, 'created');
+    assert.equal((await rest.call('GET', `/api/auth/session/${token}/status`)).status, 'created');
   });
 });

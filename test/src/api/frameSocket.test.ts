@@ -8,36 +8,16 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import sharp from 'sharp';
 import { WebSocket } from 'ws';
 import { FRAME_SOCKET_CLOSE, frameSocketPath, FrameSocketServerMessage } from '../../../common/protocol/frameSocket.ts';
 import { CLIP_SCHEDULES } from '../../../scripts/eval/lib/clipRunner.ts';
-import { decodeClip } from '../../../scripts/eval/lib/decodeClip.ts';
 import { defaultMaxPayload } from '../../../src/ws/FrameSocketServer.ts';
 import { startScheduledNode, type ScheduledNode } from '../scheduledNode.ts';
+import { clipDataUrls, restCaller, type ClipFrame, type RestCaller } from './frameSocketFixture.ts';
 
 const VIDEO = new URL('../../../../shared/video/', import.meta.url).pathname;
 const CLIP = path.join(VIDEO, 'genuine', 'liveportrait_d0.mp4');
 const USER = 'ws-user-1';
-
-interface ClipFrame {
-  /** Capture time in the clip, ms. */
-  readonly t: number;
-  /** data:image/jpeg;base64,... as a browser canvas gives it. */
-  readonly dataUrl: string;
-}
-
-/** The clip's frames at 10 fps as JPEG data URLs. */
-async function clipFrames(): Promise<ClipFrame[]> {
-  const out: ClipFrame[] = [];
-  for await (const { frame, t } of decodeClip(CLIP, { fps: 10 })) {
-    const jpeg = await sharp(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength), {
-      raw: { width: frame.width, height: frame.height, channels: 3 },
-    }).jpeg({ quality: 85 }).toBuffer();
-    out.push({ t, dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}` });
-  }
-  return out;
-}
 
 /** The documented client (FaceRecognitionWebSocket) as a test helper: every server message is checked against the schema. */
 class FrameClient {
@@ -100,7 +80,7 @@ class FrameClient {
 describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 150_000 }, () => {
   let fixture: ScheduledNode;
   let frames: ClipFrame[];
-  let bearer: string;
+  let rest: RestCaller;
   const clients: FrameClient[] = [];
   const connect = async (token: string): Promise<FrameClient> => {
     const c = new FrameClient(fixture.node.url, token);
@@ -108,19 +88,6 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
     await c.opened;
     return c;
   };
-
-  const api = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${fixture.node.url}${route}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    assert.ok(res.status < 300, `${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const newSession = async (kind: 'enrollment' | 'authentication', externalUserId?: string): Promise<string> =>
-    String((await api('POST', `/api/auth/${kind}`, externalUserId !== undefined ? { external_user_id: externalUserId } : {})).session_token);
 
   /** Sends the clip at its own pace (fire and forget, as the documented client's timer does) until the session's final message. */
   const runClip = async (c: FrameClient, final: FrameSocketServerMessage['type']): Promise<void> => {
@@ -136,9 +103,8 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
 
   before(async () => {
     fixture = await startScheduledNode({ tmpPrefix: 'facegate-ws-', schedule: () => CLIP_SCHEDULES.blink });
-    frames = await clipFrames();
-    const { apiKey } = await fixture.node.service.tenants.createClient('ws client');
-    bearer = String((await api('POST', '/api/auth/client', { api_key: apiKey })).access_token);
+    frames = await clipDataUrls(CLIP, 10, 85);
+    rest = await restCaller(fixture.node, 'ws client');
   });
 
   after(async () => {
@@ -147,7 +113,7 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
   });
 
   it('the documented client flow enrolls a real face from a clip: liveness_instruction (blink), enrollment_progress, enrollment_complete, then close 1000', async () => {
-    const token = await newSession('enrollment', USER);
+    const token = await rest.newSession('enrollment', USER);
     const c = await connect(token);
     await runClip(c, 'enrollment_complete');
     const done = c.of('enrollment_complete')[0];
@@ -166,7 +132,7 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
   });
 
   it('the documented client flow then authenticates the same face: authentication_result authenticated with user_id and confidence', async () => {
-    const token = await newSession('authentication', USER);
+    const token = await rest.newSession('authentication', USER);
     const c = await connect(token);
     await runClip(c, 'authentication_result');
     const r = c.of('authentication_result')[0];
@@ -178,11 +144,11 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
     assert.ok(r.processing_time_ms >= 0);
     assert.ok(c.of('processing').length > 0, 'undecided frames are answered with processing');
     assert.equal((await c.closed).code, FRAME_SOCKET_CLOSE.done);
-    assert.equal((await api('GET', `/api/auth/session/${token}/status`)).status, 'succeeded');
+    assert.equal((await rest.call('GET', `/api/auth/session/${token}/status`)).status, 'succeeded');
   });
 
   it('garbage on the socket gets error messages, a frame over the max payload closes with 1009, and the node stays up', async () => {
-    const token = await newSession('authentication');
+    const token = await rest.newSession('authentication');
     const c = await connect(token);
     const maxBytes = fixture.node.config.service.maxImageBytes;
     const cases: { readonly name: string; readonly send: unknown; readonly code: string }[] = [
@@ -229,8 +195,8 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
     clients.push(odd);
     assert.equal((await odd.closed).code, FRAME_SOCKET_CLOSE.unknownSession);
 
-    const token = await newSession('authentication');
-    await api('DELETE', `/api/auth/session/${token}`);
+    const token = await rest.newSession('authentication');
+    await rest.call('DELETE', `/api/auth/session/${token}`);
     const finished = await connect(token);
     assert.equal((await finished.closed).code, FRAME_SOCKET_CLOSE.sessionFinished);
     assert.deepEqual(finished.of('error')[0]?.details, { status: 'cancelled' });
@@ -245,7 +211,7 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
   });
 
   it('a burst of frames is analysed latest-frame-wins: one waiting frame at most, the replaced ones counted in frames_dropped', async () => {
-    const token = await newSession('authentication');
+    const token = await rest.newSession('authentication');
     const c = await connect(token);
     const burst = 8;
     for (let i = 0; i < burst; i++) c.sendFrame(frames[i]!.dataUrl);
@@ -262,6 +228,6 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
     assert.equal(replies.at(-1)!.frames_processed, replies.length);
     c.send({ type: 'cancel' });
     assert.deepEqual(await c.closed, { code: FRAME_SOCKET_CLOSE.done, reason: 'session cancelled' });
-    assert.equal((await api('GET', `/api/auth/session/${token}/status`)).status, 'cancelled');
+    assert.equal((await rest.call('GET', `/api/auth/session/${token}/status`)).status, 'cancelled');
   });
 });
