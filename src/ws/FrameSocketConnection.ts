@@ -39,6 +39,7 @@ export class FrameSocketConnection {
   #analysed = 0;
   #dropped = 0;
   #bad = 0;
+  #expiry: NodeJS.Timeout | null = null;
 
   constructor(o: { readonly ws: WebSocket; readonly token: string; readonly deps: SubmitFrameDeps; readonly log: Logger }) {
     this.#ws = o.ws;
@@ -60,9 +61,21 @@ export class FrameSocketConnection {
     if (!TOKEN_RE.test(this.#token)) return this.#finish(FRAME_SOCKET_CLOSE.unknownSession, 'unknown or expired session', 'not_found', {});
     try {
       const s = await this.#deps.sessions.get(this.#token);
-      if (isTerminal(s.status)) this.#finish(FRAME_SOCKET_CLOSE.sessionFinished, `session is already ${s.status}`, 'conflict', { status: s.status });
+      if (isTerminal(s.status)) return this.#finish(FRAME_SOCKET_CLOSE.sessionFinished, `session is already ${s.status}`, 'conflict', { status: s.status });
+      // An idle socket does not outlive its session: at expiry the service decides it expired, and the socket closes.
+      if (!this.#done) this.#expiry = setTimeout(() => void this.#expire(), Math.max(0, s.expiresAt - Date.now()) + 50);
     } catch (e) {
       this.#fail(e);
+    }
+  }
+
+  async #expire(): Promise<void> {
+    if (this.#done) return;
+    try {
+      const s = await this.#deps.sessions.get(this.#token);
+      if (!this.#done) this.#finish(FRAME_SOCKET_CLOSE.sessionFinished, `session is already ${s.status}`, 'conflict', { status: s.status });
+    } catch (e) {
+      if (!this.#done) this.#fail(e);
     }
   }
 
@@ -185,6 +198,8 @@ export class FrameSocketConnection {
   #end(): void {
     this.#done = true;
     this.#waiting = null;
+    if (this.#expiry !== null) clearTimeout(this.#expiry);
+    this.#expiry = null;
   }
 }
 

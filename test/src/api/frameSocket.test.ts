@@ -210,6 +210,25 @@ describe('frame WebSocket /ws/auth/process-image/{session_token}/', { timeout: 1
     io.close();
   });
 
+  it('an idle socket closes with 4409 when its session expires (the service decides it expired)', async () => {
+    const short = await startScheduledNode({ tmpPrefix: 'facegate-ws-ttl-', schedule: () => CLIP_SCHEDULES.blink, analyzer: fixture.analyzer, env: { SESSION_TTL_S: '10' } });
+    try {
+      const shortRest = await restCaller(short.node, 'ttl client');
+      const token = await shortRest.newSession('authentication');
+      const c = new FrameClient(short.node.url, token);
+      clients.push(c);
+      await c.opened;
+      const t0 = Date.now();
+      const closed = await c.closed;
+      assert.equal(closed.code, FRAME_SOCKET_CLOSE.sessionFinished);
+      assert.ok(Date.now() - t0 < 12_000);
+      assert.deepEqual(c.of('error')[0]?.details, { status: 'expired' });
+      assert.equal((await shortRest.call('GET', `/api/auth/session/${token}/status`)).status, 'expired');
+    } finally {
+      await short.close();
+    }
+  });
+
   it('a burst of frames is analysed latest-frame-wins: one waiting frame at most, the replaced ones counted in frames_dropped', async () => {
     const token = await rest.newSession('authentication');
     const c = await connect(token);
