@@ -21,6 +21,7 @@ import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
+import { createConsoleRouter } from '../admin/console/consoleRouter.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
 import { iceServersFor } from './iceServers.ts';
 import { openApiDocument } from './openapi.ts';
@@ -178,7 +179,11 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use('/api/schema/swagger-ui', swaggerUi.serve, swaggerUi.setup(doc));
 
-  if (deps.adminRouter) app.use('/api/admin', deps.adminRouter);
+  if (deps.adminRouter) {
+    app.use('/api/admin', deps.adminRouter);
+    // The admin console (a browser app over /api/admin).
+    app.use('/admin', createConsoleRouter());
+  }
   app.use('/api', ipLimit);
 
   // --- tenancy --------------------------------------------------------------
