@@ -68,10 +68,16 @@ export function AuditPage() {
   /** Cursors of the pages before this one (for Previous); the last is this page's. */
   const [cursors, setCursors] = useState<readonly (number | undefined)[]>([undefined]);
   const before = cursors[cursors.length - 1];
-  const page = useLoad(
-    () => api.get<Page>('/audit', { limit: LIMIT, before_seq: before, event: filters.event, client_id: filters.client_id, from: iso(filters.from), to: iso(filters.to) }),
+  // Each answer carries the page number it is for, so the caption never names a page still loading.
+  const n = cursors.length;
+  const loaded = useLoad(
+    async () => ({
+      n,
+      page: await api.get<Page>('/audit', { limit: LIMIT, before_seq: before, event: filters.event, client_id: filters.client_id, from: iso(filters.from), to: iso(filters.to) }),
+    }),
     [before, filters],
   );
+  const page = { ...loaded, data: loaded.data?.page ?? null };
   const field = (k: keyof Filters, label: string, type: 'text' | 'datetime-local' = 'text') => (
     <div class="field inline">
       <label for={`a-${k}`}>{label}</label>
@@ -102,7 +108,7 @@ export function AuditPage() {
         <Loading what={page} />
         <table id="audit-table">
           <caption>
-            Audit entries {entries.length ? `${entries[0]!.seq}–${entries[entries.length - 1]!.seq}` : '(none)'}, page {cursors.length}
+            Audit entries {entries.length ? `${entries[0]!.seq}–${entries[entries.length - 1]!.seq}` : '(none)'}, page {loaded.data?.n ?? 1}
           </caption>
           <thead>
             <tr>
@@ -138,7 +144,7 @@ export function AuditPage() {
             Older entries
           </button>
         </div>
-        <Status message={page.loading ? null : `Page ${cursors.length}: ${entries.length} entries.`} />
+        <Status message={page.loading ? null : `Page ${loaded.data?.n ?? 1}: ${entries.length} entries.`} />
       </Section>
     </>
   );
