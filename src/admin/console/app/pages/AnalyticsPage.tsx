@@ -15,14 +15,27 @@ const barScale: uPlot.Scales = { x: { time: false, range: (_u, min, max) => [min
 
 function PerDay(p: { readonly a: Analytics }) {
   const { options, data } = useMemo(() => {
-    const d = p.a.per_day;
-    const data: uPlot.AlignedData = [d.map((x) => dayTs(x.day)), d.map((x) => x.attempts), d.map((x) => (x.success_rate === null ? null : x.success_rate * 100))];
+    // Every day of the period, days without sessions as 0 attempts (no rate).
+    const byDay = new Map(p.a.per_day.map((x) => [x.day, x]));
+    const first = dayTs(p.a.from.slice(0, 10));
+    const last = dayTs(p.a.to.slice(0, 10));
+    const xs: number[] = [];
+    for (let t = first; t <= last && xs.length < 400; t += DAY_S) xs.push(t);
+    const at = (t: number) => byDay.get(new Date(t * 1000).toISOString().slice(0, 10));
+    const data: uPlot.AlignedData = [
+      xs,
+      xs.map((t) => at(t)?.attempts ?? 0),
+      xs.map((t) => {
+        const r = at(t)?.success_rate;
+        return r === undefined || r === null ? null : r * 100;
+      }),
+    ];
     const options: Omit<uPlot.Options, 'width' | 'height'> = {
-      scales: { x: { time: true, range: (_u, min, max) => [min - DAY_S / 2, max + DAY_S / 2] }, rate: { range: [0, 100] } },
+      scales: { x: { time: true, range: () => [first - DAY_S / 2, last + DAY_S / 2] }, rate: { range: [0, 100] }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       series: [
         {},
         { label: 'Attempts', stroke: COLORS.blue, fill: 'rgba(31,95,191,0.25)', paths: barPaths, points: { show: false } },
-        { label: 'Success rate (%)', stroke: COLORS.green, width: 2, scale: 'rate' },
+        { label: 'Success rate (%)', stroke: COLORS.green, width: 2, scale: 'rate', spanGaps: true, points: { show: true, size: 6, fill: COLORS.green } },
       ],
       axes: [{ stroke: COLORS.grey }, { stroke: COLORS.grey, label: 'attempts' }, { stroke: COLORS.grey, scale: 'rate', side: 1, label: 'success %', grid: { show: false } }],
     };

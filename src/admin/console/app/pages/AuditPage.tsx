@@ -78,10 +78,11 @@ export function AuditPage() {
     [before, filters],
   );
   const page = { ...loaded, data: loaded.data?.page ?? null };
+  const onInput = (k: keyof Filters) => (e: Event) => setDraft({ ...draft, [k]: (e.currentTarget as HTMLInputElement).value });
   const field = (k: keyof Filters, label: string, type: 'text' | 'datetime-local' = 'text') => (
     <div class="field inline">
       <label for={`a-${k}`}>{label}</label>
-      <input id={`a-${k}`} type={type} value={draft[k]} onInput={(e) => setDraft({ ...draft, [k]: (e.currentTarget as HTMLInputElement).value })} />
+      {type === 'text' ? <input id={`a-${k}`} type="text" value={draft[k]} onInput={onInput(k)} /> : <input id={`a-${k}`} type="datetime-local" value={draft[k]} onInput={onInput(k)} />}
     </div>
   );
   const entries = page.data?.entries ?? [];
