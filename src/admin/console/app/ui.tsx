@@ -112,3 +112,16 @@ export function ShownOnce(p: { readonly label: string; readonly value: string; r
     </div>
   );
 }
+
+/** A table head of column headers. */
+export function THead(p: { readonly cols: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {p.cols.map((c) => (
+          <th scope="col" key={c}>{c}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

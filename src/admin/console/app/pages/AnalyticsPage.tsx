@@ -5,7 +5,7 @@ import { useMemo, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { api } from '../api.ts';
 import { barPaths, Chart, COLORS } from '../Chart.tsx';
-import { ClientPicker, fmtNum, Loading, PageTitle, Section, useLoad } from '../ui.tsx';
+import { ClientPicker, fmtNum, Loading, PageTitle, Section, useLoad, THead } from '../ui.tsx';
 import type { Analytics } from '../wire.ts';
 
 const DAY_S = 86400;
@@ -47,7 +47,7 @@ function PerDay(p: { readonly a: Analytics }) {
     <Chart id="chart-per-day" title="Attempts and success rate per day" summary={`${total} attempts over ${p.a.per_day.length} days, ${total ? Math.round((ok / total) * 100) : 0}% succeeded`} options={options} data={data}>
       <table>
         <caption>Attempts per day</caption>
-        <thead><tr><th scope="col">Day</th><th scope="col">Attempts</th><th scope="col">Successes</th><th scope="col">Success rate</th></tr></thead>
+        <THead cols={['Day', 'Attempts', 'Successes', 'Success rate']} />
         <tbody>
           {p.a.per_day.map((x) => (
             <tr key={x.day}><th scope="row">{x.day}</th><td>{x.attempts}</td><td>{x.successes}</td><td>{x.success_rate === null ? '–' : `${(x.success_rate * 100).toFixed(1)}%`}</td></tr>

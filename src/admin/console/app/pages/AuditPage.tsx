@@ -3,7 +3,7 @@
 // with the admin header, saved through a Blob URL).
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
-import { fmtTime, Loading, PageTitle, Section, Status, useLoad } from '../ui.tsx';
+import { fmtTime, Loading, PageTitle, Section, Status, useLoad, THead } from '../ui.tsx';
 import type { AuditPage as Page, AuditVerify } from '../wire.ts';
 
 const LIMIT = 25;
@@ -111,16 +111,7 @@ export function AuditPage() {
           <caption>
             Audit entries {entries.length ? `${entries[0]!.seq}–${entries[entries.length - 1]!.seq}` : '(none)'}, page {loaded.data?.n ?? 1}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col">Seq</th>
-              <th scope="col">At</th>
-              <th scope="col">Event</th>
-              <th scope="col">Client</th>
-              <th scope="col">Payload</th>
-              <th scope="col">Hash</th>
-            </tr>
-          </thead>
+          <THead cols={['Seq', 'At', 'Event', 'Client', 'Payload', 'Hash']} />
           <tbody>
             {entries.map((e) => (
               <tr key={e.seq}>

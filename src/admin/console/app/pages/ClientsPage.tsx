@@ -2,7 +2,7 @@
 // selected client its keys with new / revoke / rotate, rename and delete.
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
-import { fmtTime, Loading, PageTitle, Section, ShownOnce, Status, useLoad } from '../ui.tsx';
+import { fmtTime, Loading, PageTitle, Section, ShownOnce, Status, useLoad, THead } from '../ui.tsx';
 import type { ApiKey, ClientSummary, CreatedClient, NewKey } from '../wire.ts';
 
 interface Secret {
@@ -45,15 +45,7 @@ function Keys(p: { readonly clientId: string; readonly name: string; readonly on
       <Loading what={keys} />
       <table>
         <caption>API keys of {p.name}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Key id</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">Revoked / revokes at</th>
-            <th scope="col">Actions</th>
-          </tr>
-        </thead>
+        <THead cols={['Key id', 'Status', 'Created', 'Revoked / revokes at', 'Actions']} />
         <tbody>
           {(keys.data?.keys ?? []).map((k) => (
             <tr key={k.key_id} data-key-id={k.key_id}>
@@ -163,16 +155,7 @@ export function ClientsPage() {
         <Loading what={clients} />
         <table>
           <caption>Clients ({list.length})</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Client id</th>
-              <th scope="col">Created</th>
-              <th scope="col">Active keys</th>
-              <th scope="col">Users</th>
-              <th scope="col">Webhook</th>
-            </tr>
-          </thead>
+          <THead cols={['Name', 'Client id', 'Created', 'Active keys', 'Users', 'Webhook']} />
           <tbody>
             {list.map((c) => (
               <tr key={c.client_id} class={c.client_id === selected ? 'selected' : undefined}>

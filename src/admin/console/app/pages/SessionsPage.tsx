@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { BASE } from '../router.ts';
-import { fmtNum, fmtTime, Loading, PageTitle, Section, Status, useLoad } from '../ui.tsx';
+import { fmtNum, fmtTime, Loading, PageTitle, Section, Status, useLoad, THead } from '../ui.tsx';
 import { SESSION_KINDS, SESSION_STATUSES, type SessionDetail, type SessionKind, type SessionStatus, type SessionView } from '../wire.ts';
 
 /** The event stream, shared by the list and the detail page: calls `on` with each session event. */
@@ -71,18 +71,7 @@ export function SessionsPage() {
       <Loading what={initial} />
       <table id="sessions-table">
         <caption>Sessions ({rows.length})</caption>
-        <thead>
-          <tr>
-            <th scope="col">Session</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Status</th>
-            <th scope="col">Client</th>
-            <th scope="col">User</th>
-            <th scope="col">Frames</th>
-            <th scope="col">Feedback / reason</th>
-            <th scope="col">Updated</th>
-          </tr>
-        </thead>
+        <THead cols={['Session', 'Kind', 'Status', 'Client', 'User', 'Frames', 'Feedback / reason', 'Updated']} />
         <tbody>
           {rows.map((s) => (
             <tr key={s.session_id} data-session-id={s.session_id} data-status={s.status}>
@@ -164,7 +153,7 @@ export function SessionDetailPage(p: { readonly sessionId: string }) {
             <Section title="Audit events">
               <table>
                 <caption>Audit log rows of this session</caption>
-                <thead><tr><th scope="col">Seq</th><th scope="col">At</th><th scope="col">Event</th></tr></thead>
+                <THead cols={['Seq', 'At', 'Event']} />
                 <tbody>
                   {d.events.map((e) => <tr key={e.seq}><th scope="row">{e.seq}</th><td>{fmtTime(e.at)}</td><td>{e.event}</td></tr>)}
                 </tbody>

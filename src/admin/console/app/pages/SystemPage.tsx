@@ -3,7 +3,7 @@
 import { Fragment } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { api } from '../api.ts';
-import { fmtBytes, fmtTime, Loading, PageTitle, Section, useLoad } from '../ui.tsx';
+import { fmtBytes, fmtTime, Loading, PageTitle, Section, useLoad, THead } from '../ui.tsx';
 import type { SystemInfo } from '../wire.ts';
 
 export function SystemPage() {
@@ -40,7 +40,7 @@ export function SystemPage() {
           <Section title="Media workers">
             <table>
               <caption>Media workers ({s.media?.sessions ?? 0} live sessions, {s.media?.workersReplaced ?? 0} replaced)</caption>
-              <thead><tr><th scope="col">Worker</th><th scope="col">pid</th><th scope="col">Sessions</th></tr></thead>
+              <THead cols={['Worker', 'pid', 'Sessions']} />
               <tbody>
                 {(s.media?.workers ?? []).map((w) => <tr key={w.index}><th scope="row">{w.index}</th><td>{w.pid ?? '–'}</td><td>{w.sessions}</td></tr>)}
               </tbody>
@@ -49,7 +49,7 @@ export function SystemPage() {
           <Section title="Galleries">
             <table>
               <caption>Gallery size per client</caption>
-              <thead><tr><th scope="col">Client</th><th scope="col">Client id</th><th scope="col">Templates</th></tr></thead>
+              <THead cols={['Client', 'Client id', 'Templates']} />
               <tbody>
                 {s.galleries.map((g) => <tr key={g.client_id}><th scope="row">{g.name}</th><td><code>{g.client_id}</code></td><td>{g.size}</td></tr>)}
               </tbody>
@@ -59,7 +59,7 @@ export function SystemPage() {
             <p>{s.jobs?.enabled ? 'Jobs run on this node.' : 'Jobs are off on this node.'}</p>
             <table>
               <caption>Recent job runs</caption>
-              <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Node</th><th scope="col">Started</th><th scope="col">Finished</th><th scope="col">Result</th></tr></thead>
+              <THead cols={['Run', 'Status', 'Node', 'Started', 'Finished', 'Result']} />
               <tbody>
                 {(s.jobs?.recent ?? []).map((j) => (
                   <tr key={j.id}>

@@ -2,7 +2,7 @@
 // template list (ids, dates, sizes; never the templates) and deleting a user.
 import { useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
-import { ClientPicker, fmtBytes, fmtTime, Loading, PageTitle, Section, Status, useLoad } from '../ui.tsx';
+import { ClientPicker, fmtBytes, fmtTime, Loading, PageTitle, Section, Status, useLoad, THead } from '../ui.tsx';
 import type { UserDetail, UsersPage as Page } from '../wire.ts';
 
 const LIMIT = 20;
@@ -24,9 +24,7 @@ function UserView(p: { readonly clientId: string; readonly userId: string; reado
       <Loading what={user} />
       <table>
         <caption>Templates of {p.userId}</caption>
-        <thead>
-          <tr><th scope="col">Template id</th><th scope="col">Created</th><th scope="col">Size</th></tr>
-        </thead>
+        <THead cols={['Template id', 'Created', 'Size']} />
         <tbody>
           {(user.data?.templates ?? []).map((t) => (
             <tr key={t.template_id}><th scope="row"><code>{t.template_id}</code></th><td>{fmtTime(t.created_at)}</td><td>{fmtBytes(t.bytes)}</td></tr>
@@ -66,9 +64,7 @@ export function UsersPage() {
         <caption>
           Users {total === 0 ? '(none)' : `${offset + 1}–${Math.min(offset + LIMIT, total)} of ${total}`}
         </caption>
-        <thead>
-          <tr><th scope="col">User id</th><th scope="col">Enrolled</th><th scope="col">Templates</th></tr>
-        </thead>
+        <THead cols={['User id', 'Enrolled', 'Templates']} />
         <tbody>
           {(page.data?.users ?? []).map((u) => (
             <tr key={u.external_user_id}>

@@ -2,7 +2,7 @@
 // recent deliveries, and redelivering a finished one.
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from '../api.ts';
-import { ClientPicker, fmtTime, Loading, PageTitle, Section, ShownOnce, Status, useLoad } from '../ui.tsx';
+import { ClientPicker, fmtTime, Loading, PageTitle, Section, ShownOnce, Status, useLoad, THead } from '../ui.tsx';
 import type { Delivery } from '../wire.ts';
 
 export function WebhooksPage() {
@@ -65,17 +65,7 @@ export function WebhooksPage() {
         <Loading what={deliveries} />
         <table>
           <caption>Recent deliveries ({rows.length})</caption>
-          <thead>
-            <tr>
-              <th scope="col">Delivery</th>
-              <th scope="col">Event</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Last answer</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <THead cols={['Delivery', 'Event', 'Status', 'Attempts', 'Last answer', 'Created', 'Actions']} />
           <tbody>
             {rows.map((d) => (
               <tr key={d.delivery_id}>
