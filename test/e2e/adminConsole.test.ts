@@ -138,7 +138,7 @@ describe('admin console in Chromium', { skip, timeout: 180_000 }, () => {
     await page.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
   });
 
-  it('creates a client and shows its API key once; revoking the key makes POST /api/auth/client answer 401', async () => {
+  it('creates a client and shows its API key once; revoking the key makes POST /api/auth/client answer 401; rotating keeps the old key through the overlap', async () => {
     await page.getByLabel('Client name').fill('Console kiosk');
     await page.getByRole('button', { name: 'Create client' }).click();
     const shown = page.getByTestId('shown-once');
@@ -159,6 +159,19 @@ describe('admin console in Chromium', { skip, timeout: 180_000 }, () => {
     await page.getByRole('status').filter({ hasText: `Key ${keyId} revoked` }).waitFor();
     await page.locator(`tr[data-key-id="${keyId}"] .badge`).filter({ hasText: 'revoked' }).waitFor();
     assert.equal(await exchange(apiKey), 401, 'the revoked key is refused');
+    // A new key, then rotating it: the new one is shown once, the old one keeps working through the overlap.
+    await page.getByRole('button', { name: 'New API key' }).click();
+    const second = (await shown.textContent()) ?? '';
+    assert.equal(await exchange(second), 200);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    const secondId = second.split('_')[1]!;
+    await page.getByRole('button', { name: `Rotate key ${secondId}` }).click();
+    await page.getByRole('status').filter({ hasText: `Key ${secondId} rotated` }).waitFor();
+    const third = (await shown.textContent()) ?? '';
+    assert.notEqual(third, second);
+    await page.locator(`tr[data-key-id="${secondId}"] .badge`).filter({ hasText: 'rotating' }).waitFor();
+    assert.equal(await exchange(second), 200, 'the rotated key works during the overlap');
+    assert.equal(await exchange(third), 200);
   });
 
   it('a demo kiosk session appears on the sessions page live and finishes; its decision shows every score and timing', async () => {
