@@ -6,8 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MATCH_THRESHOLD } from '../models/similarity.ts';
-import { DEFAULT_HNSW_MIN } from './gallery/hnswPolicy.ts';
+import { DEFAULT_HNSW_MIN, DEFAULT_MATCH_THRESHOLD } from '../common/defaults.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z

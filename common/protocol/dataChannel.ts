@@ -54,6 +54,9 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
 
+/** What a liveness session tells the page (the engine's output): prompts, progress and the result; pings and pongs are the channel's own. */
+export type LivenessMessage = Extract<ServerMessage, { type: 'prompt' | 'progress' | 'result' }>;
+
 export const ClientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ack'), ref: z.string().min(1).max(64) }),
   ping,

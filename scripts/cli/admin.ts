@@ -14,6 +14,7 @@
 import readline from 'node:readline';
 import { loadConfig } from '../../src/config.ts';
 import type { JsonObject } from '../../src/admin/AdminService.ts';
+import { parseScriptArgs } from '../lib/args.ts';
 import { AdminCallError, OPS, openAdmin, type AdminSession } from './adminClient.ts';
 
 const USAGE = `usage: npm run admin -- <command> [args] [--json]
@@ -26,6 +27,15 @@ const USAGE = `usage: npm run admin -- <command> [args] [--json]
   rotate-key CLIENT_ID KEY_ID [--overlap SECONDS]   new key now, the old one revoked after the overlap (default 3600)
   delete-client CLIENT_ID   delete a client, its users, templates and data key
   batch                     read commands from stdin, one per line; print one JSON result per line`;
+
+const args = parseScriptArgs({
+  name: 'admin',
+  usage: USAGE,
+  options: {
+    json: { type: 'boolean' },
+    overlap: { type: 'number', default: 3600, valid: (v) => Number.isInteger(v) && v >= 0, invalid: '--overlap needs a whole number of seconds' },
+  },
+});
 
 const COMMANDS = ['create-client', 'list-clients', 'rename-client', 'add-key', 'list-keys', 'revoke-key', 'rotate-key', 'delete-client'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -112,21 +122,11 @@ async function batch(s: AdminSession, overlapS: number): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const oi = argv.indexOf('--overlap');
-  const overlapS = oi >= 0 ? Number(argv[oi + 1]) : 3600;
-  const args = argv.filter((a, i) => a !== '--json' && (oi < 0 || (i !== oi && i !== oi + 1)));
-  const [cmd, ...rest] = args;
-  if (!cmd || cmd === '--help' || cmd === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return cmd ? 0 : 2;
-  }
-  if (!isCommand(cmd) && cmd !== 'batch') {
-    process.stderr.write(`unknown command: ${cmd}\n${USAGE}\n`);
-    return 2;
-  }
-  if (!Number.isInteger(overlapS) || overlapS < 0) throw new Error('--overlap needs a whole number of seconds');
+async function main(): Promise<number> {
+  const { json, overlap: overlapS } = args.values;
+  const [cmd, ...rest] = args.positionals;
+  if (cmd === undefined) return args.fail('a command is required (--help for usage)');
+  if (!isCommand(cmd) && cmd !== 'batch') return args.fail(`unknown command: ${cmd}`);
   const session = await openAdmin(loadConfig());
   try {
     if (cmd === 'batch') return await batch(session, overlapS);
@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`admin: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -10,23 +10,26 @@ import fs from 'node:fs';
 import { loadConfig } from '../../src/config.ts';
 import { AuditSigner } from '../../src/audit/AuditSigner.ts';
 import { verifyBundle } from '../../src/audit/auditBundle.ts';
+import { parseScriptArgs } from '../lib/args.ts';
 import { auditVerify } from './adminClient.ts';
 
-function valueOf(flag: string): string | undefined {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const args = parseScriptArgs({
+  name: 'audit:verify',
+  usage: `usage: npm run audit:verify [-- --json]
+       npm run audit:verify -- --public-key                  print the signing public key (PEM)
+       npm run audit:verify -- --bundle FILE [--key PEM_FILE]  verify an exported bundle offline`,
+  options: { json: { type: 'boolean' }, 'public-key': { type: 'boolean' }, bundle: { type: 'string' }, key: { type: 'string' } },
+  allowPositionals: false,
+});
 
 async function main(): Promise<number> {
-  const json = process.argv.includes('--json');
+  const { json, bundle, key: keyFile } = args.values;
   const config = loadConfig();
-  if (process.argv.includes('--public-key') && valueOf('--bundle') === undefined) {
+  if (args.values['public-key'] && bundle === undefined) {
     process.stdout.write(AuditSigner.resolve(config.admin.auditSigningKeyHex, config.storage.dataDir).publicKeyPem);
     return 0;
   }
-  const bundle = valueOf('--bundle');
   if (bundle !== undefined) {
-    const keyFile = valueOf('--key');
     const pem = keyFile ? fs.readFileSync(keyFile, 'utf8') : AuditSigner.resolve(config.admin.auditSigningKeyHex, config.storage.dataDir).publicKeyPem;
     const r = verifyBundle(fs.readFileSync(bundle, 'utf8'), pem);
     if (json) process.stdout.write(`${JSON.stringify(r)}\n`);

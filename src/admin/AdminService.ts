@@ -11,7 +11,7 @@ import { FacegateError } from '../../common/errors.ts';
 import type { AuditLog, AuditQuery } from '../audit/AuditLog.ts';
 import type { Config } from '../config.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
-import type { SessionKind, SessionStatus } from '../sessions/SessionRecord.ts';
+import type { SessionKind, SessionStatus } from '../../common/session.ts';
 import { AdminQueries } from '../store/AdminQueries.ts';
 import type { SqlStore } from '../store/SqlStore.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
@@ -29,8 +29,8 @@ export interface AdminServiceDeps {
   readonly audit: AuditLog;
   /** After a client's rows and data key are gone: drop it from galleries (this node's and, by event, others'). */
   readonly dropClient: (clientId: string) => Promise<void>;
-  /** After a user's templates are deleted: remove them from galleries. */
-  readonly removeTemplates?: (clientId: string, templateIds: readonly string[]) => Promise<void>;
+  /** Deletes a user and its templates everywhere (the node's TemplateGallery); default: the store only. */
+  readonly removeUser?: (clientId: string, externalId: string) => Promise<readonly string[] | null>;
   readonly webhooks?: WebhookDispatcher;
   readonly gallery?: Gallery;
   readonly feed?: SessionFeed;
@@ -196,9 +196,8 @@ export class AdminService {
   }
 
   async deleteUser(clientId: string, externalId: string): Promise<JsonObject> {
-    const removed = await this.#d.store.deleteUser(clientId, externalId);
+    const removed = this.#d.removeUser ? await this.#d.removeUser(clientId, externalId) : await this.#d.store.deleteUser(clientId, externalId);
     if (removed === null) throw new FacegateError('not_found', 'no such user');
-    await this.#d.removeTemplates?.(clientId, removed);
     await this.#audit('user.deleted', clientId, { externalUserId: externalId, templates: removed.length });
     return { external_user_id: externalId, deleted: true, templates_removed: removed.length };
   }

@@ -4,8 +4,9 @@
 // never fails a session. Finished sessions stay listed for `keepFinishedMs`.
 // Several nodes: each lists its own sessions (the audit log has them all).
 import type { SessionObserver } from '../sessions/SessionService.ts';
-import type { SessionKind, SessionRecord, SessionStatus } from '../sessions/SessionRecord.ts';
-import { TERMINAL_STATUSES } from '../sessions/SessionRecord.ts';
+import type { SessionKind, SessionRecord, SessionStatus } from '../../common/session.ts';
+import { isTerminal } from '../../common/session.ts';
+import { sessionView as restSessionView } from '../api/routes/sessions.ts';
 
 export interface SessionView {
   readonly session_id: string;
@@ -36,31 +37,21 @@ export type FeedEvent =
   | { readonly type: 'session.created' | 'session.updated' | 'session.finished'; readonly session: SessionView }
   | { readonly type: 'job.run'; readonly job: Readonly<Record<string, unknown>> };
 
+/** The REST API's session view (one wire shape) plus what the console needs: owner, times, duration. */
 export function sessionView(s: SessionRecord): SessionView {
-  const d = s.decision;
+  const v = restSessionView(s, 0);
   return {
-    session_id: s.id,
+    session_id: v.session_id,
     client_id: s.clientId,
-    kind: s.kind,
-    status: s.status,
-    external_user_id: s.externalUserId,
+    kind: v.kind,
+    status: v.status,
+    external_user_id: v.external_user_id,
     created_at: new Date(s.createdAt).toISOString(),
     updated_at: new Date().toISOString(),
-    expires_at: new Date(s.expiresAt).toISOString(),
-    frames_processed: s.framesProcessed,
-    feedback: s.lastFeedback,
-    decision: d
-      ? {
-          outcome: d.outcome,
-          reason: d.reason,
-          external_user_id: d.externalUserId,
-          similarity: d.similarity,
-          scores: d.scores,
-          timings_ms: d.timings,
-          decided_at: new Date(d.decidedAt).toISOString(),
-          duration_ms: d.decidedAt - s.createdAt,
-        }
-      : null,
+    expires_at: v.expires_at,
+    frames_processed: v.frames_processed,
+    feedback: v.feedback,
+    decision: v.decision && s.decision ? { ...v.decision, duration_ms: s.decision.decidedAt - s.createdAt } : null,
   };
 }
 
@@ -133,7 +124,7 @@ export class SessionFeed implements SessionObserver {
   #expire(): void {
     const cutoff = Date.now() - this.#keepFinishedMs;
     for (const [id, v] of this.#sessions) {
-      if (TERMINAL_STATUSES.includes(v.status) && Date.parse(v.updated_at) < cutoff) this.#sessions.delete(id);
+      if (isTerminal(v.status) && Date.parse(v.updated_at) < cutoff) this.#sessions.delete(id);
     }
   }
 }

@@ -4,7 +4,8 @@
 import type express from 'express';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { Config } from '../config.ts';
-import type { Gallery } from '../gallery/Gallery.ts';
+import type { FaissGallery } from '../gallery/FaissGallery.ts';
+import type { TemplateGallery } from '../gallery/TemplateGallery.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import type { SqlStore } from '../store/SqlStore.ts';
@@ -22,7 +23,8 @@ export interface AdminParts {
   readonly tenants: TenantService;
   readonly audit: AuditLog;
   readonly webhooks: WebhookDispatcher;
-  readonly gallery: Gallery & { dropClient(clientId: string): Promise<void> };
+  readonly gallery: FaissGallery;
+  readonly templates: TemplateGallery;
   readonly sessions: SessionService;
   readonly nodeId: string;
   readonly healthChecks?: Readonly<Record<string, () => Promise<string>>>;
@@ -37,8 +39,6 @@ export interface Admin {
 export function createAdmin(p: AdminParts): Admin {
   const feed = new SessionFeed();
   p.sessions.observe(feed);
-  const publish = (type: 'client.deleted' | 'gallery.remove', clientId: string, templateIds: readonly string[]): Promise<void> =>
-    p.state.publish({ type, clientId, templateIds: [...templateIds], origin: p.nodeId }).catch(() => {});
   const service = new AdminService({
     config: p.config,
     store: p.store,
@@ -48,14 +48,12 @@ export function createAdmin(p: AdminParts): Admin {
     gallery: p.gallery,
     feed,
     nodeId: p.nodeId,
+    // As src/tenants/deleteClient.ts does after the rows (AdminService audits it).
     dropClient: async (clientId) => {
       await p.gallery.dropClient(clientId);
-      await publish('client.deleted', clientId, []);
+      await p.state.publish({ type: 'client.deleted', clientId, templateIds: [], origin: p.nodeId }).catch(() => {});
     },
-    removeTemplates: async (clientId, ids) => {
-      await p.gallery.remove(clientId, ids);
-      await publish('gallery.remove', clientId, ids);
-    },
+    removeUser: (clientId, externalId) => p.templates.remove(clientId, externalId),
     health: async () => {
       const out: Record<string, string> = { database: await p.store.ping().then(() => 'up', () => 'down') };
       if (p.state.kind === 'redis') out.redis = await p.state.ping().then(() => 'up', () => 'down');

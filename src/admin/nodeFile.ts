@@ -3,6 +3,7 @@
 // audit:verify read it to talk to that node instead of opening the store
 // (which, embedded, only one process may do).
 import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -45,4 +46,17 @@ export function runningNode(dataDir: string): NodeFile | null {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM' ? f : null;
   }
+}
+
+/** The URL a process on this machine reaches a server at (loopback when bound to every address). */
+export function loopbackUrl(a: AddressInfo): string {
+  if (a.address === '0.0.0.0') return `http://127.0.0.1:${a.port}`;
+  if (a.address === '::') return `http://[::1]:${a.port}`;
+  return a.family === 'IPv6' ? `http://[${a.address}]:${a.port}` : `http://${a.address}:${a.port}`;
+}
+
+/** Writes the node file for a listening node; returns what removes it at stop. */
+export function advertiseNode(dataDir: string, address: AddressInfo, nodeId: string): () => Promise<void> {
+  writeNodeFile(dataDir, { url: loopbackUrl(address), pid: process.pid, nodeId, startedAt: new Date().toISOString() });
+  return async () => removeNodeFile(dataDir, nodeId);
 }

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import type { SqlClient, SqlExecutor, SqlRow } from '../store/SqlClient.ts';
 import type { AuditSigner, SignedPoint } from './AuditSigner.ts';
 import type { SessionObserver } from '../sessions/SessionService.ts';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 
 export const GENESIS = '0'.repeat(64);
 

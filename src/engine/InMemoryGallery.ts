@@ -1,9 +1,11 @@
-// Exact (brute-force cosine) gallery of enrolled templates. Fine for tests and
-// small deployments; the service provides a FAISS-backed Gallery for scale.
-import type { Gallery, MatchResult } from './types.ts';
+// Exact (brute-force cosine) store of enrolled templates, for tests and the
+// eval harness. The engine reads it as a SubjectMatcher; add() and remove()
+// are its owner's writes, made the way the service commits an enrollment
+// (the decision's template), never by the engine.
+import type { Decision, MatchResult, SubjectMatcher } from './types.ts';
 import { cosine, l2normalize } from '../../common/vector.ts';
 
-export class InMemoryGallery implements Gallery {
+export class InMemoryGallery implements SubjectMatcher {
   readonly #templates = new Map<string, Float32Array>();
   readonly #dim: number;
 
@@ -15,6 +17,13 @@ export class InMemoryGallery implements Gallery {
     if (typeof subjectId !== 'string' || subjectId.length === 0) throw new TypeError('subjectId must be a non-empty string');
     this.#checkDim(embedding);
     this.#templates.set(subjectId, l2normalize(embedding));
+  }
+
+  /** Commits a succeeded enrollment's template under its subject, as the service does; false for any other decision. */
+  async commit(decision: Decision): Promise<boolean> {
+    if (decision.kind !== 'enrollment' || decision.outcome !== 'succeeded' || !decision.template || decision.subjectId === undefined) return false;
+    await this.add(decision.subjectId, Float32Array.from(decision.template));
+    return true;
   }
 
   async remove(subjectId: string): Promise<boolean> {

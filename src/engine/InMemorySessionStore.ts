@@ -1,17 +1,17 @@
 // Process-local SessionStore with TTL eviction on a Clock. The service swaps in
 // a Redis-backed store with the same interface for multi-node deployments.
-import type { Clock, SessionRecord, SessionStore } from './types.ts';
+import type { Clock, EngineSessionRecord, SessionStore } from './types.ts';
 
 export class InMemorySessionStore implements SessionStore {
   readonly #clock: Clock;
-  readonly #records = new Map<string, { record: SessionRecord; expiresAt: number }>();
+  readonly #records = new Map<string, { record: EngineSessionRecord; expiresAt: number }>();
   #closed = false;
 
   constructor(clock: Clock) {
     this.#clock = clock;
   }
 
-  async get(id: string): Promise<SessionRecord | undefined> {
+  async get(id: string): Promise<EngineSessionRecord | undefined> {
     const e = this.#records.get(id);
     if (!e) return undefined;
     if (e.expiresAt <= this.#clock.now()) {
@@ -21,7 +21,7 @@ export class InMemorySessionStore implements SessionStore {
     return e.record;
   }
 
-  async put(record: SessionRecord, ttlMs: number): Promise<void> {
+  async put(record: EngineSessionRecord, ttlMs: number): Promise<void> {
     if (this.#closed) throw new Error('session store is closed');
     if (!(ttlMs > 0)) throw new TypeError('put() needs a positive ttlMs');
     this.#records.set(record.id, { record, expiresAt: this.#clock.now() + ttlMs });

@@ -9,15 +9,17 @@ import { decodeImage } from '../../models/decodeImage.ts';
 import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
 import type { PlannedChallenge } from './challengePlan.ts';
-import { DEFAULT_SESSION_OPTIONS, LivenessSession, type SessionOptions } from './LivenessSession.ts';
+import { LivenessSession } from './LivenessSession.ts';
+import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
 import { InMemorySessionStore } from './InMemorySessionStore.ts';
 import { observeFrame } from './observe.ts';
 import type { FaceGrid } from './signals/artefacts.ts';
 import { SystemClock } from './SystemClock.ts';
-import type { Clock, EngineSink, Gallery, Observation, SessionKind, SessionRecord, SessionState, SessionStore } from './types.ts';
+import type { Clock, EngineMode, EngineSessionRecord, EngineSink, Observation, SessionState, SessionStore, SubjectMatcher } from './types.ts';
 
 export interface LivenessEngineOptions {
-  readonly gallery: Gallery;
+  /** Enrolled templates, read only: the engine matches against them and never writes (the caller commits enrollments). */
+  readonly gallery: SubjectMatcher;
   /** Needed for pushFrame(); pushObservation() works without. */
   readonly analyzer?: FaceAnalyzerLike;
   readonly store?: SessionStore;
@@ -30,7 +32,7 @@ export interface LivenessEngineOptions {
 }
 
 export interface CreateSessionInput {
-  readonly kind: SessionKind;
+  readonly kind: EngineMode;
   readonly subjectId?: string;
   readonly sink: EngineSink;
   /** Whether the transport can paint colour flashes (live path: true; REST: false). */
@@ -58,7 +60,7 @@ interface Entry {
 }
 
 export class LivenessEngine {
-  readonly #gallery: Gallery;
+  readonly #gallery: SubjectMatcher;
   readonly #analyzer: FaceAnalyzerLike | undefined;
   readonly #store: SessionStore;
   readonly #ownsStore: boolean;
@@ -90,7 +92,7 @@ export class LivenessEngine {
   }
 
   /** Opens a session in state `created`; its TTL starts now. */
-  async create(input: CreateSessionInput): Promise<SessionRecord> {
+  async create(input: CreateSessionInput): Promise<EngineSessionRecord> {
     this.#assertOpen();
     if (!input || !input.sink || typeof input.sink.send !== 'function') throw new TypeError('create() needs a sink');
     if (input.kind !== 'enrollment' && input.kind !== 'verification' && input.kind !== 'identification') {
@@ -143,7 +145,7 @@ export class LivenessEngine {
   }
 
   /** The transport is up (live path: media flowing; REST: first upload). */
-  async connect(id: string): Promise<SessionRecord> {
+  async connect(id: string): Promise<EngineSessionRecord> {
     const e = this.#live(id);
     e.session.connect(this.#clock.now());
     await this.#store.put(e.session.record, this.#options.ttlMs);
@@ -208,7 +210,7 @@ export class LivenessEngine {
   }
 
   /** Cancels a session (user left, page closed). Idempotent on finished sessions. */
-  async cancel(id: string): Promise<SessionRecord> {
+  async cancel(id: string): Promise<EngineSessionRecord> {
     const e = this.#sessions.get(id);
     if (!e) return this.get(id);
     e.session.cancel(this.#clock.now());
@@ -217,7 +219,7 @@ export class LivenessEngine {
   }
 
   /** The stored record (live or finished while the store keeps it). */
-  async get(id: string): Promise<SessionRecord> {
+  async get(id: string): Promise<EngineSessionRecord> {
     this.#assertOpen();
     const live = this.#sessions.get(id);
     if (live) return live.session.record;

@@ -37,7 +37,7 @@ export const DEFAULT_GATE_OPTIONS: GateOptions = Object.freeze({
   minSharpness: 8,
   minFrontalness: 0.45,
   // Measured by eval:liveness --occlusion (per eye, the lower of the two eyes):
-  // 95 real-face photos of ../shared/faces (glasses included) eyeLuma >= 0.37,
+  // 95 real-face test photos (glasses included) eyeLuma >= 0.37,
   // eyeContrast >= 0.166; genuine clips per frame eyeLuma >= 0.35, eyeContrast
   // >= 0.046 (closed eyes of a low-resolution webcam with glasses), and over any
   // 500 ms the best frame's eyeLuma >= 0.41, eyeContrast >= 0.139. Synthetic

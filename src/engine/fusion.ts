@@ -1,6 +1,6 @@
 // Fusion of the pixel-artefact cues and the passive score into one spoof
-// score. Thresholds here were chosen from per-clip measurements on
-// ../shared/video (scripts/eval/liveness.ts prints them) with a margin; see
+// score. Thresholds here were chosen from per-clip measurements on the
+// recorded test clips (scripts/eval/liveness.ts prints them) with a margin; see
 // the comments on each for the measured ranges.
 import type { ArtefactSample } from './types.ts';
 import { median } from '../../common/vector.ts';
@@ -37,19 +37,19 @@ export interface FusionOptions {
   readonly minFrames: number;
 }
 
-// Per-clip medians measured on ../shared/video (10 fps, <= 640 px; eval:liveness):
+// Per-clip medians measured on the test clips (10 fps, <= 640 px; eval:liveness):
 //   edgeFrame  genuine 0.004..0.174   attacks 0.409 (phone next to face), 0.605 (monitor), 1.0 (phone)
 //   glare      genuine 0.000..0.021   attacks 0.000, 0.000, 0.068 (phone screen)
 //   blueCast   genuine -0.152..-0.023 attacks 0.139 (feature-phone screen), -0.046, -0.212
 //   hfRatio    genuine 0.153..0.419   attacks 0.146..0.306: overlaps, reported with weight 0
 // Held out (single frames, not used to pick the clip thresholds): on 95 real-face
-// photos of ../shared/faces edgeFrame exceeded 0.40 in 8 (framed press photos,
+// test photos edgeFrame exceeded 0.40 in 8 (framed press photos,
 // doorways), glare 0.05 in ~5, blueCast never exceeded 0.039; the tablet replay
 // still silentface_image_F2 has glare 0.053 and blueCast 0.087, the genuine
 // still T1 edgeFrame 0.22, glare 0, blueCast -0.17. So each ramp's midpoint
 // (0.5 evidence) sits above the genuine clips with room (edgeFrame 0.40 is 2.3x
 // the genuine maximum; the monitor replay's 0.605 is 1.5x above it). That rule
-// is written down in thresholdRules.ts (midpoint = max(2.3 x genuine maximum,
+// is written down in scripts/eval/lib/thresholdRules.ts (midpoint = max(2.3 x genuine maximum,
 // genuine maximum + a floor), from genuine clips only); on the seven genuine
 // clips it gives 0.401 / 0.049 / 0.051, and eval:liveness --loo re-derives it
 // without each clip to judge that clip held out.

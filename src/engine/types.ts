@@ -1,11 +1,14 @@
 // Public types of the liveness and decision engine (src/engine/). The live
-// path (media/ + signaling/) and the REST fallback (src/) both talk to the
-// engine through these types only: frames or observations go in, EngineMessages
-// come out through an EngineSink. Nothing here depends on a transport.
+// path and the REST fallback (both adapted in src/bridge/) talk to the engine
+// through these types only: frames or observations go in, EngineMessages come
+// out through an EngineSink, a Decision settles each session. The engine reads
+// enrolled templates through SubjectMatcher and never writes them: the caller
+// commits an enrollment's template. Nothing here depends on a transport.
 import type { Box, Point } from '../../models/types.ts';
 import type { EyeCropSample } from './signals/eyeCrop.ts';
 
-export type SessionKind = 'enrollment' | 'verification' | 'identification';
+/** What one engine session decides: enrol a subject, verify a claimed one (1:1) or identify (1:N). */
+export type EngineMode = 'enrollment' | 'verification' | 'identification';
 
 export type SessionState =
   | 'created'
@@ -20,20 +23,24 @@ export type SessionState =
 
 export type TerminalState = 'succeeded' | 'failed' | 'expired' | 'cancelled';
 
-export type ReasonCode =
-  | 'no_face'
-  | 'multiple_faces'
-  | 'face_too_small'
-  | 'poor_quality'
-  | 'occluded'
-  | 'liveness_failed'
-  | 'challenge_failed'
-  | 'challenge_timeout'
-  | 'spoof_suspected'
-  | 'identity_changed'
-  | 'no_match'
-  | 'expired'
-  | 'cancelled';
+/** Why a session failed (a Decision's reason); the service maps each one onto its own reasons. */
+export const ENGINE_REASONS = [
+  'no_face',
+  'multiple_faces',
+  'face_too_small',
+  'poor_quality',
+  'occluded',
+  'liveness_failed',
+  'challenge_failed',
+  'challenge_timeout',
+  'spoof_suspected',
+  'identity_changed',
+  'no_match',
+  'expired',
+  'cancelled',
+] as const;
+
+export type ReasonCode = (typeof ENGINE_REASONS)[number];
 
 export type ChallengeKind = 'blink' | 'turn_left' | 'turn_right' | 'turn_any' | 'color_flash';
 
@@ -210,7 +217,7 @@ export interface ChallengeTiming {
 
 export interface Decision {
   readonly sessionId: string;
-  readonly kind: SessionKind;
+  readonly kind: EngineMode;
   readonly outcome: TerminalState;
   /** Absent only when outcome is succeeded. */
   readonly reason?: ReasonCode;
@@ -238,15 +245,15 @@ export interface Decision {
   readonly match: MatchResult | null;
   /** Best similarity seen (also below threshold), for audit. */
   readonly bestSimilarity: number | null;
-  /** Enrollment: the L2-normalised mean template of the collected samples. */
+  /** Enrollment: the L2-normalised mean template of the collected samples; the caller commits it. */
   readonly template?: readonly number[];
   readonly subjectId?: string;
 }
 
-/** Durable, serialisable part of a session (what a Redis store keeps). */
-export interface SessionRecord {
+/** Durable, serialisable part of an engine session (what a Redis store keeps). */
+export interface EngineSessionRecord {
   readonly id: string;
-  readonly kind: SessionKind;
+  readonly kind: EngineMode;
   readonly state: SessionState;
   readonly subjectId?: string;
   readonly createdAt: number;
@@ -257,9 +264,9 @@ export interface SessionRecord {
 }
 
 export interface SessionStore {
-  get(id: string): Promise<SessionRecord | undefined>;
+  get(id: string): Promise<EngineSessionRecord | undefined>;
   /** Inserts or replaces; the store may drop the record after `ttlMs`. */
-  put(record: SessionRecord, ttlMs: number): Promise<void>;
+  put(record: EngineSessionRecord, ttlMs: number): Promise<void>;
   delete(id: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -271,15 +278,8 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): () => void;
 }
 
-export interface GalleryEntry {
-  readonly subjectId: string;
-  readonly embedding: Float32Array;
-}
-
-/** Enrolled templates. Exact in-memory here; FAISS in the service. */
-export interface Gallery {
-  add(subjectId: string, embedding: Float32Array): Promise<void>;
-  remove(subjectId: string): Promise<boolean>;
+/** Read-only view of one client's enrolled templates: how the engine matches (it never writes). */
+export interface SubjectMatcher {
   /** Cosine similarity of the probe to one subject's template, or null when unknown. */
   compare(subjectId: string, probe: Float32Array): Promise<number | null>;
   /** The k most similar subjects, best first. */

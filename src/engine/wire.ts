@@ -1,27 +1,11 @@
 // How engine messages leave the server. The page never receives embeddings or
 // templates: toClientMessage() keeps prompts, progress and a result with the
-// outcome, reason, match and per-signal scores only. The shapes match the live
-// path's data-channel ServerMessage (common/protocol/dataChannel.ts) structurally, so
-// this module needs no import from media/.
-import type { ChallengeKind, Decision, EngineMessage, PromptCode } from './types.ts';
-
-export type ClientPrompt = {
-  readonly type: 'prompt';
-  readonly id: string;
-  readonly action: string;
-  readonly text: string;
-  readonly timeoutMs?: number;
-  /** Colour-flash schedule: the page paints each colour full-screen from startMs after receipt. */
-  readonly colors?: { rgb: [number, number, number]; startMs: number; durationMs: number }[];
-};
-export type ClientProgress = { readonly type: 'progress'; readonly value: number; readonly label?: string };
-export type ClientResult = {
-  readonly type: 'result';
-  readonly outcome: 'pass' | 'fail' | 'error';
-  readonly reason?: string;
-  readonly data?: Record<string, unknown>;
-};
-export type ClientMessage = ClientPrompt | ClientProgress | ClientResult;
+// outcome, reason, match and per-signal scores only. Its output is the
+// data-channel protocol's own type (common/protocol/dataChannel.ts), so a
+// change on either side fails to compile here.
+import type { LivenessMessage } from '../../common/protocol/dataChannel.ts';
+import { challengeFor } from './challenges/index.ts';
+import type { Decision, EngineMessage, PromptCode } from './types.ts';
 
 const PROMPT_TEXT: Record<PromptCode, string> = {
   look_at_camera: 'Look at the camera',
@@ -32,14 +16,6 @@ const PROMPT_TEXT: Record<PromptCode, string> = {
   hold_still: 'Hold still',
   face_forward: 'Face the camera',
   uncover_face: 'Uncover your face',
-};
-
-const CHALLENGE_TEXT: Record<ChallengeKind, string> = {
-  blink: 'Blink',
-  turn_left: 'Turn your head to your left, then back',
-  turn_right: 'Turn your head to your right, then back',
-  turn_any: 'Turn your head to one side, then back',
-  color_flash: 'Keep looking at the screen',
 };
 
 /** The decision without biometric data: safe to show the user or log. */
@@ -59,7 +35,7 @@ export function publicDecision(d: Decision): Record<string, unknown> {
 }
 
 /** Maps an engine message to what the page gets, or null for internal ones (state changes). */
-export function toClientMessage(m: EngineMessage): ClientMessage | null {
+export function toClientMessage(m: EngineMessage): LivenessMessage | null {
   switch (m.type) {
     case 'state':
       return null;
@@ -70,7 +46,7 @@ export function toClientMessage(m: EngineMessage): ClientMessage | null {
         type: 'prompt',
         id: m.challenge.id.slice(-64),
         action: m.challenge.kind,
-        text: CHALLENGE_TEXT[m.challenge.kind],
+        text: challengeFor(m.challenge.kind).prompt(m.challenge.kind),
         timeoutMs: Math.max(1, Math.round(m.challenge.deadline - m.challenge.issuedAt)),
         ...(m.challenge.colors
           ? {

@@ -3,7 +3,7 @@
 // It is also a SessionObserver: sessions by state, frames, decisions by reason.
 import client from 'prom-client';
 import type { SessionObserver } from '../sessions/SessionService.ts';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 
 export class Metrics implements SessionObserver {
   readonly registry = new client.Registry();

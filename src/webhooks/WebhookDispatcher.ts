@@ -16,7 +16,7 @@ import type { SqlClient, SqlRow } from '../store/SqlClient.ts';
 import { toBuffer, toIso } from '../store/SqlClient.ts';
 import type { Store } from '../store/Store.ts';
 import type { SessionObserver } from '../sessions/SessionService.ts';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 
 export type WebhookEvent = 'session.succeeded' | 'session.failed';
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';

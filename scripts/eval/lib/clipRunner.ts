@@ -4,10 +4,10 @@
 import type { PlannedChallenge } from '../../../src/engine/challengePlan.ts';
 import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
 import { LivenessEngine } from '../../../src/engine/LivenessEngine.ts';
-import type { SessionOptions } from '../../../src/engine/LivenessSession.ts';
+import type { SessionOptions } from '../../../src/engine/options.ts';
 import { ManualClock } from '../../../src/engine/ManualClock.ts';
 import type { ObservationTape } from './ObservationTape.ts';
-import type { Decision, EngineMessage, Gallery, SessionKind } from '../../../src/engine/types.ts';
+import type { Decision, EngineMessage, EngineMode } from '../../../src/engine/types.ts';
 
 /** Schedules a recording can contain (it cannot answer random prompts). */
 const BLINK: readonly PlannedChallenge[] = Object.freeze([{ kind: 'blink', delayMs: 0, windowMs: 30_000 }]);
@@ -16,9 +16,10 @@ export const CLIP_SCHEDULES: Readonly<Record<'blink' | 'turn', readonly PlannedC
 
 export interface ClipRunOptions {
   readonly session?: Partial<SessionOptions>;
-  readonly kind?: SessionKind;
+  readonly kind?: EngineMode;
   readonly subjectId?: string;
-  readonly gallery?: Gallery;
+  /** Matched against, and committed to on a succeeded enrollment (the engine never writes it). */
+  readonly gallery?: InMemoryGallery;
 }
 
 export interface ClipRun {
@@ -29,8 +30,9 @@ export interface ClipRun {
 /** One session over the tape with `schedule`; the session fails when the tape ends first. */
 export async function runTape(tape: ObservationTape, schedule: readonly PlannedChallenge[], options: ClipRunOptions = {}): Promise<ClipRun> {
   const clock = new ManualClock(0);
+  const gallery = options.gallery ?? new InMemoryGallery();
   const engine = new LivenessEngine({
-    gallery: options.gallery ?? new InMemoryGallery(),
+    gallery,
     clock,
     session: { ...options.session },
   });
@@ -61,6 +63,8 @@ export async function runTape(tape: ObservationTape, schedule: readonly PlannedC
     // The recording ended: let deadlines pass as they would with a silent camera.
     if (!decision) clock.set(last + Math.max(...schedule.map((s) => s.windowMs), 0) + 10_000);
     if (!decision) await engine.cancel(rec.id);
+    // The caller's commit, as the service makes it once the verdict is in.
+    if (decision) await gallery.commit(decision);
     return { decision: decision!, messages };
   } finally {
     await engine.close();

@@ -1,7 +1,7 @@
 // Blink signal: finds closed-then-open transitions of plausible duration in
 // the eye closed-probability time series. Both eyes must close together: the
 // eye model misreads one open eye as closed about 4% of the time, but was
-// never seen to misread both (../shared/MODELS.md), and a wink is no blink.
+// never seen to misread both (models/README.md), and a wink is no blink.
 
 export interface EyeSample {
   readonly t: number;

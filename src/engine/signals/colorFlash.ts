@@ -145,6 +145,78 @@ export function flashRtt(rttMs: number, options: FlashOptions = DEFAULT_FLASH_OP
   return Math.min(Math.max(0, rttMs), options.maxRttMs);
 }
 
+type Rgb = [number, number, number];
+
+/** The samples that fall into a step of `sequence` at one lag: painted and observed chromaticity, and the step. */
+interface Alignment {
+  readonly exp: Rgb[];
+  readonly obs: Rgb[];
+  readonly stepOf: number[];
+}
+
+function align(samples: readonly SkinSample[], sequence: readonly ColorStep[], sentAt: number, lag: number): Alignment {
+  const a: Alignment = { exp: [], obs: [], stepOf: [] };
+  for (const s of samples) {
+    const rel = s.t - sentAt - lag;
+    const k = sequence.findIndex((c) => rel >= c.startMs && rel < c.startMs + c.durationMs);
+    if (k < 0) continue;
+    a.stepOf.push(k);
+    a.exp.push(chroma(sequence[k]!.rgb));
+    a.obs.push(chroma(s.rgb));
+  }
+  return a;
+}
+
+/** Pearson correlation of painted and observed chromaticity over all channels, and the observed RMS response. */
+function correlate({ exp, obs }: Alignment): { corr: number; amplitude: number; me: number[]; mo: number[] } {
+  const me = [0, 1, 2].map((c) => exp.reduce((a, v) => a + v[c]!, 0) / exp.length);
+  const mo = [0, 1, 2].map((c) => obs.reduce((a, v) => a + v[c]!, 0) / obs.length);
+  let see = 0;
+  let soo = 0;
+  let seo = 0;
+  for (let i = 0; i < exp.length; i++) {
+    for (let c = 0; c < 3; c++) {
+      const e = exp[i]![c]! - me[c]!;
+      const o = obs[i]![c]! - mo[c]!;
+      see += e * e;
+      soo += o * o;
+      seo += e * o;
+    }
+  }
+  const corr = see > 0 && soo > 0 ? seo / Math.sqrt(see * soo) : 0;
+  return { corr, amplitude: Math.sqrt(soo / obs.length), me, mo };
+}
+
+/**
+ * Decodes each covered step alone: its mean deviation from the flash-wide mean
+ * must be closest in direction to the painted colour's deviation. Returns the steps that match.
+ */
+function matchedSteps(a: Alignment, covered: ReadonlySet<number>, sequence: readonly ColorStep[], me: readonly number[], mo: readonly number[]): number {
+  const palette = FLASH_PALETTE.map(chroma);
+  let matched = 0;
+  for (const k of covered) {
+    const d = [0, 0, 0];
+    let n = 0;
+    for (let i = 0; i < a.obs.length; i++) {
+      if (a.stepOf[i] !== k) continue;
+      for (let c = 0; c < 3; c++) d[c]! += a.obs[i]![c]! - mo[c]!;
+      n++;
+    }
+    let bestC = -1;
+    let bestCos = Number.NEGATIVE_INFINITY;
+    for (let p = 0; p < palette.length; p++) {
+      const v = palette[p]!.map((x, c) => x - me[c]!);
+      const dot = v[0]! * d[0]! + v[1]! * d[1]! + v[2]! * d[2]!;
+      const cos = dot / (Math.hypot(v[0]!, v[1]!, v[2]!) * Math.hypot(d[0]!, d[1]!, d[2]!) || 1);
+      if (cos > bestCos) [bestCos, bestC] = [cos, p];
+    }
+    const painted = sequence[k]!.rgb;
+    const decoded = FLASH_PALETTE[bestC];
+    if (n > 0 && decoded !== undefined && decoded.every((v, c) => v === painted[c])) matched++;
+  }
+  return matched;
+}
+
 /**
  * Scores skin samples against a sequence whose prompt was sent at `sentAt`
  * (engine clock; the samples are on it too). The window runs from
@@ -162,7 +234,6 @@ export function scoreFlash(
   const rtt = flashRtt(rttMs, options);
   const minLag = Math.max(0, rtt / 2 + options.minLagMs);
   const maxLag = Math.max(0, rtt / 2) + options.maxLagMs;
-  const palette = FLASH_PALETTE.map(chroma);
   const needSteps = Math.max(2, Math.ceil(sequence.length * options.minMatchedFraction));
   // The best alignment found is reported even when it fails (negative correlation included).
   let best: FlashScore = { passed: false, score: 0, correlation: Number.NEGATIVE_INFINITY, amplitude: 0, lagMs: minLag, inWindow: true, stepsMatched: 0, stepsCovered: 0, samples: 0 };
@@ -172,71 +243,23 @@ export function scoreFlash(
   for (let i = -before; minLag + i * options.lagStepMs <= maxLag + reach; i++) {
     const lag = minLag + i * options.lagStepMs;
     const inWindow = i >= 0 && lag <= maxLag;
-    const exp: [number, number, number][] = [];
-    const obs: [number, number, number][] = [];
-    const stepOf: number[] = [];
-    for (const s of samples) {
-      const rel = s.t - sentAt - lag;
-      const k = sequence.findIndex((c) => rel >= c.startMs && rel < c.startMs + c.durationMs);
-      if (k < 0) continue;
-      stepOf.push(k);
-      exp.push(chroma(sequence[k]!.rgb));
-      obs.push(chroma(s.rgb));
-    }
-    const covered = new Set(stepOf);
-    if (covered.size < needSteps || exp.length < 4) continue;
-    const me = [0, 1, 2].map((c) => exp.reduce((a, v) => a + v[c]!, 0) / exp.length);
-    const mo = [0, 1, 2].map((c) => obs.reduce((a, v) => a + v[c]!, 0) / obs.length);
-    let see = 0;
-    let soo = 0;
-    let seo = 0;
-    for (let i = 0; i < exp.length; i++) {
-      for (let c = 0; c < 3; c++) {
-        const e = exp[i]![c]! - me[c]!;
-        const o = obs[i]![c]! - mo[c]!;
-        see += e * e;
-        soo += o * o;
-        seo += e * o;
-      }
-    }
-    const corr = see > 0 && soo > 0 ? seo / Math.sqrt(see * soo) : 0;
-    const amplitude = Math.sqrt(soo / obs.length);
-    if (corr > best.correlation) {
-      // Decode each step alone: its mean deviation from the flash-wide mean
-      // must be closest in direction to the painted colour's deviation.
-      let matched = 0;
-      for (const k of covered) {
-        const d = [0, 0, 0];
-        let n = 0;
-        for (let i = 0; i < obs.length; i++) {
-          if (stepOf[i] !== k) continue;
-          for (let c = 0; c < 3; c++) d[c]! += obs[i]![c]! - mo[c]!;
-          n++;
-        }
-        let bestC = -1;
-        let bestCos = Number.NEGATIVE_INFINITY;
-        for (let p = 0; p < palette.length; p++) {
-          const v = palette[p]!.map((x, c) => x - me[c]!);
-          const dot = v[0]! * d[0]! + v[1]! * d[1]! + v[2]! * d[2]!;
-          const cos = dot / (Math.hypot(v[0]!, v[1]!, v[2]!) * Math.hypot(d[0]!, d[1]!, d[2]!) || 1);
-          if (cos > bestCos) [bestCos, bestC] = [cos, p];
-        }
-        const painted = sequence[k]!.rgb;
-        const decoded = FLASH_PALETTE[bestC];
-        if (n > 0 && decoded !== undefined && decoded.every((v, c) => v === painted[c])) matched++;
-      }
-      best = {
-        passed: inWindow && corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched >= needSteps && matched >= covered.size - 1,
-        score: Math.max(0, Math.min(1, corr)),
-        correlation: corr,
-        amplitude,
-        lagMs: lag,
-        inWindow,
-        stepsMatched: matched,
-        stepsCovered: covered.size,
-        samples: exp.length,
-      };
-    }
+    const a = align(samples, sequence, sentAt, lag);
+    const covered = new Set(a.stepOf);
+    if (covered.size < needSteps || a.exp.length < 4) continue;
+    const { corr, amplitude, me, mo } = correlate(a);
+    if (!(corr > best.correlation)) continue;
+    const matched = matchedSteps(a, covered, sequence, me, mo);
+    best = {
+      passed: inWindow && corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched >= needSteps && matched >= covered.size - 1,
+      score: Math.max(0, Math.min(1, corr)),
+      correlation: corr,
+      amplitude,
+      lagMs: lag,
+      inWindow,
+      stepsMatched: matched,
+      stepsCovered: covered.size,
+      samples: a.exp.length,
+    };
   }
   return Number.isFinite(best.correlation) ? best : { ...best, correlation: 0 };
 }

@@ -4,7 +4,7 @@
 // ~0.5 toward 0 or 1. That movement is the parallax a flat photo or screen
 // tilted in front of the camera cannot make (a plane's image preserves ratios
 // along a line). The pose model's yaw is recorded beside it, but does not
-// decide: on ../shared/video it read -40..-69 degrees for a frontal face in a
+// decide: on the test clips it read -40..-69 degrees for a frontal face in a
 // dark laptop-webcam clip while the landmarks showed no turn, and stayed
 // within +-25 degrees during that person's full profile turn.
 import type { Point } from '../../../models/types.ts';

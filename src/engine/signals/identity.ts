@@ -8,7 +8,7 @@ export interface IdentityOptions {
   readonly referenceSamples: number;
   /**
    * Same-person threshold. 0.40 accepted every genuine pair of 101 real photos
-   * of 21 people and 3 of 4830 impostor pairs (../shared/MODELS.md); frames of
+   * of 21 people and 3 of 4830 impostor pairs (models/README.md); frames of
    * one session are far more alike than photos taken years apart.
    */
   readonly threshold: number;

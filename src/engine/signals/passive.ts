@@ -1,7 +1,7 @@
 // Passive anti-spoof, aggregated over many frames. One frame's score is
 // noise; the session reports the median and the lower quartile. On recorded
 // clips the model does not separate replays from genuine webcams (see
-// ../shared/MODELS.md), so fusion.ts gives it weight only at extremes.
+// models/README.md), so fusion.ts gives it weight only at extremes.
 import { quantile } from '../../../common/vector.ts';
 
 export interface PassiveAggregate {

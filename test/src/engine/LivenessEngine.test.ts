@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FacegateError } from '../../../common/errors.ts';
+import { httpStatus } from '../../../src/api/httpStatus.ts';
 import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
 import { InMemorySessionStore } from '../../../src/engine/InMemorySessionStore.ts';
 import { LivenessEngine } from '../../../src/engine/LivenessEngine.ts';
@@ -82,7 +83,7 @@ describe('LivenessEngine', () => {
   it('get() of an unknown id rejects with session_not_found', async (t) => {
     const { e } = engine();
     t.after(() => e.close());
-    await assert.rejects(e.get('nope'), (err: unknown) => err instanceof FacegateError && err.code === 'session_not_found' && err.status === 404);
+    await assert.rejects(e.get('nope'), (err: unknown) => err instanceof FacegateError && err.code === 'session_not_found' && httpStatus(err.code) === 404);
   });
 
   it('pushFrame() without an analyzer rejects with service_unavailable', async (t) => {
@@ -174,27 +175,6 @@ describe('clocks and store', () => {
     await assert.rejects(g.add('c', new Float32Array(3)), TypeError);
     assert.equal(await g.remove('a'), true);
     assert.equal(await g.size(), 1);
-  });
-});
-
-describe('sessionOptionsFromConfig', () => {
-  it('maps the service and liveness settings onto session options', async () => {
-    const { loadConfig } = await import('../../../src/config.ts');
-    const { sessionOptionsFromConfig } = await import('../../../src/engine/sessionConfig.ts');
-    const o = sessionOptionsFromConfig(loadConfig({ SESSION_TTL_S: '60', LIVENESS_CHALLENGES: '1', LIVENESS_MAX_ATTEMPTS: '3', MATCH_THRESHOLD: '0.5' }));
-    assert.equal(o.ttlMs, 60_000);
-    assert.equal(o.plan.count, 1);
-    assert.equal(o.maxAttempts, 3);
-    assert.equal(o.matchThreshold, 0.5);
-    assert.throws(() => loadConfig({ LIVENESS_CHALLENGES: '7' }), /LIVENESS_CHALLENGES/);
-  });
-
-  it('LIVENESS_FLASH turns the live path\'s colour-flash challenge on (default) or off', async () => {
-    const { loadConfig } = await import('../../../src/config.ts');
-    const { sessionOptionsFromConfig } = await import('../../../src/engine/sessionConfig.ts');
-    assert.equal(sessionOptionsFromConfig(loadConfig({})).plan.flash, true);
-    assert.equal(sessionOptionsFromConfig(loadConfig({ LIVENESS_FLASH: 'off' })).plan.flash, false);
-    assert.throws(() => loadConfig({ LIVENESS_FLASH: 'yes' }), /LIVENESS_FLASH/);
   });
 });
 

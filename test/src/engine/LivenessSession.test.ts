@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { PlannedChallenge } from '../../../src/engine/challengePlan.ts';
 import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
-import { DEFAULT_SESSION_OPTIONS, LivenessSession, type SessionInit } from '../../../src/engine/LivenessSession.ts';
+import { LivenessSession, type SessionInit } from '../../../src/engine/LivenessSession.ts';
+import { DEFAULT_SESSION_OPTIONS } from '../../../src/engine/options.ts';
 import { minFlashStepMs } from '../../../src/engine/signals/colorFlash.ts';
 import type { Observation } from '../../../src/engine/types.ts';
 import { identity, obs, RecordingSink, type FaceSpec } from './fixtures.ts';
@@ -54,6 +55,9 @@ describe('LivenessSession', () => {
     assert.equal(d.signals.artefacts.passed, true);
     assert.equal(d.signals.motion.passed, true);
     assert.equal(d.template?.length, 512);
+    // The engine never writes templates: the caller commits the decision's.
+    assert.equal(await gallery.size(), 0);
+    assert.equal(await gallery.commit(d), true);
     assert.equal(await gallery.size(), 1);
     assert.ok(d.timings.firstFrameToVerdictMs! > 0);
     assert.equal(d.timings.challenges[0]!.passed, true);

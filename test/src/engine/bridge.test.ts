@@ -2,6 +2,7 @@
 // (pushImage), with the real face analyzer; the media handle is a recording
 // stand-in with the shape of media's LiveSessionHandle.
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,8 +14,8 @@ import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
 import { liveSinkFactory, type LiveHandle } from '../../../src/bridge/liveBridge.ts';
 import { LivenessEngine } from '../../../src/engine/LivenessEngine.ts';
 import { LivenessSession } from '../../../src/engine/LivenessSession.ts';
-import { toClientMessage, type ClientMessage } from '../../../src/engine/wire.ts';
-import { parseServerMessage } from '../../../common/protocol/dataChannel.ts';
+import { toClientMessage } from '../../../src/engine/wire.ts';
+import { parseServerMessage, type LivenessMessage, type ServerMessage } from '../../../common/protocol/dataChannel.ts';
 import { obs, RecordingSink } from './fixtures.ts';
 
 const SHARED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared');
@@ -27,7 +28,7 @@ describe('wire', () => {
     for (let t = 0; t < 4000 && !s.terminal; t += 100) await s.process(obs(t, { closed: t >= 900 && t < 1100 ? 0.95 : 0.05 }));
     assert.equal(s.decision?.outcome, 'succeeded');
     assert.ok(s.decision?.template);
-    const out = sink.messages.map(toClientMessage).filter((m): m is ClientMessage => m !== null);
+    const out = sink.messages.map(toClientMessage).filter((m): m is LivenessMessage => m !== null);
     assert.deepEqual(out.map((m) => m.type), ['prompt', 'progress', 'result']);
     assert.equal(out[0]!.type === 'prompt' && out[0]!.action, 'blink');
     const result = out[2]!;
@@ -62,11 +63,12 @@ describe('engine seams with the real analyzer', { skip: present ? false : 'needs
   it('liveSinkFactory() opens a session, prompts a challenge over the handle and cancels when the client leaves', async (t) => {
     const engine = new LivenessEngine({ gallery: new InMemoryGallery(), analyzer });
     t.after(() => engine.close());
-    const sent: ClientMessage[] = [];
+    const sent: ServerMessage[] = [];
     let closed = 0;
     const handle: LiveHandle = {
       sessionId: 'live-1',
       rttMs: 60,
+      observer: new EventEmitter(),
       send: (m) => (sent.push(m), true),
       close: async () => {
         closed++;

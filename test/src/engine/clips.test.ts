@@ -118,6 +118,9 @@ describe('liveness on recorded clips', { skip: present ? false : 'needs ../share
     }
     const d = sink.of('result')[0]?.decision;
     assert.equal(d?.outcome, 'succeeded', `reason ${d?.reason}`);
+    // The engine never writes templates: the caller commits the decision's.
+    assert.equal(await gallery.size(), 0);
+    assert.equal(await gallery.commit(d!), true);
     assert.equal(await gallery.size(), 1);
     assert.ok(d!.timings.analyzeMsTotal > 0);
     assert.deepEqual(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { detectBlinks, scoreBlink, type EyeSample } from '../../../src/engine/signals/blink.ts';
 import { flashSearchReachMs, generateFlashSequence, minFlashStepMs, scoreFlash, DEFAULT_FLASH_OPTIONS, FLASH_PALETTE, type SkinSample } from '../../../src/engine/signals/colorFlash.ts';
-import { DEFAULT_SESSION_OPTIONS } from '../../../src/engine/LivenessSession.ts';
+import { DEFAULT_SESSION_OPTIONS } from '../../../src/engine/options.ts';
 import { noseOutlineRatio, scoreTurn, type TurnSample } from '../../../src/engine/signals/headTurn.ts';
 import { IdentityTracker } from '../../../src/engine/signals/identity.ts';
 import { aggregatePassive } from '../../../src/engine/signals/passive.ts';

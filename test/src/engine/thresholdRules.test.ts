@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_FUSION_OPTIONS } from '../../../src/engine/fusion.ts';
-import { DEFAULT_SESSION_OPTIONS } from '../../../src/engine/LivenessSession.ts';
+import { DEFAULT_SESSION_OPTIONS } from '../../../src/engine/options.ts';
 import { ObservationTape } from '../../../scripts/eval/lib/ObservationTape.ts';
 import {
   clipCueStats,

@@ -1,7 +1,8 @@
-// Session options from the service's validated config: one place maps
-// environment settings onto the engine, so the REST and live paths agree.
+// Engine session options from the service's validated config: one place maps
+// environment settings onto the engine, so the REST and live paths agree. It
+// lives in the bridge because the engine never reads the service config.
 import type { Config } from '../config.ts';
-import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './LivenessSession.ts';
+import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from '../engine/index.ts';
 
 export function sessionOptionsFromConfig(config: Config): SessionOptions {
   return {

@@ -1,0 +1,67 @@
+// The plug-in interface every liveness challenge implements: its prompt text,
+// how a plan draws it and what it paints, how it scores the session's evidence
+// while it is active, and what the decision reports when it never scored. The
+// session state machine knows challenges only through this interface; the one
+// list of them is ./index.ts.
+import type { FrameEvidence } from '../FrameEvidence.ts';
+import type { PlanOptions, SessionOptions } from '../options.ts';
+import type { Challenge, ChallengeKind, ColorStep, SignalName, SignalReport } from '../types.ts';
+
+export type SignalReports = Partial<Record<SignalName, SignalReport>>;
+
+/** What a challenge adds to its prompt when it is issued. */
+export interface ChallengeSetup {
+  /** Colours the page paints (colour flash). */
+  readonly colors?: readonly ColorStep[];
+  /** Least time from issue to deadline the challenge needs to be scored, ms (0: the planned window). */
+  readonly minWindowMs: number;
+}
+
+/** The state of one active challenge, seen at one frame. */
+export interface ChallengeContext<K extends ChallengeKind = ChallengeKind> {
+  /** Capture time of the frame being processed, ms. */
+  readonly t: number;
+  readonly kind: K;
+  readonly challenge: Challenge;
+  /** Earliest engine time an answer may start (the reaction floor). */
+  readonly notBefore: number;
+  /** Engine time the prompt left for the page. */
+  readonly sentAt: number;
+  /** Last measured data-channel round trip, and the fastest of the session (null until one is measured). */
+  readonly rttMs: number;
+  readonly rttMinMs: number | null;
+  readonly evidence: FrameEvidence;
+  readonly options: SessionOptions;
+}
+
+/** One frame's verdict on the active challenge. */
+export interface ChallengeEvaluation {
+  /** Signal reports this evaluation measured (they replace earlier ones of the same name). */
+  readonly reports: SignalReports;
+  /** Set once answered: when the answer was detected and when the response began (null: no human reaction). */
+  readonly answer?: { readonly answeredAt: number; readonly respondedAt: number | null };
+  /** The challenge was scored and failed (it does not wait for its deadline). */
+  readonly failed?: boolean;
+}
+
+export interface ChallengeType<K extends ChallengeKind = ChallengeKind> {
+  /** Kinds this challenge answers (a recorded schedule may name any of them). */
+  readonly kinds: readonly K[];
+  /** Kinds a random plan draws one of (this challenge's family). */
+  readonly draws: readonly K[];
+  /** Only on a transport that can paint the screen (the live path). */
+  readonly needsFlash: boolean;
+  /** While active, the frame gate accepts a face that is not frontal. */
+  readonly turnsFace: boolean;
+  /** The answer's start is a human reaction (timed against the prompt). */
+  readonly timesReaction: boolean;
+  /** Text the page shows for `kind`. */
+  prompt(kind: K): string;
+  /** Time the user has to answer, ms. */
+  windowMs(options: PlanOptions): number;
+  /** What the prompt carries beyond its kind, drawn when it is issued. */
+  setup(evidence: FrameEvidence, options: SessionOptions): ChallengeSetup;
+  evaluate(context: ChallengeContext<K>): ChallengeEvaluation;
+  /** What the decision reports for a planned challenge that never scored. */
+  report(): SignalReports;
+}

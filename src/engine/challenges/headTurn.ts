@@ -1,0 +1,48 @@
+// The head-turn challenge: turn to one side (or either, in recorded schedules)
+// and back. Scored on the nose's parallax across the face outline against the
+// frontal baselines (signals/headTurn.ts); the same parallax is the depth signal.
+import { scoreTurn, type TurnDirection } from '../signals/headTurn.ts';
+import type { ChallengeType } from './ChallengeType.ts';
+
+type TurnKind = 'turn_left' | 'turn_right' | 'turn_any';
+
+const DIRECTION: Readonly<Record<TurnKind, TurnDirection>> = { turn_left: 'left', turn_right: 'right', turn_any: 'any' };
+const TEXT: Readonly<Record<TurnKind, string>> = {
+  turn_left: 'Turn your head to your left, then back',
+  turn_right: 'Turn your head to your right, then back',
+  turn_any: 'Turn your head to one side, then back',
+};
+
+export const headTurnChallenge: ChallengeType<TurnKind> = {
+  kinds: ['turn_left', 'turn_right', 'turn_any'],
+  draws: ['turn_left', 'turn_right'],
+  needsFlash: false,
+  turnsFace: true,
+  timesReaction: true,
+  prompt: (kind) => TEXT[kind],
+  windowMs: (o) => o.turnWindowMs,
+  setup: () => ({ minWindowMs: 0 }),
+  evaluate({ kind, evidence, notBefore, options }) {
+    const s = scoreTurn(evidence.poses, DIRECTION[kind], evidence.baselineRatio(), evidence.baselineYaw(), notBefore, options.turn);
+    // The parallax of the nose across the outline is the depth evidence of the turn.
+    const minParallax = options.turn.minParallax;
+    return {
+      reports: {
+        head_turn: {
+          evaluated: true,
+          score: s.score,
+          passed: s.passed,
+          values: { baselineRatio: s.baselineRatio, poseYawPeak: s.poseYawPeak, turnedAt: s.turnedAt, returnedAt: s.returnedAt, side: s.imageSide },
+        },
+        depth: {
+          evaluated: true,
+          score: Math.min(1, s.parallax / (2 * minParallax)),
+          passed: s.parallax >= minParallax,
+          values: { parallax: s.parallax, poseYawPeak: s.poseYawPeak },
+        },
+      },
+      ...(s.passed && s.returnedAt !== null ? { answer: { answeredAt: s.returnedAt, respondedAt: s.turnedAt } } : {}),
+    };
+  },
+  report: () => ({}),
+};

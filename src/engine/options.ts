@@ -1,0 +1,104 @@
+// The engine's tunables: one session's options and their measured defaults,
+// and the challenge-plan options. Pure data: the session, the evidence
+// processor and the challenge plug-ins read them; nothing here reads the
+// environment (the service maps its config onto these in src/bridge/sessionOptions.ts).
+import { DEFAULT_MATCH_THRESHOLD } from '../../models/similarity.ts';
+import { DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
+import { DEFAULT_FUSION_OPTIONS, type FusionOptions } from './fusion.ts';
+import { DEFAULT_BLINK_OPTIONS, type BlinkOptions } from './signals/blink.ts';
+import { DEFAULT_FLASH_OPTIONS, type FlashOptions } from './signals/colorFlash.ts';
+import { DEFAULT_TURN_OPTIONS, type TurnOptions } from './signals/headTurn.ts';
+import { DEFAULT_IDENTITY_OPTIONS, type IdentityOptions } from './signals/identity.ts';
+
+export interface PlanOptions {
+  /** Number of challenges per session. */
+  readonly count: number;
+  /** Whether the transport can paint a colour sequence (live path yes, REST no). */
+  readonly flash: boolean;
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly blinkWindowMs: number;
+  readonly turnWindowMs: number;
+  readonly flashWindowMs: number;
+  readonly randomInt?: (max: number) => number;
+}
+
+export const DEFAULT_PLAN_OPTIONS: PlanOptions = Object.freeze({
+  count: 2,
+  flash: false,
+  minDelayMs: 200,
+  maxDelayMs: 800,
+  blinkWindowMs: 5000,
+  turnWindowMs: 6000,
+  flashWindowMs: 4000,
+});
+
+export interface SessionOptions {
+  readonly ttlMs: number;
+  /** Failed or unanswered challenges tolerated before the session fails (1 = no retry). */
+  readonly maxAttempts: number;
+  /** Good frames collected before the first challenge (baseline pose, identity reference). */
+  readonly minCaptureFrames: number;
+  /** Frames with one face needed before a verdict (artefacts, passive, motion). */
+  readonly minEvidenceFrames: number;
+  /** Without a good frame for this long the session fails with the commonest gate reason. */
+  readonly gateTimeoutMs: number;
+  /** Consecutive frames with more than one face that fail the session. */
+  readonly multiFaceFrames: number;
+  /**
+   * Below this median cell difference (gray levels, ArtefactSample.cellDiff)
+   * over the last `staticFrames` frames the scene is a still picture.
+   */
+  readonly staticDiff: number;
+  readonly staticFrames: number;
+  /** Fastest plausible human reaction after the prompt reaches the page, ms. */
+  readonly minReactionMs: number;
+  readonly embeddingIntervalMs: number;
+  readonly enrollmentSamples: number;
+  /** Cosine at or above which a probe matches a template (the models layer's measured default). */
+  readonly matchThreshold: number;
+  readonly gate: GateOptions;
+  readonly blink: BlinkOptions;
+  readonly turn: TurnOptions;
+  readonly flash: FlashOptions;
+  readonly identity: IdentityOptions;
+  readonly fusion: FusionOptions;
+  readonly plan: PlanOptions;
+  /** Colour-flash sequence shape: steps, and the shortest and longest step. */
+  readonly flashSteps: number;
+  readonly flashStepMs: number;
+  readonly flashMaxStepMs: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
+  ttlMs: 180_000,
+  maxAttempts: 2,
+  minCaptureFrames: 3,
+  minEvidenceFrames: 8,
+  gateTimeoutMs: 8000,
+  multiFaceFrames: 3,
+  // Sliding 10-frame medians of cellDiff (eval:liveness --margins): genuine
+  // clips never below 0.32 (liveportrait_d13, 10 fps); a still photo through
+  // Chromium's VP8 encoder on the live path 0.012..0.21 while the encoder
+  // ramps up, ~0.05 once settled (it fires about 1.1 s in); stills repeated as
+  // frames 0. scripts/eval/lib/thresholdRules.ts: half the lowest genuine window (0.16), rounded down.
+  staticDiff: 0.15,
+  staticFrames: 10,
+  minReactionMs: 120,
+  embeddingIntervalMs: 400,
+  enrollmentSamples: 3,
+  matchThreshold: DEFAULT_MATCH_THRESHOLD,
+  gate: DEFAULT_GATE_OPTIONS,
+  blink: DEFAULT_BLINK_OPTIONS,
+  turn: DEFAULT_TURN_OPTIONS,
+  flash: DEFAULT_FLASH_OPTIONS,
+  identity: DEFAULT_IDENTITY_OPTIONS,
+  fusion: DEFAULT_FUSION_OPTIONS,
+  plan: DEFAULT_PLAN_OPTIONS,
+  // 5 of the 6 palette colours: 720 sequences, 5 frames a step at 10 fps.
+  flashSteps: 5,
+  // Above minFlashStepMs (460 ms with the default window): a shift by a whole step must fall outside the lag window.
+  flashStepMs: 500,
+  // Steps stretch to ~2.5 analysed frames when the engine keeps up with fewer than 8 a second.
+  flashMaxStepMs: 1000,
+});
