@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import express from 'express';
 import type { Server } from 'node:http';
-import { createConsoleRouter } from '../../../src/admin/console/consoleRouter.ts';
+import { createConsoleRouter } from '../../../../src/admin/console/consoleRouter.ts';
 
 let tmp: string;
 const servers: Server[] = [];
