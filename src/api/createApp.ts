@@ -15,6 +15,7 @@ import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
+import { createConsoleRouter } from '../admin/console/consoleRouter.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
 import { bearerAuth } from './middleware.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
@@ -74,7 +75,11 @@ export function createApp(deps: AppDeps): express.Express {
   // Health, metrics and the API description are not rate limited.
   app.use(opsRoutes(deps));
   app.use(docsRoutes());
-  if (deps.adminRouter) app.use('/api/admin', deps.adminRouter);
+  if (deps.adminRouter) {
+    app.use('/api/admin', deps.adminRouter);
+    // The admin console (a browser app over /api/admin).
+    app.use('/admin', createConsoleRouter());
+  }
   app.use('/api', async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     await limits.hit('ip', req.ip ?? 'unknown');
     next();
