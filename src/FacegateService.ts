@@ -155,6 +155,7 @@ export class FacegateService {
       const audit = new AuditLog(store.sql, (e) => log.error({ err: e }, 'audit append failed'));
       const webhooks = new WebhookDispatcher(store.sql, store, keys, log.child({ component: 'webhooks' }), {
         maxAttempts: config.service.webhookMaxAttempts,
+        allowPrivate: config.service.webhookAllowPrivate,
         ...(o.webhookBaseDelayMs !== undefined ? { baseDelayMs: o.webhookBaseDelayMs } : {}),
         onAttempt: (r) => metrics.webhookDeliveries.inc({ result: r }),
       });

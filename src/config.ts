@@ -60,6 +60,8 @@ const EnvSchema = z.object({
   LOCKOUT_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(180),
   GALLERY_HNSW_MIN: z.coerce.number().int().min(1000).default(DEFAULT_HNSW_MIN),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** 1: webhooks may be delivered to loopback/private/link-local addresses (own-network receivers, tests). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
   // liveness engine
   LIVENESS_CHALLENGES: z.coerce.number().int().min(1).max(2).default(2),
   LIVENESS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
@@ -116,6 +118,8 @@ export interface Config {
     /** Live templates from which a client's gallery is searched through an HNSW graph (back to flat below 75% of it). */
     readonly galleryHnswMin: number;
     readonly webhookMaxAttempts: number;
+    /** Whether webhooks may go to loopback, private, link-local or multicast addresses (default: refused). */
+    readonly webhookAllowPrivate: boolean;
   };
   readonly liveness: {
     /** Random challenges per session (blink, head turn, colour flash on the live path). */
@@ -197,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockoutWindowS: e.LOCKOUT_WINDOW_S,
       galleryHnswMin: e.GALLERY_HNSW_MIN,
       webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
     },
     liveness: { challenges: e.LIVENESS_CHALLENGES, maxAttempts: e.LIVENESS_MAX_ATTEMPTS, flash: e.LIVENESS_FLASH === 'on' },
   });
