@@ -8,6 +8,10 @@
 // sign a delivery; it never reaches a log line or an API answer. A secret that
 // cannot be opened (tampered row, row copied from another client or webhook)
 // fails that delivery, which is logged as failed; nothing is sent.
+// Every attempt, retries included, goes to the webhook's URL and is signed
+// with its secret as they are when the attempt is made (the delivery row's
+// url column records where the last attempt went): a URL or secret change
+// redirects pending retries, removing the webhook fails them.
 // Where a delivery may go is webhookTarget.ts's rule. A failed send is one
 // generic class in the tenant's delivery log ("delivery failed", no status):
 // a refused address, a refused connection, a timeout and an HTTP 404 read the
@@ -215,7 +219,7 @@ export class WebhookDispatcher implements SessionObserver {
 
   async #attempt(id: string): Promise<void> {
     const rows = await this.#db.query(
-      `SELECT d.url, d.body, d.attempts, d.status, c.id AS client_id, c.wrapped_key, c.webhook_id,
+      `SELECT c.webhook_url AS url, d.body, d.attempts, d.status, c.id AS client_id, c.wrapped_key, c.webhook_id,
               c.webhook_secret_ciphertext, c.webhook_secret
          FROM webhook_deliveries d JOIN clients c ON c.id = d.client_id WHERE d.id = $1`,
       [id],
@@ -274,6 +278,7 @@ export class WebhookDispatcher implements SessionObserver {
   async #openSecret(row: SqlRow): Promise<string> {
     const clientId = String(row.client_id);
     const wrappedKey = toBuffer(row.wrapped_key);
+    if (row.url == null) throw new FacegateError('not_found', 'webhook no longer configured', { reason: 'webhook_removed' });
     if (row.webhook_secret != null) {
       // Written in plain text by a node of the previous version after this
       // node started (rolling upgrade): seal it now, sign with it this once.

@@ -1,0 +1,93 @@
+// Regression (issue 13, defect 5): after a webhook URL change, pending retries
+// kept going to the old URL, signed with the new secret. Every attempt now
+// reads the webhook's current URL and secret when it is made; removing the
+// webhook fails what was pending.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { verifySignature } from '../../src/webhooks/WebhookDispatcher.ts';
+import { BACKENDS, call, enroll, newClient, startService, type Running } from './fixtures.ts';
+
+interface Hook {
+  readonly url: string;
+  readonly got: { body: string; sig: string }[];
+  close(): Promise<void>;
+}
+
+async function hookAnswering(status: number): Promise<Hook> {
+  const got: { body: string; sig: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      got.push({ body, sig: String(req.headers['x-facegate-signature']) });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    got,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Waits (bounded) until the receiver got n requests. */
+async function until(h: Hook, n: number): Promise<void> {
+  for (let i = 0; i < 200 && h.got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(h.got.length >= n, `receiver got ${h.got.length} of ${n}`);
+}
+
+for (const backend of BACKENDS) {
+  describe(`webhook retries after a change on ${backend.name}`, { skip: backend.skip }, () => {
+    let run: Running;
+    const hooks: Hook[] = [];
+    before(async () => {
+      run = await startService(backend, { env: { WEBHOOK_MAX_ATTEMPTS: '5' }, service: { webhookBaseDelayMs: 400 } });
+    });
+    after(async () => {
+      for (const h of hooks) await h.close();
+      await run?.close();
+    });
+
+    test('a pending retry goes to the new URL, signed with the new secret; the old URL gets nothing more', async () => {
+      const old = await hookAnswering(503);
+      const fresh = await hookAnswering(200);
+      hooks.push(old, fresh);
+      const c = await newClient(run, 'R1');
+      const first = await call(run.url, 'PUT', '/api/webhooks', { token: c.token, json: { url: old.url } });
+      assert.equal((await enroll(run, c.token, 'rob', [151, 61, 81])).body.status, 'succeeded');
+      await until(old, 1);
+      const put = await call(run.url, 'PUT', '/api/webhooks', { token: c.token, json: { url: fresh.url } });
+      const secret = String(put.body.secret);
+      await run.service.webhooks.idle();
+      assert.equal(old.got.length, 1, 'no retry went to the old URL');
+      assert.equal(fresh.got.length, 1);
+      assert.ok(verifySignature(secret, fresh.got[0]!.sig, fresh.got[0]!.body));
+      assert.equal(verifySignature(String(first.body.secret), fresh.got[0]!.sig, fresh.got[0]!.body), false);
+      const log = await call(run.url, 'GET', '/api/webhooks/deliveries', { token: c.token });
+      const d = (log.body.deliveries as Record<string, unknown>[])[0]!;
+      assert.equal(d.status, 'delivered');
+      assert.equal((await run.service.webhooks.listDeliveries(c.clientId, 1))[0]?.url, fresh.url, 'the log says where it went');
+      assert.equal(d.attempts, 2);
+    });
+
+    test('removing the webhook fails its pending retries', async () => {
+      const old = await hookAnswering(503);
+      hooks.push(old);
+      const c = await newClient(run, 'R2');
+      await call(run.url, 'PUT', '/api/webhooks', { token: c.token, json: { url: old.url } });
+      assert.equal((await enroll(run, c.token, 'rae', [152, 62, 82])).body.status, 'succeeded');
+      await until(old, 1);
+      assert.equal((await call(run.url, 'PUT', '/api/webhooks', { token: c.token, json: { url: null } })).status, 200);
+      await run.service.webhooks.idle();
+      assert.equal(old.got.length, 1);
+      const log = await call(run.url, 'GET', '/api/webhooks/deliveries', { token: c.token });
+      assert.equal((log.body.deliveries as Record<string, unknown>[])[0]!.status, 'failed');
+    });
+  });
+}
