@@ -2,16 +2,30 @@
 // engine): decoded frames and client messages flow out through a FrameSink,
 // server messages flow back through the LiveSessionHandle. Neither side
 // imports the other's implementation; the composition root wires them.
+// What the session announces (its end, a new RTT) goes out on its observer,
+// as mediasoup's objects announce theirs, for whoever listens (signaling
+// tells the client; the engine adapter times reactions).
+import type { EventEmitter } from 'node:events';
 import type { ClientMessage, ServerMessage } from '../common/protocol/dataChannel.ts';
 import type { DecodedFrame, SessionEndReason } from './types.ts';
+
+/** The live session's observer events. */
+export interface LiveSessionEvents {
+  /** The session ended and released everything it owned; emitted once, after the sink's onEnd. */
+  close: [reason: SessionEndReason];
+  /** The data channel round-trip time changed (a pong came back with another value), ms. */
+  rtt: [rttMs: number];
+}
 
 export interface LiveSessionHandle {
   readonly sessionId: string;
   readonly clientId: string | undefined;
   /** Sends a message to the client over the data channel; false if it cannot be sent (closed or full), TypeError if invalid. */
   send(message: ServerMessage): boolean;
-  /** Latest data channel round-trip time, ms (ping/pong), if measured yet. */
+  /** Latest data channel round-trip time, ms (ping/pong), if measured yet; changes are announced as 'rtt'. */
   readonly rttMs: number | undefined;
+  /** Announces the session's end and RTT changes (listen only; the session emits). */
+  readonly observer: EventEmitter<LiveSessionEvents>;
   /** Ends the session (e.g. after the result was sent). */
   close(reason?: SessionEndReason): Promise<void>;
 }

@@ -14,6 +14,7 @@
 // sent (weriftSctpDrain.ts) and mediasoup has put all of it on the wire to
 // the client (its DataConsumers' buffered amount is 0); the client's own
 // acknowledgements are not visible from Node.
+import { EventEmitter } from 'node:events';
 import type * as ms from 'mediasoup/types';
 import type { DataConsumer as PeerDataConsumer } from 'msc-node/lib/DataConsumer.js';
 import type { DataProducer as PeerDataProducer } from 'msc-node/lib/DataProducer.js';
@@ -22,7 +23,7 @@ import type { Logger } from 'pino';
 import { ntpToUnixMs } from './CaptureClock.ts';
 import { DATA_CHANNEL_LABEL, parseClientMessage, ServerMessageSchema, type ClientMessage, type ServerMessage } from '../common/protocol/dataChannel.ts';
 import { MediaError } from './errors.ts';
-import type { FrameSink, LiveSessionHandle } from './FrameSink.ts';
+import type { FrameSink, LiveSessionEvents, LiveSessionHandle } from './FrameSink.ts';
 import { ServerPeer } from './ServerPeer.ts';
 import type { DecodedFrame, SessionEndReason } from './types.ts';
 import { VideoPipeline, type VideoPipelineStats } from './VideoPipeline.ts';
@@ -146,6 +147,7 @@ function consumerDrained(dc: ms.DataConsumer, deadline: number, signal: AbortSig
 export class LiveSession implements LiveSessionHandle {
   readonly sessionId: string;
   readonly clientId: string | undefined;
+  readonly observer = new EventEmitter<LiveSessionEvents>();
   readonly #router: ms.Router;
   readonly #webRtcServer: ms.WebRtcServer;
   readonly #frameRate: number;
@@ -403,6 +405,7 @@ export class LiveSession implements LiveSessionHandle {
     } catch (e) {
       this.#log.warn({ err: e }, 'frame sink onEnd threw');
     }
+    this.#announce('close', () => this.observer.emit('close', reason));
     this.#onClose(this, reason);
   }
 
@@ -537,7 +540,7 @@ export class LiveSession implements LiveSessionHandle {
     }
     switch (message.type) {
       case 'pong':
-        if (message.sentAt <= Date.now()) this.#rttMs = Date.now() - message.sentAt;
+        if (message.sentAt <= Date.now()) this.#setRtt(Date.now() - message.sentAt);
         break;
       case 'ping':
         this.send({ type: 'pong', id: message.id, sentAt: message.sentAt });
@@ -551,6 +554,21 @@ export class LiveSession implements LiveSessionHandle {
       this.#sink?.onMessage?.(message);
     } catch (e) {
       this.#log.warn({ err: e }, 'frame sink onMessage threw');
+    }
+  }
+
+  #setRtt(rttMs: number): void {
+    if (rttMs === this.#rttMs) return;
+    this.#rttMs = rttMs;
+    this.#announce('rtt', () => this.observer.emit('rtt', rttMs));
+  }
+
+  /** Emits on the observer; a listener that throws is logged, never the session's failure. */
+  #announce(event: keyof LiveSessionEvents, emit: () => boolean): void {
+    try {
+      emit();
+    } catch (e) {
+      this.#log.warn({ err: e, event }, 'live session observer threw');
     }
   }
 

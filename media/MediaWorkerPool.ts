@@ -184,9 +184,9 @@ export class MediaWorkerPool {
 
   async #startSlot(index: number): Promise<WorkerSlot> {
     const worker = await mediasoup.createWorker({ logLevel: 'warn' });
+    const { listenIp, announcedAddress, rtcPort } = this.#options;
+    const port = rtcPort === 0 ? undefined : rtcPort + index;
     try {
-      const { listenIp, announcedAddress, rtcPort } = this.#options;
-      const port = rtcPort === 0 ? undefined : rtcPort + index;
       const info = (protocol: 'udp' | 'tcp'): ms.TransportListenInfo => ({
         protocol,
         ip: listenIp,
@@ -201,7 +201,15 @@ export class MediaWorkerPool {
       return slot;
     } catch (e) {
       worker.close();
-      throw new MediaError('service_unavailable', 'could not start a media worker', { index }, { cause: e });
+      // The usual cause is a port another process holds: say which and how to fix it.
+      const where = port === undefined ? `${listenIp} (RTC_PORT=0)` : `${listenIp}:${port} (RTC_PORT=${rtcPort}, worker ${index} uses RTC_PORT+${index})`;
+      const why = e instanceof Error ? e.message : String(e);
+      throw new MediaError(
+        'service_unavailable',
+        `could not start a media worker on ${where}: ${why}. If the port is in use, stop what holds it or set RTC_PORT to a free port (0 picks any)`,
+        { index, listenIp, port: port ?? 0, variable: 'RTC_PORT' },
+        { cause: e },
+      );
     }
   }
 

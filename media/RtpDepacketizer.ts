@@ -85,26 +85,9 @@ export class RtpDepacketizer {
   processInput(input: DepacketizerInput): DepacketizerOutput[] {
     const { packet, arrivalTimeMs } = input;
     const out: DepacketizerOutput[] = [];
-    const { sequenceNumber: seq, timestamp, marker } = packet.header;
+    const { timestamp, marker } = packet.header;
     this.#packets++;
-
-    if (this.#lastSeq !== undefined) {
-      const delta = (seq - this.#lastSeq + 0x10000) & 0xffff;
-      if (delta === 0 || delta > 0x8000) {
-        // Duplicate or older than what we already passed: a retransmission that came too late.
-        this.#latePackets++;
-        return out;
-      }
-      if (delta > 1) {
-        this.#lostPackets += delta - 1;
-        this.#dropBuffer();
-        this.#waitingForKeyframe = true;
-        out.push(...this.#request('loss', arrivalTimeMs));
-      }
-    } else {
-      out.push(...this.#request('start', arrivalTimeMs));
-    }
-    this.#lastSeq = seq;
+    if (!this.#inSequence(packet.header.sequenceNumber, arrivalTimeMs, out)) return out;
 
     if (this.#bufferTimestamp !== undefined && timestamp !== this.#bufferTimestamp) {
       // The previous frame never saw its marker packet: it is incomplete.
@@ -118,39 +101,60 @@ export class RtpDepacketizer {
     if (this.#bufferBytes > this.#maxFrameBytes) {
       this.#broken = true;
     }
-    if (!marker) return out;
+    if (marker) this.#completeFrame(timestamp, arrivalTimeMs, out);
+    return out;
+  }
 
+  /**
+   * Tracks the sequence number: false for a duplicate or late packet (to be
+   * dropped); a gap drops the frame in progress and asks for a keyframe.
+   */
+  #inSequence(seq: number, arrivalTimeMs: number, out: DepacketizerOutput[]): boolean {
+    if (this.#lastSeq !== undefined) {
+      const delta = (seq - this.#lastSeq + 0x10000) & 0xffff;
+      if (delta === 0 || delta > 0x8000) {
+        // Duplicate or older than what we already passed: a retransmission that came too late.
+        this.#latePackets++;
+        return false;
+      }
+      if (delta > 1) {
+        this.#lostPackets += delta - 1;
+        this.#dropBuffer();
+        this.#waitingForKeyframe = true;
+        out.push(...this.#request('loss', arrivalTimeMs));
+      }
+    } else {
+      out.push(...this.#request('start', arrivalTimeMs));
+    }
+    this.#lastSeq = seq;
+    return true;
+  }
+
+  /** The marker packet arrived: depacketize the buffered frame and emit it, or drop it and ask for a keyframe. */
+  #completeFrame(timestamp: number, arrivalTimeMs: number, out: DepacketizerOutput[]): void {
     const packets = this.#buffer;
     const broken = this.#broken;
     this.#buffer = [];
     this.#bufferBytes = 0;
     this.#bufferTimestamp = undefined;
     this.#broken = false;
-    if (broken) {
+    const parsed = broken ? undefined : this.#depacketize(packets);
+    if (parsed === undefined) {
       this.#droppedFrames++;
       this.#waitingForKeyframe = true;
       out.push(...this.#request('loss', arrivalTimeMs));
-      return out;
-    }
-    let parsed: { data: Buffer; isKeyframe: boolean };
-    try {
-      parsed = dePacketizeRtpPackets(WERIFT_CODEC[this.#codec], packets);
-    } catch {
-      this.#droppedFrames++;
-      this.#waitingForKeyframe = true;
-      out.push(...this.#request('loss', arrivalTimeMs));
-      return out;
+      return;
     }
     if (parsed.data.length === 0) {
       this.#droppedFrames++;
-      return out;
+      return;
     }
     if (parsed.isKeyframe) {
       this.#waitingForKeyframe = false;
     } else if (this.#waitingForKeyframe) {
       this.#droppedFrames++;
       out.push(...this.#request('loss', arrivalTimeMs));
-      return out;
+      return;
     }
     this.#frames++;
     if (parsed.isKeyframe) this.#keyframes++;
@@ -165,8 +169,17 @@ export class RtpDepacketizer {
         captureTimeMs: this.#clock.captureTimeMs(timestamp, arrivalTimeMs),
       },
     });
-    return out;
   }
+
+  /** werift's depacketizer; undefined for packets it cannot reassemble. */
+  #depacketize(packets: RtpPacket[]): { data: Buffer; isKeyframe: boolean } | undefined {
+    try {
+      return dePacketizeRtpPackets(WERIFT_CODEC[this.#codec], packets);
+    } catch {
+      return undefined;
+    }
+  }
+
 
   toJSON(): RtpDepacketizerStats {
     return {

@@ -20,7 +20,7 @@ const SPEC_POSE: TensorSpec = {
   mean: [0.485 * 255, 0.456 * 255, 0.406 * 255],
   mul: [1 / (0.229 * 255), 1 / (0.224 * 255), 1 / (0.225 * 255)],
 };
-/** Liveness context: the box scaled 2.7x about its centre (MODELS.md). */
+/** Liveness context: the box scaled 2.7x about its centre (models/README.md). */
 const LIVENESS_SCALE = 2.7;
 
 export class BoxStages {

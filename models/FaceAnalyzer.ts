@@ -1,6 +1,6 @@
 // FaceAnalyzer: one frame in, the faces in it out, biggest first, with the
 // stages the caller asked for (landmarks, pose, eyes, passive liveness,
-// embedding, quality). Implements the recipe of ../shared/MODELS.md on top of
+// embedding, quality). Implements the recipe of models/README.md on top of
 // ModelRegistry sessions and the typed-array kernels: each model input is one
 // fused sampling pass into a Float32Array that is allocated once and reused,
 // and calls are serialised so those buffers are never shared by two frames.
@@ -8,6 +8,7 @@
 // StageWorker thread while this thread runs landmarks, eyes and embedding.
 import os from 'node:os';
 import ort from 'onnxruntime-node';
+import { clamp01, l2normalize, median } from '../common/vector.ts';
 import { BoxStages, type HeadPose } from './BoxStages.ts';
 import { decodeImage, type DecodeLimits } from './decodeImage.ts';
 import {
@@ -59,7 +60,7 @@ const DET_W = 320;
 const DET_H = 240;
 /** Photos whose long side is at most this are tight crops: detect on a grey-padded copy. */
 const SMALL_STILL_SIDE = 256;
-/** Frontal faces read about -8 degrees of pitch on the pose model (MODELS.md). */
+/** Frontal faces read about -8 degrees of pitch on the pose model (models/README.md). */
 const FRONTAL_PITCH = -8;
 
 const SPEC_DETECT: TensorSpec = { layout: 'bgr', mean: [127, 127, 127], mul: [1 / 128, 1 / 128, 1 / 128] };
@@ -113,6 +114,19 @@ interface Input {
 }
 
 type Timings = Record<string, number>;
+
+/** A Face while its stages fill it in. */
+interface FaceDraft {
+  box: Box;
+  score: number;
+  landmarks?: Point[];
+  fivePoints?: Point[];
+  pose?: { yaw: number; pitch: number; roll: number };
+  eyes?: { leftClosed: number; rightClosed: number };
+  live?: number;
+  quality?: FaceQuality;
+  embedding?: Float32Array;
+}
 
 export class FaceAnalyzer implements FaceAnalyzerLike {
   readonly #registry: ModelRegistry;
@@ -291,24 +305,40 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     needLandmarks: boolean,
     timings: Timings,
   ): Promise<Face> {
-    const W = work.width;
-    const H = work.height;
-    const face: {
-      box: Box;
-      score: number;
-      landmarks?: Point[];
-      fivePoints?: Point[];
-      pose?: { yaw: number; pitch: number; roll: number };
-      eyes?: { leftClosed: number; rightClosed: number };
-      live?: number;
-      quality?: FaceQuality;
-      embedding?: Float32Array;
-    } = { box: shiftBox(det, px, py, original), score: det.score };
-    const ib = intBox(det);
-    let lm: Float64Array | undefined;
-    let cropStats: { mean: number; variance: number } | undefined;
+    const face: FaceDraft = { box: shiftBox(det, px, py, original), score: det.score };
     const tFace = performance.now();
-    let offload = shared !== undefined ? this.#split(stages, needLandmarks) : [];
+    const { offload, stats } = this.#planOffload(shared !== undefined, stages, needLandmarks);
+    let job: Promise<StageResult | Error> | undefined;
+    if (offload.length > 0) {
+      job = this.#worker!.run(shared!(), det, { liveness: offload.includes('liveness'), pose: offload.includes('pose') }).catch(
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      );
+    }
+    const landmarks = needLandmarks ? await this.#landmarkStages(work, det, px, py, stages, timings, face) : undefined;
+    const { live, pose } = await this.#boxStagesFor(job, offload, work, original, det, px, py, stages, timings);
+    if (live !== undefined) face.live = live;
+    if (pose !== undefined) face.pose = pose;
+    if (stats !== undefined) {
+      const window = offload.length > 0 ? stats.worker : stats.inline;
+      window.push(performance.now() - tFace);
+      if (window.length > MODE_WINDOW) window.shift();
+    }
+    if (stages.has('quality') && landmarks?.cropStats !== undefined) {
+      const t = performance.now();
+      face.quality = {
+        faceSize: face.box.y2 - face.box.y1,
+        sharpness: landmarks.cropStats.variance,
+        brightness: landmarks.cropStats.mean,
+        frontalness: face.pose !== undefined ? frontalnessFromPose(face.pose) : frontalnessFromLandmarks(landmarks.lm),
+      };
+      add(timings, 'quality', t);
+    }
+    return face;
+  }
+
+  /** Which box-only stages go to the worker for this face, and the mode window the face's time lands in. */
+  #planOffload(canShare: boolean, stages: Set<FaceStage>, needLandmarks: boolean): { offload: BoxStage[]; stats: ModeStats | undefined } {
+    let offload = canShare ? this.#split(stages, needLandmarks) : [];
     let stats: ModeStats | undefined;
     if (offload.length > 0 && this.#auto) {
       const key = [...stages].sort().join(',');
@@ -316,87 +346,82 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
       this.#modeStats.set(key, stats);
       if (!this.#preferWorker(stats)) offload = [];
     }
-    const usedWorker = offload.length > 0;
-    let job: Promise<StageResult | Error> | undefined;
-    if (offload.length > 0) {
-      job = this.#worker!.run(shared!(), det, { liveness: offload.includes('liveness'), pose: offload.includes('pose') }).catch(
-        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-      );
+    return { offload, stats };
+  }
+
+  /**
+   * The stages that need the 68 landmarks: landmarks, eyes, embedding (and the
+   * quality crop's statistics, taken from the landmark input). Fills `face`.
+   */
+  async #landmarkStages(
+    work: RawFrame,
+    det: Detection,
+    px: number,
+    py: number,
+    stages: Set<FaceStage>,
+    timings: Timings,
+    face: FaceDraft,
+  ): Promise<{ lm: Float64Array; cropStats: { mean: number; variance: number } | undefined }> {
+    const ib = intBox(det);
+    let t = performance.now();
+    const inp = this.#input('landmark');
+    resizeToTensor(cropView(work, scaledCropRect(work.width, work.height, ib, 1)), 64, 64, inp.data, SPEC_LANDMARK);
+    // The 64x64 gray face is also the quality crop: size-normalised, so sharpness compares across distances.
+    const cropStats = stages.has('quality') ? laplacianStats(inp.data, 64, 64, 256) : undefined;
+    const o = (await inp.session.run({ input: inp.tensor })).output!.data as Float32Array;
+    const lm = this.#landmarks;
+    for (let k = 0; k < 68; k++) {
+      lm[2 * k] = o[2 * k]! * ib.w + ib.x;
+      lm[2 * k + 1] = o[2 * k + 1]! * ib.h + ib.y;
     }
-    let pose: HeadPose | undefined;
-    let live: number | undefined;
+    const pts: Point[] = new Array<Point>(68);
+    for (let k = 0; k < 68; k++) pts[k] = { x: lm[2 * k]! - px, y: lm[2 * k + 1]! - py };
+    face.landmarks = pts;
+    face.fivePoints = fivePointsFrom68(lm).map((p) => ({ x: p.x - px, y: p.y - py }));
+    this.#observe('landmarks', performance.now() - t, timings);
 
-    if (needLandmarks) {
-      let t = performance.now();
-      const inp = this.#input('landmark');
-      resizeToTensor(cropView(work, scaledCropRect(W, H, ib, 1)), 64, 64, inp.data, SPEC_LANDMARK);
-      // The 64x64 gray face is also the quality crop: size-normalised, so sharpness compares across distances.
-      if (stages.has('quality')) cropStats = laplacianStats(inp.data, 64, 64, 256);
-      const o = (await inp.session.run({ input: inp.tensor })).output!.data as Float32Array;
-      lm = this.#landmarks;
-      for (let k = 0; k < 68; k++) {
-        lm[2 * k] = o[2 * k]! * ib.w + ib.x;
-        lm[2 * k + 1] = o[2 * k + 1]! * ib.h + ib.y;
+    if (stages.has('eyes')) {
+      t = performance.now();
+      const eye = this.#input('eye');
+      const closed: number[] = [];
+      for (const r of eyeCropRects(lm, work.width, work.height)) {
+        resizeToTensor(cropView(work, r), 24, 24, eye.data, SPEC_EYE);
+        const p = softmax((await eye.session.run({ input: eye.tensor })).output!.data as Float32Array);
+        closed.push(p[0]!);
       }
-      const pts: Point[] = new Array<Point>(68);
-      for (let k = 0; k < 68; k++) pts[k] = { x: lm[2 * k]! - px, y: lm[2 * k + 1]! - py };
-      face.landmarks = pts;
-      face.fivePoints = fivePointsFrom68(lm).map((p) => ({ x: p.x - px, y: p.y - py }));
-      this.#observe('landmarks', performance.now() - t, timings);
-
-      if (stages.has('eyes')) {
-        t = performance.now();
-        const eye = this.#input('eye');
-        const closed: number[] = [];
-        for (const r of eyeCropRects(lm, W, H)) {
-          resizeToTensor(cropView(work, r), 24, 24, eye.data, SPEC_EYE);
-          const p = softmax((await eye.session.run({ input: eye.tensor })).output!.data as Float32Array);
-          closed.push(p[0]!);
-        }
-        face.eyes = { leftClosed: closed[0]!, rightClosed: closed[1]! };
-        this.#observe('eyes', performance.now() - t, timings);
-      }
-
-      if (stages.has('embedding')) {
-        t = performance.now();
-        face.embedding = await this.#embed(work, lm);
-        this.#observe('embedding', performance.now() - t, timings);
-      }
+      face.eyes = { leftClosed: closed[0]!, rightClosed: closed[1]! };
+      this.#observe('eyes', performance.now() - t, timings);
     }
 
+    if (stages.has('embedding')) {
+      t = performance.now();
+      face.embedding = await this.#embed(work, lm);
+      this.#observe('embedding', performance.now() - t, timings);
+    }
+    return { lm, cropStats };
+  }
+
+  /** Liveness and pose: those kept on this thread run while the worker (if any) does the rest. */
+  async #boxStagesFor(
+    job: Promise<StageResult | Error> | undefined,
+    offload: readonly BoxStage[],
+    work: RawFrame,
+    original: RawFrame,
+    det: Detection,
+    px: number,
+    py: number,
+    stages: Set<FaceStage>,
+    timings: Timings,
+  ): Promise<{ live?: number | undefined; pose?: HeadPose | undefined }> {
     const inline = (['liveness', 'pose'] as const).filter((st) => stages.has(st) && !offload.includes(st));
-    if (job !== undefined) {
-      // Stages kept on this thread run while the worker is still busy.
-      const onMain = await this.#runBoxStages(inline, work, original, det, px, py, timings);
-      const r = await job;
-      // A dead worker: its stages run here now (and it reports alive = false from then on).
-      const res = r instanceof Error ? await this.#runBoxStages(offload, work, original, det, px, py, timings) : r;
-      if (!(r instanceof Error)) for (const [k, v] of Object.entries(r.ms)) this.#observe(k as FaceStage, v, timings);
-      live = res.live ?? onMain.live;
-      pose = res.pose ?? onMain.pose;
-    } else {
-      ({ live, pose } = await this.#runBoxStages(inline, work, original, det, px, py, timings));
-    }
-    if (live !== undefined) face.live = live;
-    if (pose !== undefined) face.pose = pose;
-    if (stats !== undefined) {
-      const ms = performance.now() - tFace;
-      const window = usedWorker ? stats.worker : stats.inline;
-      window.push(ms);
-      if (window.length > MODE_WINDOW) window.shift();
-    }
-
-    if (stages.has('quality') && cropStats !== undefined && lm !== undefined) {
-      const t = performance.now();
-      face.quality = {
-        faceSize: face.box.y2 - face.box.y1,
-        sharpness: cropStats.variance,
-        brightness: cropStats.mean,
-        frontalness: face.pose !== undefined ? frontalnessFromPose(face.pose) : frontalnessFromLandmarks(lm),
-      };
-      add(timings, 'quality', t);
-    }
-    return face;
+    if (job === undefined) return this.#runBoxStages(inline, work, original, det, px, py, timings);
+    // Stages kept on this thread run while the worker is still busy.
+    const onMain = await this.#runBoxStages(inline, work, original, det, px, py, timings);
+    const r = await job;
+    // A dead worker: its stages run here now (and it reports alive = false from then on).
+    const res = r instanceof Error ? await this.#runBoxStages(offload, work, original, det, px, py, timings) : r;
+    if (!(r instanceof Error)) for (const [k, v] of Object.entries(r.ms)) this.#observe(k as FaceStage, v, timings);
+    return { live: res.live ?? onMain.live, pose: res.pose ?? onMain.pose };
   }
 
   async #runBoxStages(
@@ -428,13 +453,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     const inp = this.#input('feature');
     const m = similarityTransform(fivePointsFrom68(lm), ALIGN_REFERENCE);
     warpAffineToTensor(frame, invertSimilarity(m), 112, 112, inp.data, SPEC_FEATURE, 0);
-    const raw = (await inp.session.run({ input: inp.tensor })).output!.data as Float32Array;
-    const v = new Float32Array(raw.length);
-    let n = 0;
-    for (let i = 0; i < raw.length; i++) n += raw[i]! * raw[i]!;
-    const inv = 1 / Math.max(Math.sqrt(n), 1e-12);
-    for (let i = 0; i < raw.length; i++) v[i] = raw[i]! * inv;
-    return v;
+    return l2normalize((await inp.session.run({ input: inp.tensor })).output!.data as Float32Array);
   }
 
   /**
@@ -528,16 +547,6 @@ export function frontalnessFromLandmarks(lm: ArrayLike<number>): number {
   if (half <= 0) return 0;
   const off = Math.abs(nose!.x - (le!.x + re!.x) / 2);
   return clamp01(1 - off / half);
-}
-
-function median(v: readonly number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function clamp01(v: number): number {
-  return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
 function checkRawFrame(f: RawFrame): void {

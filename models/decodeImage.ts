@@ -1,8 +1,10 @@
-// Turns untrusted encoded image bytes (JPEG, PNG, WebP) into an upright RGB
-// RawFrame with sharp. Everything that can go wrong becomes an ImageError with
-// a stable code, decided from the bytes and the header before any pixel is
-// decoded, so a 20000x20000 header or a text file costs nothing and a broken
-// file never takes the process down.
+// The one image decoder: untrusted encoded bytes (JPEG, PNG, WebP) into an
+// upright RGB RawFrame with sharp. Everything that can go wrong becomes an
+// ImageError with a stable code, decided from the bytes and the header before
+// any pixel is decoded, so a 20000x20000 header or a text file costs nothing
+// and a broken file never takes the process down. Callers pass their own
+// limits and, for uploads, the formats they accept and the type the sender
+// declared (src/sessions/frameDecoder.ts does for REST uploads).
 import sharp, { type Metadata } from 'sharp';
 import { ImageError } from './errors.ts';
 import type { RawFrame } from './types.ts';
@@ -24,6 +26,17 @@ export const DEFAULT_DECODE_LIMITS: Required<DecodeLimits> = {
 
 export type ImageKind = 'jpeg' | 'png' | 'webp';
 
+export interface DecodeOptions extends DecodeLimits {
+  /** Container formats accepted (default: all of ImageKind); another is image_unsupported. */
+  readonly formats?: readonly ImageKind[];
+  /**
+   * The format the sender declared. Bytes of another format are then
+   * image_unsupported, and bytes that are no image at all image_corrupt (a
+   * broken file of the declared type) rather than image_unsupported.
+   */
+  readonly declared?: ImageKind;
+}
+
 /** The container format from the magic bytes, or undefined for anything else. */
 export function sniffImage(bytes: Uint8Array): ImageKind | undefined {
   const b = bytes;
@@ -42,14 +55,47 @@ export function sniffImage(bytes: Uint8Array): ImageKind | undefined {
 }
 
 /** Decodes to rgb24, EXIF orientation applied, alpha flattened onto mid-grey. */
-export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<RawFrame> {
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RawFrame> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeImage expects a Uint8Array');
-  const lim = { ...DEFAULT_DECODE_LIMITS, ...limits };
+  const lim: Required<DecodeLimits> = {
+    minSide: options.minSide ?? DEFAULT_DECODE_LIMITS.minSide,
+    maxSide: options.maxSide ?? DEFAULT_DECODE_LIMITS.maxSide,
+    maxPixels: options.maxPixels ?? DEFAULT_DECODE_LIMITS.maxPixels,
+  };
   if (bytes.length === 0) throw new ImageError('image_empty', 'the image is empty (0 bytes)');
+  const kind = await checkFormat(bytes, options);
+  const { width, height } = await checkSize(bytes, kind, lim);
+  return decodePixels(bytes, kind, width, height, lim.maxPixels);
+}
+
+/** The container format, if it is one the caller accepts. */
+async function checkFormat(bytes: Uint8Array, options: DecodeOptions): Promise<ImageKind> {
   const kind = sniffImage(bytes);
-  if (kind === undefined) {
-    throw new ImageError('image_unsupported', 'not a JPEG, PNG or WebP image', { bytes: bytes.length });
+  if (kind === undefined) throw await notOurFormat(bytes, options.declared);
+  if (options.formats !== undefined && !options.formats.includes(kind)) {
+    throw new ImageError('image_unsupported', `a ${kind} image; accepted: ${options.formats.join(', ')}`, { format: kind });
   }
+  if (options.declared !== undefined && kind !== options.declared) {
+    throw new ImageError('image_unsupported', `image is ${kind}, declared ${options.declared}`, { format: kind, declared: options.declared });
+  }
+  return kind;
+}
+
+/** The error for bytes that are not JPEG, PNG or WebP: another image format sharp reads, or no image. */
+async function notOurFormat(bytes: Uint8Array, declared: ImageKind | undefined): Promise<ImageError> {
+  let format: string | undefined;
+  try {
+    format = (await sharp(bytes, { limitInputPixels: false }).metadata()).format;
+  } catch {
+    format = undefined;
+  }
+  if (format !== undefined) return new ImageError('image_unsupported', `a ${format} image; not a JPEG, PNG or WebP image`, { format });
+  if (declared !== undefined) return new ImageError('image_corrupt', `the ${declared} image cannot be read`, { declared, bytes: bytes.length });
+  return new ImageError('image_unsupported', 'not a JPEG, PNG or WebP image', { bytes: bytes.length });
+}
+
+/** The size from the header, checked against the limits before any pixel is decoded. */
+async function checkSize(bytes: Uint8Array, kind: ImageKind, lim: Required<DecodeLimits>): Promise<{ width: number; height: number }> {
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -73,8 +119,12 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
       height: h,
     });
   }
+  return { width: w, height: h };
+}
+
+async function decodePixels(bytes: Uint8Array, kind: ImageKind, w: number, h: number, maxPixels: number): Promise<RawFrame> {
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: lim.maxPixels, failOn: 'error' })
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error' })
       .rotate()
       .flatten({ background: { r: 127, g: 127, b: 127 } })
       .toColourspace('srgb')

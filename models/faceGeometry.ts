@@ -1,4 +1,4 @@
-// Geometry of the face recipe (../shared/MODELS.md): detector decoding and
+// Geometry of the face recipe (models/README.md): detector decoding and
 // NMS, the crop rectangles each model is fed, 68 -> 5 points, the
 // least-squares similarity used for alignment. Pure functions on numbers and
 // typed arrays, so each rule is tested on its own; the integer truncations

@@ -5,7 +5,7 @@
 #      the native builds; seconds when everything is already there);
 #   2. starts a private PostgreSQL and Redis on loopback (scripts/test-services.sh)
 #      unless FACEGATE_TEST_DATABASE_URL / FACEGATE_TEST_REDIS_URL name servers;
-#   3. type-check, unit + integration tests, end-to-end tests in headless Chromium;
+#   3. type-check, layer rules (dependency-cruiser), unit + integration tests, end-to-end tests in headless Chromium;
 #   4. fails when any test was skipped, unless FACEGATE_ALLOW_SKIP=1 says skips
 #      are fine (a skipped test is not a pass).
 set -euo pipefail
@@ -24,6 +24,9 @@ skipped_in() { awk '/^# skipped /{n+=$3} END{print n+0}' "$1"; }
 
 echo "== typecheck"
 npm run --silent typecheck
+
+echo "== layer rules (.dependency-cruiser.cjs)"
+npm run --silent lint:layers
 
 echo "== unit and integration tests"
 npm run --silent test:unit 2>&1 | tee "$LOG_DIR/unit.tap"

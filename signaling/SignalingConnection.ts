@@ -14,7 +14,7 @@ import {
   NOTIFICATION_EVENT,
   parseRequest,
   REQUEST_EVENT,
-  type IceServerInfo,
+  type IceServer,
   type ParsedRequest,
   type RequestOf,
   type SignalingNotification,
@@ -25,7 +25,7 @@ import type { SessionAuthorizer } from './SessionAuthorizer.ts';
 export interface SignalingConnectionOptions {
   readonly pool: MediaWorkerPool;
   readonly authorizer: SessionAuthorizer;
-  readonly iceServers: (sessionId: string) => IceServerInfo[];
+  readonly iceServers: (sessionId: string) => IceServer[];
   readonly sinkFactory: FrameSinkFactory;
   readonly logger: Logger;
   readonly heartbeatIntervalMs: number;
@@ -167,15 +167,9 @@ export class SignalingConnection {
         await session.close('client_gone');
         throw new FacegateError('conflict', 'the connection is closing');
       }
-      const sink = this.#options.sinkFactory(session);
-      session.setSink({
-        onFrame: (f) => sink.onFrame(f),
-        onMessage: (m) => sink.onMessage?.(m),
-        onEnd: (reason) => {
-          sink.onEnd?.(reason);
-          this.#onSessionEnded(reason);
-        },
-      });
+      // Frames go from media straight to the sink; signaling only hears the session end.
+      session.setSink(this.#options.sinkFactory(session));
+      session.observer.once('close', (reason) => this.#onSessionEnded(reason));
       this.#log.info({ sessionId: auth.sessionId }, 'client joined');
       return {
         sessionId: auth.sessionId,

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
 import type { FrameSinkFactory } from '../media/FrameSink.ts';
 import type { MediaWorkerPool } from '../media/MediaWorkerPool.ts';
-import { SIGNALING_NAMESPACE, type IceServerInfo } from '../common/protocol/signaling.ts';
+import { SIGNALING_NAMESPACE, type IceServer } from '../common/protocol/signaling.ts';
 import type { SessionAuthorizer } from './SessionAuthorizer.ts';
 import { SignalingConnection } from './SignalingConnection.ts';
 
@@ -13,7 +13,7 @@ export interface AttachSignalingOptions {
   readonly pool: MediaWorkerPool;
   readonly authorizer: SessionAuthorizer;
   /** ICE servers for a session (see turn/turnCredentials.ts iceServersFor). */
-  readonly iceServers: (sessionId: string) => IceServerInfo[];
+  readonly iceServers: (sessionId: string) => IceServer[];
   /** Where each live session's frames and messages go (the liveness engine). */
   readonly sinkFactory: FrameSinkFactory;
   readonly logger: Logger;

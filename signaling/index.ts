@@ -6,4 +6,4 @@ export { attachSignaling, type AttachSignalingOptions, type SignalingAttachment 
 export { createSdkRouter, type SdkRouterOptions } from './sdkRouter.ts';
 export { HmacSessionAuthorizer, mintSessionToken, type MintSessionTokenOptions } from './HmacSessionAuthorizer.ts';
 export type { AuthorizedSession, SessionAuthorizer } from './SessionAuthorizer.ts';
-export { SIGNALING_NAMESPACE, type SignalingRequest, type SignalingNotification, type IceServerInfo } from '../common/protocol/signaling.ts';
+export { SIGNALING_NAMESPACE, type SignalingRequest, type SignalingNotification, type IceServer } from '../common/protocol/signaling.ts';

@@ -1,10 +1,14 @@
-// One running facegate node: the media worker pool, the service (REST API,
-// store, state, gallery, sessions), one liveness engine per client for the
-// live path and the REST frame fallback, the SDK/demo router, the HTTP server and socket.io with the
-// signaling namespace. main.ts starts one from the environment; integration
-// tests start the same composition with their own config. close() stops it
-// in the order signaling -> media pool -> liveness engines -> service; the
-// face analyzer belongs to the caller and is closed after.
+// One running facegate node, opened in order onto one CloseStack and closed
+// in reverse: the service core (store, state, gallery, webhooks, ...), one
+// liveness engine per client (the live path and the REST frame fallback),
+// the media worker pool, the node link to other nodes (Redis only), the
+// sessions and REST API over those engines, the SDK/demo router, the HTTP
+// server and socket.io, the signaling namespace. Closing therefore runs
+// signaling -> HTTP -> gallery replication -> node link -> media pool ->
+// liveness engines -> webhooks -> audit -> gallery -> state -> store; the
+// face analyzer belongs to the caller and is closed after. main.ts starts
+// one from the environment; integration tests start the same composition
+// with their own config and `testing` knobs.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -13,40 +17,117 @@ import { Server as SocketIoServer } from 'socket.io';
 import { MediaWorkerPool } from '../media/index.ts';
 import type { FaceAnalyzerLike } from '../models/types.ts';
 import { attachSignaling, createSdkRouter, type SdkRouterOptions, type SignalingAttachment } from '../signaling/index.ts';
+import { advertiseNode } from './admin/nodeFile.ts';
 import type { HealthCheck } from './api/createApp.ts';
-import { iceServersFor } from './api/iceServers.ts';
-import type { Config } from './config.ts';
-import { FacegateService, type FacegateServiceOptions } from './FacegateService.ts';
-import type { LivenessEngine, LivenessEngineOptions } from './engine/index.ts';
+import { iceServersFor } from '../turn/turnCredentials.ts';
 import { ClientEngines } from './bridge/ClientEngines.ts';
 import { DemoSessions } from './bridge/DemoSessions.ts';
-import { AffinityFrameEngine } from './cluster/AffinityFrameEngine.ts';
 import { LivenessFrameEngine } from './bridge/LivenessFrameEngine.ts';
 import { LiveSessionLink } from './bridge/LiveSessionLink.ts';
 import { mediaHealth } from './bridge/mediaHealth.ts';
-import type { NodeLink } from './cluster/NodeLink.ts';
+import { CloseStack } from './CloseStack.ts';
+import { AffinityFrameEngine } from './cluster/AffinityFrameEngine.ts';
 import { RedisNodeLink } from './cluster/RedisNodeLink.ts';
+import type { Config } from './config.ts';
+import type { LivenessEngine, LivenessEngineOptions } from './engine/index.ts';
+import { FacegateService, openServiceCore, type ServiceCore, type ServiceTesting } from './FacegateService.ts';
+
+/** Knobs only tests set (the service's, plus the node's timings and engines). */
+export interface NodeTesting extends ServiceTesting {
+  /** Builds each client's liveness engine (e.g. with a fixed challenge schedule). */
+  readonly createEngine?: (options: LivenessEngineOptions) => LivenessEngine;
+  /** ICE consent timeout of client transports, s; 0 for werift publishers. */
+  readonly clientIceConsentTimeoutS?: number;
+  /** Signaling heartbeat interval, ms (default 5000). */
+  readonly heartbeatIntervalMs?: number;
+  /** 'build': the SDK bundles are built afresh even where a prebuilt one exists. */
+  readonly sdkBundles?: SdkRouterOptions['bundles'];
+  /** REST session affinity across nodes (Redis only): owner lease and forward time limit, ms. */
+  readonly affinity?: { readonly leaseMs?: number; readonly forwardTimeoutMs?: number };
+}
 
 export interface FacegateNodeOptions {
   readonly log: Logger;
   readonly analyzer: FaceAnalyzerLike;
   /** Extra /health components (main adds `models`); `media` is always added here. */
   readonly healthChecks?: Readonly<Record<string, HealthCheck>>;
-  /** Passed to FacegateService.start (test isolation and timing knobs). */
-  readonly service?: Pick<FacegateServiceOptions, 'dbSchema' | 'redisPrefix' | 'webhookBaseDelayMs' | 'galleryPersistDelayMs'>;
-  /** Test-only: builds each client's liveness engine (e.g. with a fixed challenge schedule). */
-  readonly createEngine?: (options: LivenessEngineOptions) => LivenessEngine;
-  /** ICE consent timeout of client transports, s; 0 for werift publishers (tests). */
-  readonly clientIceConsentTimeoutS?: number;
-  /** Signaling heartbeat interval, ms (default 5000). */
-  readonly heartbeatIntervalMs?: number;
-  readonly sdkBundles?: SdkRouterOptions['bundles'];
-  /** Test knobs for REST session affinity across nodes (Redis only): owner lease and forward time limit, ms. */
-  readonly affinity?: { readonly leaseMs?: number; readonly forwardTimeoutMs?: number };
+  readonly testing?: NodeTesting;
 }
 
 /** Upload cap per REST liveness session (the session TTL bounds it too). */
 const REST_LIVENESS_MAX_FRAMES = 400;
+
+async function openMediaPool(config: Config, log: Logger, t: NodeTesting, stack: CloseStack): Promise<MediaWorkerPool> {
+  const pool = await MediaWorkerPool.create({
+    workers: config.media.workers,
+    listenIp: config.media.listenIp,
+    ...(config.media.announcedAddress !== undefined ? { announcedAddress: config.media.announcedAddress } : {}),
+    rtcPort: config.media.rtcPort,
+    frameRate: config.media.frameRate,
+    logger: log.child({ component: 'media' }),
+    ...(t.clientIceConsentTimeoutS !== undefined ? { clientIceConsentTimeoutS: t.clientIceConsentTimeoutS } : {}),
+  });
+  stack.push('media', () => pool.close());
+  log.info({ workers: config.media.workers }, 'media workers ready');
+  return pool;
+}
+
+/**
+ * The REST frame engine: the client's liveness engine, or, when several
+ * nodes share Redis, the engine of the node that owns the session (uploads
+ * are forwarded over the node link, opened onto `stack`).
+ */
+async function openFrameEngine(core: ServiceCore, engines: ClientEngines, t: NodeTesting, stack: CloseStack) {
+  const { config, log } = core;
+  const local = new LivenessFrameEngine(engines);
+  if (!config.storage.redisUrl) return { engine: local, affinity: null };
+  const link = await RedisNodeLink.open({
+    url: config.storage.redisUrl,
+    ...(t.redisPrefix !== undefined ? { prefix: t.redisPrefix } : {}),
+    ...(t.affinity?.leaseMs !== undefined ? { leaseMs: t.affinity.leaseMs } : {}),
+  });
+  // Peers see this node gone (no subscriber, no lease) before its engine sessions end.
+  stack.push('affinity', () => link.close());
+  const affinity = new AffinityFrameEngine({
+    local,
+    link,
+    loadClientKey: (id) => core.tenants.loadClientKey(id),
+    maxImageBytes: config.service.maxImageBytes,
+    ...(t.affinity?.forwardTimeoutMs !== undefined ? { forwardTimeoutMs: t.affinity.forwardTimeoutMs } : {}),
+    log: log.child({ component: 'affinity', nodeId: link.nodeId }),
+  });
+  return { engine: affinity, affinity };
+}
+
+/** The HTTP server (the SDK, the demo page at / and the demo route first; everything else is the REST API) and socket.io on it. */
+function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTesting, stack: CloseStack) {
+  const root = express();
+  root.disable('x-powered-by');
+  root.use(
+    createSdkRouter({
+      ...(t.sdkBundles !== undefined ? { bundles: t.sdkBundles } : {}),
+      ...(demo ? { demoSession: () => demo.next() } : {}),
+    }),
+  );
+  root.use(service.app);
+  const server = http.createServer(root);
+  const io = new SocketIoServer(server, { serveClient: false, cors: { origin: false } });
+  stack.push('http', () => new Promise<void>((resolve) => {
+    io.close(() => resolve());
+    server.closeAllConnections();
+  }));
+  return { server, io };
+}
+
+function listen(server: http.Server, config: Config): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
 
 export class FacegateNode {
   readonly config: Config;
@@ -58,24 +139,9 @@ export class FacegateNode {
   /** REST uploads routed to the node that owns each liveness session; null on a single node (in-memory state). */
   readonly affinity: AffinityFrameEngine | null;
   readonly server: http.Server;
-  readonly #io: SocketIoServer;
-  readonly #link: NodeLink | null;
-  readonly #log: Logger;
-  #closing: Promise<void> | null = null;
+  readonly #stack: CloseStack;
 
-  private constructor(f: {
-    config: Config;
-    service: FacegateService;
-    pool: MediaWorkerPool;
-    engines: ClientEngines;
-    signaling: SignalingAttachment;
-    demo: DemoSessions | null;
-    affinity: AffinityFrameEngine | null;
-    link: NodeLink | null;
-    server: http.Server;
-    io: SocketIoServer;
-    log: Logger;
-  }) {
+  private constructor(f: Omit<FacegateNode, 'address' | 'url' | 'close'> & { readonly stack: CloseStack }) {
     this.config = f.config;
     this.service = f.service;
     this.pool = f.pool;
@@ -83,112 +149,53 @@ export class FacegateNode {
     this.signaling = f.signaling;
     this.demo = f.demo;
     this.affinity = f.affinity;
-    this.#link = f.link;
     this.server = f.server;
-    this.#io = f.io;
-    this.#log = f.log;
+    this.#stack = f.stack;
   }
 
-  /** Starts everything and listens on config.server.host:port (0 picks a free port). */
+  /** Starts everything and listens on config.server.host:port (0 picks a free port); a failed start closes what it opened. */
   static async start(config: Config, o: FacegateNodeOptions): Promise<FacegateNode> {
-    const log = o.log;
-    const pool = await MediaWorkerPool.create({
-      workers: config.media.workers,
-      listenIp: config.media.listenIp,
-      ...(config.media.announcedAddress !== undefined ? { announcedAddress: config.media.announcedAddress } : {}),
-      rtcPort: config.media.rtcPort,
-      frameRate: config.media.frameRate,
-      logger: log.child({ component: 'media' }),
-      ...(o.clientIceConsentTimeoutS !== undefined ? { clientIceConsentTimeoutS: o.clientIceConsentTimeoutS } : {}),
-    });
-    log.info({ workers: config.media.workers }, 'media workers ready');
-    let service: FacegateService | undefined;
-    let engines: ClientEngines | undefined;
-    let affinity: AffinityFrameEngine | null = null;
-    // Several nodes share Redis: a liveness session's uploads go to the node that owns its engine session.
-    let nodeLink: RedisNodeLink | null = null;
+    const { log } = o;
+    const t = o.testing ?? {};
+    const stack = new CloseStack((f) => log.warn({ err: f.error, step: f.name }, 'error while closing'));
     try {
-      if (config.storage.redisUrl) {
-        nodeLink = await RedisNodeLink.open({
-          url: config.storage.redisUrl,
-          ...(o.service?.redisPrefix !== undefined ? { prefix: o.service.redisPrefix } : {}),
-          ...(o.affinity?.leaseMs !== undefined ? { leaseMs: o.affinity.leaseMs } : {}),
-        });
-      }
-      service = await FacegateService.start(config, {
-        ...o.service,
-        log,
-        analyzer: o.analyzer,
-        healthChecks: { ...o.healthChecks, media: mediaHealth(pool, config.media.workers) },
+      const core = await openServiceCore(config, { log, testing: t }, stack);
+      const engines = new ClientEngines({
+        config, analyzer: o.analyzer, templates: core.templates, log,
+        ...(t.createEngine ? { createEngine: t.createEngine } : {}),
+      });
+      stack.push('liveness', () => engines.close());
+      const pool = await openMediaPool(config, log, t, stack);
+      const { engine, affinity } = await openFrameEngine(core, engines, t, stack);
+      const service = FacegateService.assemble(core, {
+        engine,
         // A liveness session takes a capture phase and timed challenges: at a
         // camera-like 10 fps that is well over the per-frame engine's 60 frames.
         sessionMaxFrames: REST_LIVENESS_MAX_FRAMES,
-        // REST frame uploads run through the same liveness engines as the live path.
-        engine: (parts) => {
-          engines = new ClientEngines({ config, analyzer: o.analyzer, ...parts, log, ...(o.createEngine ? { createEngine: o.createEngine } : {}) });
-          const local = new LivenessFrameEngine(engines);
-          if (nodeLink === null) return local;
-          affinity = new AffinityFrameEngine({
-            local,
-            link: nodeLink,
-            // Called only for sessions this node owns, i.e. after the service is up.
-            loadClientKey: (id) => service!.tenants.loadClientKey(id),
-            maxImageBytes: config.service.maxImageBytes,
-            ...(o.affinity?.forwardTimeoutMs !== undefined ? { forwardTimeoutMs: o.affinity.forwardTimeoutMs } : {}),
-            log: log.child({ component: 'affinity', nodeId: nodeLink.nodeId }),
-          });
-          return affinity;
-        },
+        healthChecks: { ...o.healthChecks, media: mediaHealth(pool, config.media.workers) },
+      }, stack);
+      const link = new LiveSessionLink({ sessions: service.sessions, engines, loadClientKey: (id) => core.tenants.loadClientKey(id), log: log.child({ component: 'live' }) });
+      const demo = config.server.demo ? new DemoSessions({ store: core.store, tenants: core.tenants, sessions: service.sessions }) : null;
+      if (demo) log.warn('demo route POST /demo/session is on (FACEGATE_DEMO); anyone who reaches this server can start demo sessions');
+      const { server, io } = openHttp(service, demo, t, stack);
+      const signaling = attachSignaling(io, {
+        pool,
+        authorizer: link,
+        iceServers: (sessionId) => iceServersFor(config.media, sessionId).map((s) => ({ ...s, urls: [...s.urls] })),
+        sinkFactory: link.sinkFactory,
+        logger: log,
+        ...(t.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: t.heartbeatIntervalMs } : {}),
       });
+      stack.push('signaling', () => signaling.close());
+      await listen(server, config);
+      service.admin.addSystemSection('media', () => pool.toJSON());
+      // The admin CLI on this machine finds the node here and talks to it instead of opening the store; removed first at stop.
+      stack.push('node file', advertiseNode(config.storage.dataDir, server.address() as AddressInfo, core.nodeId));
+      return new FacegateNode({ config, service, pool, engines, signaling, demo, affinity, server, stack });
     } catch (e) {
-      await nodeLink?.close();
-      await pool.close();
+      await stack.closeAll();
       throw e;
     }
-    if (engines === undefined) throw new Error('the service did not build its session engine');
-    const link = new LiveSessionLink({
-      sessions: service.sessions,
-      engines,
-      loadClientKey: (id) => service.tenants.loadClientKey(id),
-      log: log.child({ component: 'live' }),
-    });
-    const demo = config.server.demo ? new DemoSessions({ store: service.store, tenants: service.tenants, sessions: service.sessions }) : null;
-    if (demo) log.warn('demo route POST /demo/session is on (FACEGATE_DEMO); anyone who reaches this server can start demo sessions');
-
-    // The SDK, the demo page at / and the demo route first; everything else is the REST API.
-    const root = express();
-    root.disable('x-powered-by');
-    root.use(
-      createSdkRouter({
-        ...(o.sdkBundles !== undefined ? { bundles: o.sdkBundles } : {}),
-        ...(demo ? { demoSession: () => demo.next() } : {}),
-      }),
-    );
-    root.use(service.app);
-    const server = http.createServer(root);
-    const io = new SocketIoServer(server, { serveClient: false, cors: { origin: false } });
-    const signaling = attachSignaling(io, {
-      pool,
-      authorizer: link,
-      iceServers: (sessionId) => iceServersFor(config, sessionId).map((s) => ({ ...s, urls: [...s.urls] })),
-      sinkFactory: link.sinkFactory,
-      logger: log,
-      ...(o.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: o.heartbeatIntervalMs } : {}),
-    });
-    const node = new FacegateNode({ config, service, pool, engines, signaling, demo, affinity, link: nodeLink, server, io, log });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.server.port, config.server.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (e) {
-      await node.close();
-      throw e;
-    }
-    return node;
   }
 
   /** The bound address (the real port when config asked for 0). */
@@ -203,27 +210,8 @@ export class FacegateNode {
     return `http://${host}:${a.port}`;
   }
 
-  /** Stops signaling, the node link, the media pool, the liveness engines and the service, in that order; idempotent. */
-  close(): Promise<void> {
-    this.#closing ??= (async () => {
-      const step = async (name: string, fn: () => Promise<unknown>): Promise<void> => {
-        try {
-          await fn();
-        } catch (err) {
-          this.#log.warn({ err, step: name }, 'error while closing');
-        }
-      };
-      await step('signaling', () => this.signaling.close());
-      await step('http', () => new Promise<void>((resolve) => {
-        this.#io.close(() => resolve());
-        this.server.closeAllConnections();
-      }));
-      // Peers see this node gone (no subscriber, no lease) before its engine sessions end.
-      await step('affinity', async () => this.#link?.close());
-      await step('media', () => this.pool.close());
-      await step('liveness', () => this.engines.close());
-      await step('service', () => this.service.close());
-    })();
-    return this.#closing;
+  /** Closes everything it opened, in reverse order (see the header); idempotent, carries on past a failing step. */
+  async close(): Promise<void> {
+    await this.#stack.closeAll();
   }
 }

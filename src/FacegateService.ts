@@ -1,20 +1,32 @@
-// The service, assembled: store -> state -> key ring -> tenants -> gallery ->
-// rate limits -> sessions (+ observers: metrics, audit, analytics, webhooks)
-// -> express app. main.ts adds the HTTP server, socket.io and signals; tests
-// build the same object with their own config. close() undoes start() in
-// reverse order and is idempotent.
+// The service, assembled in two steps onto one CloseStack: openServiceCore()
+// opens what sessions stand on (store -> state -> key ring -> tenants ->
+// gallery -> rate limits, metrics, audit, webhooks), then
+// FacegateService.assemble() adds the sessions over a given session engine,
+// their observers, gallery replication and the express app. A session engine
+// that needs the store, gallery or key ring (the liveness engines) is built
+// by the caller between the two steps, from the core. start() does both with
+// the per-frame REST engine; FacegateNode does both around its own engines.
+// main.ts adds the HTTP server, socket.io and signals.
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type express from 'express';
 import type { Logger } from 'pino';
-import type { Config } from './config.ts';
 import type { FaceAnalyzerLike } from '../models/types.ts';
 import { createApp, ipHasher, type HealthCheck } from './api/createApp.ts';
-import { AuditLog } from './audit/AuditLog.ts';
+import { createAdmin } from './admin/createAdmin.ts';
+import type { AdminService } from './admin/AdminService.ts';
+import type { AuditLog } from './audit/AuditLog.ts';
+import { openAuditLog } from './audit/openAuditLog.ts';
+import { jobRunView, type JobRunner } from './jobs/JobRunner.ts';
+import { startJobs } from './jobs/startJobs.ts';
 import { TokenService } from './auth/TokenService.ts';
+import { CloseStack } from './CloseStack.ts';
+import type { Config } from './config.ts';
 import { KeyRing } from './crypto/KeyRing.ts';
 import { FaissGallery } from './gallery/FaissGallery.ts';
+import { galleryPublisher, replicateGallery } from './gallery/replication.ts';
 import { syncGalleryFromStore } from './gallery/syncGalleryFromStore.ts';
+import { TemplateGallery } from './gallery/TemplateGallery.ts';
 import { Metrics } from './metrics/Metrics.ts';
 import { RateLimits } from './ratelimit/RateLimits.ts';
 import { resolveSecrets } from './secrets.ts';
@@ -24,216 +36,210 @@ import type { SessionEngine } from './sessions/SessionEngine.ts';
 import { SessionService } from './sessions/SessionService.ts';
 import { MemoryStateStore } from './state/MemoryStateStore.ts';
 import { RedisStateStore } from './state/RedisStateStore.ts';
-import type { StateEvent, StateStore } from './state/StateStore.ts';
+import type { StateStore } from './state/StateStore.ts';
 import { openStore } from './store/openStore.ts';
 import type { SqlStore } from './store/SqlStore.ts';
+import { deleteClient } from './tenants/deleteClient.ts';
 import { TenantService } from './tenants/TenantService.ts';
 import { WebhookDispatcher } from './webhooks/WebhookDispatcher.ts';
 
-/** What a session engine built inside start() may use. */
-export interface EngineParts {
-  readonly store: SqlStore;
-  readonly gallery: FaissGallery;
-  readonly keys: KeyRing;
-  /** Publishes a gallery change to the other nodes (Redis pub/sub; a no-op in memory). */
-  readonly publishGalleryChange: (change: { type: 'gallery.add' | 'gallery.remove'; clientId: string; templateIds: string[] }) => Promise<void>;
+/** Knobs only tests set: isolation of runs that share a database, and shorter timings. */
+export interface ServiceTesting {
+  /** PostgreSQL schema / Redis key prefix, to isolate test runs. */
+  readonly dbSchema?: string;
+  readonly redisPrefix?: string;
+  /** First webhook retry delay, ms (default: WebhookDispatcher's). */
+  readonly webhookBaseDelayMs?: number;
+  /** Delay before a gallery change is persisted, ms (default: FaissGallery's). */
+  readonly galleryPersistDelayMs?: number;
 }
 
 export interface FacegateServiceOptions {
   readonly log: Logger;
-  /** The face analyzer behind the REST frame engine (owned by the caller). */
+  /** The face analyzer behind the default per-frame REST engine (owned by the caller). */
   readonly analyzer: FaceAnalyzerLike;
-  /**
-   * Replaces the REST FrameEngine (e.g. the liveness engine); a function is
-   * called with the store, gallery and key ring once they exist.
-   */
-  readonly engine?: SessionEngine | ((parts: EngineParts) => SessionEngine);
-  /** Frames a session may submit before it fails with too_many_frames (SessionService default 60). */
-  readonly sessionMaxFrames?: number;
-  /** PostgreSQL schema / Redis key prefix, to isolate test runs. */
-  readonly dbSchema?: string;
-  readonly redisPrefix?: string;
+  /** The session engine behind the REST frame routes (default: a FrameEngine over `analyzer`). */
+  readonly engine?: SessionEngine;
   readonly healthChecks?: Readonly<Record<string, HealthCheck>>;
-  readonly webhookBaseDelayMs?: number;
-  readonly galleryPersistDelayMs?: number;
+  readonly testing?: ServiceTesting;
 }
 
-export class FacegateService {
+/** What sessions stand on, opened by openServiceCore(); session engines are built from it. */
+export interface ServiceCore {
   readonly config: Config;
   readonly log: Logger;
+  readonly nodeId: string;
   readonly store: SqlStore;
   readonly state: StateStore;
   readonly keys: KeyRing;
   readonly tenants: TenantService;
   readonly gallery: FaissGallery;
+  /** The templates' one owner: encrypts, stores, indexes and publishes them; its read side is the engines' matcher. */
+  readonly templates: TemplateGallery;
   readonly limits: RateLimits;
-  readonly sessions: SessionService;
   readonly metrics: Metrics;
   readonly audit: AuditLog;
   readonly webhooks: WebhookDispatcher;
-  readonly app: express.Express;
-  readonly nodeId: string;
-  #unsub: (() => void) | null = null;
-  #closed = false;
+  /** Keyed HMAC for IPs (audit never sees raw addresses). */
+  readonly hashIp: (ip: string) => string;
+}
 
-  private constructor(f: Omit<FacegateService, 'close' | 'handleEvent' | 'deleteClient'>) {
-    this.config = f.config;
-    this.log = f.log;
-    this.store = f.store;
-    this.state = f.state;
-    this.keys = f.keys;
-    this.tenants = f.tenants;
-    this.gallery = f.gallery;
-    this.limits = f.limits;
+/** What assemble() adds over a core. */
+export interface AssembleOptions {
+  readonly engine: SessionEngine;
+  /** Frames a session may submit before it fails with too_many_frames (SessionService default 60). */
+  readonly sessionMaxFrames?: number;
+  readonly healthChecks?: Readonly<Record<string, HealthCheck>>;
+}
+
+async function openState(config: Config, t: ServiceTesting, stack: CloseStack) {
+  const store = await openStore(config, t.dbSchema !== undefined ? { schema: t.dbSchema } : {});
+  stack.push('store', () => store.close());
+  const state: StateStore = config.storage.redisUrl
+    ? await RedisStateStore.open({ url: config.storage.redisUrl, ...(t.redisPrefix !== undefined ? { prefix: t.redisPrefix } : {}) })
+    : new MemoryStateStore();
+  stack.push('state', () => state.close());
+  return { store, state };
+}
+
+async function openGallery(config: Config, store: SqlStore, keys: KeyRing, metrics: Metrics, t: ServiceTesting, stack: CloseStack): Promise<FaissGallery> {
+  const gallery = new FaissGallery({
+    onSearch: (seconds) => metrics.gallerySearchLatency.observe(seconds),
+    dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (t.dbSchema ?? 'public') : 'local'),
+    ...(t.galleryPersistDelayMs !== undefined ? { persistDelayMs: t.galleryPersistDelayMs } : {}),
+    hnswMin: config.service.galleryHnswMin,
+    snapshotKey: (id) => keys.snapshotKey(id),
+  });
+  stack.push('gallery', () => gallery.close());
+  return gallery;
+}
+
+async function openWebhooks(config: Config, log: Logger, store: SqlStore, keys: KeyRing, metrics: Metrics, t: ServiceTesting, stack: CloseStack) {
+  const audit = openAuditLog(config, store.sql, {
+    ...(t.dbSchema !== undefined ? { schema: t.dbSchema } : {}),
+    onError: (e) => log.error({ err: e }, 'audit append failed'),
+  });
+  if (store.engine === 'postgres' && config.admin.auditSigningKeyHex === undefined) {
+    log.warn('AUDIT_SIGNING_KEY is unset: this node signs audit heads with a key of its own data dir; with several nodes set the same AUDIT_SIGNING_KEY on all, or heads signed elsewhere fail audit:verify');
+  }
+  stack.push('audit', () => audit.flush());
+  const webhooks = new WebhookDispatcher(store.sql, store, keys, log.child({ component: 'webhooks' }), {
+    maxAttempts: config.service.webhookMaxAttempts,
+    allowPrivate: config.service.webhookAllowPrivate,
+    ...(t.webhookBaseDelayMs !== undefined ? { baseDelayMs: t.webhookBaseDelayMs } : {}),
+    onAttempt: (r) => metrics.webhookDeliveries.inc({ result: r }),
+  });
+  stack.push('webhooks', () => webhooks.close());
+  const sealed = await webhooks.encryptPlaintextSecrets();
+  if (sealed.encrypted + sealed.skipped > 0) log.info(sealed, 'webhook secrets from the previous version encrypted');
+  await webhooks.resumePending();
+  return { audit, webhooks };
+}
+
+/** Opens the store, state, gallery (synced from the store), webhooks and the rest of the core onto `stack`, in that order. */
+export async function openServiceCore(config: Config, o: { readonly log: Logger; readonly testing?: ServiceTesting | undefined }, stack: CloseStack): Promise<ServiceCore> {
+  const { log } = o;
+  const t = o.testing ?? {};
+  const secrets = resolveSecrets(config);
+  if (secrets.fromDataDir.length > 0) {
+    log.warn({ secrets: secrets.fromDataDir, file: secrets.file }, 'using generated secrets kept in the data dir (set JWT_SECRET and MASTER_KEY in production)');
+  }
+  const { store, state } = await openState(config, t, stack);
+  log.info({ engine: store.engine }, 'store ready');
+  log.info({ kind: state.kind }, 'session state ready');
+  const keys = KeyRing.fromHex(secrets.masterKeyHex);
+  const tenants = new TenantService(store, keys, new TokenService(secrets.jwtSecret, config.service.jwtTtlS));
+  const metrics = new Metrics();
+  const gallery = await openGallery(config, store, keys, metrics, t, stack);
+  log.info(await syncGalleryFromStore(gallery, store, keys), 'gallery ready');
+  const limits = new RateLimits({
+    perKey: config.service.rateLimitPerKey,
+    perIp: config.service.rateLimitPerIp,
+    lockoutFailures: config.service.lockoutFailures,
+    lockoutWindowS: config.service.lockoutWindowS,
+    ...(state instanceof RedisStateStore ? { redis: state.client, prefix: `${state.prefix}rl:` } : {}),
+  });
+  const { audit, webhooks } = await openWebhooks(config, log, store, keys, metrics, t, stack);
+  const nodeId = `node_${crypto.randomBytes(6).toString('hex')}`;
+  const templates = new TemplateGallery({ store, index: gallery, keys, onChange: galleryPublisher(state, nodeId) });
+  return { config, log, nodeId, store, state, keys, tenants, gallery, templates, limits, metrics, audit, webhooks, hashIp: ipHasher(secrets.jwtSecret) };
+}
+
+// The class carries every core part as its own readonly field (service.store, service.tenants, ...).
+export interface FacegateService extends ServiceCore {}
+
+export class FacegateService {
+  readonly sessions: SessionService;
+  /** The operator's API (/api/admin) over this service. */
+  readonly admin: AdminService;
+  /** Background jobs (retention, audit pruning, gallery compaction). */
+  readonly jobs: JobRunner;
+  readonly app: express.Express;
+  readonly #stack: CloseStack;
+
+  private constructor(core: ServiceCore, f: { sessions: SessionService; admin: AdminService; jobs: JobRunner; app: express.Express }, stack: CloseStack) {
+    Object.assign(this, core);
     this.sessions = f.sessions;
-    this.metrics = f.metrics;
-    this.audit = f.audit;
-    this.webhooks = f.webhooks;
+    this.admin = f.admin;
+    this.jobs = f.jobs;
     this.app = f.app;
-    this.nodeId = f.nodeId;
+    this.#stack = stack;
   }
 
+  /** Opens a core and assembles the service on it, on a close stack of its own. */
   static async start(config: Config, o: FacegateServiceOptions): Promise<FacegateService> {
-    const log = o.log;
-    const secrets = resolveSecrets(config);
-    if (secrets.fromDataDir.length > 0) {
-      log.warn({ secrets: secrets.fromDataDir, file: secrets.file }, 'using generated secrets kept in the data dir (set JWT_SECRET and MASTER_KEY in production)');
-    }
-    const cleanup: (() => Promise<unknown>)[] = [];
+    const stack = new CloseStack((f) => o.log.warn({ err: f.error, step: f.name }, 'error while closing'));
     try {
-      const store = await openStore(config, o.dbSchema !== undefined ? { schema: o.dbSchema } : {});
-      cleanup.push(() => store.close());
-      log.info({ engine: store.engine }, 'store ready');
-      const state: StateStore = config.storage.redisUrl
-        ? await RedisStateStore.open({ url: config.storage.redisUrl, ...(o.redisPrefix !== undefined ? { prefix: o.redisPrefix } : {}) })
-        : new MemoryStateStore();
-      cleanup.push(() => state.close());
-      log.info({ kind: state.kind }, 'session state ready');
-
-      const keys = KeyRing.fromHex(secrets.masterKeyHex);
-      const tokens = new TokenService(secrets.jwtSecret, config.service.jwtTtlS);
-      const tenants = new TenantService(store, keys, tokens);
-
-      const gallery = new FaissGallery({
-        dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (o.dbSchema ?? 'public') : 'local'),
-        ...(o.galleryPersistDelayMs !== undefined ? { persistDelayMs: o.galleryPersistDelayMs } : {}),
-        hnswMin: config.service.galleryHnswMin,
-        snapshotKey: (id) => keys.snapshotKey(id),
-      });
-      cleanup.push(() => gallery.close());
-      const sync = await syncGalleryFromStore(gallery, store, keys);
-      log.info(sync, 'gallery ready');
-
-      const limits = new RateLimits({
-        perKey: config.service.rateLimitPerKey,
-        perIp: config.service.rateLimitPerIp,
-        lockoutFailures: config.service.lockoutFailures,
-        lockoutWindowS: config.service.lockoutWindowS,
-        ...(state instanceof RedisStateStore ? { redis: state.client, prefix: `${state.prefix}rl:` } : {}),
-      });
-      const nodeId = `node_${crypto.randomBytes(6).toString('hex')}`;
-      const sessions = new SessionService({
-        store,
-        state,
-        gallery,
-        keys,
-        engine:
-          typeof o.engine === 'function'
-            ? o.engine({ store, gallery, keys, publishGalleryChange: (c) => state.publish({ ...c, origin: nodeId }) })
-            : (o.engine ?? new FrameEngine(o.analyzer)),
-        limiter: limits,
-        loadClientKey: (id) => tenants.loadClientKey(id),
-        options: {
-          sessionTtlS: config.service.sessionTtlS,
-          matchThreshold: config.service.matchThreshold,
-          enrollSamples: config.service.enrollSamples,
-          ...(o.sessionMaxFrames !== undefined ? { maxFrames: o.sessionMaxFrames } : {}),
-          nodeId,
-        },
-      });
-      const metrics = new Metrics();
-      const audit = new AuditLog(store.sql, (e) => log.error({ err: e }, 'audit append failed'));
-      const webhooks = new WebhookDispatcher(store.sql, store, keys, log.child({ component: 'webhooks' }), {
-        maxAttempts: config.service.webhookMaxAttempts,
-        allowPrivate: config.service.webhookAllowPrivate,
-        ...(o.webhookBaseDelayMs !== undefined ? { baseDelayMs: o.webhookBaseDelayMs } : {}),
-        onAttempt: (r) => metrics.webhookDeliveries.inc({ result: r }),
-      });
-      cleanup.push(() => webhooks.close());
-      sessions.observe(metrics);
-      sessions.observe(audit);
-      sessions.observe(new ResultRecorder(store, log));
-      sessions.observe(webhooks);
-      const sealed = await webhooks.encryptPlaintextSecrets();
-      if (sealed.encrypted + sealed.skipped > 0) log.info(sealed, 'webhook secrets from the previous version encrypted');
-      await webhooks.resumePending();
-
-      const app = createApp({
-        config,
-        log,
-        store,
-        state,
-        gallery,
-        tenants,
-        sessions,
-        limits,
-        metrics,
-        audit,
-        webhooks,
-        hashIp: ipHasher(secrets.jwtSecret),
-        ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}),
-      });
-
-      const svc: FacegateService = new FacegateService({
-        config, log, store, state, keys, tenants, gallery, limits, sessions, metrics, audit, webhooks, app, nodeId,
-      });
-      const unsubscribe = state.subscribe((ev) => {
-        svc.handleEvent(ev).catch((e: unknown) => log.warn({ err: e, type: ev.type }, 'could not apply gallery event'));
-      });
-      svc.#unsub = unsubscribe;
-      return svc;
+      const core = await openServiceCore(config, o, stack);
+      return FacegateService.assemble(core, { engine: o.engine ?? new FrameEngine(o.analyzer), ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}) }, stack);
     } catch (e) {
-      for (const c of cleanup.reverse()) await c().catch(() => {});
+      await stack.closeAll();
       throw e;
     }
   }
 
-  /** Deletes a client everywhere: store rows, data key (crypto-shredding), this node's gallery and, by event, other nodes'. */
-  async deleteClient(clientId: string): Promise<boolean> {
-    const ok = await this.tenants.deleteClient(clientId);
-    await this.gallery.dropClient(clientId);
-    await this.state.publish({ type: 'client.deleted', clientId, templateIds: [], origin: this.nodeId }).catch(() => {});
-    if (ok) await this.audit.append('client.deleted', clientId, {});
-    return ok;
+  /** Sessions over `o.engine`, their observers, gallery replication and the REST app, over an open core; `stack` holds what it opens. */
+  static assemble(core: ServiceCore, o: AssembleOptions, stack: CloseStack): FacegateService {
+    const { config, store, state, log } = core;
+    const sessions = new SessionService({
+      store,
+      state,
+      templates: core.templates,
+      engine: o.engine,
+      limiter: core.limits,
+      loadClientKey: (id) => core.tenants.loadClientKey(id),
+      options: {
+        sessionTtlS: config.service.sessionTtlS,
+        matchThreshold: config.service.matchThreshold,
+        enrollSamples: config.service.enrollSamples,
+        ...(o.sessionMaxFrames !== undefined ? { maxFrames: o.sessionMaxFrames } : {}),
+      },
+    });
+    sessions.observe(core.metrics);
+    sessions.observe(core.audit);
+    sessions.observe(new ResultRecorder(store, log));
+    sessions.observe(core.webhooks);
+    const admin = createAdmin({ ...core, sessions, ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}) });
+    if (admin.credential.source === 'data_dir') log.info({ file: admin.credential.file }, 'admin API token kept in the data dir (or set ADMIN_TOKEN)');
+    const jobs = startJobs({ ...core, log: log.child({ component: 'jobs' }), onRun: (run) => admin.service.feed?.publish({ type: 'job.run', job: jobRunView(run) }) });
+    stack.push('jobs', () => jobs.close());
+    admin.service.addSystemSection('jobs', async () => ({ enabled: config.admin.jobs, recent: (await jobs.recent(20)).map(jobRunView) }));
+    const app = createApp({ ...core, sessions, adminRouter: admin.router, ...(o.healthChecks ? { healthChecks: o.healthChecks } : {}) });
+    const stopReplication = replicateGallery({ ...core, loadClientKey: (id) => core.tenants.loadClientKey(id) });
+    stack.push('gallery replication', stopReplication);
+    return new FacegateService(core, { sessions, admin: admin.service, jobs, app }, stack);
   }
 
-  /** Applies another node's gallery change to this node's gallery (Redis pub/sub). */
-  async handleEvent(ev: StateEvent): Promise<void> {
-    if (ev.origin === this.nodeId || this.#closed) return;
-    if (ev.type === 'gallery.remove') {
-      await this.gallery.remove(ev.clientId, ev.templateIds);
-    } else if (ev.type === 'client.deleted') {
-      await this.gallery.dropClient(ev.clientId);
-      this.keys.forget(ev.clientId);
-    } else if (ev.type === 'gallery.add') {
-      await this.tenants.loadClientKey(ev.clientId);
-      const wanted = new Set(ev.templateIds);
-      const rows = (await this.store.listTemplates(ev.clientId)).filter((t) => wanted.has(t.id));
-      await this.gallery.add(
-        ev.clientId,
-        rows.map((t) => ({ templateId: t.id, embedding: this.keys.decryptTemplate(ev.clientId, t.id, t.ciphertext) })),
-      );
-    }
+  /** Deletes a client everywhere (src/tenants/deleteClient.ts). */
+  deleteClient(clientId: string): Promise<boolean> {
+    return deleteClient(this, clientId);
   }
 
+  /**
+   * Closes everything on the service's close stack in reverse opening order;
+   * idempotent. Inside a FacegateNode that stack is the node's: the same as node.close().
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#unsub?.();
-    await this.webhooks.close();
-    await this.audit.flush();
-    await this.gallery.close();
-    await this.state.close();
-    await this.store.close();
+    await this.#stack.closeAll();
   }
 }

@@ -6,8 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MATCH_THRESHOLD } from '../models/similarity.ts';
-import { DEFAULT_HNSW_MIN } from './gallery/hnswPolicy.ts';
+import { DEFAULT_HNSW_MIN, DEFAULT_MATCH_THRESHOLD } from '../common/defaults.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z
@@ -48,6 +47,16 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes): `openssl rand -hex 32`')
     .optional(),
+  // operations: admin API credential and reach, audit signing key, retention
+  ADMIN_TOKEN: z.string().min(32, 'use at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ADMIN_ALLOW_REMOTE: z.enum(['on', 'off']).default('off'),
+  AUDIT_SIGNING_KEY: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be a 64-hex-character Ed25519 seed: `openssl rand -hex 32`')
+    .optional(),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(365),
+  JOBS: z.enum(['on', 'off']).default('on'),
   // service (tenancy, sessions, gallery, rate limits)
   JWT_TTL_S: z.coerce.number().int().min(60).max(86400).default(900),
   SESSION_TTL_S: z.coerce.number().int().min(10).max(3600).default(180),
@@ -102,6 +111,20 @@ export interface Config {
   readonly security: {
     readonly jwtSecret: string | undefined;
     readonly masterKeyHex: string | undefined;
+  };
+  readonly admin: {
+    /** Bearer credential of /api/admin; generated into <dataDir>/admin-token when unset. */
+    readonly token: string | undefined;
+    /** Whether /api/admin answers other hosts than loopback. */
+    readonly allowRemote: boolean;
+    /** Ed25519 seed (hex) signing the audit chain head; generated into the data dir when unset. */
+    readonly auditSigningKeyHex: string | undefined;
+    /** Days session results and webhook deliveries are kept. */
+    readonly retentionDays: number;
+    /** Days audit rows are kept before they are pruned behind a signed checkpoint. */
+    readonly auditRetentionDays: number;
+    /** Whether this node runs the background jobs (retention, audit pruning, gallery compaction). */
+    readonly jobs: boolean;
   };
   readonly service: {
     readonly jwtTtlS: number;
@@ -189,6 +212,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     models: { dir: e.MODELS_DIR, intraOpThreads: e.ORT_INTRA_OP_THREADS },
     security: { jwtSecret: e.JWT_SECRET, masterKeyHex: e.MASTER_KEY },
+    admin: {
+      token: e.ADMIN_TOKEN,
+      allowRemote: e.ADMIN_ALLOW_REMOTE === 'on',
+      auditSigningKeyHex: e.AUDIT_SIGNING_KEY,
+      retentionDays: e.RETENTION_DAYS,
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+      jobs: e.JOBS === 'on',
+    },
     service: {
       jwtTtlS: e.JWT_TTL_S,
       sessionTtlS: e.SESSION_TTL_S,

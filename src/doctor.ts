@@ -66,6 +66,115 @@ async function checkMediasoup(): Promise<string> {
   }
 }
 
+type Router = import('mediasoup').types.Router;
+type ServerTransport = import('mediasoup').types.WebRtcTransport;
+type DirectTransport = import('mediasoup').types.DirectTransport;
+type ClientTransport = import('msc-node').types.Transport;
+type Closers = Array<() => void>;
+
+/** The transport parameters a client transport is created from. */
+function clientParams(t: ServerTransport): never {
+  return {
+    id: t.id,
+    iceParameters: t.iceParameters,
+    iceCandidates: t.iceCandidates,
+    dtlsParameters: t.dtlsParameters,
+    sctpParameters: t.sctpParameters,
+  } as never;
+}
+
+/**
+ * Two mediasoup WebRtcTransports with SCTP and the werift (msc-node) send and
+ * recv transports facing them, their DTLS parameters and data producers
+ * relayed as a signaling server would.
+ */
+async function weriftPair(router: Router, closers: Closers) {
+  const msc = await import('msc-node');
+  const tOpts = {
+    listenInfos: [{ protocol: 'udp' as const, ip: '127.0.0.1' }],
+    enableSctp: true,
+    numSctpStreams: { OS: 16, MIS: 16 },
+  };
+  const sSend = await router.createWebRtcTransport(tOpts);
+  const sRecv = await router.createWebRtcTransport(tOpts);
+  const device = new msc.Device({ codecs: { video: [] } }, { handlerName: 'werift' });
+  await device.load({ routerRtpCapabilities: router.rtpCapabilities as never });
+  const cSend = device.createSendTransport(clientParams(sSend));
+  const cRecv = device.createRecvTransport(clientParams(sRecv));
+  closers.push(() => cSend.close(), () => cRecv.close());
+  for (const [c, s] of [
+    [cSend, sSend],
+    [cRecv, sRecv],
+  ] as const) {
+    c.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, ok: () => void, fail: (e: Error) => void) => {
+      s.connect({ dtlsParameters }).then(ok, fail);
+    });
+  }
+  cSend.on(
+    'producedata',
+    (
+      p: { sctpStreamParameters: never; label: string; protocol: string },
+      ok: (r: { id: string }) => void,
+      fail: (e: Error) => void,
+    ) => {
+      sSend
+        .produceData({ sctpStreamParameters: p.sctpStreamParameters, label: p.label, protocol: p.protocol })
+        .then((dp) => ok({ id: dp.id }), fail);
+    },
+  );
+  return { sSend, sRecv, cSend, cRecv };
+}
+
+/** werift -> mediasoup: the message a werift data producer sends, as the server hears it. */
+function upstreamMessage(cSend: ClientTransport, direct: DirectTransport): Promise<string> {
+  return new Promise<string>((resolve) => {
+    void (async () => {
+      const dp = await cSend.produceData({ label: 'doctor-up', ordered: true });
+      const dc = await direct.consumeData({ dataProducerId: dp.id });
+      dc.on('message', (msg: Buffer) => resolve(msg.toString()));
+      const send = () => dp.send('ping-from-werift');
+      if (dp.readyState === 'open') send();
+      else dp.on('open', send);
+    })();
+  });
+}
+
+/** mediasoup -> werift: the message a server data producer sends, as the werift consumer hears it. */
+async function downstreamMessage(direct: DirectTransport, sRecv: ServerTransport, cRecv: ClientTransport, closers: Closers): Promise<string> {
+  const sdp = await direct.produceData({ label: 'doctor-down' });
+  const sdc = await sRecv.consumeData({ dataProducerId: sdp.id });
+  return new Promise<string>((resolve) => {
+    void (async () => {
+      const cdc = await cRecv.consumeData({
+        id: sdc.id,
+        dataProducerId: sdp.id,
+        sctpStreamParameters: sdc.sctpStreamParameters as never,
+        label: sdc.label,
+        protocol: sdc.protocol,
+      });
+      cdc.on('message', (m: unknown) => resolve(Buffer.isBuffer(m) ? m.toString() : String(m)));
+      // The SCTP association may need a moment after open: resend until heard.
+      const timer = setInterval(() => sdp.send('pong-from-mediasoup'), 100);
+      closers.push(() => clearInterval(timer));
+    })();
+  });
+}
+
+/**
+ * The worker reports DTLS state changes asynchronously: a message can arrive
+ * before the 'connected' notification does.
+ */
+function dtlsConnected(t: ServerTransport): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const check = (s: string) => {
+      if (s === 'connected') resolve();
+      else if (s === 'failed' || s === 'closed') reject(new Error(`DTLS ${s}`));
+    };
+    t.on('dtlsstatechange', check);
+    check(t.dtlsState);
+  });
+}
+
 /**
  * A werift peer (msc-node) connects to two mediasoup WebRtcTransports on
  * 127.0.0.1: on the send transport werift is DTLS server-or-client as
@@ -75,95 +184,16 @@ async function checkMediasoup(): Promise<string> {
  */
 async function checkWeriftDtls(): Promise<string> {
   const mediasoup = await import('mediasoup');
-  const msc = await import('msc-node');
   const worker = await mediasoup.createWorker({ logLevel: 'error' });
-  const closers: Array<() => void> = [() => worker.close()];
+  const closers: Closers = [() => worker.close()];
   try {
     const router = await worker.createRouter({ mediaCodecs: await productCodecs() });
-    const tOpts = {
-      listenInfos: [{ protocol: 'udp' as const, ip: '127.0.0.1' }],
-      enableSctp: true,
-      numSctpStreams: { OS: 16, MIS: 16 },
-    };
-    const sSend = await router.createWebRtcTransport(tOpts);
-    const sRecv = await router.createWebRtcTransport(tOpts);
+    const { sSend, sRecv, cSend, cRecv } = await weriftPair(router, closers);
     const direct = await router.createDirectTransport();
-
-    const device = new msc.Device({ codecs: { video: [] } }, { handlerName: 'werift' });
-    await device.load({ routerRtpCapabilities: router.rtpCapabilities as never });
-    const params = (t: typeof sSend) => ({
-      id: t.id,
-      iceParameters: t.iceParameters,
-      iceCandidates: t.iceCandidates,
-      dtlsParameters: t.dtlsParameters,
-      sctpParameters: t.sctpParameters,
-    });
-    const cSend = device.createSendTransport(params(sSend) as never);
-    const cRecv = device.createRecvTransport(params(sRecv) as never);
-    closers.push(() => cSend.close(), () => cRecv.close());
-    for (const [c, s] of [
-      [cSend, sSend],
-      [cRecv, sRecv],
-    ] as const) {
-      c.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, ok: () => void, fail: (e: Error) => void) => {
-        s.connect({ dtlsParameters }).then(ok, fail);
-      });
-    }
-    cSend.on(
-      'producedata',
-      (
-        p: { sctpStreamParameters: never; label: string; protocol: string },
-        ok: (r: { id: string }) => void,
-        fail: (e: Error) => void,
-      ) => {
-        sSend
-          .produceData({ sctpStreamParameters: p.sctpStreamParameters, label: p.label, protocol: p.protocol })
-          .then((dp) => ok({ id: dp.id }), fail);
-      },
-    );
-
-    // werift -> mediasoup
-    const upstream = new Promise<string>((resolve) => {
-      void (async () => {
-        const dp = await cSend.produceData({ label: 'doctor-up', ordered: true });
-        const dc = await direct.consumeData({ dataProducerId: dp.id });
-        dc.on('message', (msg: Buffer) => resolve(msg.toString()));
-        const send = () => dp.send('ping-from-werift');
-        if (dp.readyState === 'open') send();
-        else dp.on('open', send);
-      })();
-    });
-    // mediasoup -> werift
-    const sdp = await direct.produceData({ label: 'doctor-down' });
-    const sdc = await sRecv.consumeData({ dataProducerId: sdp.id });
-    const downstream = new Promise<string>((resolve) => {
-      void (async () => {
-        const cdc = await cRecv.consumeData({
-          id: sdc.id,
-          dataProducerId: sdp.id,
-          sctpStreamParameters: sdc.sctpStreamParameters as never,
-          label: sdc.label,
-          protocol: sdc.protocol,
-        });
-        cdc.on('message', (m: unknown) => resolve(Buffer.isBuffer(m) ? m.toString() : String(m)));
-        // The SCTP association may need a moment after open: resend until heard.
-        const timer = setInterval(() => sdp.send('pong-from-mediasoup'), 100);
-        closers.push(() => clearInterval(timer));
-      })();
-    });
+    const upstream = upstreamMessage(cSend, direct);
+    const downstream = downstreamMessage(direct, sRecv, cRecv, closers);
     const [up, down] = await Promise.all([upstream, downstream]);
     if (up !== 'ping-from-werift' || down !== 'pong-from-mediasoup') throw new Error(`bad payloads ${up} / ${down}`);
-    // The worker reports DTLS state changes asynchronously: a message can
-    // arrive before the 'connected' notification does.
-    const dtlsConnected = (t: typeof sSend) =>
-      new Promise<void>((resolve, reject) => {
-        const check = (s: string) => {
-          if (s === 'connected') resolve();
-          else if (s === 'failed' || s === 'closed') reject(new Error(`DTLS ${s}`));
-        };
-        t.on('dtlsstatechange', check);
-        check(t.dtlsState);
-      });
     await Promise.all([dtlsConnected(sSend), dtlsConnected(sRecv)]);
     return `ICE ${sSend.iceState}/${sRecv.iceState}, DTLS connected both roles, data channel message each way`;
   } finally {

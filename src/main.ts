@@ -1,9 +1,10 @@
-// Composition root: config -> logger -> face analyzer -> FacegateNode (media
-// workers, service: store, state, gallery, sessions, API; liveness engines,
-// SDK/demo router, HTTP server, socket.io signaling). Logs one line
+// Composition root: config -> logger -> face analyzer -> FacegateNode (service
+// core: store, state, gallery, webhooks; liveness engines, media workers,
+// sessions and API, SDK/demo router, HTTP server, socket.io signaling). Logs one line
 // `listening on http://HOST:PORT` with the real port once bound (PORT=0
-// picks a free one). SIGINT/SIGTERM close everything in reverse order.
+// picks a free one). SIGINT/SIGTERM close everything in reverse order (one CloseStack).
 import { pino } from 'pino';
+import { CloseStack } from './CloseStack.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { FacegateNode } from './FacegateNode.ts';
 import { FaceAnalyzer } from '../models/FaceAnalyzer.ts';
@@ -44,23 +45,26 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.server.logLevel, base: { service: 'facegate' } });
 
+  // The analyzer outlives the node that uses it: opened first, closed last.
+  const stack = new CloseStack((f) => log.warn({ err: f.error, step: f.name }, 'error while closing'));
   const analyzer = await FaceAnalyzer.create({ dir: config.models.dir, intraOpThreads: config.models.intraOpThreads });
+  stack.push('models', () => analyzer.close());
   log.info('face models loaded');
   let node: FacegateNode;
   try {
     node = await FacegateNode.start(config, { log, analyzer, healthChecks: { models: modelsHealth(analyzer) } });
   } catch (e) {
-    await analyzer.close();
+    await stack.closeAll();
     throw e;
   }
+  stack.push('node', () => node.close());
 
   let closing: Promise<void> | null = null;
   const shutdown = (signal: string): Promise<void> => {
-    // signaling -> media pool -> liveness engines -> service (FacegateNode.close), then the analyzer.
+    // The node in reverse opening order (FacegateNode.close), then the analyzer.
     closing ??= (async () => {
       log.info({ signal }, 'shutting down');
-      await node.close();
-      await analyzer.close();
+      await stack.closeAll();
       log.info('stopped');
     })();
     return closing;

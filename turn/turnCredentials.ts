@@ -3,18 +3,13 @@
 // password base64(HMAC-SHA1(shared secret, username)). coturn checks them
 // with the same secret and no per-user state; they expire on their own.
 import { createHmac } from 'node:crypto';
+import type { IceServer } from '../common/protocol/signaling.ts';
 
 export interface TurnCredentials {
   readonly username: string;
   readonly credential: string;
   /** Unix seconds after which coturn refuses them. */
   readonly expiresAt: number;
-}
-
-export interface IceServer {
-  readonly urls: string[];
-  readonly username?: string;
-  readonly credential?: string;
 }
 
 /** Mints credentials for one session; ttlS from config.media.turnTtlS. */
@@ -45,7 +40,11 @@ export interface IceServerConfig {
   readonly turnTtlS: number;
 }
 
-/** The ICE servers handed to one session: STUN as is, TURN with fresh per-session credentials. */
+/**
+ * The ICE servers handed to one session: STUN as is, TURN with fresh
+ * per-session credentials. The one place they are computed; config.media
+ * satisfies IceServerConfig.
+ */
 export function iceServersFor(config: IceServerConfig, sessionId: string, nowMs: number = Date.now()): IceServer[] {
   const servers: IceServer[] = [];
   if (config.stunUrls.length > 0) servers.push({ urls: [...config.stunUrls] });

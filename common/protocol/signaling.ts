@@ -68,49 +68,56 @@ export const RequestDataSchemas = {
 
 export type RequestName = keyof typeof RequestDataSchemas;
 
-// Plain-JSON mirrors of the mediasoup structures the client gets back; the
-// server fills them from mediasoup objects, the SDK hands them to mediasoup-client.
+// The mediasoup structures the client gets back stay opaque here: the server
+// fills them from mediasoup objects, the SDK hands them to mediasoup-client.
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-export interface IceServerInfo {
-  readonly urls: string[];
-  readonly username?: string;
-  readonly credential?: string;
-}
-export interface TransportInfo {
-  readonly id: string;
-  readonly iceParameters: unknown;
-  readonly iceCandidates: unknown[];
-  readonly dtlsParameters: unknown;
-  readonly sctpParameters: unknown;
-}
 
-type Data<N extends RequestName> = z.input<(typeof RequestDataSchemas)[N]>;
+/** One ICE server handed to a client at join: STUN as is, TURN with per-session credentials (turn/turnCredentials.ts). */
+export const IceServerSchema = z.object({
+  urls: z.array(z.string().min(1)).min(1),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServer = z.infer<typeof IceServerSchema>;
+
+export const TransportInfoSchema = z.object({
+  id,
+  iceParameters: z.unknown(),
+  iceCandidates: z.array(z.unknown()),
+  dtlsParameters: z.unknown(),
+  sctpParameters: z.unknown(),
+});
+export type TransportInfo = z.infer<typeof TransportInfoSchema>;
+
+const empty = z.object({});
+
+/** zod schema of each request's response data, by name. */
+export const ResponseDataSchemas = {
+  join: z.object({
+    sessionId: id,
+    routerRtpCapabilities: z.unknown(),
+    iceServers: z.array(IceServerSchema),
+    /** The client must send a request (heartbeat) at least this often. */
+    heartbeatIntervalMs: z.number().int().positive(),
+  }),
+  createTransport: TransportInfoSchema,
+  connectTransport: empty,
+  restartIce: z.object({ iceParameters: z.unknown() }),
+  produce: z.object({ producerId: id }),
+  produceData: z.object({ dataProducerId: id }),
+  consumeData: z.object({ id, dataProducerId: id, sctpStreamParameters: z.unknown(), label: z.string(), protocol: z.string() }),
+  heartbeat: empty,
+  leave: empty,
+} as const satisfies Record<RequestName, z.ZodType>;
 
 /** The protocol: every request with its data and its response data. */
-export type SignalingRequest =
-  | {
-      name: 'join';
-      data: Data<'join'>;
-      responseData: {
-        sessionId: string;
-        routerRtpCapabilities: unknown;
-        iceServers: IceServerInfo[];
-        /** The client must send a request (heartbeat) at least this often. */
-        heartbeatIntervalMs: number;
-      };
-    }
-  | { name: 'createTransport'; data: Data<'createTransport'>; responseData: TransportInfo }
-  | { name: 'connectTransport'; data: Data<'connectTransport'>; responseData: Record<string, never> }
-  | { name: 'restartIce'; data: Data<'restartIce'>; responseData: { iceParameters: unknown } }
-  | { name: 'produce'; data: Data<'produce'>; responseData: { producerId: string } }
-  | { name: 'produceData'; data: Data<'produceData'>; responseData: { dataProducerId: string } }
-  | {
-      name: 'consumeData';
-      data: Data<'consumeData'>;
-      responseData: { id: string; dataProducerId: string; sctpStreamParameters: unknown; label: string; protocol: string };
-    }
-  | { name: 'heartbeat'; data: Data<'heartbeat'>; responseData: Record<string, never> }
-  | { name: 'leave'; data: Data<'leave'>; responseData: Record<string, never> };
+export type SignalingRequest = {
+  [N in RequestName]: {
+    name: N;
+    data: z.input<(typeof RequestDataSchemas)[N]>;
+    responseData: z.infer<(typeof ResponseDataSchemas)[N]>;
+  };
+}[RequestName];
 
 export type RequestOf<N extends RequestName> = Extract<SignalingRequest, { name: N }>;
 
@@ -119,7 +126,11 @@ export type ParsedRequest = {
   [N in RequestName]: { name: N; data: z.output<(typeof RequestDataSchemas)[N]> };
 }[RequestName];
 
-export type SignalingNotification = { name: 'sessionClosed'; data: { reason: string } };
+/** The server's notifications. */
+export const SignalingNotificationSchema = z.discriminatedUnion('name', [
+  z.object({ name: z.literal('sessionClosed'), data: z.object({ reason: z.string() }) }),
+]);
+export type SignalingNotification = z.infer<typeof SignalingNotificationSchema>;
 
 export type SignalingResponse<T = unknown> =
   | { ok: true; data: T }

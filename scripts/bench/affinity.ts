@@ -20,20 +20,24 @@ import { pino } from 'pino';
 import sharp from 'sharp';
 import type { RawFrame } from '../../models/types.ts';
 import { AffinityFrameEngine } from '../../src/cluster/AffinityFrameEngine.ts';
-import { decodeEncoded, decodeImage, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
+import { decodeEncoded, decodeUpload, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
-import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import { RedisNodeLink } from '../../src/cluster/RedisNodeLink.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+import { quantile } from '../lib/stats.ts';
 
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const opt = (name: string, d: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : d;
-};
-const url = opt('--redis', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0');
-const frames = Number(opt('--frames', '200'));
-if (!Number.isInteger(frames) || frames < 10) throw new TypeError('--frames must be an integer >= 10');
+const { values } = parseScriptArgs({
+  name: 'bench:affinity',
+  usage: 'usage: node --import tsx scripts/bench/affinity.ts [--json] [--redis redis://127.0.0.1:6379/0] [--frames 200]',
+  options: {
+    json: { type: 'boolean' },
+    redis: { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0' },
+    frames: { type: 'number', default: 200, valid: (n) => Number.isInteger(n) && n >= 10, invalid: '--frames must be an integer >= 10' },
+  },
+  allowPositionals: false,
+});
+const { json, redis: url, frames } = values;
 const PHOTO = path.join(import.meta.dirname, '..', '..', '..', 'shared', 'faces', 'Matt_Damon', 'img29.jpg');
 // A browser's canvas.toDataURL('image/jpeg') default is 0.92.
 const JPEG_QUALITY = 92;
@@ -56,18 +60,13 @@ function session(): SessionRecord {
   };
 }
 
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
 interface Stat {
   readonly median: number;
   readonly p95: number;
 }
 
 function stat(ms: number[]): Stat {
-  const sorted = [...ms].sort((x, y) => x - y);
-  return { median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
+  return { median: quantile(ms, 0.5, 'floor'), p95: quantile(ms, 0.95, 'floor') };
 }
 
 /** Times each call in turn, round after round (after 20 warm-up rounds): the calls share the same load. */
@@ -96,7 +95,7 @@ try {
     const jpeg = await sharp(PHOTO).resize(w, h, { fit: 'cover' }).jpeg({ quality: JPEG_QUALITY }).toBuffer();
     const source: EncodedImage = { mime: 'image/jpeg', bytes: jpeg };
     // The pixels a local upload of this JPEG gives (what the raw path sends).
-    const frame: RawFrame = await decodeImage(jpeg, 'image/jpeg');
+    const frame: RawFrame = await decodeUpload(jpeg, 'image/jpeg');
     const s = session();
     // An upload as the API hands it over: decoded on first use, where it is analysed.
     const upload = (): FrameInput => encodedFrameInput(source, (src) => decodeEncoded(src, { maxBytes: MAX_IMAGE_BYTES }));
@@ -105,7 +104,7 @@ try {
       () => a.processFrame(s, upload()),
       () => b.processFrame(s, rawFrameInput(frame)),
       () => b.processFrame(s, upload()),
-      () => decodeImage(jpeg, 'image/jpeg'),
+      () => decodeUpload(jpeg, 'image/jpeg'),
     ]);
     results.push({
       frame: `${w}x${h}`,

@@ -12,17 +12,23 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseScriptArgs } from '../lib/args.ts';
+import { percentile } from '../lib/stats.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const num = (name: string, d: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : d;
-};
-const seconds = num('--seconds', 10);
-const sessionConc = num('--sessions-concurrency', 16);
-const frameConc = num('--frame-concurrency', 4);
+const positiveInteger = (n: number): boolean => Number.isInteger(n) && n >= 1;
+const { values } = parseScriptArgs({
+  name: 'bench:api',
+  usage: 'usage: npm run bench:api [-- --json] [--seconds 10] [--sessions-concurrency 16] [--frame-concurrency 4]',
+  options: {
+    json: { type: 'boolean' },
+    seconds: { type: 'number', default: 10, valid: (n) => n > 0, invalid: '--seconds needs a number > 0' },
+    'sessions-concurrency': { type: 'number', default: 16, valid: positiveInteger, invalid: '--sessions-concurrency needs an integer >= 1' },
+    'frame-concurrency': { type: 'number', default: 4, valid: positiveInteger, invalid: '--frame-concurrency needs an integer >= 1' },
+  },
+  allowPositionals: false,
+});
+const { json, seconds, 'sessions-concurrency': sessionConc, 'frame-concurrency': frameConc } = values;
 const log = (m: string) => !json && process.stderr.write(`${m}\n`);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -43,9 +49,9 @@ function request(base: URL, method: string, p: string, body: unknown, token?: st
   });
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? +s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!.toFixed(2) : null;
+const pct = (xs: number[], p: number): number | null => {
+  const v = percentile(xs, p, 'floor');
+  return Number.isNaN(v) ? null : +v.toFixed(2);
 };
 
 interface ScenarioResult {

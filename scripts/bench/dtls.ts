@@ -16,26 +16,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import * as mediasoup from 'mediasoup';
 import { ROUTER_MEDIA_CODECS } from '../../media/MediaWorkerPool.ts';
 import { ServerPeer } from '../../media/ServerPeer.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+import { quantile } from '../lib/stats.ts';
 
-const { values } = parseArgs({
+const { values } = parseScriptArgs({
+  name: 'bench:dtls',
+  usage: 'usage: node --import tsx scripts/bench/dtls.ts [--runs N>=1] [--timeout-ms MS>=1000] [--busy N>=0] [--json]',
   options: {
-    runs: { type: 'string', default: '100' },
-    'timeout-ms': { type: 'string', default: '8000' },
-    busy: { type: 'string', default: '0' },
-    json: { type: 'boolean', default: false },
+    runs: { type: 'number', default: 100, valid: (n) => Number.isInteger(n) && n >= 1, invalid: '--runs needs an integer >= 1' },
+    'timeout-ms': { type: 'number', default: 8000, valid: (n) => n >= 1000, invalid: '--timeout-ms needs a number >= 1000' },
+    busy: { type: 'number', default: 0, valid: (n) => Number.isInteger(n) && n >= 0, invalid: '--busy needs an integer >= 0' },
+    json: { type: 'boolean' },
   },
+  allowPositionals: false,
 });
-const RUNS = Number(values.runs);
-const TIMEOUT_MS = Number(values['timeout-ms']);
-const BUSY = Number(values.busy);
-if (!(Number.isInteger(RUNS) && RUNS >= 1 && TIMEOUT_MS >= 1000 && Number.isInteger(BUSY) && BUSY >= 0)) {
-  console.error('usage: bench-dtls [--runs N>=1] [--timeout-ms MS>=1000] [--busy N>=0] [--json]');
-  process.exit(2);
-}
+const RUNS = values.runs;
+const TIMEOUT_MS = values['timeout-ms'];
+const BUSY = values.busy;
 
 interface IceConnection {
   dataReceived(data: Buffer, component: number): void;
@@ -91,8 +91,7 @@ try {
   Connection.prototype.dataReceived = dataReceived;
 }
 
-const sorted = [...openMs].sort((a, b) => a - b);
-const q = (p: number): number | null => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : null);
+const q = (p: number): number | null => (openMs.length ? quantile(openMs, p, 'floor') : null);
 const result = {
   workerBin: process.env['MEDIASOUP_WORKER_BIN'] ?? 'default',
   runs: RUNS,

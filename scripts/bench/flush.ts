@@ -7,15 +7,19 @@
 // send buffer); one small result, or 20 progress messages and a 12 KB result.
 // Prints medians and p90 over --runs sessions per scenario.
 //   node --import tsx scripts/bench/flush.ts [--runs 7]
-import { parseArgs } from 'node:util';
 import pino from 'pino';
 import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
 import { MediaWorkerPool } from '../../media/MediaWorkerPool.ts';
 import { DataClient } from '../../test/media/dataClient.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+import { quantile } from '../lib/stats.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' } } });
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) throw new TypeError('--runs must be a positive integer');
+const { runs } = parseScriptArgs({
+  name: 'bench:flush',
+  usage: 'usage: node --import tsx scripts/bench/flush.ts [--runs 7]',
+  options: { runs: { type: 'number', default: 7, valid: (n) => Number.isInteger(n) && n >= 1, invalid: '--runs must be a positive integer' } },
+  allowPositionals: false,
+}).values;
 
 const until = async (cond: () => boolean, ms: number): Promise<boolean> => {
   const end = Date.now() + ms;
@@ -29,11 +33,6 @@ function messages(burst: boolean): ServerMessage[] {
   out.push({ type: 'result', outcome: 'pass', data: burst ? { blob: 'x'.repeat(12_000) } : { n: 1 } });
   return out;
 }
-
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-};
 
 const pool = await MediaWorkerPool.create({ workers: 1, listenIp: '127.0.0.1', rtcPort: 0, frameRate: 10, logger: pino({ level: 'silent' }), clientIceConsentTimeoutS: 0 });
 let n = 0;
@@ -78,8 +77,8 @@ try {
       }
       const label = `${answerPings ? 'answers pings' : 'no pongs     '} ${burst ? '20 + 12 KB' : '1 small   '}`;
       console.log(
-        `${label}  deliver median ${quantile(deliver, 0.5).toFixed(1)} ms p90 ${quantile(deliver, 0.9).toFixed(1)}  |  ` +
-          `close flush median ${quantile(flush, 0.5).toFixed(1)} ms p90 ${quantile(flush, 0.9).toFixed(1)}  ` +
+        `${label}  deliver median ${quantile(deliver, 0.5, 'floor').toFixed(1)} ms p90 ${quantile(deliver, 0.9, 'floor').toFixed(1)}  |  ` +
+          `close flush median ${quantile(flush, 0.5, 'floor').toFixed(1)} ms p90 ${quantile(flush, 0.9, 'floor').toFixed(1)}  ` +
           `(${[...outcomes].map(([o, c]) => `${o} ${c}`).join(', ')}; sessions with a message lost: ${lost}/${runs})`,
       );
     }

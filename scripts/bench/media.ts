@@ -17,22 +17,26 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { msSinceRtpTimestamp } from '../../test/support/SyntheticPublisher.ts';
 import type { DecodedFrame } from '../../media/types.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+import { mean, min, quantile } from '../lib/stats.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const { values: args } = parseScriptArgs({
+  name: 'bench:media',
+  usage: 'usage: npm run bench:media [-- --json] [--max N] [--window S]',
+  options: {
+    json: { type: 'boolean' },
+    max: { type: 'number', default: 8, valid: (n) => Number.isInteger(n) && n >= 1, invalid: '--max needs an integer >= 1' },
+    window: { type: 'number', default: 5, valid: (n) => n > 0, invalid: '--window needs a number of seconds > 0' },
+    // Internal: the publisher process this script spawns.
+    child: { type: 'boolean' },
+  },
+  allowPositionals: false,
+});
 const CLIP = fileURLToPath(new URL('../../../shared/video/genuine/liveportrait_d0.mp4', import.meta.url));
 const LAG_LIMIT_MS = 200;
 const TARGET_FPS = 10;
 // Publishers send 15 fps (the SDK's default cap); the server samples 10 fps out of it.
 const PUBLISH_FPS = 15;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
 
 function cpuTicks(pid: number | undefined): number {
   if (pid === undefined) return 0;
@@ -73,9 +77,7 @@ async function child(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const json = args.includes('--json');
-  const maxSessions = Number(flag('max') ?? 8);
-  const windowS = Number(flag('window') ?? 5);
+  const { json, max: maxSessions, window: windowS } = args;
   const { startLiveServer } = await import('../../test/signaling/liveServer.ts');
   interface Sample {
     at: number;
@@ -173,14 +175,13 @@ async function main(): Promise<void> {
     }
     // Frames handed to the sink per second (the sampler's output) in the window.
     const fps = sam1.map((p, i) => ((p?.sampler.emitted ?? 0) - (sam0[i]?.sampler.emitted ?? 0)) / wallS);
-    lags.sort((a, b) => a - b);
     const decCpu = dec1.reduce((a, v, i) => a + (v - (dec0[i] ?? 0)), 0) / TICKS_PER_S / wallS / decoderPids.length;
     const row = {
       sessions: n,
-      lagP50: percentile(lags, 0.5),
-      lagP95: percentile(lags, 0.95),
-      minFps: Math.min(...fps),
-      meanFps: fps.reduce((a, b) => a + b, 0) / fps.length,
+      lagP50: quantile(lags, 0.5, 'floor'),
+      lagP95: quantile(lags, 0.95, 'floor'),
+      minFps: min(fps),
+      meanFps: mean(fps),
       decoderCpuPerSession: decCpu,
       serverCpu: (c1.user + c1.system) / 1e6 / wallS,
       workerCpu: (w1 - w0) / TICKS_PER_S / wallS,
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
     clip: 'liveportrait_d0.mp4 VP8 640x480 @15 fps sampled to 10 fps, werift publishers in a child process, loopback',
     frameRate: TARGET_FPS,
     lagLimitMs: LAG_LIMIT_MS,
-    joinToFirstFrameMs: { median: percentile([...firstFrameMs].sort((a, b) => a - b), 0.5), max: Math.max(...firstFrameMs) },
+    joinToFirstFrameMs: { median: quantile(firstFrameMs, 0.5, 'floor'), max: Math.max(...firstFrameMs) },
     singleSession: first === undefined ? null : { lagP50Ms: first.lagP50, lagP95Ms: first.lagP95, decoderCpu: first.decoderCpuPerSession },
     sustainedSessions: sustained,
     maxTried: steps.at(-1),
@@ -224,5 +225,5 @@ async function main(): Promise<void> {
   }
 }
 
-if (args.includes('--child')) await child();
+if (args.child) await child();
 else await main();

@@ -20,6 +20,8 @@ import sharp from 'sharp';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import { defaultModelDir } from '../../models/ModelRegistry.ts';
 import type { FaceStage, RawFrame } from '../../models/types.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+import { formatTable, percentile, type TableColumn } from '../lib/stats.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = path.resolve(ROOT, '..', 'shared');
@@ -29,49 +31,53 @@ const FRAME_W = 640;
 const FRAME_H = 480;
 
 interface Args {
-  json: boolean;
-  runs: number;
-  warmup: number;
-  blocks: number;
-  image: string;
-  threads: number[];
-  peer: boolean;
-  setupPeer: boolean;
+  readonly json: boolean;
+  readonly runs: number;
+  readonly warmup: number;
+  readonly blocks: number;
+  readonly image: string;
+  readonly threads: readonly number[];
+  readonly peer: boolean;
+  readonly setupPeer: boolean;
 }
 
-function usage(msg?: string): never {
-  if (msg) process.stderr.write(`bench:pipeline: ${msg}\n`);
-  process.stderr.write(
-    'usage: npm run bench:pipeline -- [--json] [--runs N] [--warmup N] [--blocks N] [--image FILE] [--threads 1,2] [--no-peer] [--setup-peer]\n',
+const THREAD_LIST = /^\d+(,\d+)*$/;
+
+function readArgs(argv: readonly string[]): Args {
+  const { values: v, fail } = parseScriptArgs(
+    {
+      name: 'bench:pipeline',
+      usage: 'usage: npm run bench:pipeline -- [--json] [--runs N] [--warmup N] [--blocks N] [--image FILE] [--threads 1,2] [--no-peer] [--setup-peer]',
+      options: {
+        json: { type: 'boolean' },
+        runs: { type: 'number', default: 200, valid: (n) => Number.isInteger(n) && n >= 1, invalid: '--runs must be a positive integer' },
+        warmup: { type: 'number', default: 10, valid: (n) => Number.isInteger(n) && n >= 0, invalid: '--warmup must be a non-negative integer' },
+        blocks: { type: 'number', default: 4, valid: (n) => Number.isInteger(n) && n >= 1, invalid: '--blocks must be an integer 1..runs' },
+        image: { type: 'string', default: DEFAULT_IMAGE },
+        threads: {
+          type: 'string',
+          default: '1,2',
+          valid: (t) => THREAD_LIST.test(t) && t.split(',').every((x) => Number(x) >= 1 && Number(x) <= 64),
+          invalid: '--threads must list integers 1..64',
+        },
+        'no-peer': { type: 'boolean' },
+        'setup-peer': { type: 'boolean' },
+      },
+      allowPositionals: false,
+    },
+    argv,
   );
-  process.exit(2);
-}
-
-function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, runs: 200, warmup: 10, blocks: 4, image: DEFAULT_IMAGE, threads: [1, 2], peer: true, setupPeer: false };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) usage(`${k} needs a value`);
-      return v;
-    };
-    if (k === '--json') a.json = true;
-    else if (k === '--runs') a.runs = Number(next());
-    else if (k === '--warmup') a.warmup = Number(next());
-    else if (k === '--blocks') a.blocks = Number(next());
-    else if (k === '--image') a.image = path.resolve(next());
-    else if (k === '--threads') a.threads = next().split(',').map(Number);
-    else if (k === '--no-peer') a.peer = false;
-    else if (k === '--setup-peer') a.setupPeer = true;
-    else if (k === '--help' || k === '-h') usage();
-    else usage(`unknown argument ${k}`);
-  }
-  if (!Number.isInteger(a.runs) || a.runs < 1) usage('--runs must be a positive integer');
-  if (!Number.isInteger(a.warmup) || a.warmup < 0) usage('--warmup must be a non-negative integer');
-  if (!Number.isInteger(a.blocks) || a.blocks < 1 || a.blocks > a.runs) usage('--blocks must be an integer 1..runs');
-  if (a.threads.some((t) => !Number.isInteger(t) || t < 1 || t > 64)) usage('--threads must list integers 1..64');
-  return a;
+  if (v.blocks > v.runs) fail('--blocks must be an integer 1..runs');
+  return {
+    json: v.json,
+    runs: v.runs,
+    warmup: v.warmup,
+    blocks: v.blocks,
+    image: path.resolve(v.image),
+    threads: v.threads.split(',').map(Number),
+    peer: !v['no-peer'],
+    setupPeer: v['setup-peer'],
+  };
 }
 
 /** The image scaled to fit 640x480 and centred on black, as the peer's fit_frame() does. */
@@ -93,15 +99,6 @@ async function makeFrame(image: string): Promise<{ frame: RawFrame; png: Buffer 
   return { frame, png };
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  // Linear interpolation between closest ranks, like numpy.percentile.
-  const pos = (sorted.length - 1) * (q / 100);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
 interface StageStats {
   p50_ms: number;
   p95_ms: number;
@@ -116,11 +113,9 @@ interface RunResult {
 function summarise(samples: Record<string, number[]>, totals: number[]): RunResult {
   const stages: Record<string, StageStats> = {};
   for (const [k, v] of Object.entries(samples)) {
-    const s = [...v].sort((x, y) => x - y);
-    stages[k] = { p50_ms: round(percentile(s, 50), 3), p95_ms: round(percentile(s, 95), 3) };
+    stages[k] = { p50_ms: round(percentile(v, 50), 3), p95_ms: round(percentile(v, 95), 3) };
   }
-  const t = [...totals].sort((x, y) => x - y);
-  return { total_p50_ms: round(percentile(t, 50), 2), total_p95_ms: round(percentile(t, 95), 2), stages };
+  return { total_p50_ms: round(percentile(totals, 50), 2), total_p95_ms: round(percentile(totals, 95), 2), stages };
 }
 
 function round(v: number, d: number): number {
@@ -177,7 +172,7 @@ async function runOurs(list: readonly Ours[], frame: RawFrame, runs: number): Pr
 
 /** Median over blocks of each block's p50 and p95 (the same reduction for ours and the peer). */
 function mergeBlocks(blocks: readonly RunResult[]): RunResult {
-  const med = (v: number[]): number => percentile([...v].sort((a, b) => a - b), 50);
+  const med = (v: number[]): number => percentile(v, 50);
   const stages: Record<string, StageStats> = {};
   const names = new Set(blocks.flatMap((b) => Object.keys(b.stages)));
   for (const n of names) {
@@ -272,7 +267,7 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs(process.argv.slice(2));
   if (args.setupPeer) setupPeer();
   const log = (s: string): void => {
     if (!args.json) process.stdout.write(`${s}\n`);
@@ -359,19 +354,16 @@ function printRow(r: Row, log: (s: string) => void): void {
   log('');
   const how = { sequential: ' (one thread)', parallel: ' (liveness+pose on a worker thread)', auto: ' (worker or inline, whichever measures faster)' }[r.mode];
   log(`threads=${r.threads} ${r.embed ? 'full pipeline' : 'without embedding'}, ours ${r.mode}${how}`);
-  log(`  ${'stage'.padEnd(11)}${'ours p50'.padStart(10)}${'p95'.padStart(9)}${r.peer ? `${'peer p50'.padStart(11)}${'p95'.padStart(9)}` : ''}`);
+  const right = (header: string, width: number): TableColumn => ({ header, width, align: 'right' });
+  const columns = [{ header: 'stage', width: 11, align: 'left' } as const, right('ours p50', 10), right('p95', 9), ...(r.peer ? [right('peer p50', 11), right('p95', 9)] : [])];
   const peerStages: Record<string, StageStats> = {};
   for (const [k, v] of Object.entries(r.peer?.stages ?? {})) peerStages[STAGE_ALIASES[k] ?? k] = v;
+  const cells = (s: StageStats | undefined): string[] => (s ? [s.p50_ms.toFixed(2), s.p95_ms.toFixed(2)] : ['-', '-']);
   const names = [...new Set([...Object.keys(r.ours.stages), ...Object.keys(peerStages)])];
-  for (const n of names) {
-    const o = r.ours.stages[n];
-    const p = peerStages[n];
-    const f = (s: StageStats | undefined, w1: number): string =>
-      s ? `${s.p50_ms.toFixed(2).padStart(w1)}${s.p95_ms.toFixed(2).padStart(9)}` : `${'-'.padStart(w1)}${'-'.padStart(9)}`;
-    log(`  ${n.padEnd(11)}${f(o, 10)}${r.peer ? f(p, 11) : ''}`);
-  }
-  const tot = `  ${'total'.padEnd(11)}${r.ours.total_p50_ms.toFixed(2).padStart(10)}${r.ours.total_p95_ms.toFixed(2).padStart(9)}`;
-  log(r.peer ? `${tot}${r.peer.total_p50_ms.toFixed(2).padStart(11)}${r.peer.total_p95_ms.toFixed(2).padStart(9)}` : tot);
+  const rows = names.map((n) => [n, ...cells(r.ours.stages[n]), ...(r.peer ? cells(peerStages[n]) : [])]);
+  const total = (x: RunResult): string[] => [x.total_p50_ms.toFixed(2), x.total_p95_ms.toFixed(2)];
+  rows.push(['total', ...total(r.ours), ...(r.peer ? total(r.peer) : [])]);
+  for (const l of formatTable(columns, rows, '  ')) log(l);
   if (r.ratio_p50 !== undefined) log(`  ratio ours/peer: p50 ${r.ratio_p50.toFixed(3)}  p95 ${r.ratio_p95!.toFixed(3)}`);
   if (r.mode !== 'sequential') log('  (liveness/pose stage times may overlap the others; total is wall time)');
 }

@@ -19,14 +19,20 @@ import { SyntheticPublisher } from '../../test/support/SyntheticPublisher.ts';
 import { SignalingClient } from '../../test/signaling/liveServer.ts';
 import { startNode } from '../../test/fuzz/fuzzNode.ts';
 import { createTenant, type Tenant } from '../../test/fuzz/tenants.ts';
+import { parseScriptArgs } from '../lib/args.ts';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
-  return v;
-};
+const positive = (v: number): boolean => Number.isFinite(v) && v > 0;
+const { values: args } = parseScriptArgs({
+  name: 'soak',
+  usage: 'usage: npm run soak -- [--minutes M] [--live N] [--rest-rate R] [--json]',
+  options: {
+    minutes: { type: 'number', default: 1, valid: positive, invalid: '--minutes must be a positive number' },
+    live: { type: 'number', default: 2, valid: positive, invalid: '--live must be a positive number' },
+    'rest-rate': { type: 'number', default: 4, valid: positive, invalid: '--rest-rate must be a positive number' },
+    json: { type: 'boolean' },
+  },
+  allowPositionals: false,
+});
 const CLIP = fileURLToPath(new URL('../../../shared/video/genuine/liveportrait_d0.mp4', import.meta.url));
 const PHOTO = fileURLToPath(new URL('../../../shared/stills/silentface_image_T1.jpg', import.meta.url));
 const LIVE_MAX_MS = 20_000;
@@ -159,10 +165,8 @@ function print(json: boolean, o: { minutes: number; live: number; restRate: numb
 }
 
 async function main(): Promise<void> {
-  const minutes = flag('minutes', 1);
-  const live = Math.round(flag('live', 2));
-  const restRate = flag('rest-rate', 4);
-  const json = args.includes('--json');
+  const { minutes, 'rest-rate': restRate, json } = args;
+  const live = Math.round(args.live);
   const totalMs = minutes * 60_000;
   const warmupMs = Math.min(60_000, totalMs / 5);
   const windowMs = Math.min(30_000, (totalMs - warmupMs) / 4);

@@ -4,8 +4,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BUNDLE_NAMES, buildBundle, DEFAULT_SDK_OUT_DIR } from '../../signaling/sdkBundle.ts';
+import { parseScriptArgs } from '../lib/args.ts';
 
-const outDir = process.argv[2] !== undefined ? path.resolve(process.argv[2]) : DEFAULT_SDK_OUT_DIR;
+const args = parseScriptArgs({ name: 'build:sdk', usage: 'usage: npm run build:sdk [-- OUT_DIR]   (default dist/sdk)', options: {} });
+if (args.positionals.length > 1) args.fail('one OUT_DIR only');
+const outDir = args.positionals[0] !== undefined ? path.resolve(args.positionals[0]) : DEFAULT_SDK_OUT_DIR;
 await mkdir(outDir, { recursive: true });
 for (const name of BUNDLE_NAMES) {
   const t0 = performance.now();

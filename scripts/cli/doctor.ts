@@ -3,6 +3,9 @@
 // configured (REDIS_URL unset) print `OK <part> not configured: ...`.
 import { loadConfig } from '../../src/config.ts';
 import { runDoctor } from '../../src/doctor.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+
+parseScriptArgs({ name: 'doctor', usage: 'usage: npm run doctor   checks the native parts, one line each; exit 1 on any FAIL', options: {}, allowPositionals: false });
 
 const cfg = loadConfig();
 const results = await runDoctor({

@@ -10,19 +10,26 @@ import { isFacegateError } from '../../common/errors.ts';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import { cosineSimilarity, DEFAULT_MATCH_THRESHOLD } from '../../models/similarity.ts';
 import type { AnalyzeResult, Face } from '../../models/types.ts';
+import { parseScriptArgs } from '../lib/args.ts';
 
-const USAGE = `usage:
+const args = parseScriptArgs({
+  name: 'face',
+  usage: `usage:
   npm run face -- analyze IMAGE [--json] [--embedding]
   npm run face -- compare IMAGE_A IMAGE_B [--json] [--threshold T]
-`;
-
-class UsageError extends Error {}
+`,
+  options: {
+    json: { type: 'boolean' },
+    embedding: { type: 'boolean' },
+    threshold: { type: 'number', default: DEFAULT_MATCH_THRESHOLD, valid: (t) => t > -1 && t < 1, invalid: '--threshold must be a number in (-1, 1)' },
+  },
+});
 
 function readImage(file: string): Uint8Array {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return args.fail(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -67,22 +74,8 @@ function printFaces(file: string, r: AnalyzeResult): void {
 }
 
 async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  const json = argv.includes('--json');
-  const embedding = argv.includes('--embedding');
-  let threshold = DEFAULT_MATCH_THRESHOLD;
-  const pos: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--json' || a === '--embedding') continue;
-    if (a === '--threshold') {
-      threshold = Number(argv[++i]);
-      if (!(threshold > -1 && threshold < 1)) throw new UsageError('--threshold must be a number in (-1, 1)');
-    } else if (a === '--help' || a === '-h') throw new UsageError('');
-    else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
-    else pos.push(a);
-  }
-  const [cmd, ...files] = pos;
+  const { json, embedding, threshold } = args.values;
+  const [cmd, ...files] = args.positionals;
   if (cmd === 'analyze' && files.length === 1) {
     const bytes = readImage(files[0]!);
     const analyzer = await FaceAnalyzer.create();
@@ -124,20 +117,14 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError(cmd === undefined ? '' : `bad arguments for ${cmd}`);
+  return args.fail(cmd === undefined ? 'a command is required (analyze or compare; --help for usage)' : `bad arguments for ${cmd}`);
 }
 
 main().then(
   (code) => process.exit(code),
   (e: unknown) => {
-    if (e instanceof UsageError) {
-      if (e.message) process.stderr.write(`face: ${e.message}\n`);
-      process.stderr.write(USAGE);
-      process.exit(2);
-    }
     if (isFacegateError(e)) {
-      const json = process.argv.includes('--json');
-      if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
+      if (args.values.json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
       else process.stderr.write(`face: ${e.code}: ${e.message}\n`);
       process.exit(1);
     }

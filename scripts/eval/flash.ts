@@ -1,5 +1,5 @@
 // Colour-flash score distribution on recorded clips, offline: each clip's
-// face is lit by a simulated screen (media/screenLight.ts) and read back
+// face is lit by a simulated screen (test/support/screenLight.ts) and read back
 // through the engine's skin-patch measurement, as on the live path, for many
 // random sequences, latencies, RTTs and frame drops. Modes: reflect (in step,
 // display + camera latency 40..250 ms), ignore (no response: a replay),
@@ -18,7 +18,6 @@
 // (attack clips, being replays, only as 'ignore').
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import type { Box, RawFrame } from '../../models/types.ts';
 import { lightFace } from '../../test/support/screenLight.ts';
@@ -27,6 +26,8 @@ import { measureArtefacts } from '../../src/engine/signals/artefacts.ts';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/engine/options.ts';
 import { DEFAULT_FLASH_OPTIONS, FLASH_PALETTE, generateFlashSequence, scoreFlash, type FlashScore } from '../../src/engine/signals/colorFlash.ts';
 import type { ColorStep } from '../../src/engine/types.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+import { quantile } from '../lib/stats.ts';
 
 type Mode = 'reflect' | 'ignore' | 'other' | 'reversed' | 'late' | 'shifted';
 const MODES: readonly Mode[] = ['reflect', 'ignore', 'other', 'reversed', 'late', 'shifted'];
@@ -38,18 +39,20 @@ const FPS = 10;
 /** Frames the analyzer drops when busy, on average. */
 const DROP = 0.3;
 
-const { values, positionals } = parseArgs({
-  options: { seeds: { type: 'string', default: '20' }, json: { type: 'boolean', default: false }, 'step-ms': { type: 'string' } },
-  allowPositionals: true,
+const { values, positionals, fail } = parseScriptArgs({
+  name: 'eval:flash',
+  usage: 'usage: node --import tsx scripts/eval/flash.ts [--seeds N>=1] [--step-ms MS>=50] [--json] [DIR]',
+  options: {
+    seeds: { type: 'number', default: 20, valid: (n) => Number.isFinite(n) && n >= 1, invalid: '--seeds needs a number >= 1' },
+    json: { type: 'boolean' },
+    // The live session's shortest step by default (it stretches only when the engine analyses fewer than 8 frames a second).
+    'step-ms': { type: 'number', default: DEFAULT_SESSION_OPTIONS.flashStepMs, valid: (n) => Number.isFinite(n) && n >= 50, invalid: '--step-ms needs a number >= 50' },
+  },
 });
+if (positionals.length > 1) fail('one DIR only');
 const DIR = positionals[0] ?? new URL('../../../shared/video/', import.meta.url).pathname;
-const SEEDS = Number(values.seeds);
-/** The live session's shortest step by default (it stretches only when the engine analyses fewer than 8 frames a second). */
-const STEP_MS = values['step-ms'] === undefined ? DEFAULT_SESSION_OPTIONS.flashStepMs : Number(values['step-ms']);
-if (!(Number.isFinite(SEEDS) && SEEDS >= 1 && Number.isFinite(STEP_MS) && STEP_MS >= 50)) {
-  console.error('usage: eval-flash [--seeds N>=1] [--step-ms MS>=50] [--json] [DIR]');
-  process.exit(2);
-}
+const SEEDS = values.seeds;
+const STEP_MS = values['step-ms'];
 
 /** Deterministic per-seed randomness (mulberry32). */
 function rng(seed: number): () => number {
@@ -131,10 +134,8 @@ function trial(clip: ClipFrames, mode: Mode, gain: number, seed: number, extraDe
   return scoreFlash(samples, asked, sentAt, measuredRtt);
 }
 
-function q(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))]! : Number.NaN;
-}
+/** The nearest-rank quantile (an observed correlation, never interpolated). */
+const q = (xs: readonly number[], p: number): number => quantile(xs, p, 'round');
 
 const analyzer = await FaceAnalyzer.create();
 const clips: ClipFrames[] = [];

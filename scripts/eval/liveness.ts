@@ -32,7 +32,6 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decodeImage } from '../../models/decodeImage.ts';
 import { measureArtefacts } from '../../src/engine/signals/artefacts.ts';
-import { quantile } from '../../common/vector.ts';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import { ClipEvaluator, listClips, summarize, verdictTimes, type ClipFile, type ClipResult, type ScheduleName } from './lib/clipEval.ts';
 import { CLIP_SCHEDULES, runTape } from './lib/clipRunner.ts';
@@ -53,62 +52,36 @@ import {
   type ClipCueStats,
 } from './lib/thresholdRules.ts';
 import type { RawFrame } from '../../models/types.ts';
+import { parseScriptArgs } from '../lib/args.ts';
+import { quantile } from '../lib/stats.ts';
 
-function usage(msg?: string): never {
-  if (msg) process.stderr.write(`eval:liveness: ${msg}\n`);
-  process.stderr.write(
-    'usage: npm run eval:liveness -- DIR [--json] [--fps N] [--schedule blink|turn] [--ablation] [--photos PDIR] [--loo] [--robust] [--margins] [--stills SDIR] [--occlusion PDIR]\n',
-  );
-  process.exit(2);
-}
-
-const args = process.argv.slice(2);
-let dir: string | undefined;
-let json = false;
-let fps = 10;
-let only: ScheduleName | undefined;
-let ablation = false;
-let photos: string | undefined;
-let loo = false;
-let robust = false;
-let margins = false;
-let stills: string | undefined;
-let occlusion: string | undefined;
-for (let i = 0; i < args.length; i++) {
-  const a = args[i]!;
-  if (a === '--json') json = true;
-  else if (a === '--ablation') ablation = true;
-  else if (a === '--loo') loo = true;
-  else if (a === '--robust') robust = true;
-  else if (a === '--margins') margins = true;
-  else if (a === '--stills') {
-    stills = args[++i];
-    if (!stills || !existsSync(stills)) usage('--stills needs an existing folder');
-  } else if (a === '--occlusion') {
-    occlusion = args[++i];
-    if (!occlusion || !existsSync(occlusion)) usage('--occlusion needs an existing folder');
-  }
-  else if (a === '--photos') {
-    photos = args[++i];
-    if (!photos || !existsSync(photos)) usage('--photos needs an existing folder');
-  }
-  else if (a === '--fps') {
-    fps = Number(args[++i]);
-    if (!(fps > 0 && fps <= 30)) usage('--fps needs a number in (0, 30]');
-  } else if (a === '--schedule') {
-    const s = args[++i];
-    if (s !== 'blink' && s !== 'turn') usage('--schedule is blink or turn');
-    only = s;
-  } else if (a.startsWith('--')) usage(`unknown option ${a}`);
-  else if (dir === undefined) dir = a;
-  else usage('one DIR only');
-}
-if (!dir) usage();
-if (!existsSync(dir)) usage(`${dir} does not exist`);
+const existingFolder = (v: string): boolean => existsSync(v);
+const args = parseScriptArgs({
+  name: 'eval:liveness',
+  usage:
+    'usage: npm run eval:liveness -- DIR [--json] [--fps N] [--schedule blink|turn] [--ablation] [--photos PDIR] [--loo] [--robust] [--margins] [--stills SDIR] [--occlusion PDIR]',
+  options: {
+    json: { type: 'boolean' },
+    fps: { type: 'number', default: 10, valid: (n) => n > 0 && n <= 30, invalid: '--fps needs a number in (0, 30]' },
+    schedule: { type: 'string', choices: ['blink', 'turn'], invalid: '--schedule is blink or turn' },
+    ablation: { type: 'boolean' },
+    photos: { type: 'string', valid: existingFolder, invalid: '--photos needs an existing folder' },
+    loo: { type: 'boolean' },
+    robust: { type: 'boolean' },
+    margins: { type: 'boolean' },
+    stills: { type: 'string', valid: existingFolder, invalid: '--stills needs an existing folder' },
+    occlusion: { type: 'string', valid: existingFolder, invalid: '--occlusion needs an existing folder' },
+  },
+});
+const { json, fps, ablation, photos, loo, robust, margins, stills, occlusion } = args.values;
+const only: ScheduleName | undefined = args.values.schedule;
+if (args.positionals.length > 1) args.fail('one DIR only');
+const dir = args.positionals[0] ?? args.fail('DIR is required (--help for usage)');
+if (!existsSync(dir)) args.fail(`${dir} does not exist`);
 try {
   listClips(dir);
 } catch (e) {
-  usage((e as Error).message);
+  args.fail((e as Error).message);
 }
 
 const fmt = (v: number | null | undefined, d = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
@@ -173,7 +146,7 @@ async function transformed(clips: readonly ClipFile[], root: string): Promise<[s
       await promisify(execFile)(ffmpegPath(), [...args, path.join(sub, path.basename(c.file))]);
     }
     // The same challenge categories as the originals.
-    const manifest = [path.join(dir!, 'MANIFEST.tsv'), path.join(dir!, '..', 'MANIFEST.tsv')].find((m) => existsSync(m));
+    const manifest = [path.join(dir, 'MANIFEST.tsv'), path.join(dir, '..', 'MANIFEST.tsv')].find((m) => existsSync(m));
     if (manifest) copyFileSync(manifest, path.join(vdir, 'MANIFEST.tsv'));
     out.push([name, vdir]);
   }
@@ -181,7 +154,7 @@ async function transformed(clips: readonly ClipFile[], root: string): Promise<[s
 }
 
 async function heldOut(main: readonly ClipResult[], out: Record<string, unknown>): Promise<void> {
-  const clips = listClips(dir!, only);
+  const clips = listClips(dir, only);
   const genuineFiles = clips.filter((c) => c.label === 'genuine');
   let stats: Map<string, ClipCueStats> | undefined;
   const cueStats = async (): Promise<Map<string, ClipCueStats>> => {
@@ -289,8 +262,8 @@ async function heldOut(main: readonly ClipResult[], out: Record<string, unknown>
       };
       say('\nrobustness: transformed clips as held-out variants (same thresholds)');
       for (const [name, vdir] of await transformed(clips, root)) await run(name, vdir, fps);
-      await run('cadence 15 fps', dir!, 15);
-      await run('cadence 6 fps', dir!, 6);
+      await run('cadence 15 fps', dir, 15);
+      await run('cadence 6 fps', dir, 6);
       const p = rates(pooled);
       say(`robustness pooled over ${rows.length} variants: APCER ${fmt(p.apcer)} (${p.attacks} attack runs) BPCER ${fmt(p.bpcer)} (${p.genuine} genuine runs)`);
       out['robustness'] = { apcer: p.apcer, bpcer: p.bpcer, variants: rows };

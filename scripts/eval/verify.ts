@@ -10,14 +10,18 @@ import { isImageError } from '../../models/errors.ts';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import { cosineSimilarity, DEFAULT_MATCH_THRESHOLD } from '../../models/similarity.ts';
 import { verificationMetrics } from '../../models/verificationMetrics.ts';
+import { parseScriptArgs } from '../lib/args.ts';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
-function usage(msg?: string): never {
-  if (msg) process.stderr.write(`eval:verify: ${msg}\n`);
-  process.stderr.write('usage: npm run eval:verify -- DIR [--json] [--threshold T]\n');
-  process.exit(2);
-}
+const args = parseScriptArgs({
+  name: 'eval:verify',
+  usage: 'usage: npm run eval:verify -- DIR [--json] [--threshold T]',
+  options: {
+    json: { type: 'boolean' },
+    threshold: { type: 'number', default: DEFAULT_MATCH_THRESHOLD, valid: (t) => t > -1 && t < 1, invalid: '--threshold must be a number in (-1, 1)' },
+  },
+});
 
 interface Item {
   readonly identity: string;
@@ -34,29 +38,16 @@ function progress(done: number, total: number): void {
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  let dir: string | undefined;
-  let json = false;
-  let threshold = DEFAULT_MATCH_THRESHOLD;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--json') json = true;
-    else if (a === '--threshold') {
-      threshold = Number(argv[++i]);
-      if (!(threshold > -1 && threshold < 1)) usage('--threshold must be a number in (-1, 1)');
-    } else if (a === '--help' || a === '-h') usage();
-    else if (a.startsWith('--')) usage(`unknown option ${a}`);
-    else if (dir === undefined) dir = path.resolve(a);
-    else usage('only one DIR');
-  }
-  if (dir === undefined) usage('DIR is required');
+  const { json, threshold } = args.values;
+  if (args.positionals.length > 1) args.fail('only one DIR');
+  const dir = args.positionals[0] === undefined ? args.fail('DIR is required') : path.resolve(args.positionals[0]);
   let identities: string[];
   try {
     identities = readdirSync(dir)
       .filter((d) => statSync(path.join(dir, d)).isDirectory())
       .sort();
   } catch (e) {
-    usage(`cannot read ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+    return args.fail(`cannot read ${dir}: ${e instanceof Error ? e.message : String(e)}`);
   }
   const files: { identity: string; file: string }[] = [];
   for (const id of identities) {
@@ -64,7 +55,7 @@ async function main(): Promise<void> {
       if (IMAGE_EXT.test(f)) files.push({ identity: id, file: path.join(id, f) });
     }
   }
-  if (files.length === 0) usage(`no images under ${dir}/<identity>/`);
+  if (files.length === 0) args.fail(`no images under ${dir}/<identity>/`);
 
   const t0 = performance.now();
   const analyzer = await FaceAnalyzer.create({ models: ['detect', 'landmark', 'feature'] });

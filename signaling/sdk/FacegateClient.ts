@@ -185,7 +185,7 @@ export class FacegateClient {
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
     if (!device.canProduce('video')) throw new FacegateError('unsupported', 'this browser cannot send video to the server');
     const transportOptions = {
-      iceServers: joined.iceServers as RTCIceServer[],
+      iceServers: joined.iceServers,
       iceTransportPolicy: o.iceTransportPolicy ?? 'all',
     };
 

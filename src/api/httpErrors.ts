@@ -6,6 +6,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { FacegateError, type ErrorCode } from '../../common/errors.ts';
+import { httpStatus } from './httpStatus.ts';
 
 export type PublicErrorCode =
   | 'invalid_request'
@@ -39,8 +40,9 @@ const PUBLIC = new Set<string>([
 
 // Finer codes from other layers map by their HTTP status, so codes added
 // later (errors.ts grows per layer) still answer with a public code.
-function publicCode(code: ErrorCode, status: number): PublicErrorCode {
+function publicCode(code: ErrorCode): PublicErrorCode {
   if (PUBLIC.has(code)) return code as PublicErrorCode;
+  const status = httpStatus(code);
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
@@ -53,7 +55,7 @@ function publicCode(code: ErrorCode, status: number): PublicErrorCode {
 }
 
 export function errorBody(e: FacegateError): ErrorBody {
-  const pub = publicCode(e.code, e.status);
+  const pub = publicCode(e.code);
   const details: Record<string, unknown> = { ...(e.details ?? {}) };
   if (pub !== e.code && details.reason === undefined) details.reason = e.code;
   return { error: pub, message: e.message, details, timestamp: new Date().toISOString() };
@@ -82,11 +84,12 @@ export function toFacegateError(err: unknown): FacegateError {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const fe = toFacegateError(err);
-    if (fe.status >= 500) log.error({ err: fe.cause ?? fe, code: fe.code, path: req.path }, 'request failed');
+    const status = httpStatus(fe.code);
+    if (status >= 500) log.error({ err: fe.cause ?? fe, code: fe.code, path: req.path }, 'request failed');
     const retryAfter = fe.details?.retryAfterS;
     if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     if (res.headersSent) return;
-    res.status(fe.status).json(errorBody(fe));
+    res.status(status).json(errorBody(fe));
   };
 }
 

@@ -1,25 +1,19 @@
-// One LivenessEngine per tenant, created on first use. The engine takes a
-// single subject Gallery; each client's is a ClientGalleryView over the
-// encrypted store + FAISS, so a live session can only enrol into and match
-// against its own client's users.
+// One LivenessEngine per tenant, created on first use. Each client's engine
+// matches through that client's read side of the TemplateGallery (encrypted
+// store + FAISS), so a live session can only match against its own client's
+// users; it never writes: the service commits a decided enrollment.
 import type { Logger } from 'pino';
 import type { FaceAnalyzerLike } from '../../models/types.ts';
 import type { Config } from '../config.ts';
-import type { KeyRing } from '../crypto/KeyRing.ts';
-import { ClientGalleryView, type GalleryChangeListener } from '../gallery/ClientGalleryView.ts';
-import type { Gallery } from '../gallery/Gallery.ts';
+import type { TemplateGallery } from '../gallery/TemplateGallery.ts';
 import { LivenessEngine, type LivenessEngineOptions } from '../engine/index.ts';
 import { sessionOptionsFromConfig } from './sessionOptions.ts';
-import type { Store } from '../store/Store.ts';
 
 export interface ClientEnginesDeps {
   readonly config: Config;
   readonly analyzer: FaceAnalyzerLike;
-  readonly store: Store;
-  readonly gallery: Gallery;
-  readonly keys: KeyRing;
-  /** Tells other nodes about templates the engine enrolled (their FAISS indexes follow). */
-  readonly publishGalleryChange?: GalleryChangeListener;
+  /** The templates' one owner; the engines get its per-client read side. */
+  readonly templates: TemplateGallery;
   readonly log: Logger;
   /** Builds an engine (default: `new LivenessEngine`); tests pass one with a fixed challenge schedule. */
   readonly createEngine?: (options: LivenessEngineOptions) => LivenessEngine;
@@ -48,12 +42,7 @@ export class ClientEngines {
     if (e === undefined) {
       const d = this.#deps;
       const options: LivenessEngineOptions = {
-        gallery: new ClientGalleryView(clientId, {
-          store: d.store,
-          gallery: d.gallery,
-          keys: d.keys,
-          ...(d.publishGalleryChange ? { onChange: d.publishGalleryChange } : {}),
-        }),
+        gallery: d.templates.forClient(clientId),
         analyzer: d.analyzer,
         session: sessionOptionsFromConfig(d.config),
         log: d.log.child({ component: 'liveness', clientId }),

@@ -2,19 +2,20 @@
 // SessionAuthorizer it checks a session token with SessionService and
 // remembers which service session (token, client, kind, user) a live
 // session id belongs to; as the FrameSinkFactory it runs each publishing
-// client's frames through that client's LivenessEngine and records the
-// engine's verdict back into SessionService (status, audit, webhooks,
-// metrics, analytics all observe it there).
+// client's frames through that client's LivenessEngine (liveBridge.ts) and
+// hands the engine's verdict to SessionService, which commits it, with an
+// enrollment's template, only while the session is still open (status,
+// audit, webhooks, metrics, analytics all observe it there).
 import type { Logger } from 'pino';
 import type { FrameSink, FrameSinkFactory, LiveSessionHandle } from '../../media/index.ts';
 import type { AuthorizedSession, SessionAuthorizer } from '../../signaling/index.ts';
 import type { Decision } from '../engine/index.ts';
 import { liveSinkFactory, type LiveSessionSpec } from './liveBridge.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
-import type { SessionKind } from '../sessions/SessionRecord.ts';
+import type { SessionKind } from '../../common/session.ts';
 import type { ClientEngines } from './ClientEngines.ts';
 import { liveSessionSpec } from './liveSessionSpec.ts';
-import { toLiveVerdict } from './toLiveVerdict.ts';
+import { decidedStep } from './decidedStep.ts';
 
 interface Joined {
   readonly token: string;
@@ -80,7 +81,7 @@ export class LiveSessionLink implements SessionAuthorizer {
     if (d.outcome === 'cancelled') return;
     this.#joined.delete(sessionId);
     try {
-      await this.#deps.sessions.recordLiveVerdict(joined.token, toLiveVerdict(d));
+      await this.#deps.sessions.recordLiveVerdict(joined.token, decidedStep(d), d.timings.frames);
     } catch (err) {
       this.#deps.log.error({ err, sessionId }, 'could not record the live verdict');
     }

@@ -9,10 +9,10 @@
 import { FacegateError } from '../../common/errors.ts';
 import { toClientMessage, type EngineMessage, type LivenessEngine } from '../engine/index.ts';
 import type { EnginePrompt, FrameInput, FrameStep, SessionEngine } from '../sessions/SessionEngine.ts';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import type { ClientEngines } from './ClientEngines.ts';
 import { liveSessionSpec } from './liveSessionSpec.ts';
-import { toLiveVerdict } from './toLiveVerdict.ts';
+import { decidedStep } from './decidedStep.ts';
 
 interface Open {
   readonly engine: LivenessEngine;
@@ -57,7 +57,7 @@ export class LivenessFrameEngine implements SessionEngine {
     const result = messages.find((m): m is Extract<EngineMessage, { type: 'result' }> => m.type === 'result');
     if (result !== undefined) {
       this.#open.delete(session.id);
-      return { kind: 'decided', verdict: toLiveVerdict(result.decision) };
+      return decidedStep(result.decision);
     }
     const prompts: EnginePrompt[] = [];
     for (const m of messages) {

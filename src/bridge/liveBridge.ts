@@ -1,23 +1,38 @@
-// Connects the liveness engine to the live WebRTC path. The media layer calls a
-// FrameSinkFactory per publishing client (media/FrameSink.ts); this returns one
-// that opens an engine session, analyses decoded frames at the session cadence
-// and sends prompts / progress / the result over the data channel. Challenge
-// prompts are stamped with their send time on the engine clock (markSent):
-// reactions and the colour-flash schedule, which the page paints on receipt,
-// are timed from when the prompt left, not from the frame that triggered it.
-// Typed structurally against the media seam (the data-channel messages are
-// the shared protocol's types) so neither layer imports the other; the
-// composition root passes liveSinkFactory's result as the factory.
+// A live frame's way from the browser's track to the session's verdict, in
+// the order it happens:
+//   1. media/LiveSession receives the track, decodes it and hands each frame
+//      at the session cadence to its FrameSink (dropping frames while the
+//      previous one is still being analysed). The sink is made here, one per
+//      publishing client; signaling only connects it and is off this path.
+//   2. onFrame() carries the capture time onto the engine clock and pushes
+//      the frame into the engine session (LivenessEngine.pushFrame).
+//   3. The engine answers through this file's EngineSink: prompts, progress
+//      and challenges go out on the data channel (handle.send); a challenge
+//      is stamped with the time it left (markSent), because reactions and the
+//      colour-flash schedule, which the page paints on receipt, are timed
+//      from then, not from the frame that triggered it.
+//   4. The result goes to onDecision (LiveSessionLink: SessionService commits
+//      the verdict and, for an enrollment, the template) and the session is
+//      closed (LiveSession.close() flushes the data channel first).
+// Beside the path: the session's observer announces RTT changes (the engine
+// uses the RTT to time reactions) and the sink's onEnd cancels the engine
+// session when the client goes. Typed structurally against the media seam so
+// neither layer imports the other; the composition root passes the factory.
 import type { RawFrame } from '../../models/types.ts';
 import type { LivenessEngine } from '../engine/LivenessEngine.ts';
-import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
 import type { EngineMessage, EngineMode } from '../engine/types.ts';
+import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
 import { toClientMessage } from '../engine/wire.ts';
 
 /** What the bridge needs of media's LiveSessionHandle. */
 export interface LiveHandle {
   readonly sessionId: string;
+  /** The RTT when the session starts; later changes arrive as the observer's 'rtt' events. */
   readonly rttMs: number | undefined;
+  readonly observer: {
+    on(event: 'rtt', listener: (rttMs: number) => void): unknown;
+    off(event: 'rtt', listener: (rttMs: number) => void): unknown;
+  };
   send(message: ServerMessage): boolean;
   close(reason?: 'closed_by_server'): Promise<void>;
 }
@@ -46,7 +61,7 @@ export interface LiveBridgeOptions {
   /** Wall clock the capture times are on (default Date.now). */
   readonly wallNow?: () => number;
   readonly onError?: (err: unknown, handle: LiveHandle) => void;
-  /** Decision hook for the service (store the verdict, audit, webhooks). */
+  /** Decision hook for the service (commit the verdict, audit, webhooks). */
   readonly onDecision?: (message: Extract<EngineMessage, { type: 'result' }>, handle: LiveHandle) => void;
   /**
    * Whether sessions may draw the colour-flash challenge (the page paints the
@@ -61,69 +76,107 @@ export interface LiveBridgeOptions {
  * prompt carries the colours and the page paints them on receipt.
  */
 export function liveSinkFactory(engine: LivenessEngine, options: LiveBridgeOptions): (handle: LiveHandle) => LiveSink {
-  const wallNow = options.wallNow ?? Date.now;
-  return (handle) => {
-    let id: string | null = null;
-    let ended = false;
-    let finished = false;
-    let lastT = Number.NEGATIVE_INFINITY;
-    const ready = (async () => {
-      const spec = await options.resolve(handle);
-      const rec = await engine.create({
-        kind: spec.kind,
-        ...(spec.subjectId !== undefined ? { subjectId: spec.subjectId } : {}),
-        ...(options.flash !== undefined ? { flash: options.flash } : {}),
-        ...(handle.rttMs !== undefined ? { rttMs: handle.rttMs } : {}),
-        sink: {
-          send(m: EngineMessage): void {
-            const out = toClientMessage(m);
-            const sent = out !== null && handle.send(out);
-            if (sent && m.type === 'challenge' && id !== null) {
-              // Issued while its frame was analysed; it leaves now.
-              try {
-                engine.markSent(id, m.challenge.id, engine.clock.now());
-              } catch {
-                // The session finished meanwhile: nothing to time.
-              }
-            }
-            if (m.type === 'result') {
-              finished = true;
-              options.onDecision?.(m, handle);
-              void handle.close('closed_by_server').catch(() => undefined);
-            }
-          },
-        },
-      });
-      await engine.connect(rec.id);
-      id = rec.id;
-      if (ended) await engine.cancel(rec.id);
-    })().catch((err: unknown) => {
+  return (handle) => new LiveEngineSink(engine, options, handle);
+}
+
+/** One publishing client's sink: steps 2 to 4 above. */
+class LiveEngineSink implements LiveSink {
+  readonly #engine: LivenessEngine;
+  readonly #options: LiveBridgeOptions;
+  readonly #handle: LiveHandle;
+  readonly #wallNow: () => number;
+  readonly #ready: Promise<void>;
+  readonly #onRtt = (rttMs: number): void => this.#setRtt(rttMs);
+  #id: string | null = null;
+  #ended = false;
+  #finished = false;
+  #lastT = Number.NEGATIVE_INFINITY;
+
+  constructor(engine: LivenessEngine, options: LiveBridgeOptions, handle: LiveHandle) {
+    this.#engine = engine;
+    this.#options = options;
+    this.#handle = handle;
+    this.#wallNow = options.wallNow ?? Date.now;
+    handle.observer.on('rtt', this.#onRtt);
+    this.#ready = this.#open().catch((err: unknown) => {
+      this.#stopListening();
       options.onError?.(err, handle);
       void handle.close('closed_by_server').catch(() => undefined);
     });
-    return {
-      async onFrame(frame: LiveFrame): Promise<void> {
-        await ready;
-        if (id === null || ended || finished) return;
-        // Capture times are wall-clock; the engine's deadlines run on its own
-        // clock. Carry the capture delay over so both share one time base.
-        const t = Math.max(lastT + 1, engine.clock.now() - Math.max(0, wallNow() - frame.captureTimeMs));
-        lastT = t;
-        try {
-          if (handle.rttMs !== undefined) engine.setRtt(id, handle.rttMs);
-          await engine.pushFrame(id, frame.image, t);
-        } catch (err) {
-          // A finished session rejects further frames; other errors are reported once and end it.
-          if (!ended && !finished) options.onError?.(err, handle);
-        }
-      },
-      onMessage(): void {
-        // Acks and pings are handled by the media layer; the engine needs only the RTT.
-      },
-      onEnd(): void {
-        ended = true;
-        if (id !== null) void engine.cancel(id).catch(() => undefined);
-      },
-    };
-  };
+  }
+
+  async onFrame(frame: LiveFrame): Promise<void> {
+    await this.#ready;
+    const id = this.#id;
+    if (id === null || this.#ended || this.#finished) return;
+    // Capture times are wall-clock; the engine's deadlines run on its own
+    // clock. Carry the capture delay over so both share one time base.
+    const t = Math.max(this.#lastT + 1, this.#engine.clock.now() - Math.max(0, this.#wallNow() - frame.captureTimeMs));
+    this.#lastT = t;
+    try {
+      await this.#engine.pushFrame(id, frame.image, t);
+    } catch (err) {
+      // A finished session rejects further frames; other errors are reported once and end it.
+      if (!this.#ended && !this.#finished) this.#options.onError?.(err, this.#handle);
+    }
+  }
+
+  onMessage(): void {
+    // Acks and pings are handled by the media layer; the RTT arrives on the observer.
+  }
+
+  onEnd(): void {
+    this.#ended = true;
+    this.#stopListening();
+    if (this.#id !== null) void this.#engine.cancel(this.#id).catch(() => undefined);
+  }
+
+  async #open(): Promise<void> {
+    const spec = await this.#options.resolve(this.#handle);
+    const rttMs = this.#handle.rttMs;
+    const rec = await this.#engine.create({
+      kind: spec.kind,
+      ...(spec.subjectId !== undefined ? { subjectId: spec.subjectId } : {}),
+      ...(this.#options.flash !== undefined ? { flash: this.#options.flash } : {}),
+      ...(rttMs !== undefined ? { rttMs } : {}),
+      sink: { send: (m: EngineMessage) => this.#send(m) },
+    });
+    await this.#engine.connect(rec.id);
+    this.#id = rec.id;
+    if (this.#ended) return void (await this.#engine.cancel(rec.id));
+    // A change announced while the session was being created.
+    if (this.#handle.rttMs !== undefined && this.#handle.rttMs !== rttMs) this.#setRtt(this.#handle.rttMs);
+  }
+
+  #send(m: EngineMessage): void {
+    const out = toClientMessage(m);
+    const sent = out !== null && this.#handle.send(out);
+    if (sent && m.type === 'challenge' && this.#id !== null) {
+      // Issued while its frame was analysed; it leaves now.
+      try {
+        this.#engine.markSent(this.#id, m.challenge.id, this.#engine.clock.now());
+      } catch {
+        // The session finished meanwhile: nothing to time.
+      }
+    }
+    if (m.type === 'result') {
+      this.#finished = true;
+      this.#stopListening();
+      this.#options.onDecision?.(m, this.#handle);
+      void this.#handle.close('closed_by_server').catch(() => undefined);
+    }
+  }
+
+  #setRtt(rttMs: number): void {
+    if (this.#id === null || this.#ended || this.#finished) return;
+    try {
+      this.#engine.setRtt(this.#id, rttMs);
+    } catch {
+      // The session finished meanwhile.
+    }
+  }
+
+  #stopListening(): void {
+    this.#handle.observer.off('rtt', this.#onRtt);
+  }
 }

@@ -14,10 +14,10 @@
 // encoded source travels as raw pixels.
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { FacegateError, type ErrorCode } from '../../common/errors.ts';
+import { FacegateError, isErrorCode } from '../../common/errors.ts';
 import { decodeEncoded, IMAGE_MIMES, type EncodedImage } from '../sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../sessions/SessionEngine.ts';
-import { DECISION_REASONS, type SessionRecord } from '../sessions/SessionRecord.ts';
+import { DECISION_REASONS, type SessionRecord } from '../../common/session.ts';
 import type { NodeLink, NodeRequest } from './NodeLink.ts';
 
 export interface AffinityFrameEngineOptions {
@@ -87,20 +87,26 @@ const WireStep = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('decided'),
     verdict: z.object({
-      outcome: z.enum(['succeeded', 'failed', 'expired', 'cancelled']),
+      outcome: z.enum(['succeeded', 'failed']),
       reason: z.enum(DECISION_REASONS).nullable(),
-      matchedUserId: z.string().nullable(),
+      externalUserId: z.string().nullable(),
       similarity: z.number().nullable(),
       scores: numbers,
       timings: numbers,
-      frames: z.number(),
     }),
+    // A succeeded enrollment's template: this node's service commits it, not the owner.
+    template: z
+      .array(z.number())
+      .transform((a) => Float32Array.from(a))
+      .optional(),
   }),
 ]);
 
-/** A FrameStep as JSON (the embedding of a 'sample' as numbers). */
+/** A FrameStep as JSON (the embedding of a 'sample', the template of a decided enrollment, as numbers). */
 function toWire(step: FrameStep): unknown {
-  return step.kind === 'sample' ? { ...step, embedding: Array.from(step.embedding) } : step;
+  if (step.kind === 'sample') return { ...step, embedding: Array.from(step.embedding) };
+  if (step.kind === 'decided' && step.template !== undefined) return { ...step, template: Array.from(step.template) };
+  return step;
 }
 
 /** The session the owner's engine needs: the validated fields, the rest as sent (same service, same record shape). */
@@ -110,16 +116,16 @@ function sessionFrom(w: z.infer<typeof WireSession>): SessionRecord {
 
 /** The owner's error, rebuilt with its code when it is one of ours. */
 function ownerError(code: string, message: string, details: Readonly<Record<string, unknown>> | null): FacegateError {
-  const e = new FacegateError(code as ErrorCode, message, details ? { ...details } : undefined);
-  // An unknown code has no HTTP status: not an error this service defines.
-  return e.status === undefined ? new FacegateError('internal_error', 'the node that holds this session failed') : e;
+  // An unknown code is not an error this service defines.
+  if (!isErrorCode(code)) return new FacegateError('internal_error', 'the node that holds this session failed');
+  return new FacegateError(code, message, details ? { ...details } : undefined);
 }
 
 /** The verdict for a session whose owner stopped: failed, not the user's fault, start a new session. */
 function nodeLost(): FrameStep {
   return {
     kind: 'decided',
-    verdict: { outcome: 'failed', reason: 'node_lost', matchedUserId: null, similarity: null, scores: {}, timings: {}, frames: 0 },
+    verdict: { outcome: 'failed', reason: 'node_lost', externalUserId: null, similarity: null, scores: {}, timings: {} },
   };
 }
 

@@ -22,6 +22,8 @@ export interface FaissGalleryOptions {
   readonly persistDelayMs?: number;
   /** The client's snapshot encryption key (KeyRing.snapshotKey); throws if the client's key is not loaded. */
   readonly snapshotKey: (clientId: string) => Uint8Array;
+  /** Called with each search's duration in seconds (metrics). */
+  readonly onSearch?: (seconds: number) => void;
 }
 
 export class FaissGallery implements Gallery {
@@ -31,6 +33,7 @@ export class FaissGallery implements Gallery {
   readonly #opened: Promise<unknown>;
   readonly #persistDelayMs: number;
   readonly #snapshotKey: (clientId: string) => Uint8Array;
+  readonly #onSearch: ((seconds: number) => void) | undefined;
   #persistTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
@@ -38,6 +41,7 @@ export class FaissGallery implements Gallery {
     this.dim = options.dim ?? 512;
     this.#persistDelayMs = options.persistDelayMs ?? 1000;
     this.#snapshotKey = options.snapshotKey;
+    this.#onSearch = options.onSearch;
     const { host, ns } = GalleryWorkerHost.acquire();
     this.#host = host;
     this.#ns = ns;
@@ -76,7 +80,10 @@ export class FaissGallery implements Gallery {
   async search(clientId: string, embedding: Float32Array, k: number): Promise<GalleryHit[]> {
     if (embedding.length !== this.dim) throw new TypeError(`embedding must have ${this.dim} dimensions`);
     if (!Number.isInteger(k) || k < 1) throw new TypeError('k must be a positive integer');
-    return this.#call<GalleryHit[]>({ op: 'search', clientId, query: Float32Array.from(embedding), k });
+    const t0 = process.hrtime.bigint();
+    const hits = await this.#call<GalleryHit[]>({ op: 'search', clientId, query: Float32Array.from(embedding), k });
+    this.#onSearch?.(Number(process.hrtime.bigint() - t0) / 1e9);
+    return hits;
   }
 
   size(clientId: string): Promise<number> {

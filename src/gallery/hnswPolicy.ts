@@ -1,16 +1,10 @@
 // When a client's gallery is served by an HNSW graph instead of the flat
-// index, and how wide the graph's search beam is. faiss-free so config.ts can
-// take its default from here. Numbers from `npm run bench:gallery` (512-d
+// index, and how wide the graph's search beam is. Numbers from `npm run bench:gallery` (512-d
 // random unit templates, the hardest case for a graph: real face embeddings
 // cluster, which helps it) on 2 shared vCPUs; see src/SERVICE.md.
 
-/**
- * GALLERY_HNSW_MIN default: from this many live templates a client's search
- * uses the graph. Where flat search p50 passes the graph's at recall@1 >= 0.99
- * (efSearch 64): at 3k flat 1.12 ms vs graph 1.19 ms, at 6k flat 11.3 ms vs
- * graph 1.8 ms (recall 0.995), at 10k 6.9 ms vs 1.7 ms (recall 1.000).
- */
-export const DEFAULT_HNSW_MIN = 5_000;
+/** GALLERY_HNSW_MIN default (shared with config, so it lives in common/). */
+export { DEFAULT_HNSW_MIN } from '../../common/defaults.ts';
 
 /** Back to flat below this share of GALLERY_HNSW_MIN, so a gallery near the threshold does not flap. */
 export const DEMOTE_RATIO = 0.75;

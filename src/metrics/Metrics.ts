@@ -3,7 +3,7 @@
 // It is also a SessionObserver: sessions by state, frames, decisions by reason.
 import client from 'prom-client';
 import type { SessionObserver } from '../sessions/SessionService.ts';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 
 export class Metrics implements SessionObserver {
   readonly registry = new client.Registry();
@@ -16,6 +16,9 @@ export class Metrics implements SessionObserver {
   readonly decisions: client.Counter<'kind' | 'outcome' | 'reason'>;
   readonly webhookDeliveries: client.Counter<'result'>;
   readonly gallerySearchLatency: client.Histogram;
+  readonly jobRuns: client.Counter<'job' | 'status'>;
+  readonly jobDuration: client.Histogram<'job'>;
+  readonly jobLastSuccess: client.Gauge<'job'>;
 
   constructor(options: { collectDefault?: boolean } = {}) {
     const r = [this.registry];
@@ -46,6 +49,27 @@ export class Metrics implements SessionObserver {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
       registers: r,
     });
+    this.jobRuns = new client.Counter({ name: 'facegate_job_runs_total', help: 'Background job runs on this node', labelNames: ['job', 'status'], registers: r });
+    this.jobDuration = new client.Histogram({
+      name: 'facegate_job_duration_seconds',
+      help: 'Background job run time',
+      labelNames: ['job'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers: r,
+    });
+    this.jobLastSuccess = new client.Gauge({
+      name: 'facegate_job_last_success_timestamp_seconds',
+      help: 'Unix time of the last successful run of each job on this node',
+      labelNames: ['job'],
+      registers: r,
+    });
+  }
+
+  /** A background job finished (JobRunner.onRun). */
+  onJobRun(job: string, status: string, seconds: number): void {
+    this.jobRuns.inc({ job, status });
+    this.jobDuration.observe({ job }, seconds);
+    if (status === 'succeeded') this.jobLastSuccess.set({ job }, Date.now() / 1000);
   }
 
   onCreated(s: SessionRecord): void {

@@ -5,7 +5,7 @@
 // not separate replays); temporal liveness belongs to the liveness engine.
 import type { FaceAnalyzerLike } from '../../models/types.ts';
 import type { FrameInput, FrameStep, SessionEngine } from './SessionEngine.ts';
-import type { SessionRecord } from './SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 
 export interface FrameEngineOptions {
   /** Minimum face box height in pixels. */

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/Store.ts';
 import type { SessionObserver } from './SessionService.ts';
-import type { SessionRecord } from './SessionRecord.ts';
+import { isTerminal, type SessionRecord } from '../../common/session.ts';
 
 export class ResultRecorder implements SessionObserver {
   readonly #store: Store;
@@ -15,7 +15,7 @@ export class ResultRecorder implements SessionObserver {
   }
 
   async onDecided(s: SessionRecord): Promise<void> {
-    const outcome = s.status === 'succeeded' ? 'succeeded' : s.status === 'expired' ? 'expired' : s.status === 'cancelled' ? 'cancelled' : 'failed';
+    const outcome = isTerminal(s.status) ? s.status : 'failed';
     try {
       await this.#store.recordSessionResult({
         id: s.id,

@@ -5,8 +5,7 @@
 import type { RawFrame } from '../../models/types.ts';
 import type { EncodedImage } from './frameDecoder.ts';
 import type { LivenessMessage as ClientMessage } from '../../common/protocol/dataChannel.ts';
-import type { LiveVerdict } from './SessionService.ts';
-import type { DecisionReason, SessionRecord } from './SessionRecord.ts';
+import type { DecisionReason, SessionRecord, SessionVerdict } from '../../common/session.ts';
 
 /** What the client should do next (a gate prompt, a challenge) or how far it is. */
 export type EnginePrompt = Extract<ClientMessage, { type: 'prompt' | 'progress' }>;
@@ -37,11 +36,20 @@ export type FrameStep =
       readonly prompts: readonly EnginePrompt[];
       readonly timings: Readonly<Record<string, number>>;
     }
-  | {
-      /** That engine reached its verdict (with per-signal scores) on this frame. */
-      readonly kind: 'decided';
-      readonly verdict: LiveVerdict;
-    };
+  | DecidedStep;
+
+/**
+ * An engine with its own state machine reached its verdict (with per-signal
+ * scores). The engine decides; the service writes: a succeeded enrollment
+ * carries the template, which the service commits once, and only if the
+ * session is still open.
+ */
+export interface DecidedStep {
+  readonly kind: 'decided';
+  readonly verdict: SessionVerdict;
+  /** Succeeded enrollment: the L2-normalised template to store for the session's user. */
+  readonly template?: Float32Array;
+}
 
 /**
  * A frame handed to an engine: pixels, or an upload decoded on first use. An

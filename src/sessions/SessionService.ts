@@ -1,24 +1,26 @@
 // Sessions: created server-side by an authenticated client, driven by frames
 // (REST uploads here; the live path through the same engine seam), decided
 // once, then observed (audit, webhooks, metrics, analytics). Session state
-// lives in the StateStore (memory or Redis) under the session token; the
-// only durable effect, an enrollment, is committed to the store and the
-// gallery before the session reports success.
+// lives in the StateStore (memory or Redis) under the session token. Engines
+// decide; this service owns the session's writes: its only durable effect,
+// an enrollment, is committed through the TemplateGallery once, after the
+// session was claimed while still open (a session cancelled or expired
+// meanwhile never leaves a template behind), and before it reports success.
 import crypto from 'node:crypto';
 import { FacegateError } from '../../common/errors.ts';
-import type { KeyRing } from '../crypto/KeyRing.ts';
-import type { Gallery } from '../gallery/Gallery.ts';
-import type { StateStore } from '../state/StateStore.ts';
-import type { Store } from '../store/Store.ts';
-import type { EnginePrompt, FrameInput, SessionEngine } from './SessionEngine.ts';
+import { cosine, meanTemplate } from '../../common/vector.ts';
 import {
+  isTerminal,
   SERVICE_FAULT_REASONS,
-  TERMINAL_STATUSES,
-  type DecisionReason,
-  type SessionDecision,
+  statusOf,
   type SessionKind,
   type SessionRecord,
-} from './SessionRecord.ts';
+  type SessionVerdict,
+} from '../../common/session.ts';
+import type { TemplateGallery } from '../gallery/TemplateGallery.ts';
+import type { StateStore } from '../state/StateStore.ts';
+import type { Store } from '../store/Store.ts';
+import type { DecidedStep, EnginePrompt, FrameInput, FrameStep, SessionEngine } from './SessionEngine.ts';
 
 export interface SessionServiceOptions {
   readonly sessionTtlS: number;
@@ -26,8 +28,6 @@ export interface SessionServiceOptions {
   readonly enrollSamples: number;
   /** Frames a session may submit before it fails with too_many_frames. */
   readonly maxFrames?: number;
-  /** Node id stamped on gallery events. */
-  readonly nodeId: string;
 }
 
 /** Failed-attempt accounting per external user (lockout). */
@@ -52,48 +52,21 @@ export interface FrameResult {
   readonly prompts?: readonly EnginePrompt[];
 }
 
-/**
- * A verdict reached outside processFrame (the live WebRTC path's liveness
- * engine), recorded against the service's session. Enrollment templates were
- * already stored by the engine's gallery; this only settles the session.
- */
-export interface LiveVerdict {
-  readonly outcome: 'succeeded' | 'failed' | 'expired' | 'cancelled';
-  readonly reason: DecisionReason | null;
-  /** Authentication: the matched external user id; enrollment: ignored (the session's user). */
-  readonly matchedUserId: string | null;
-  readonly similarity: number | null;
-  /** Per-signal scores (passive, blink, ...) and the fused spoof score. */
-  readonly scores: Readonly<Record<string, number>>;
-  readonly timings: Readonly<Record<string, number>>;
-  readonly frames: number;
-}
-
 export interface SessionAuthorization {
   readonly sessionId: string;
   readonly clientId: string;
   readonly kind: SessionKind;
 }
 
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n) || 1;
-  return v.map((x) => x / n);
+/** The service's own verdicts (expiry, cancel, frame cap): failed, no match figures. */
+function failure(reason: 'expired' | 'cancelled' | 'too_many_frames', scores: Readonly<Record<string, number>> = {}, timings: Readonly<Record<string, number>> = {}): SessionVerdict {
+  return { outcome: 'failed', reason, externalUserId: null, similarity: null, scores, timings };
 }
 
 export class SessionService {
   readonly #store: Store;
   readonly #state: StateStore;
-  readonly #gallery: Gallery;
-  readonly #keys: KeyRing;
+  readonly #templates: TemplateGallery;
   readonly #engine: SessionEngine;
   readonly #limiter: AttemptLimiter;
   readonly #opts: Required<SessionServiceOptions>;
@@ -103,8 +76,7 @@ export class SessionService {
   constructor(deps: {
     store: Store;
     state: StateStore;
-    gallery: Gallery;
-    keys: KeyRing;
+    templates: TemplateGallery;
     engine: SessionEngine;
     limiter: AttemptLimiter;
     loadClientKey: (clientId: string) => Promise<unknown>;
@@ -112,8 +84,7 @@ export class SessionService {
   }) {
     this.#store = deps.store;
     this.#state = deps.state;
-    this.#gallery = deps.gallery;
-    this.#keys = deps.keys;
+    this.#templates = deps.templates;
     this.#engine = deps.engine;
     this.#limiter = deps.limiter;
     this.#loadClientKey = deps.loadClientKey;
@@ -176,9 +147,7 @@ export class SessionService {
   async get(token: string): Promise<SessionRecord> {
     const rec = await this.#state.getSession(token);
     if (!rec) throw new FacegateError('not_found', 'unknown or expired session');
-    if (!TERMINAL_STATUSES.includes(rec.status) && rec.expiresAt <= Date.now()) {
-      return this.#decide(rec, { outcome: 'failed', reason: 'expired', externalUserId: null, similarity: null, scores: {}, timings: {} }, 'expired');
-    }
+    if (!isTerminal(rec.status) && rec.expiresAt <= Date.now()) return this.#decide(rec, failure('expired'));
     return rec;
   }
 
@@ -186,48 +155,26 @@ export class SessionService {
   async authorize(token: string): Promise<SessionAuthorization | null> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 200) return null;
     const rec = await this.#state.getSession(token);
-    if (!rec || TERMINAL_STATUSES.includes(rec.status) || rec.expiresAt <= Date.now()) return null;
+    if (!rec || isTerminal(rec.status) || rec.expiresAt <= Date.now()) return null;
     return { sessionId: rec.id, clientId: rec.clientId, kind: rec.kind };
   }
 
   /**
-   * Settles a session with a verdict from the live path. A session already
-   * decided (cancelled or expired meanwhile) keeps its first decision.
+   * Settles a session with an engine verdict reached on the live path, after
+   * `frames` analysed frames. A session already decided (cancelled or expired
+   * meanwhile) keeps its first decision, and its enrollment is not committed.
    */
-  async recordLiveVerdict(token: string, v: LiveVerdict): Promise<SessionRecord> {
+  async recordLiveVerdict(token: string, step: DecidedStep, frames: number): Promise<SessionRecord> {
     const rec = await this.get(token);
-    if (TERMINAL_STATUSES.includes(rec.status)) return rec;
-    return this.#settleVerdict({ ...rec, framesProcessed: rec.framesProcessed + v.frames }, v);
-  }
-
-  /** Decides a session from an engine verdict (live path or REST through the liveness engine). */
-  async #settleVerdict(base: SessionRecord, v: LiveVerdict): Promise<SessionRecord> {
-    const succeeded = v.outcome === 'succeeded';
-    const externalUserId = base.kind === 'enrollment' ? base.externalUserId : succeeded ? v.matchedUserId : null;
-    const userFault = !(v.reason !== null && SERVICE_FAULT_REASONS.includes(v.reason));
-    if (base.kind === 'authentication' && base.externalUserId !== null && userFault && (v.outcome === 'succeeded' || v.outcome === 'failed')) {
-      if (succeeded) await this.#limiter.reset(base.clientId, base.externalUserId);
-      else await this.#limiter.recordFailure(base.clientId, base.externalUserId);
-    }
-    return this.#decide(
-      base,
-      {
-        outcome: succeeded ? 'succeeded' : 'failed',
-        reason: succeeded ? null : (v.reason ?? (v.outcome === 'failed' ? 'liveness_failed' : v.outcome)),
-        externalUserId,
-        similarity: v.similarity,
-        scores: v.scores,
-        timings: v.timings,
-      },
-      v.outcome,
-    );
+    if (isTerminal(rec.status)) return rec;
+    return (await this.#settle({ ...rec, framesProcessed: rec.framesProcessed + frames }, step)) ?? this.get(token);
   }
 
   async cancel(token: string, clientId?: string): Promise<SessionRecord> {
     const rec = await this.get(token);
     if (clientId !== undefined && rec.clientId !== clientId) throw new FacegateError('not_found', 'unknown or expired session');
-    if (TERMINAL_STATUSES.includes(rec.status)) return rec;
-    const next = await this.#decide(rec, { outcome: 'failed', reason: 'cancelled', externalUserId: null, similarity: null, scores: {}, timings: {} }, 'cancelled');
+    if (isTerminal(rec.status)) return rec;
+    const next = await this.#decide(rec, failure('cancelled'));
     // The engine's own session (timers, history) ends too, on whichever node holds it.
     await this.#engine.cancel?.(next).catch(() => {});
     return next;
@@ -239,119 +186,122 @@ export class SessionService {
     if (rec.kind !== kind) {
       throw new FacegateError('invalid_request', `session is an ${rec.kind} session`, { reason: 'wrong_session_kind' });
     }
-    if (TERMINAL_STATUSES.includes(rec.status)) {
-      throw new FacegateError('conflict', `session is already ${rec.status}`, { status: rec.status });
-    }
+    if (isTerminal(rec.status)) throw this.#alreadyDecided(rec);
     await this.#loadClientKey(rec.clientId);
     const step = await this.#engine.processFrame(rec, input);
     const frames = rec.framesProcessed + 1;
-    if (step.kind === 'decided') {
-      await this.#notify('onFrame', rec, { outcome: 'decided', timings: step.verdict.timings });
-      return { session: await this.#settleVerdict({ ...rec, framesProcessed: frames }, step.verdict), feedback: 'decided' };
+    const outcome = step.kind === 'sample' ? 'sample' : step.kind === 'pending' ? step.feedback : step.kind === 'retry' ? step.reason : 'decided';
+    await this.#notify('onFrame', rec, { outcome, timings: step.kind === 'decided' ? step.verdict.timings : step.timings });
+    if (step.kind === 'decided') return this.#decided(token, await this.#settle({ ...rec, framesProcessed: frames }, step));
+    if (step.kind === 'sample') return this.#sample(token, { ...rec, framesProcessed: frames }, step);
+    const feedback = step.kind === 'pending' ? step.feedback : step.reason;
+    if (frames >= this.#opts.maxFrames) {
+      const scores = step.kind === 'retry' ? step.scores : {};
+      return { session: await this.#decide({ ...rec, framesProcessed: frames }, failure('too_many_frames', scores, step.timings)), feedback: 'decided' };
     }
-    await this.#notify('onFrame', rec, { outcome: step.kind === 'sample' ? 'sample' : step.kind === 'pending' ? step.feedback : step.reason, timings: step.timings });
-    if (step.kind === 'pending' || step.kind === 'retry') {
-      const feedback = step.kind === 'pending' ? step.feedback : step.reason;
-      if (frames >= this.#opts.maxFrames) {
-        const failed = { ...rec, framesProcessed: frames };
-        const scores = step.kind === 'retry' ? step.scores : {};
-        return { session: await this.#decide(failed, { outcome: 'failed', reason: 'too_many_frames', externalUserId: null, similarity: null, scores, timings: step.timings }, 'failed'), feedback: 'decided' };
-      }
-      const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: feedback, version: rec.version + 1 };
-      await this.#write(next);
-      return step.kind === 'pending' ? { session: next, feedback, prompts: step.prompts } : { session: next, feedback };
-    }
-
-    if (rec.kind === 'enrollment') return this.#enrollSample(rec, frames, step.embedding, step.scores, step.timings);
-    return this.#authenticate(rec, frames, step.embedding, step.scores, step.timings);
+    const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: feedback, version: rec.version + 1 };
+    await this.#write(next);
+    return step.kind === 'pending' ? { session: next, feedback, prompts: step.prompts } : { session: next, feedback };
   }
 
-  async #enrollSample(
-    rec: SessionRecord,
-    frames: number,
-    emb: Float32Array,
-    scores: Readonly<Record<string, number>>,
-    timings: Readonly<Record<string, number>>,
-  ): Promise<FrameResult> {
+  /** A usable frame from a per-frame engine: one enrollment sample more, or the 1:1 / 1:N match. */
+  async #sample(token: string, rec: SessionRecord, step: Extract<FrameStep, { kind: 'sample' }>): Promise<FrameResult> {
+    const { embedding: emb, scores, timings } = step;
+    if (rec.kind === 'authentication') return this.#decided(token, await this.#settle(rec, { kind: 'decided', verdict: await this.#match(rec, emb, scores, timings) }));
     const samples = [...rec.samples, Array.from(emb)];
     if (samples.length < this.#opts.enrollSamples) {
-      const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, samples, lastFeedback: 'accepted', version: rec.version + 1 };
+      const next: SessionRecord = { ...rec, status: 'capturing', samples, lastFeedback: 'accepted', version: rec.version + 1 };
       await this.#write(next);
       return { session: next, feedback: 'accepted' };
     }
     // All samples must be one person: each close to the mean.
-    const dim = samples[0]!.length;
-    const mean = new Float32Array(dim);
-    for (const s of samples) for (let i = 0; i < dim; i++) mean[i]! += s[i]! / samples.length;
-    const template = normalise(mean);
-    const consistency = Math.min(...samples.map((s) => dot(template, Float32Array.from(s))));
-    const base = { ...rec, framesProcessed: frames, samples: [] };
-    if (consistency < this.#opts.matchThreshold) {
-      return {
-        session: await this.#decide(base, { outcome: 'failed', reason: 'poor_quality', externalUserId: rec.externalUserId, similarity: consistency, scores: { ...scores, consistency }, timings }, 'failed'),
-        feedback: 'decided',
-      };
-    }
-    const templateId = `tpl_${crypto.randomBytes(12).toString('hex')}`;
-    const ciphertext = this.#keys.encryptTemplate(rec.clientId, templateId, template);
-    // Store first: the store is the source of truth; the gallery is rebuilt from it.
-    await this.#store.enroll(rec.clientId, rec.externalUserId!, [{ id: templateId, ciphertext }]);
-    await this.#gallery.add(rec.clientId, [{ templateId, embedding: template }]);
-    await this.#state
-      .publish({ type: 'gallery.add', clientId: rec.clientId, templateIds: [templateId], origin: this.#opts.nodeId })
-      .catch(() => {});
-    return {
-      session: await this.#decide(base, { outcome: 'succeeded', reason: null, externalUserId: rec.externalUserId, similarity: consistency, scores: { ...scores, consistency }, timings }, 'succeeded'),
-      feedback: 'decided',
+    const vectors = samples.map((x) => Float32Array.from(x));
+    const template = meanTemplate(vectors);
+    const consistency = Math.min(...vectors.map((v) => cosine(template, v)));
+    const ok = consistency >= this.#opts.matchThreshold;
+    const verdict: SessionVerdict = {
+      outcome: ok ? 'succeeded' : 'failed',
+      reason: ok ? null : 'poor_quality',
+      externalUserId: rec.externalUserId,
+      similarity: consistency,
+      scores: { ...scores, consistency },
+      timings,
     };
+    return this.#decided(token, await this.#settle({ ...rec, samples: [] }, ok ? { kind: 'decided', verdict, template } : { kind: 'decided', verdict }));
   }
 
-  async #authenticate(
-    rec: SessionRecord,
-    frames: number,
-    emb: Float32Array,
-    scores: Readonly<Record<string, number>>,
-    timings: Readonly<Record<string, number>>,
-  ): Promise<FrameResult> {
-    const base = { ...rec, framesProcessed: frames };
+  /** 1:1 against the session's user's own templates, else 1:N over the client's gallery. */
+  async #match(rec: SessionRecord, emb: Float32Array, scores: Readonly<Record<string, number>>, timings: Readonly<Record<string, number>>): Promise<SessionVerdict> {
     let best: { externalUserId: string; score: number } | null = null;
     if (rec.externalUserId !== null) {
-      // 1:1: compare with this user's own templates only (exact, no gallery needed).
-      for (const t of await this.#store.listTemplates(rec.clientId, rec.externalUserId)) {
-        const s = dot(this.#keys.decryptTemplate(rec.clientId, t.id, t.ciphertext), emb);
-        if (!best || s > best.score) best = { externalUserId: t.externalId, score: s };
-      }
+      const score = await this.#templates.compare(rec.clientId, rec.externalUserId, emb);
+      if (score !== null) best = { externalUserId: rec.externalUserId, score };
     } else {
-      const hits = await this.#gallery.search(rec.clientId, emb, 1);
-      const hit = hits[0];
-      if (hit) {
-        const owner = await this.#store.templateOwner(rec.clientId, hit.templateId);
-        if (owner !== null) best = { externalUserId: owner, score: hit.score };
-      }
+      const hit = (await this.#templates.search(rec.clientId, emb, 1))[0];
+      if (hit) best = { externalUserId: hit.subjectId, score: hit.similarity };
     }
     const matched = best !== null && best.score >= this.#opts.matchThreshold;
     const all = { ...scores, similarity: best?.score ?? 0, threshold: this.#opts.matchThreshold };
-    if (rec.externalUserId !== null) {
-      if (matched) await this.#limiter.reset(rec.clientId, rec.externalUserId);
-      else await this.#limiter.recordFailure(rec.clientId, rec.externalUserId);
-    }
-    const decision = matched
-      ? { outcome: 'succeeded' as const, reason: null, externalUserId: best!.externalUserId, similarity: best!.score, scores: all, timings }
-      : { outcome: 'failed' as const, reason: 'no_match' as const, externalUserId: null, similarity: best?.score ?? null, scores: all, timings };
-    return { session: await this.#decide(base, decision, matched ? 'succeeded' : 'failed'), feedback: 'decided' };
+    return matched
+      ? { outcome: 'succeeded', reason: null, externalUserId: best!.externalUserId, similarity: best!.score, scores: all, timings }
+      : { outcome: 'failed', reason: 'no_match', externalUserId: null, similarity: best?.score ?? null, scores: all, timings };
   }
 
-  async #decide(
-    rec: SessionRecord,
-    d: Omit<SessionDecision, 'decidedAt' | 'reason'> & { reason: DecisionReason | null },
-    status: 'succeeded' | 'failed' | 'expired' | 'cancelled',
-  ): Promise<SessionRecord> {
+  /**
+   * Decides a session from an engine verdict: lockout accounting for 1:1,
+   * then, for a succeeded enrollment, the claim and the one commit of its
+   * template. Null when the session was decided meanwhile (nothing written).
+   */
+  async #settle(base: SessionRecord, step: DecidedStep): Promise<SessionRecord | null> {
+    const v = step.verdict;
+    const succeeded = v.outcome === 'succeeded';
+    const verdict: SessionVerdict = {
+      ...v,
+      reason: succeeded ? null : (v.reason ?? 'liveness_failed'),
+      externalUserId: base.kind === 'enrollment' ? base.externalUserId : succeeded ? v.externalUserId : null,
+    };
+    const status = statusOf(verdict);
+    const userFault = !(verdict.reason !== null && SERVICE_FAULT_REASONS.includes(verdict.reason));
+    if (base.kind === 'authentication' && base.externalUserId !== null && userFault && (status === 'succeeded' || status === 'failed')) {
+      if (succeeded) await this.#limiter.reset(base.clientId, base.externalUserId);
+      else await this.#limiter.recordFailure(base.clientId, base.externalUserId);
+    }
+    if (base.kind !== 'enrollment' || !succeeded) return this.#decide(base, verdict);
+    if (step.template === undefined) return this.#decide(base, { ...verdict, outcome: 'failed', reason: 'poor_quality' });
+    const claimed = await this.#claim(base);
+    if (claimed === null) return null;
+    await this.#templates.enroll(claimed.clientId, claimed.externalUserId!, step.template);
+    return this.#decide(claimed, verdict);
+  }
+
+  /**
+   * Takes the session for the enrollment commit: a compare-and-set write that
+   * fails when anything (a cancel, an expiry, another frame) wrote it since
+   * `base` was read. After it, a concurrent cancel loses instead.
+   */
+  async #claim(base: SessionRecord): Promise<SessionRecord | null> {
+    const claimed: SessionRecord = { ...base, status: 'capturing', lastFeedback: 'committing', version: base.version + 1 };
+    return (await this.#state.updateSession(claimed, this.#ttlFor(claimed))) ? claimed : null;
+  }
+
+  /** A REST frame's answer once its session is decided; conflict when it was decided by someone else meanwhile. */
+  async #decided(token: string, rec: SessionRecord | null): Promise<FrameResult> {
+    if (rec === null) throw this.#alreadyDecided(await this.get(token));
+    return { session: rec, feedback: 'decided' };
+  }
+
+  #alreadyDecided(rec: SessionRecord): FacegateError {
+    if (!isTerminal(rec.status)) return new FacegateError('conflict', 'session was changed concurrently; retry', { reason: 'concurrent_update' });
+    return new FacegateError('conflict', `session is already ${rec.status}`, { status: rec.status });
+  }
+
+  async #decide(rec: SessionRecord, v: SessionVerdict): Promise<SessionRecord> {
     const next: SessionRecord = {
       ...rec,
-      status,
+      status: statusOf(v),
       samples: [],
-      lastFeedback: d.reason ?? 'decided',
-      decision: { ...d, decidedAt: Date.now() },
+      lastFeedback: v.reason ?? 'decided',
+      decision: { ...v, decidedAt: Date.now() },
       version: rec.version + 1,
     };
     await this.#write(next);
@@ -359,9 +309,12 @@ export class SessionService {
     return next;
   }
 
+  #ttlFor(next: SessionRecord): number {
+    return Math.max(1000, next.expiresAt - Date.now() + this.ttlMs);
+  }
+
   async #write(next: SessionRecord): Promise<void> {
-    const ttl = Math.max(1000, next.expiresAt - Date.now() + this.ttlMs);
-    if (!(await this.#state.updateSession(next, ttl))) {
+    if (!(await this.#state.updateSession(next, this.#ttlFor(next)))) {
       throw new FacegateError('conflict', 'session was changed concurrently; retry', { reason: 'concurrent_update' });
     }
   }

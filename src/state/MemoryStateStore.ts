@@ -1,7 +1,7 @@
 // In-process StateStore for a single node with no Redis. Expiry is checked
 // on read and swept periodically so abandoned sessions do not accumulate.
 import { EventEmitter } from 'node:events';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import type { StateEvent, StateStore } from './StateStore.ts';
 
 export class MemoryStateStore implements StateStore {

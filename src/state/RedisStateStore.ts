@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import crypto from 'node:crypto';
 import { FacegateError } from '../../common/errors.ts';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import type { StateEvent, StateStore } from './StateStore.ts';
 
 const CAS_SCRIPT = `

@@ -1,7 +1,7 @@
 // Session state seam: short-lived session records with TTL and
 // compare-and-set writes, plus a small pub/sub channel for cross-node events
 // (gallery changes). In memory for a single node; Redis when REDIS_URL is set.
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 
 export interface StateEvent {
   readonly type: 'gallery.add' | 'gallery.remove' | 'client.deleted';

@@ -104,7 +104,7 @@ export class SqlStore implements Store {
 
   async findApiKey(keyHash: string): Promise<ApiKeyRecord | null> {
     const rows = await this.#db.query(
-      'SELECT id, client_id, created_at, revoked_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+      'SELECT id, client_id, created_at, NULL AS revoked_at FROM api_keys WHERE key_hash = $1 AND (revoked_at IS NULL OR revoked_at > now())',
       [keyHash],
     );
     return rows[0] ? apiKeyFromRow(rows[0]) : null;
@@ -112,7 +112,8 @@ export class SqlStore implements Store {
 
   async getApiKey(clientId: string, keyId: string): Promise<ApiKeyRecord | null> {
     const rows = await this.#db.query(
-      'SELECT id, client_id, created_at, revoked_at FROM api_keys WHERE client_id = $1 AND id = $2',
+      // A revocation scheduled for later (rotation overlap) is not one yet.
+      'SELECT id, client_id, created_at, CASE WHEN revoked_at <= now() THEN revoked_at END AS revoked_at FROM api_keys WHERE client_id = $1 AND id = $2',
       [clientId, keyId],
     );
     return rows[0] ? apiKeyFromRow(rows[0]) : null;
@@ -120,7 +121,7 @@ export class SqlStore implements Store {
 
   async revokeApiKey(clientId: string, keyId: string): Promise<boolean> {
     const rows = await this.#db.query(
-      'UPDATE api_keys SET revoked_at = now() WHERE client_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id',
+      'UPDATE api_keys SET revoked_at = now() WHERE client_id = $1 AND id = $2 AND (revoked_at IS NULL OR revoked_at > now()) RETURNING id',
       [clientId, keyId],
     );
     return rows.length > 0;

@@ -3,6 +3,7 @@
 // method that touches tenant data takes the client id and scopes its query by
 // it, so one client can never read, match or delete another's rows.
 // Template bytes are ciphertext here; encryption lives in src/crypto.
+import type { SessionKind, TerminalStatus } from '../../common/session.ts';
 
 export interface ClientRecord {
   readonly id: string;
@@ -44,14 +45,11 @@ export interface TemplateRecord {
   readonly createdAt: string;
 }
 
-export type SessionKind = 'enrollment' | 'authentication';
-export type SessionOutcome = 'succeeded' | 'failed' | 'expired' | 'cancelled';
-
 export interface SessionResultRecord {
   readonly id: string;
   readonly clientId: string;
   readonly kind: SessionKind;
-  readonly outcome: SessionOutcome;
+  readonly outcome: TerminalStatus;
   readonly reason: string | null;
   readonly latencyMs: number;
 }

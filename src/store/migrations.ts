@@ -92,6 +92,47 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE clients ADD COLUMN webhook_secret_ciphertext bytea
     `,
   },
+  {
+    // Operations (issue 12): the audit chain's signed heads and pruning
+    // checkpoints live apart from its rows; per-client policy; job runs.
+    // An api_keys.revoked_at in the future is a scheduled revocation (key
+    // rotation's overlap window).
+    version: 3,
+    name: 'signed audit heads and checkpoints, client policy, job runs',
+    sql: `
+      CREATE TABLE audit_heads (
+        seq        bigint PRIMARY KEY,
+        hash       text NOT NULL,
+        at         text NOT NULL,
+        key_id     text NOT NULL,
+        signature  text NOT NULL
+      );
+      CREATE TABLE audit_checkpoints (
+        seq          bigint PRIMARY KEY,
+        hash         text NOT NULL,
+        at           text NOT NULL,
+        rows_pruned  bigint NOT NULL,
+        key_id       text NOT NULL,
+        signature    text NOT NULL
+      );
+      CREATE TABLE client_policies (
+        client_id   text PRIMARY KEY REFERENCES clients(id) ON DELETE CASCADE,
+        policy      text NOT NULL,
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE job_runs (
+        id           text PRIMARY KEY,
+        job          text NOT NULL,
+        node_id      text NOT NULL,
+        started_at   timestamptz NOT NULL,
+        finished_at  timestamptz,
+        status       text NOT NULL,
+        result       text,
+        error        text
+      );
+      CREATE INDEX job_runs_job_time ON job_runs(job, started_at)
+    `,
+  },
 ];
 
 // Arbitrary constant: serialises concurrent migrators (several nodes starting

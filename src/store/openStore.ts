@@ -3,12 +3,15 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { PgSqlClient } from './PgSqlClient.ts';
+import type { DataDirLockOptions } from './DataDirLock.ts';
 import { PgliteSqlClient } from './PgliteSqlClient.ts';
 import { SqlStore } from './SqlStore.ts';
 
 export interface OpenStoreOptions {
   /** PostgreSQL schema to use (tests isolate runs with one schema each). */
   readonly schema?: string;
+  /** Embedded store: who takes the data dir's lock, and how long to wait for it. */
+  readonly lock?: DataDirLockOptions;
 }
 
 export async function openStore(config: Config, options: OpenStoreOptions = {}): Promise<SqlStore> {
@@ -17,7 +20,7 @@ export async function openStore(config: Config, options: OpenStoreOptions = {}):
         url: config.storage.databaseUrl,
         ...(options.schema !== undefined ? { schema: options.schema } : {}),
       })
-    : await PgliteSqlClient.open(path.join(config.storage.dataDir, 'db'));
+    : await PgliteSqlClient.open(path.join(config.storage.dataDir, 'db'), options.lock);
   try {
     return await SqlStore.open(client);
   } catch (e) {

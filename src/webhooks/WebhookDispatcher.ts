@@ -25,7 +25,7 @@ import type { SqlClient, SqlRow } from '../store/SqlClient.ts';
 import { toBuffer, toIso } from '../store/SqlClient.ts';
 import type { Store } from '../store/Store.ts';
 import type { SessionObserver } from '../sessions/SessionService.ts';
-import type { SessionRecord } from '../sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import { checkWebhookUrl, postWebhook } from './webhookTarget.ts';
 
 export type WebhookEvent = 'session.succeeded' | 'session.failed';
@@ -171,6 +171,11 @@ export class WebhookDispatcher implements SessionObserver {
     const rows = await this.#db.query(`SELECT id FROM webhook_deliveries WHERE status = 'pending' ORDER BY created_at`);
     for (const r of rows) this.#schedule(String(r.id), 0);
     return rows.length;
+  }
+
+  /** Attempts one delivery now (admin redeliver, after it was put back to pending). */
+  redeliver(deliveryId: string): void {
+    this.#schedule(deliveryId, 0);
   }
 
   async listDeliveries(clientId: string, limit: number): Promise<DeliveryRecord[]> {

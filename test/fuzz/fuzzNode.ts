@@ -37,7 +37,7 @@ export async function startNode(o: { tmpPrefix: string; env?: Readonly<Record<st
   let analyzer: FaceAnalyzer | undefined;
   try {
     analyzer = await FaceAnalyzer.create();
-    const node = await FacegateNode.start(config, { log: pino({ level: 'silent' }), analyzer, clientIceConsentTimeoutS: 0, heartbeatIntervalMs: 5000 });
+    const node = await FacegateNode.start(config, { log: pino({ level: 'silent' }), analyzer, testing: { clientIceConsentTimeoutS: 0, heartbeatIntervalMs: 5000 } });
     const a = analyzer;
     let closed = false;
     return {

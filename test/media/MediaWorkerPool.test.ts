@@ -72,6 +72,25 @@ test('LiveSession decodes a werift publisher VP8 track at 10 fps and carries dat
   assert.deepEqual(ends, ['client_left']);
 });
 
+test('LiveSession.observer announces each RTT change as rtt and the end once as close, after the sink\'s onEnd', async (t) => {
+  const session = await pool.createSession({ sessionId: 'observer-session' });
+  t.after(() => session.close());
+  const order: string[] = [];
+  const rtts: number[] = [];
+  session.setSink({ onFrame: () => {}, onEnd: (r) => void order.push(`onEnd:${r}`) });
+  session.observer.on('rtt', (ms) => void rtts.push(ms));
+  session.observer.on('close', (r) => void order.push(`close:${r}`));
+  const publisher = new SyntheticPublisher(session, { codec: 'VP8', packets: clips.get('VP8') ?? [] });
+  t.after(() => publisher.close());
+  await publisher.start();
+  assert.ok(await until(() => rtts.length >= 1, 12000), 'a pong produced an rtt event');
+  assert.equal(rtts.at(-1), session.rttMs);
+  for (let i = 1; i < rtts.length; i++) assert.notEqual(rtts[i], rtts[i - 1], `only changes are announced: ${rtts.join(',')}`);
+  await session.close('client_left');
+  await session.close('client_left');
+  assert.deepEqual(order, ['onEnd:client_left', 'close:client_left']);
+});
+
 test('LiveSession decodes a werift publisher H264 track', async (t) => {
   const session = await pool.createSession({ sessionId: 'h264-session' });
   t.after(() => session.close());

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ModelError } from '../../models/errors.ts';
+import { httpStatus } from '../../src/api/httpStatus.ts';
 import { defaultModelDir, ModelRegistry } from '../../models/ModelRegistry.ts';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -29,7 +30,7 @@ describe('ModelRegistry', () => {
     await assert.rejects(ModelRegistry.open({ dir, models: ['eye'] }), (e: unknown) => {
       assert.ok(e instanceof ModelError);
       assert.equal(e.code, 'model_missing');
-      assert.equal(e.status, 503);
+      assert.equal(httpStatus(e.code), 503);
       assert.match(e.message, /fr_eye\.onnx/);
       assert.match(e.message, /Fix: /);
       assert.equal(e.details?.file, path.join(dir, 'fr_eye.onnx'));

@@ -68,6 +68,28 @@ describe('decodeImage', () => {
     await rejectsWith(decodeImage(await jpegDeclaring(20000, 20000)), 'image_too_large');
   });
 
+  test('decodeImage() with a declared type rejects another format with image_unsupported and no image with image_corrupt', async () => {
+    const png = await onePixelPng();
+    await rejectsWith(decodeImage(png, { declared: 'jpeg' }), 'image_unsupported');
+    await rejectsWith(decodeImage(TEXT_FILE, { declared: 'png' }), 'image_corrupt');
+    const gif = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#123' } }).gif().toBuffer();
+    await rejectsWith(decodeImage(gif, { declared: 'png' }), 'image_unsupported');
+  });
+
+  test('decodeImage() rejects a format outside options.formats with image_unsupported', async () => {
+    const webp = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#000' } }).webp().toBuffer();
+    await rejectsWith(decodeImage(webp, { formats: ['jpeg', 'png'] }), 'image_unsupported');
+    assert.equal((await decodeImage(webp)).width, 40);
+  });
+
+  test("decodeImage() applies the caller's pixel limit before decoding", async () => {
+    const jpg = readFileSync(path.join(FACES, 'Matt_Damon', 'img29.jpg'));
+    await rejectsWith(decodeImage(jpg, { maxPixels: 600 * 800 - 1 }), 'image_too_large');
+    await rejectsWith(decodeImage(jpg, { maxSide: 799 }), 'image_too_large');
+    await rejectsWith(decodeImage(jpg, { minSide: 601 }), 'image_too_small');
+    assert.equal((await decodeImage(jpg, { maxPixels: 600 * 800 })).height, 800);
+  });
+
   test('sniffImage() tells JPEG, PNG and WebP from other bytes', async () => {
     assert.equal(sniffImage(pngDeclaring(10, 10)), 'png');
     assert.equal(sniffImage(await jpegDeclaring(10, 10)), 'jpeg');

@@ -14,7 +14,7 @@ import { MediaWorkerPool } from '../../media/MediaWorkerPool.ts';
 import type { PublisherSignaling } from '../support/SyntheticPublisher.ts';
 import { attachSignaling, type SignalingAttachment } from '../../signaling/attachSignaling.ts';
 import { HmacSessionAuthorizer, mintSessionToken } from '../../signaling/HmacSessionAuthorizer.ts';
-import { NOTIFICATION_EVENT, REQUEST_EVENT, SIGNALING_NAMESPACE, type IceServerInfo, type SignalingNotification, type SignalingResponse } from '../../common/protocol/signaling.ts';
+import { NOTIFICATION_EVENT, REQUEST_EVENT, SIGNALING_NAMESPACE, type IceServer, type SignalingNotification, type SignalingResponse } from '../../common/protocol/signaling.ts';
 import { createSdkRouter } from '../../signaling/sdkRouter.ts';
 
 export const TOKEN_SECRET = 'test-secret-test-secret-test-secret-0123';
@@ -30,7 +30,7 @@ export interface LiveServer {
 export async function startLiveServer(options: {
   sinkFactory: FrameSinkFactory;
   heartbeatIntervalMs?: number;
-  iceServers?: (sessionId: string) => IceServerInfo[];
+  iceServers?: (sessionId: string) => IceServer[];
   frameRate?: number;
   /** 0 when the clients are werift peers, which send no ICE consent checks. */
   clientIceConsentTimeoutS?: number;

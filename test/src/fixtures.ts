@@ -153,10 +153,7 @@ export async function startService(
   const service = await FacegateService.start(config, {
     log: pino({ level: 'silent' }),
     analyzer: new ColourAnalyzer(),
-    dbSchema: schema,
-    redisPrefix: `${schema}:`,
-    webhookBaseDelayMs: 50,
-    galleryPersistDelayMs: 20,
+    testing: { dbSchema: schema, redisPrefix: `${schema}:`, webhookBaseDelayMs: 50, galleryPersistDelayMs: 20 },
     ...options.service,
   });
   const server = http.createServer(service.app);

@@ -2,7 +2,7 @@
 // one colour-flash challenge with live semantics (random delays, the bridge's
 // send time, the data channel's RTT, a retry with fresh colours after a
 // failure). Shared by the closed-loop integration and end-to-end flash tests.
-import type { FacegateNodeOptions } from '../../src/FacegateNode.ts';
+import type { NodeTesting } from '../../src/FacegateNode.ts';
 import type { PlannedChallenge } from '../../src/engine/challengePlan.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
 
@@ -10,7 +10,7 @@ export const FLASH_PLAN: readonly PlannedChallenge[] = [{ kind: 'color_flash', d
 
 export type FlashNode = ScheduledNode;
 
-export function startFlashNode(o: { tmpPrefix: string; node?: Pick<FacegateNodeOptions, 'sdkBundles'> }): Promise<FlashNode> {
+export function startFlashNode(o: { tmpPrefix: string; node?: Pick<NodeTesting, 'sdkBundles'> }): Promise<FlashNode> {
   return startScheduledNode({
     tmpPrefix: o.tmpPrefix,
     schedule: () => FLASH_PLAN,

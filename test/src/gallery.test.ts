@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { KeyRing } from '../../src/crypto/KeyRing.ts';
-import { ClientGalleryView } from '../../src/gallery/ClientGalleryView.ts';
+import { TemplateGallery } from '../../src/gallery/TemplateGallery.ts';
 import { ClientIndex, flatIndexBytes } from '../../src/gallery/ClientIndex.ts';
 import faiss from 'faiss-node';
 import { FaissGallery } from '../../src/gallery/FaissGallery.ts';
@@ -179,27 +179,28 @@ describe('syncGalleryFromStore()', () => {
   });
 });
 
-describe('ClientGalleryView (the liveness engine\'s Gallery over store + FAISS)', () => {
-  test('add/compare/search/remove per subject, scoped to one client', async () => {
+describe('TemplateGallery (the one owner of templates: encrypt, store, index, publish; the engine\'s read side)', () => {
+  test('enroll/compare/search/remove per subject, scoped to one client', async () => {
     const store = await SqlStore.open(await PgliteSqlClient.open('memory://'));
     const keys = new KeyRing(Buffer.alloc(32, 5));
     const g = new FaissGallery({ dir: tempDir(), snapshotKey: (id) => keys.snapshotKey(id) });
     try {
       for (const id of ['cl_v1', 'cl_v2']) await store.createClient({ id, name: id, wrappedKey: keys.newClientKey(id) });
-      const v1 = new ClientGalleryView('cl_v1', { store, gallery: g, keys });
-      const v2 = new ClientGalleryView('cl_v2', { store, gallery: g, keys });
-      await v1.add('ann', unit(11));
-      await v1.add('ann', unit(12));
-      await v1.add('ben', unit(13));
-      await v2.add('cat', unit(11));
+      const templates = new TemplateGallery({ store, index: g, keys });
+      const v1 = templates.forClient('cl_v1');
+      const v2 = templates.forClient('cl_v2');
+      await templates.enroll('cl_v1', 'ann', unit(11));
+      await templates.enroll('cl_v1', 'ann', unit(12));
+      await templates.enroll('cl_v1', 'ben', unit(13));
+      await templates.enroll('cl_v2', 'cat', unit(11));
       assert.equal(await v1.size(), 2);
       assert.ok(Math.abs((await v1.compare('ann', unit(12)))! - 1) < 1e-5);
       assert.equal(await v1.compare('cat', unit(11)), null, 'another client\'s subject is unknown here');
       const s = await v1.search(unit(11), 2);
       assert.deepEqual(s.map((m) => m.subjectId), ['ann', 'ben']);
       assert.deepEqual((await v2.search(unit(13), 5)).map((m) => m.subjectId), ['cat']);
-      assert.equal(await v2.remove('ann'), false);
-      assert.equal(await v1.remove('ann'), true);
+      assert.equal(await templates.remove('cl_v2', 'ann'), null);
+      assert.equal((await templates.remove('cl_v1', 'ann'))?.length, 2, 'both of ann\'s templates');
       assert.deepEqual((await v1.search(unit(11), 5)).map((m) => m.subjectId), ['ben']);
       assert.equal(await g.size('cl_v1'), 1);
     } finally {
@@ -207,18 +208,19 @@ describe('ClientGalleryView (the liveness engine\'s Gallery over store + FAISS)'
       await store.close();
     }
   });
-  test('onChange hears each template the view adds and removes (for other nodes)', async () => {
+  test('onChange hears each template enrolled and removed (for other nodes)', async () => {
     const store = await SqlStore.open(await PgliteSqlClient.open('memory://'));
     const keys = new KeyRing(Buffer.alloc(32, 6));
     const g = new FaissGallery({ dir: tempDir(), snapshotKey: (id) => keys.snapshotKey(id) });
     try {
       await store.createClient({ id: 'cl_v3', name: 'cl_v3', wrappedKey: keys.newClientKey('cl_v3') });
       const changes: { type: string; clientId: string; templateIds: string[] }[] = [];
-      const v = new ClientGalleryView('cl_v3', { store, gallery: g, keys, onChange: async (c) => void changes.push(c) });
-      await v.add('dan', unit(21));
+      const templates = new TemplateGallery({ store, index: g, keys, onChange: async (c) => void changes.push(c) });
+      const id = await templates.enroll('cl_v3', 'dan', unit(21));
       const ids = (await store.listTemplates('cl_v3', 'dan')).map((t) => t.id);
+      assert.deepEqual(ids, [id]);
       assert.deepEqual(changes, [{ type: 'gallery.add', clientId: 'cl_v3', templateIds: ids }]);
-      assert.equal(await v.remove('dan'), true);
+      assert.deepEqual(await templates.remove('cl_v3', 'dan'), ids);
       assert.deepEqual(changes[1], { type: 'gallery.remove', clientId: 'cl_v3', templateIds: ids });
     } finally {
       await g.close();

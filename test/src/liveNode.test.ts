@@ -183,6 +183,33 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
     assert.equal(typeof last?.decision?.scores['motion'], 'number');
   });
 
+  it('regression: a live enrollment cancelled before the engine\'s verdict stores no template (the engine decides, the service commits only an open session)', async () => {
+    const { clientId } = await node.service.tenants.createClient('cancel race');
+    await node.service.tenants.loadClientKey(clientId);
+    const s = await node.service.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'cancelled-user', ipHash: null });
+    const { signaling, stop } = await joinSignaling(node.url, s.token);
+    const publisher = new SyntheticPublisher(signaling, { codec: 'VP8', packets: clip });
+    const seen = decisions.length;
+    try {
+      await publisher.start();
+      // Cancelled (DELETE from any node) while the engine is still collecting evidence.
+      assert.equal((await node.service.sessions.cancel(s.token)).status, 'cancelled');
+      const end = Date.now() + 40_000;
+      while (!decisions.slice(seen).some((d) => d.subjectId === 'cancelled-user') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await publisher.close();
+      stop();
+    }
+    const d = decisions.slice(seen).find((x) => x.subjectId === 'cancelled-user');
+    assert.equal(d?.outcome, 'succeeded', 'the live engine still reached its enrollment verdict after the cancel');
+    assert.ok(d?.template, 'the verdict carried the template the service declined to commit');
+    // The verdict reaches the service right after the data channel result.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await status(s.token)).status, 'cancelled');
+    assert.equal(await node.service.store.getUser(clientId, 'cancelled-user'), null);
+    assert.equal(await node.service.gallery.size(clientId), 0);
+  });
+
   it('a join with an unknown token is refused and opens no live session', async () => {
     await assert.rejects(joinSignaling(node.url, 'not-a-session-token'));
     assert.equal(node.pool.sessionCount, 0);

@@ -20,12 +20,13 @@ import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import type { RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
 import { AffinityFrameEngine } from '../../src/cluster/AffinityFrameEngine.ts';
+import { httpStatus } from '../../src/api/httpStatus.ts';
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
 import { decodeClip } from '../../scripts/eval/lib/decodeClip.ts';
 import { FrameEngine } from '../../src/sessions/FrameEngine.ts';
-import { decodeEncoded, decodeImage, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
+import { decodeEncoded, decodeUpload, parseDataUrl, type EncodedImage } from '../../src/sessions/frameDecoder.ts';
 import { encodedFrameInput, rawFrameInput, type FrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
-import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
+import type { SessionRecord } from '../../common/session.ts';
 import { RedisNodeLink } from '../../src/cluster/RedisNodeLink.ts';
 import { PG_URL, REDIS_URL, dropSchema, runId } from './fixtures.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
@@ -103,7 +104,7 @@ async function tapRequests(url: string, prefix: string): Promise<{ readonly seen
 /** A JPEG of a real face at w x h, as a browser would upload it (q92), and the pixels a local upload of it gives. */
 async function faceUpload(w: number, h: number): Promise<{ source: EncodedImage & { bytes: Buffer }; frame: RawFrame }> {
   const bytes = await sharp(FACE).resize(w, h, { fit: 'cover' }).jpeg({ quality: 92 }).toBuffer();
-  return { source: { mime: 'image/jpeg', bytes }, frame: await decodeImage(bytes, 'image/jpeg') };
+  return { source: { mime: 'image/jpeg', bytes }, frame: await decodeUpload(bytes, 'image/jpeg') };
 }
 
 /** An upload as the API hands it to the engine: decoded on first use, with the decodes counted. */
@@ -120,7 +121,7 @@ async function errorOf(p: Promise<unknown>): Promise<{ code: string; status: num
     await p;
   } catch (e) {
     assert.ok(e instanceof FacegateError, `not a FacegateError: ${String(e)}`);
-    return { code: e.code, status: e.status, details: e.details ?? null };
+    return { code: e.code, status: httpStatus(e.code), details: e.details ?? null };
   }
   assert.fail('expected a rejection');
 }
@@ -178,12 +179,33 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
     ownerEngine.answer = async () => {
       throw new FacegateError('image_too_small', 'face too small');
     };
-    await assert.rejects(b.processFrame(s, rawFrameInput(tinyFrame())), (e: unknown) => e instanceof FacegateError && e.code === 'image_too_small' && e.status === 422);
+    await assert.rejects(b.processFrame(s, rawFrameInput(tinyFrame())), (e: unknown) => e instanceof FacegateError && e.code === 'image_too_small' && httpStatus(e.code) === 422);
 
     // Cancel from the other node ends the owner's engine session.
     await b.cancel(s);
     assert.deepEqual(ownerEngine.cancelled, ['ses_fwd']);
     assert.deepEqual(otherEngine.cancelled, []);
+  });
+
+  it('a decided enrollment forwarded from its owner brings its template back, so the receiving node\'s service can commit it', async () => {
+    const la = await open();
+    const lb = await open();
+    const ownerEngine = new RecordingEngine();
+    const a = new AffinityFrameEngine({ local: ownerEngine, link: la, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
+    const b = new AffinityFrameEngine({ local: new RecordingEngine(), link: lb, loadClientKey: async () => null, maxImageBytes: MAX_IMAGE_BYTES, log });
+    const s = record('ses_tpl');
+    await a.processFrame(s, rawFrameInput(tinyFrame()));
+    const template = Float32Array.from({ length: 512 }, (_, i) => (i % 7) / 100);
+    const decided: FrameStep = {
+      kind: 'decided',
+      verdict: { outcome: 'succeeded', reason: null, externalUserId: 'u1', similarity: null, scores: { blink: 1 }, timings: {} },
+      template,
+    };
+    ownerEngine.answer = async () => decided;
+    const forwarded = await b.processFrame(s, rawFrameInput(tinyFrame()));
+    assert.equal(forwarded.kind, 'decided');
+    assert.ok(forwarded.kind === 'decided' && forwarded.template instanceof Float32Array);
+    assert.deepEqual(forwarded, decided);
   });
 
   it('a forwarded frame whose owner is alive but does not answer is a retryable 503 after forwardTimeoutMs', async () => {
@@ -290,7 +312,7 @@ describe('RedisNodeLink and AffinityFrameEngine on Redis', { skip: SKIP_REDIS, t
       const localError = await errorOf(
         (async () => {
           const { mime, bytes } = parseDataUrl(`data:${c.image.mime};base64,${b64}`, { maxBytes });
-          await decodeImage(bytes, mime);
+          await decodeUpload(bytes, mime);
         })(),
       );
       const decodes = { n: 0 };
@@ -339,7 +361,7 @@ describe('REST liveness sessions on two nodes without sticky routing', { skip: S
         // One counted 1:1 failure locks the user out: a node loss must not count.
         LOCKOUT_FAILURES: '1',
       },
-      node: { service: { dbSchema: schema, redisPrefix: `${schema}:` }, affinity: { leaseMs: 1500, forwardTimeoutMs: 5000 } },
+      node: { dbSchema: schema, redisPrefix: `${schema}:`, affinity: { leaseMs: 1500, forwardTimeoutMs: 5000 } },
     });
 
   before(async () => {

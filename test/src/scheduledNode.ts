@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import type { PlannedChallenge } from '../../src/engine/challengePlan.ts';
 import { loadConfig } from '../../src/config.ts';
-import { FacegateNode, type FacegateNodeOptions } from '../../src/FacegateNode.ts';
+import { FacegateNode, type NodeTesting } from '../../src/FacegateNode.ts';
 import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type EngineSessionRecord } from '../../src/engine/index.ts';
 
 export interface ScheduledNode {
@@ -35,7 +35,8 @@ export interface ScheduledNodeOptions {
    * floor, no retries); 'live': it is the session's plan, with live semantics.
    */
   readonly semantics?: 'fixed' | 'live';
-  readonly node?: Pick<FacegateNodeOptions, 'clientIceConsentTimeoutS' | 'heartbeatIntervalMs' | 'sdkBundles' | 'service' | 'affinity'>;
+  /** The node's test knobs (createEngine is the fixture's own). */
+  readonly node?: Omit<NodeTesting, 'createEngine'>;
   /** Extra environment for loadConfig (DATABASE_URL, REDIS_URL, shared secrets for several nodes). */
   readonly env?: Readonly<Record<string, string>>;
   /** A face analyzer shared by several nodes (the caller closes it); default: one of the fixture's own. */
@@ -79,8 +80,7 @@ export async function startScheduledNode(o: ScheduledNodeOptions): Promise<Sched
     const node = await FacegateNode.start(config, {
       log: pino({ level: 'silent' }),
       analyzer,
-      createEngine: (options: LivenessEngineOptions) => new ScheduleEngine(options),
-      ...o.node,
+      testing: { createEngine: (options: LivenessEngineOptions) => new ScheduleEngine(options), ...o.node },
     });
     const a = analyzer;
     return {

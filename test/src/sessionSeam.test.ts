@@ -12,9 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import { FacegateService } from '../../src/FacegateService.ts';
-import type { LiveVerdict } from '../../src/sessions/SessionService.ts';
 import { rawFrameInput, type FrameStep, type SessionEngine } from '../../src/sessions/SessionEngine.ts';
-import type { SessionRecord } from '../../src/sessions/SessionRecord.ts';
+import type { SessionRecord, SessionVerdict } from '../../common/session.ts';
 import { ColourAnalyzer, tempDir, testConfig } from './fixtures.ts';
 
 /** Answers each frame with the next scripted step. */
@@ -35,16 +34,24 @@ class ScriptedEngine implements SessionEngine {
 
 const frame = { data: new Uint8Array(16 * 16 * 3), width: 16, height: 16, stride: 48, format: 'rgb24' as const };
 
-const verdict = (o: Partial<LiveVerdict> = {}): LiveVerdict => ({
+const verdict = (o: Partial<SessionVerdict> = {}): SessionVerdict => ({
   outcome: 'failed',
   reason: 'spoof_suspected',
-  matchedUserId: null,
+  externalUserId: null,
   similarity: null,
   scores: { passive: 0.2, artefacts: 0.9, spoof: 0.8 },
   timings: { analyzeMsTotal: 120 },
-  frames: 12,
   ...o,
 });
+/** An L2-normalised 512-d template, one per seed. */
+const emb = (seed: number): Float32Array => {
+  const v = Float32Array.from({ length: 512 }, (_, i) => Math.sin(seed * 7.1 + i * 0.37));
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
+/** A live-path verdict after 12 analysed frames. */
+const live = (o: Partial<SessionVerdict> = {}, template?: Float32Array) =>
+  [template ? { kind: 'decided' as const, verdict: verdict(o), template } : { kind: 'decided' as const, verdict: verdict(o) }, 12] as const;
 
 describe('SessionService with a stateful session engine', () => {
   let dir: string;
@@ -57,7 +64,7 @@ describe('SessionService with a stateful session engine', () => {
     svc = await FacegateService.start(testConfig(dir, { name: 'embedded' }, { LOCKOUT_FAILURES: '1' }), {
       log: pino({ level: 'silent' }),
       analyzer: new ColourAnalyzer(),
-      engine: () => engine,
+      engine,
     });
     clientId = (await svc.tenants.createClient('seam test')).clientId;
     await svc.tenants.loadClientKey(clientId);
@@ -99,13 +106,29 @@ describe('SessionService with a stateful session engine', () => {
 
   it('recordLiveVerdict() keeps the first decision of a session already decided', async () => {
     const s = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'dave', ipHash: null });
-    const first = await svc.sessions.recordLiveVerdict(s.token, verdict({ outcome: 'succeeded', reason: null, scores: { blink: 1 } }));
+    const first = await svc.sessions.recordLiveVerdict(s.token, ...live({ outcome: 'succeeded', reason: null, scores: { blink: 1 } }, emb(3)));
     assert.equal(first.status, 'succeeded');
     assert.equal(first.decision?.externalUserId, 'dave');
     assert.equal(first.framesProcessed, 12);
-    const again = await svc.sessions.recordLiveVerdict(s.token, verdict());
+    assert.equal((await svc.store.listTemplates(clientId, 'dave')).length, 1, 'the service commits the enrollment template once');
+    const again = await svc.sessions.recordLiveVerdict(s.token, ...live());
     assert.equal(again.status, 'succeeded');
     assert.equal(await svc.sessions.authorize(s.token), null);
+    await svc.sessions.recordLiveVerdict(s.token, ...live({ outcome: 'succeeded', reason: null }, emb(4)));
+    assert.equal((await svc.store.listTemplates(clientId, 'dave')).length, 1, 'a decided session commits nothing more');
+  });
+
+  it('processFrame() with a decided enrollment commits its template once, to the store and the index', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'gina', ipHash: null });
+    engine.steps.push({ kind: 'decided', verdict: verdict({ outcome: 'succeeded', reason: null }), template: emb(6) });
+    const r = await svc.sessions.processFrame(s.token, 'enrollment', rawFrameInput(frame));
+    assert.equal(r.session.status, 'succeeded');
+    assert.equal(r.session.decision?.externalUserId, 'gina');
+    const rows = await svc.store.listTemplates(clientId, 'gina');
+    assert.equal(rows.length, 1);
+    const stored = svc.keys.decryptTemplate(clientId, rows[0]!.id, rows[0]!.ciphertext);
+    assert.ok(Math.abs(stored.reduce((a, x, i) => a + x * emb(6)[i]!, 0) - 1) < 1e-5);
+    assert.equal((await svc.gallery.search(clientId, emb(6), 1))[0]?.templateId, rows[0]!.id);
   });
 
   it('cancel() ends the engine\'s own session too; an engine that fails to cancel does not fail the cancel', async () => {
@@ -124,7 +147,7 @@ describe('SessionService with a stateful session engine', () => {
 
   it('a 1:1 session that ends with node_lost (its engine\'s node stopped) does not count toward the lockout (LOCKOUT_FAILURES=1)', async () => {
     const s = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null });
-    engine.steps.push({ kind: 'decided', verdict: verdict({ reason: 'node_lost', scores: {}, frames: 0 }) });
+    engine.steps.push({ kind: 'decided', verdict: verdict({ reason: 'node_lost', scores: {} }) });
     const r = await svc.sessions.processFrame(s.token, 'authentication', rawFrameInput(frame));
     assert.equal(r.session.status, 'failed');
     assert.equal(r.session.decision?.reason, 'node_lost');
@@ -134,12 +157,20 @@ describe('SessionService with a stateful session engine', () => {
 
   it('a failed 1:1 live verdict counts toward the user lockout (LOCKOUT_FAILURES=1)', async () => {
     const s = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null });
-    const rec = await svc.sessions.recordLiveVerdict(s.token, verdict({ reason: 'challenge_timeout' }));
+    const rec = await svc.sessions.recordLiveVerdict(s.token, ...live({ reason: 'challenge_timeout' }));
     assert.equal(rec.decision?.reason, 'challenge_timeout');
     assert.equal(rec.decision?.externalUserId, null);
     await assert.rejects(svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null }), {
       code: 'rate_limit_exceeded',
     });
+  });
+
+  it('recordLiveVerdict() for an enrollment cancelled meanwhile stores no template (the session record says it never happened)', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'enrollment', externalUserId: 'frank', ipHash: null });
+    await svc.sessions.cancel(s.token);
+    const rec = await svc.sessions.recordLiveVerdict(s.token, ...live({ outcome: 'succeeded', reason: null }, emb(5)));
+    assert.equal(rec.status, 'cancelled');
+    assert.equal(await svc.store.getUser(clientId, 'frank'), null);
   });
 });
 

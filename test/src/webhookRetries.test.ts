@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { verifySignature } from '../../src/webhooks/WebhookDispatcher.ts';
-import { BACKENDS, call, enroll, newClient, startService, type Running } from './fixtures.ts';
+import { BACKENDS, call, dropSchema, enroll, newClient, runId, startService, type Running } from './fixtures.ts';
 
 interface Hook {
   readonly url: string;
@@ -47,11 +47,17 @@ for (const backend of BACKENDS) {
     let run: Running;
     const hooks: Hook[] = [];
     before(async () => {
-      run = await startService(backend, { env: { WEBHOOK_MAX_ATTEMPTS: '5' }, service: { webhookBaseDelayMs: 400 } });
+      const schema = runId();
+      run = await startService(backend, {
+        schema,
+        env: { WEBHOOK_MAX_ATTEMPTS: '5' },
+        service: { testing: { dbSchema: schema, redisPrefix: `${schema}:`, webhookBaseDelayMs: 400 } },
+      });
     });
     after(async () => {
       for (const h of hooks) await h.close();
       await run?.close();
+      if (run) await dropSchema(run.schema);
     });
 
     test('a pending retry goes to the new URL, signed with the new secret; the old URL gets nothing more', async () => {

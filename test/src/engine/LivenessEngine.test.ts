@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FacegateError } from '../../../common/errors.ts';
+import { httpStatus } from '../../../src/api/httpStatus.ts';
 import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
 import { InMemorySessionStore } from '../../../src/engine/InMemorySessionStore.ts';
 import { LivenessEngine } from '../../../src/engine/LivenessEngine.ts';
@@ -82,7 +83,7 @@ describe('LivenessEngine', () => {
   it('get() of an unknown id rejects with session_not_found', async (t) => {
     const { e } = engine();
     t.after(() => e.close());
-    await assert.rejects(e.get('nope'), (err: unknown) => err instanceof FacegateError && err.code === 'session_not_found' && err.status === 404);
+    await assert.rejects(e.get('nope'), (err: unknown) => err instanceof FacegateError && err.code === 'session_not_found' && httpStatus(err.code) === 404);
   });
 
   it('pushFrame() without an analyzer rejects with service_unavailable', async (t) => {

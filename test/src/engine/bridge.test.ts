@@ -2,6 +2,7 @@
 // (pushImage), with the real face analyzer; the media handle is a recording
 // stand-in with the shape of media's LiveSessionHandle.
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,6 +68,7 @@ describe('engine seams with the real analyzer', { skip: present ? false : 'needs
     const handle: LiveHandle = {
       sessionId: 'live-1',
       rttMs: 60,
+      observer: new EventEmitter(),
       send: (m) => (sent.push(m), true),
       close: async () => {
         closed++;

@@ -1,10 +1,20 @@
-// The shape of a session as kept in session state (memory or Redis). It is
-// plain JSON so it can cross process boundaries; embeddings collected during
-// an enrollment are kept as number arrays only for the session's short TTL.
+// The service's session vocabulary, in one place: what a session is for
+// (kind), where it stands (status), why it ended (reason), what decided it
+// (the decision) and the record kept in session state. Storage, sessions,
+// cluster, bridge and the API all import it from here; the liveness engine
+// has its own mode and reason list, mapped onto these in src/bridge.
+// Plain JSON throughout, so a record crosses process boundaries.
 
+/** What a service session is for; the engine's mode (enrollment, verification, identification) follows from it. */
 export type SessionKind = 'enrollment' | 'authentication';
-export type SessionStatus = 'created' | 'capturing' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
-export const TERMINAL_STATUSES: readonly SessionStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
+
+export type TerminalStatus = 'succeeded' | 'failed' | 'expired' | 'cancelled';
+export type SessionStatus = 'created' | 'capturing' | TerminalStatus;
+export const TERMINAL_STATUSES: readonly TerminalStatus[] = ['succeeded', 'failed', 'expired', 'cancelled'];
+
+export function isTerminal(status: SessionStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly SessionStatus[]).includes(status);
+}
 
 export const DECISION_REASONS = [
   'no_face',
@@ -31,18 +41,35 @@ export type DecisionReason = (typeof DECISION_REASONS)[number];
 /** Reasons that are the service's fault, not the user's: they never count toward a lockout. */
 export const SERVICE_FAULT_REASONS: readonly DecisionReason[] = ['node_lost'];
 
-export interface SessionDecision {
+/**
+ * The one verdict shape: what an engine (or the service itself, on expiry,
+ * cancel or the frame cap) decided about a session, before the service
+ * stamps and stores it as the session's SessionDecision.
+ */
+export interface SessionVerdict {
   readonly outcome: 'succeeded' | 'failed';
+  /** Null exactly when the outcome is succeeded. */
   readonly reason: DecisionReason | null;
   /** Authentication: the matched external user id (null when none). Enrollment: the enrolled user. */
   readonly externalUserId: string | null;
   readonly similarity: number | null;
+  /** Per-signal scores (passive, blink, ...), the fused spoof score, match figures. */
   readonly scores: Readonly<Record<string, number>>;
   /** Per-stage milliseconds of the deciding frame (decode excluded). */
   readonly timings: Readonly<Record<string, number>>;
+}
+
+export interface SessionDecision extends SessionVerdict {
   readonly decidedAt: number;
 }
 
+/** The status a verdict leaves a session in: an expiry or a cancel has its own status, every other failure is 'failed'. */
+export function statusOf(v: SessionVerdict): TerminalStatus {
+  if (v.outcome === 'succeeded') return 'succeeded';
+  return v.reason === 'expired' ? 'expired' : v.reason === 'cancelled' ? 'cancelled' : 'failed';
+}
+
+/** The shape of a session as kept in session state (memory or Redis). */
 export interface SessionRecord {
   readonly id: string;
   readonly token: string;
@@ -60,7 +87,7 @@ export interface SessionRecord {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly framesProcessed: number;
-  /** Accepted enrollment samples (L2-normalised embeddings). */
+  /** Accepted enrollment samples (L2-normalised embeddings), kept only for the session's short TTL. */
   readonly samples: readonly (readonly number[])[];
   /** Last frame's gating feedback, for status polling. */
   readonly lastFeedback: string | null;

@@ -1,0 +1,47 @@
+// Operations routes, unauthenticated: GET /health (every component up/down)
+// and GET /metrics (Prometheus exposition).
+import { Router } from 'express';
+import type { Metrics } from '../../metrics/Metrics.ts';
+import type { StateStore } from '../../state/StateStore.ts';
+import type { Store } from '../../store/Store.ts';
+
+export type HealthState = 'up' | 'down' | 'not_configured';
+export type HealthCheck = () => Promise<HealthState>;
+
+export interface OpsRouteDeps {
+  readonly store: Store;
+  readonly state: StateStore;
+  readonly metrics: Metrics;
+  /** Extra /health components (media workers, models), each up/down. */
+  readonly healthChecks?: Readonly<Record<string, HealthCheck>> | undefined;
+}
+
+async function probe(fn: () => Promise<unknown>): Promise<HealthState> {
+  try {
+    await fn();
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
+
+export function opsRoutes(deps: OpsRouteDeps): Router {
+  const { store, state, metrics } = deps;
+  const r = Router();
+  r.get('/health', async (_req, res) => {
+    const components: Record<string, HealthState> = {
+      database: await probe(() => store.ping()),
+      redis: state.kind === 'redis' ? await probe(() => state.ping()) : 'not_configured',
+    };
+    for (const [name, fn] of Object.entries(deps.healthChecks ?? {})) {
+      components[name] = await fn().catch(() => 'down' as const);
+    }
+    const ok = Object.values(components).every((s) => s !== 'down');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', components, timestamp: new Date().toISOString() });
+  });
+  r.get('/metrics', async (_req, res) => {
+    const m = await metrics.render();
+    res.type(m.contentType).send(m.body);
+  });
+  return r;
+}

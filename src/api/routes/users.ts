@@ -1,0 +1,46 @@
+// A client's users: list, get, delete (through the TemplateGallery: store rows,
+// this node's index and, by event, other nodes' indexes).
+import { Router, type RequestHandler } from 'express';
+import { FacegateError } from '../../../common/errors.ts';
+import type { AuditLog } from '../../audit/AuditLog.ts';
+import type { TemplateGallery } from '../../gallery/TemplateGallery.ts';
+import type { Store } from '../../store/Store.ts';
+import { authed, parse } from '../middleware.ts';
+import { PageQuery } from '../schemas.ts';
+
+export interface UserRouteDeps {
+  readonly store: Store;
+  /** The templates' one owner: a delete goes through it (store, this node's index, other nodes). */
+  readonly templates: TemplateGallery;
+  readonly audit: AuditLog;
+  readonly auth: RequestHandler;
+}
+
+export function userRoutes(deps: UserRouteDeps): Router {
+  const { store, auth } = deps;
+  const r = Router();
+  r.get('/api/users', auth, async (req, res) => {
+    const q = parse(PageQuery, req.query, 'query');
+    const page = await store.listUsers(authed(res).clientId, q);
+    res.json({
+      users: page.users.map((u) => ({ external_user_id: u.externalId, created_at: u.createdAt, templates: u.templateCount })),
+      total: page.total,
+      limit: q.limit,
+      offset: q.offset,
+    });
+  });
+  r.get('/api/users/:externalId', auth, async (req, res) => {
+    const u = await store.getUser(authed(res).clientId, String(req.params.externalId));
+    if (!u) throw new FacegateError('not_found', 'no such user');
+    res.json({ external_user_id: u.externalId, created_at: u.createdAt, templates: u.templateCount });
+  });
+  r.delete('/api/users/:externalId', auth, async (req, res) => {
+    const { clientId } = authed(res);
+    const externalId = String(req.params.externalId);
+    const removed = await deps.templates.remove(clientId, externalId);
+    if (removed === null) throw new FacegateError('not_found', 'no such user');
+    await deps.audit.append('user.deleted', clientId, { externalUserId: externalId, templates: removed.length });
+    res.json({ external_user_id: externalId, deleted: true, templates_removed: removed.length });
+  });
+  return r;
+}
