@@ -74,9 +74,11 @@ export function toFacegateError(err: unknown): FacegateError {
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       return new FacegateError('unsupported_media_type', 'unsupported body encoding');
     }
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      return new FacegateError('invalid_request', 'malformed request');
-    }
+  }
+  // Any other client error from express or a parser (http-errors sets status):
+  // a bad percent-encoding in a path parameter, a body that does not inflate.
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new FacegateError('invalid_request', 'malformed request', { reason: 'malformed_request' });
   }
   return new FacegateError('internal_error', 'internal error', undefined, { cause: err });
 }

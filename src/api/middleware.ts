@@ -24,6 +24,27 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'bo
   return r.data;
 }
 
+/**
+ * Refuses a URL that does not percent-decode or that decodes to a NUL or
+ * another control character, before any route reads a parameter from it
+ * (PostgreSQL text cannot hold NUL; no id, token or query value has one).
+ */
+export function rejectMalformedUrl(req: Request, _res: Response, next: NextFunction): void {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(req.originalUrl);
+  } catch {
+    next(new FacegateError('invalid_request', 'the URL is not valid percent-encoding', { reason: 'malformed_url' }));
+    return;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(decoded)) {
+    next(new FacegateError('invalid_request', 'the URL holds a control character', { reason: 'malformed_url' }));
+    return;
+  }
+  next();
+}
+
 /** POST routes take JSON only: a missing or wrong content type is a 415, not an empty body. */
 export function requireJson(req: Request, _res: Response, next: NextFunction): void {
   if (!req.is('application/json')) {
