@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { onClientError } from '../../src/api/httpErrors.ts';
 import { BACKENDS, call, isErrorShape, newClient, startService, type Running } from './fixtures.ts';
 
 /** A raw request (fetch would re-encode the path or refuse the body). */
@@ -64,5 +65,13 @@ describe('malformed input answers a typed 4xx', () => {
       assert.ok(isErrorShape(r.body));
     }
     assert.equal((await call(run.url, 'GET', '/health')).status, 200);
+  });
+
+  test('a URL over the header size limit answers 431 in the error shape (the node wires onClientError)', async () => {
+    run.server.on('clientError', onClientError);
+    const r = await raw(run.url, 'GET', `/api/users/${'y'.repeat(20_000)}`, {});
+    assert.equal(r.status, 431);
+    assert.equal(r.body.error, 'invalid_request');
+    assert.ok(isErrorShape(r.body));
   });
 });
