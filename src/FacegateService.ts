@@ -155,6 +155,7 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
   const limits = new RateLimits({
     perKey: config.service.rateLimitPerKey,
     perIp: config.service.rateLimitPerIp,
+    perSession: config.service.rateLimitPerSession,
     lockoutFailures: config.service.lockoutFailures,
     lockoutWindowS: config.service.lockoutWindowS,
     ...(state instanceof RedisStateStore ? { redis: state.client, prefix: `${state.prefix}rl:` } : {}),

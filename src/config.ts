@@ -65,6 +65,7 @@ const EnvSchema = z.object({
   MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_PER_SESSION: z.coerce.number().int().min(1).default(120),
   LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOCKOUT_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(180),
   GALLERY_HNSW_MIN: z.coerce.number().int().min(1000).default(DEFAULT_HNSW_MIN),
@@ -136,6 +137,8 @@ export interface Config {
     readonly rateLimitPerKey: number;
     /** Requests per minute per client IP. */
     readonly rateLimitPerIp: number;
+    /** REST frame uploads per minute per session (session-token traffic never spends a key's budget). */
+    readonly rateLimitPerSession: number;
     readonly lockoutFailures: number;
     readonly lockoutWindowS: number;
     /** Live templates from which a client's gallery is searched through an HNSW graph (back to flat below 75% of it). */
@@ -228,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxImageBytes: e.MAX_IMAGE_BYTES,
       rateLimitPerKey: e.RATE_LIMIT_PER_KEY,
       rateLimitPerIp: e.RATE_LIMIT_PER_IP,
+      rateLimitPerSession: e.RATE_LIMIT_PER_SESSION,
       lockoutFailures: e.LOCKOUT_FAILURES,
       lockoutWindowS: e.LOCKOUT_WINDOW_S,
       galleryHnswMin: e.GALLERY_HNSW_MIN,

@@ -2,7 +2,10 @@
 // external user, on rate-limiter-flexible: Redis-backed when session state is
 // Redis (shared by all nodes), in memory otherwise. The per-key budget is
 // keyed `<client id>:<key id>`: a client's keys have independent budgets, and
-// frame uploads count against the key whose token created the session.
+// REST frame uploads, which carry a session token (end-user traffic), never
+// touch the key's budget: they count against their session's own budget
+// (perSession a minute, on top of the per-IP one), so a leaked session token
+// cannot starve the integrator's API calls.
 // A limiter store that is down is reported as service_unavailable, never as
 // "allowed": failing open would turn an outage into a brute-force window.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -15,6 +18,8 @@ export interface RateLimitsOptions {
   readonly perKey: number;
   /** Requests per minute per IP. */
   readonly perIp: number;
+  /** REST frame uploads per minute per session (default 120). */
+  readonly perSession?: number;
   /** Failed attempts per external user before lockout... */
   readonly lockoutFailures: number;
   /** ...within this window (seconds); the lockout lasts as long. */
@@ -24,7 +29,7 @@ export interface RateLimitsOptions {
   readonly prefix?: string;
 }
 
-export type LimitScope = 'key' | 'ip';
+export type LimitScope = 'key' | 'ip' | 'session';
 
 function tooMany(res: RateLimiterRes, scope: string): FacegateError {
   return new FacegateError('rate_limit_exceeded', 'rate limit exceeded; retry later', {
@@ -40,6 +45,7 @@ function unavailable(e: unknown): FacegateError {
 export class RateLimits implements AttemptLimiter {
   readonly #perKey: RateLimiterAbstract;
   readonly #perIp: RateLimiterAbstract;
+  readonly #perSession: RateLimiterAbstract;
   readonly #failures: RateLimiterAbstract;
   readonly #lockoutFailures: number;
 
@@ -51,13 +57,14 @@ export class RateLimits implements AttemptLimiter {
         : new RateLimiterMemory({ keyPrefix: prefix + keyPrefix, points, duration });
     this.#perKey = mk('key', o.perKey, 60);
     this.#perIp = mk('ip', o.perIp, 60);
+    this.#perSession = mk('ses', o.perSession ?? 120, 60);
     this.#failures = mk('fail', o.lockoutFailures, o.lockoutWindowS);
     this.#lockoutFailures = o.lockoutFailures;
   }
 
   /** Consumes one request for the scope; throws rate_limit_exceeded (429) or service_unavailable (503). */
   async hit(scope: LimitScope, key: string): Promise<void> {
-    const limiter = scope === 'key' ? this.#perKey : this.#perIp;
+    const limiter = scope === 'key' ? this.#perKey : scope === 'ip' ? this.#perIp : this.#perSession;
     try {
       await limiter.consume(key);
     } catch (e) {
