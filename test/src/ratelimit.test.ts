@@ -192,8 +192,11 @@ describe('per-key budget shared by two nodes on Redis', { skip: shared.skip }, (
     // 6 spent: 3 on A, 3 on B.
     assertLimited(await call(b.url, 'GET', '/api/users', { token: k1 }), 'key');
     assertLimited(await call(a.url, 'GET', '/api/users', { token: k1 }), 'key');
-    // The session created on A with key 1 uploads through B: still key 1's budget.
-    assertLimited(await frame(b, s1.body.session_token, [180, 90, 45]), 'key');
+    // The session created on A with key 1 uploads through B: its session's budget, not key 1's
+    // (issue 13, defect 3), so it goes through and key 1 stays limited on both nodes.
+    const up = await frame(b, s1.body.session_token, [180, 90, 45]);
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    assertLimited(await call(b.url, 'GET', '/api/users', { token: k1 }), 'key');
     assert.equal((await call(b.url, 'GET', '/api/users', { token: k2 })).status, 200);
     assert.equal((await call(a.url, 'GET', '/api/users', { token: k2 })).status, 200);
   });
