@@ -159,6 +159,7 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
     lockoutFailures: config.service.lockoutFailures,
     lockoutWindowS: config.service.lockoutWindowS,
     ...(state instanceof RedisStateStore ? { redis: state.client, prefix: `${state.prefix}rl:` } : {}),
+    store: store.sql,
   });
   const { audit, webhooks } = await openWebhooks(config, log, store, keys, metrics, t, stack);
   const nodeId = `node_${crypto.randomBytes(6).toString('hex')}`;

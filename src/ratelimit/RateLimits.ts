@@ -6,12 +6,16 @@
 // touch the key's budget: they count against their session's own budget
 // (perSession a minute, on top of the per-IP one), so a leaked session token
 // cannot starve the integrator's API calls.
+// Lockouts outlive a restart: on Redis when there is one, else in the
+// store's lockouts table (SqlFailureCounter); never only in memory.
 // A limiter store that is down is reported as service_unavailable, never as
 // "allowed": failing open would turn an outage into a brute-force window.
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { FacegateError } from '../../common/errors.ts';
 import type { AttemptLimiter } from '../sessions/SessionService.ts';
+import type { SqlClient } from '../store/SqlClient.ts';
+import { SqlFailureCounter } from './SqlFailureCounter.ts';
 
 export interface RateLimitsOptions {
   /** Requests per minute per API key. */
@@ -24,8 +28,10 @@ export interface RateLimitsOptions {
   readonly lockoutFailures: number;
   /** ...within this window (seconds); the lockout lasts as long. */
   readonly lockoutWindowS: number;
-  /** Redis client to share; memory when absent. */
+  /** Redis client to share; memory when absent (lockouts: the store, below). */
   readonly redis?: Redis;
+  /** Where lockouts are kept without Redis, so a restart keeps them. Memory when absent too (unit tests). */
+  readonly store?: SqlClient;
   readonly prefix?: string;
 }
 
@@ -39,6 +45,8 @@ function tooMany(res: RateLimiterRes, scope: string): FacegateError {
 }
 
 function unavailable(e: unknown): FacegateError {
+  // The store reports its own outage (service_unavailable, component database).
+  if (e instanceof FacegateError) return e;
   return new FacegateError('service_unavailable', 'rate limiter unavailable', { component: 'redis' }, { cause: e });
 }
 
@@ -47,6 +55,8 @@ export class RateLimits implements AttemptLimiter {
   readonly #perIp: RateLimiterAbstract;
   readonly #perSession: RateLimiterAbstract;
   readonly #failures: RateLimiterAbstract;
+  /** Set when lockouts live in the store (no Redis); #failures is then unused. */
+  readonly #storedFailures: SqlFailureCounter | null;
   readonly #lockoutFailures: number;
 
   constructor(o: RateLimitsOptions) {
@@ -59,6 +69,7 @@ export class RateLimits implements AttemptLimiter {
     this.#perIp = mk('ip', o.perIp, 60);
     this.#perSession = mk('ses', o.perSession ?? 120, 60);
     this.#failures = mk('fail', o.lockoutFailures, o.lockoutWindowS);
+    this.#storedFailures = !o.redis && o.store ? new SqlFailureCounter(o.store, o.lockoutWindowS) : null;
     this.#lockoutFailures = o.lockoutFailures;
   }
 
@@ -84,7 +95,9 @@ export class RateLimits implements AttemptLimiter {
 
   async isLockedOut(clientId: string, externalUserId: string): Promise<boolean> {
     try {
-      const r = await this.#failures.get(`${clientId}:${externalUserId}`);
+      const key = `${clientId}:${externalUserId}`;
+      if (this.#storedFailures) return (await this.#storedFailures.count(key)) >= this.#lockoutFailures;
+      const r = await this.#failures.get(key);
       return r !== null && r.consumedPoints >= this.#lockoutFailures;
     } catch (e) {
       throw unavailable(e);
@@ -93,7 +106,9 @@ export class RateLimits implements AttemptLimiter {
 
   async recordFailure(clientId: string, externalUserId: string): Promise<void> {
     try {
-      await this.#failures.penalty(`${clientId}:${externalUserId}`, 1);
+      const key = `${clientId}:${externalUserId}`;
+      if (this.#storedFailures) await this.#storedFailures.add(key);
+      else await this.#failures.penalty(key, 1);
     } catch (e) {
       throw unavailable(e);
     }
@@ -101,7 +116,9 @@ export class RateLimits implements AttemptLimiter {
 
   async reset(clientId: string, externalUserId: string): Promise<void> {
     try {
-      await this.#failures.delete(`${clientId}:${externalUserId}`);
+      const key = `${clientId}:${externalUserId}`;
+      if (this.#storedFailures) await this.#storedFailures.clear(key);
+      else await this.#failures.delete(key);
     } catch (e) {
       throw unavailable(e);
     }
