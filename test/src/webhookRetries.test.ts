@@ -3,41 +3,13 @@
 // reads the webhook's current URL and secret when it is made; removing the
 // webhook fails what was pending.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { verifySignature } from '../../src/webhooks/WebhookDispatcher.ts';
+import { webhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.ts';
 import { BACKENDS, call, dropSchema, enroll, newClient, runId, startService, type Running } from './fixtures.ts';
 
-interface Hook {
-  readonly url: string;
-  readonly got: { body: string; sig: string }[];
-  close(): Promise<void>;
-}
-
-async function hookAnswering(status: number): Promise<Hook> {
-  const got: { body: string; sig: string }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      got.push({ body, sig: String(req.headers['x-facegate-signature']) });
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    got,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
-
 /** Waits (bounded) until the receiver got n requests. */
-async function until(h: Hook, n: number): Promise<void> {
+async function until(h: WebhookReceiver, n: number): Promise<void> {
   for (let i = 0; i < 200 && h.got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(h.got.length >= n, `receiver got ${h.got.length} of ${n}`);
 }
@@ -45,7 +17,7 @@ async function until(h: Hook, n: number): Promise<void> {
 for (const backend of BACKENDS) {
   describe(`webhook retries after a change on ${backend.name}`, { skip: backend.skip }, () => {
     let run: Running;
-    const hooks: Hook[] = [];
+    const hooks: WebhookReceiver[] = [];
     before(async () => {
       const schema = runId();
       run = await startService(backend, {
@@ -61,8 +33,8 @@ for (const backend of BACKENDS) {
     });
 
     test('a pending retry goes to the new URL, signed with the new secret; the old URL gets nothing more', async () => {
-      const old = await hookAnswering(503);
-      const fresh = await hookAnswering(200);
+      const old = await webhookReceiver({ status: 503 });
+      const fresh = await webhookReceiver();
       hooks.push(old, fresh);
       const c = await newClient(run, 'R1');
       const first = await call(run.url, 'PUT', '/api/webhooks', { token: c.token, json: { url: old.url } });
@@ -83,7 +55,7 @@ for (const backend of BACKENDS) {
     });
 
     test('removing the webhook fails its pending retries', async () => {
-      const old = await hookAnswering(503);
+      const old = await webhookReceiver({ status: 503 });
       hooks.push(old);
       const c = await newClient(run, 'R2');
       await call(run.url, 'PUT', '/api/webhooks', { token: c.token, json: { url: old.url } });

@@ -5,43 +5,11 @@
 // checked by the connection's own lookup at delivery time, redirects are not
 // followed, and every failed send reads the same in the tenant's log.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { DELIVERY_FAILED } from '../../src/webhooks/WebhookDispatcher.ts';
 import { checkWebhookUrl, isForbiddenAddress } from '../../src/webhooks/webhookTarget.ts';
+import { webhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.ts';
 import { BACKENDS, call, enroll, isErrorShape, newClient, startService, type Running } from './fixtures.ts';
-
-interface Hook {
-  readonly url: string;
-  readonly port: number;
-  hits: number;
-  close(): Promise<void>;
-}
-
-/** A loopback receiver that answers every request with `status` (and `location`, if given). */
-async function hookAnswering(status: number, location?: string): Promise<Hook> {
-  const server = http.createServer((req, res) => {
-    hook.hits++;
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(status, location ? { location } : {});
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
-  const hook: Hook = {
-    url: `http://127.0.0.1:${port}/hook`,
-    port,
-    hits: 0,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-  return hook;
-}
 
 async function lastDelivery(run: Running, token: string): Promise<Record<string, unknown>> {
   const r = await call(run.url, 'GET', '/api/webhooks/deliveries', { token });
@@ -81,10 +49,10 @@ const backend = BACKENDS[0]!;
 
 describe('webhook SSRF with the default setting (private addresses refused)', () => {
   let run: Running;
-  let hook: Hook;
+  let hook: WebhookReceiver;
   before(async () => {
     run = await startService(backend, { env: { WEBHOOK_ALLOW_PRIVATE: '0', WEBHOOK_MAX_ATTEMPTS: '2' } });
-    hook = await hookAnswering(200);
+    hook = await webhookReceiver();
   });
   after(async () => {
     await hook?.close();
@@ -108,7 +76,7 @@ describe('webhook SSRF with the default setting (private addresses refused)', ()
     assert.equal(put.status, 200, 'a name is accepted when configured; its address is checked when it is resolved');
     assert.equal((await enroll(run, c.token, 'sam', [141, 51, 71])).body.status, 'succeeded');
     await run.service.webhooks.idle();
-    assert.equal(hook.hits, 0, 'the loopback receiver got nothing');
+    assert.equal(hook.got.length, 0, 'the loopback receiver got nothing');
     const d = await lastDelivery(run, c.token);
     assert.equal(d.status, 'failed');
     assert.equal(d.last_error, DELIVERY_FAILED);
@@ -118,7 +86,7 @@ describe('webhook SSRF with the default setting (private addresses refused)', ()
 
 describe('webhook delivery log with private addresses allowed (the suite\'s loopback receivers)', () => {
   let run: Running;
-  const hooks: Hook[] = [];
+  const hooks: WebhookReceiver[] = [];
   before(async () => {
     run = await startService(backend, { env: { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_MAX_ATTEMPTS: '2' } });
   });
@@ -128,9 +96,9 @@ describe('webhook delivery log with private addresses allowed (the suite\'s loop
   });
 
   test('an HTTP 404 and a refused connection read the same in the tenant\'s delivery log', async () => {
-    const notFound = await hookAnswering(404);
+    const notFound = await webhookReceiver({ status: 404 });
     hooks.push(notFound);
-    const dead = await hookAnswering(200);
+    const dead = await webhookReceiver();
     await dead.close();
     const seen: Record<string, unknown>[] = [];
     for (const [i, url] of [notFound.url, dead.url].entries()) {
@@ -141,21 +109,21 @@ describe('webhook delivery log with private addresses allowed (the suite\'s loop
       const d = await lastDelivery(run, c.token);
       seen.push({ status: d.status, attempts: d.attempts, last_status: d.last_status, last_error: d.last_error });
     }
-    assert.ok(notFound.hits > 0, 'the 404 receiver was reached');
+    assert.ok(notFound.got.length > 0, 'the 404 receiver was reached');
     assert.deepEqual(seen[0], { status: 'failed', attempts: 2, last_status: null, last_error: DELIVERY_FAILED });
     assert.deepEqual(seen[1], seen[0], 'a port scan learns nothing from the delivery log');
   });
 
   test('a redirect is not followed', async () => {
-    const target = await hookAnswering(200);
-    const redirector = await hookAnswering(307, target.url);
+    const target = await webhookReceiver();
+    const redirector = await webhookReceiver({ status: 307, location: target.url });
     hooks.push(target, redirector);
     const c = await newClient(run, 'S4');
     assert.equal((await call(run.url, 'PUT', '/api/webhooks', { token: c.token, json: { url: redirector.url } })).status, 200);
     assert.equal((await enroll(run, c.token, 'rita', [143, 53, 73])).body.status, 'succeeded');
     await run.service.webhooks.idle();
-    assert.ok(redirector.hits > 0);
-    assert.equal(target.hits, 0, 'the redirect target got nothing');
+    assert.ok(redirector.got.length > 0);
+    assert.equal(target.got.length, 0, 'the redirect target got nothing');
     assert.equal((await lastDelivery(run, c.token)).status, 'failed');
   });
 });
