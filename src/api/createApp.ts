@@ -17,7 +17,7 @@ import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
 import { createConsoleRouter } from '../admin/console/consoleRouter.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
-import { bearerAuth } from './middleware.ts';
+import { bearerAuth, rejectMalformedUrl } from './middleware.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -71,6 +71,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestMetrics(deps.metrics));
+  app.use(rejectMalformedUrl);
 
   // Health, metrics and the API description are not rate limited.
   app.use(opsRoutes(deps));
