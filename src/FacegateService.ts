@@ -118,6 +118,7 @@ export class FacegateService {
         dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (o.dbSchema ?? 'public') : 'local'),
         ...(o.galleryPersistDelayMs !== undefined ? { persistDelayMs: o.galleryPersistDelayMs } : {}),
         hnswMin: config.service.galleryHnswMin,
+        largeIndex: config.service.galleryIndex,
         snapshotKey: (id) => keys.snapshotKey(id),
       });
       cleanup.push(() => gallery.close());

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MATCH_THRESHOLD } from '../models/similarity.ts';
-import { DEFAULT_HNSW_MIN } from './gallery/hnswPolicy.ts';
+import { DEFAULT_HNSW_MIN, DEFAULT_LARGE_INDEX } from './gallery/hnswPolicy.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z
@@ -59,6 +59,7 @@ const EnvSchema = z.object({
   LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOCKOUT_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(180),
   GALLERY_HNSW_MIN: z.coerce.number().int().min(1000).default(DEFAULT_HNSW_MIN),
+  GALLERY_INDEX: z.enum(['ivf', 'hnsw']).default(DEFAULT_LARGE_INDEX),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   // liveness engine
   LIVENESS_CHALLENGES: z.coerce.number().int().min(1).max(2).default(2),
@@ -115,6 +116,7 @@ export interface Config {
     readonly lockoutWindowS: number;
     /** Live templates from which a client's gallery is searched through an HNSW graph (back to flat below 75% of it). */
     readonly galleryHnswMin: number;
+    readonly galleryIndex: 'ivf' | 'hnsw';
     readonly webhookMaxAttempts: number;
   };
   readonly liveness: {
@@ -196,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockoutFailures: e.LOCKOUT_FAILURES,
       lockoutWindowS: e.LOCKOUT_WINDOW_S,
       galleryHnswMin: e.GALLERY_HNSW_MIN,
+      galleryIndex: e.GALLERY_INDEX,
       webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     },
     liveness: { challenges: e.LIVENESS_CHALLENGES, maxAttempts: e.LIVENESS_MAX_ATTEMPTS, flash: e.LIVENESS_FLASH === 'on' },
