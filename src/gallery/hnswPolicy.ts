@@ -43,11 +43,11 @@ export const DEFAULT_LARGE_INDEX: LargeIndexKind = 'ivf';
 
 /**
  * IVF cells for a gallery of n: a power of two near 2 sqrt(n) (1M: 2048,
- * 100k: 512, 10k: 256), at most n/8 so small galleries (tests) still train.
+ * 100k: 512, 10k: 128), at most n / IVF_TRAIN_PER_LIST so every cell has its k-means rows.
  */
 export function nlistFor(n: number): number {
   const target = 2 ** Math.round(Math.log2(2 * Math.sqrt(Math.max(1, n))));
-  return Math.max(1, Math.min(4096, target, 2 ** Math.floor(Math.log2(Math.max(1, n / 8)))));
+  return Math.max(1, Math.min(4096, target, 2 ** Math.floor(Math.log2(Math.max(1, n / IVF_TRAIN_PER_LIST)))));
 }
 
 /**
