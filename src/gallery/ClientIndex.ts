@@ -55,9 +55,9 @@ export interface ClientIndexStats {
   readonly building: boolean;
   /** The serving graph's search beam, or null for flat and IVF. */
   readonly efSearch: number | null;
-  /** The serving IVF index's cells and cells scanned per search, or null. */
-  readonly nlist: number | null;
-  readonly nprobe: number | null;
+  /** Only while an IVF index serves: its cells and the cells scanned per search. */
+  readonly nlist?: number;
+  readonly nprobe?: number;
 }
 
 /** Format 1 (flat only) had no kind and no null ids. */
@@ -154,8 +154,7 @@ export class ClientIndex {
       tombstones: this.#graph?.tombstones ?? 0,
       building: this.building,
       efSearch: this.#graph instanceof HnswGraph ? this.#graph.efSearch : null,
-      nlist: this.#graph instanceof IvfIndex ? this.#graph.nlist : null,
-      nprobe: this.#graph instanceof IvfIndex ? this.#graph.nprobe : null,
+      ...(this.#graph instanceof IvfIndex ? { nlist: this.#graph.nlist, nprobe: this.#graph.nprobe } : {}),
     };
   }
 
