@@ -108,6 +108,7 @@ async function openGallery(config: Config, store: SqlStore, keys: KeyRing, metri
     dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (t.dbSchema ?? 'public') : 'local'),
     ...(t.galleryPersistDelayMs !== undefined ? { persistDelayMs: t.galleryPersistDelayMs } : {}),
     hnswMin: config.service.galleryHnswMin,
+    largeIndex: config.service.galleryIndex,
     snapshotKey: (id) => keys.snapshotKey(id),
   });
   stack.push('gallery', () => gallery.close());

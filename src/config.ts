@@ -6,7 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_HNSW_MIN, DEFAULT_MATCH_THRESHOLD } from '../common/defaults.ts';
+import { DEFAULT_HNSW_MIN, DEFAULT_LARGE_INDEX, DEFAULT_MATCH_THRESHOLD } from '../common/defaults.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z
@@ -69,6 +69,7 @@ const EnvSchema = z.object({
   LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOCKOUT_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(180),
   GALLERY_HNSW_MIN: z.coerce.number().int().min(1000).default(DEFAULT_HNSW_MIN),
+  GALLERY_INDEX: z.enum(['ivf', 'hnsw']).default(DEFAULT_LARGE_INDEX),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** 1: webhooks may be delivered to loopback/private/link-local addresses (own-network receivers, tests). */
   WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
@@ -143,6 +144,7 @@ export interface Config {
     readonly lockoutWindowS: number;
     /** Live templates from which a client's gallery is searched through an HNSW graph (back to flat below 75% of it). */
     readonly galleryHnswMin: number;
+    readonly galleryIndex: 'ivf' | 'hnsw';
     readonly webhookMaxAttempts: number;
     /** Whether webhooks may go to loopback, private, link-local or multicast addresses (default: refused). */
     readonly webhookAllowPrivate: boolean;
@@ -235,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockoutFailures: e.LOCKOUT_FAILURES,
       lockoutWindowS: e.LOCKOUT_WINDOW_S,
       galleryHnswMin: e.GALLERY_HNSW_MIN,
+      galleryIndex: e.GALLERY_INDEX,
       webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
     },
