@@ -9,7 +9,8 @@ import type { Metrics } from '../../metrics/Metrics.ts';
 import type { RateLimits } from '../../ratelimit/RateLimits.ts';
 import { decodeUpload, parseDataUrl } from '../../sessions/frameDecoder.ts';
 import { encodedFrameInput } from '../../sessions/SessionEngine.ts';
-import type { DecisionSeal, SessionKind, SessionRecord } from '../../../common/session.ts';
+import type { SessionKind, SessionRecord } from '../../../common/session.ts';
+import { decisionSealWire } from '../../sessions/decisionSeal.ts';
 import type { SessionService } from '../../sessions/SessionService.ts';
 import { iceServersFor } from '../../../turn/turnCredentials.ts';
 import { authed, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
@@ -26,16 +27,6 @@ export interface SessionRouteDeps {
   readonly publicUrl?: string | undefined;
   /** Bearer-token authentication (session creation only). */
   readonly auth: RequestHandler;
-}
-
-/** The decision's seal: the signed verdict token and, after a face login, the account's tokens. */
-function decisionSealView(d: DecisionSeal) {
-  return {
-    verdict_token: d.verdictToken ?? null,
-    ...(d.faceLogin
-      ? { tokens: { access: d.faceLogin.access, refresh: d.faceLogin.refresh, token_type: 'Bearer', expires_in: d.faceLogin.expiresIn, user_id: d.faceLogin.userId } }
-      : {}),
-  };
 }
 
 /** A session as the REST API shows it. */
@@ -58,7 +49,7 @@ export function sessionView(s: SessionRecord, required: number) {
           scores: s.decision.scores,
           timings_ms: s.decision.timings,
           decided_at: new Date(s.decision.decidedAt).toISOString(),
-          ...decisionSealView(s.decision),
+          ...decisionSealWire(s.decision),
         }
       : null,
   };
