@@ -113,6 +113,8 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
     assert.equal((await node.service.store.listTemplates(clientId, DEMO_USER_ID)).length, 1);
     const result = publisher.received.find((m) => m.type === 'result');
     assert.equal(result?.type === 'result' ? result.outcome : undefined, 'pass', JSON.stringify(publisher.received.map((m) => m.type)));
+    // The page's result carries the committed decision's signed verdict token.
+    assert.equal(typeof (result?.type === 'result' ? result.data?.['verdict_token'] : undefined), 'string');
     // A decided session's token no longer opens a live session.
     assert.equal(await node.service.sessions.authorize(token), null);
   });
