@@ -312,16 +312,20 @@ export class SqlStore implements Store {
   async useRefreshToken(tokenHash: string): Promise<RefreshUse> {
     // The conditional UPDATE is the atomic step: of two concurrent refreshes
     // with one token, one gets the row and the other sees it used (reuse).
+    // A family with any revoked token is dead: that also refuses a token the
+    // winner inserted after the loser revoked the family.
     const used = await this.#db.query(
-      `UPDATE refresh_tokens SET used_at = now()
-        WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now() RETURNING *`,
+      `UPDATE refresh_tokens t SET used_at = now()
+        WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()
+          AND NOT EXISTS (SELECT 1 FROM refresh_tokens f WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL)
+        RETURNING t.*`,
       [tokenHash],
     );
     if (used[0]) return { kind: 'ok', token: refreshFromRow(used[0]) };
-    const rows = await this.#db.query('SELECT * FROM refresh_tokens WHERE token_hash = $1', [tokenHash]);
+    const rows = await this.#db.query('SELECT *, expires_at <= now() AS expired FROM refresh_tokens WHERE token_hash = $1', [tokenHash]);
     if (!rows[0]) return { kind: 'unknown' };
     const token = refreshFromRow(rows[0]);
-    if (token.usedAt === null && token.revokedAt === null) return { kind: 'expired' };
+    if (token.usedAt === null && token.revokedAt === null && rows[0].expired === true) return { kind: 'expired' };
     await this.revokeRefreshFamily(token.familyId);
     return { kind: 'reused', token };
   }
