@@ -157,7 +157,7 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
   const { audit, webhooks } = await openWebhooks(config, log, store, keys, metrics, t, stack);
   const nodeId = `node_${crypto.randomBytes(6).toString('hex')}`;
   const templates = new TemplateGallery({ store, index: gallery, keys, onChange: galleryPublisher(state, nodeId) });
-  const accounts = new AccountService(store, new UserTokens(secrets.jwtSecret, { accessTtlS: config.service.jwtTtlS, refreshTtlS: config.security.refreshTtlS }));
+  const accounts = new AccountService(store, new UserTokens(secrets.jwtSecret, { accessTtlS: config.service.jwtTtlS, refreshTtlS: config.security.refreshTtlS }), limits);
   const verdicts = await VerdictSigner.open({ pem: config.security.verdictSigningKeyPem, dataDir: config.storage.dataDir });
   return { config, log, nodeId, store, state, keys, tenants, gallery, templates, limits, metrics, audit, webhooks, hashIp: ipHasher(secrets.jwtSecret), accounts, verdicts };
 }

@@ -10,6 +10,7 @@ import crypto from 'node:crypto';
 import { FacegateError } from '../../common/errors.ts';
 import { hashPassword, verifyPassword } from '../auth/passwords.ts';
 import { refreshTokenHash, type UserClaims, type UserTokens } from '../auth/UserTokens.ts';
+import type { AttemptLimiter } from '../sessions/SessionService.ts';
 import type { AccountRecord, Store, TemplateRecord } from '../store/Store.ts';
 
 /** A fresh access + refresh pair for one account. */
@@ -35,12 +36,15 @@ const INVALID_LOGIN = (): FacegateError => new FacegateError('unauthorized', 'in
 export class AccountService {
   readonly #store: Store;
   readonly #tokens: UserTokens;
+  readonly #limiter: AttemptLimiter | undefined;
   /** Verified against when no account has the email, so a miss costs what a wrong password does. */
   readonly #dummyHash: Promise<string>;
 
-  constructor(store: Store, tokens: UserTokens) {
+  /** `limiter`: failed password logins per (client, email) lock that email out a while, as failed 1:1 face matches do. */
+  constructor(store: Store, tokens: UserTokens, limiter?: AttemptLimiter) {
     this.#store = store;
     this.#tokens = tokens;
+    this.#limiter = limiter;
     this.#dummyHash = hashPassword(crypto.randomBytes(16).toString('hex'));
   }
 
@@ -59,9 +63,19 @@ export class AccountService {
   }
 
   async login(clientId: string, email: string, password: string): Promise<{ account: AccountRecord; tokens: AccountTokens }> {
-    const account = await this.#store.findAccountByEmail(clientId, normaliseEmail(email));
+    const normalised = normaliseEmail(email);
+    // Its own key space beside the face-match lockout's external user ids.
+    const lockKey = `login:${normalised}`;
+    if (await this.#limiter?.isLockedOut(clientId, lockKey)) {
+      throw new FacegateError('rate_limit_exceeded', 'too many failed logins for this account; try later', { reason: 'locked_out' });
+    }
+    const account = await this.#store.findAccountByEmail(clientId, normalised);
     const ok = await verifyPassword(account?.passwordHash ?? (await this.#dummyHash), password);
-    if (account === null || !ok) throw INVALID_LOGIN();
+    if (account === null || !ok) {
+      await this.#limiter?.recordFailure(clientId, lockKey);
+      throw INVALID_LOGIN();
+    }
+    await this.#limiter?.reset(clientId, lockKey);
     return { account, tokens: await this.#issue(account, crypto.randomUUID()) };
   }
 

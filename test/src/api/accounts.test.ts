@@ -134,6 +134,19 @@ for (const backend of BACKENDS) {
       assert.equal(notEmail.status, 422);
     });
 
+    test('POST /api/auth/token/ locks an email out after LOCKOUT_FAILURES wrong passwords, for that client only', async () => {
+      for (const c of [a, b]) await call(run.url, 'POST', '/api/auth/register', { token: c.token, json: { email: 'lock@example.com', password: PASSWORD } });
+      const failures = run.service.config.service.lockoutFailures;
+      for (let i = 0; i < failures; i++) {
+        const r = await call(run.url, 'POST', '/api/auth/token', { token: a.token, json: { email: 'lock@example.com', password: `wrong-${i}-password` } });
+        assert.equal(r.status, 401);
+      }
+      const locked = await call(run.url, 'POST', '/api/auth/token', { token: a.token, json: { email: 'Lock@Example.com', password: PASSWORD } });
+      assert.equal(locked.status, 429);
+      assert.equal((locked.body.details as Record<string, unknown>).reason, 'locked_out');
+      assert.equal((await call(run.url, 'POST', '/api/auth/token', { token: b.token, json: { email: 'lock@example.com', password: PASSWORD } })).status, 200);
+    });
+
     test('face login: an authentication session that matches an account returns its tokens, and the verdict token verifies against the JWKS', async () => {
       const reg = await call(run.url, 'POST', '/api/auth/register', { token: a.token, json: { email: 'dana@example.com', password: PASSWORD, full_name: 'Dana' } });
       const userId = String(reg.body.user_id);
