@@ -10,14 +10,14 @@
 import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { FacegateError } from '../../../common/errors.ts';
-import type { AccountService, AccountTokens } from '../../accounts/AccountService.ts';
+import { normaliseEmail, type AccountService, type AccountTokens } from '../../accounts/AccountService.ts';
 import type { VerdictSigner } from '../../auth/VerdictSigner.ts';
 import type { RateLimits } from '../../ratelimit/RateLimits.ts';
 import type { AccountRecord } from '../../store/Store.ts';
 import type { TenantService } from '../../tenants/TenantService.ts';
 import { authed, jsonSmall, parse, requireJson, type Authed } from '../middleware.ts';
 
-const Email = z.string().max(254).transform((s) => s.normalize('NFKC').trim().toLowerCase()).pipe(z.string().email()).describe('email address; normalised (NFKC, trimmed, lower case)');
+const Email = z.string().max(254).transform(normaliseEmail).pipe(z.string().email()).describe('email address; normalised (NFKC, trimmed, lower case)');
 // Argon2 cost grows with input; 256 characters is far beyond any passphrase.
 const Password = z.string().min(8, 'at least 8 characters').max(256).describe('password, never stored or logged (Argon2id hash only)');
 const FullName = z.string().trim().max(200);
