@@ -159,6 +159,9 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
   const templates = new TemplateGallery({ store, index: gallery, keys, onChange: galleryPublisher(state, nodeId) });
   const accounts = new AccountService(store, new UserTokens(secrets.jwtSecret, { accessTtlS: config.service.jwtTtlS, refreshTtlS: config.security.refreshTtlS }), limits);
   const verdicts = await VerdictSigner.open({ pem: config.security.verdictSigningKeyPem, dataDir: config.storage.dataDir });
+  if (verdicts.source === 'data_dir' && config.storage.databaseUrl) {
+    log.warn({ kid: verdicts.kid }, 'verdict tokens signed with a key kept in the data dir; set VERDICT_SIGNING_KEY so every node signs with, and serves, the same key');
+  }
   return { config, log, nodeId, store, state, keys, tenants, gallery, templates, limits, metrics, audit, webhooks, hashIp: ipHasher(secrets.jwtSecret), accounts, verdicts };
 }
 

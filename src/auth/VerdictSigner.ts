@@ -34,8 +34,11 @@ export class VerdictSigner {
   readonly #publicJwk: JWK;
   readonly kid: string;
   readonly #ttlS: number;
+  /** Where the key came from: config, or the data dir (one node's own; several nodes must share a configured key). */
+  readonly source: 'config' | 'data_dir';
 
-  private constructor(key: crypto.KeyObject, publicJwk: JWK, kid: string, ttlS: number) {
+  private constructor(key: crypto.KeyObject, publicJwk: JWK, kid: string, ttlS: number, source: 'config' | 'data_dir') {
+    this.source = source;
     this.#key = key;
     this.#publicJwk = publicJwk;
     this.kid = kid;
@@ -59,7 +62,7 @@ export class VerdictSigner {
     const kid = await calculateJwkThumbprint(publicJwk);
     const ttlS = o.ttlS ?? 300;
     if (!Number.isInteger(ttlS) || ttlS <= 0) throw new TypeError('ttlS must be a positive integer');
-    return new VerdictSigner(key, publicJwk, kid, ttlS);
+    return new VerdictSigner(key, publicJwk, kid, ttlS, o.pem === undefined ? 'data_dir' : 'config');
   }
 
   /** The JWKS document served at /.well-known/jwks.json. */
