@@ -52,6 +52,38 @@ export const ProfileUpdateBody = z
   .strict()
   .describe('PUT /api/auth/profile/');
 
+const TokenPair = {
+  access: z.string().describe('user access token (JWT, HS256), Authorization: Bearer on /api/auth/profile/'),
+  refresh: z.string().describe('opaque refresh token; spent by its first use'),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().int().describe('access token lifetime, seconds'),
+};
+export const RegisterResponse = z
+  .object({ message: z.string(), user_id: z.string(), id: z.string(), email: z.string(), full_name: z.string(), verification_required: z.boolean() })
+  .describe('201 from POST /api/auth/register/');
+export const TokenPairResponse = z.object(TokenPair).describe('200 from POST /api/auth/token/refresh/');
+export const LoginResponse = z
+  .object({ ...TokenPair, user: z.object({ id: z.string(), email: z.string(), full_name: z.string(), face_enrolled: z.boolean() }) })
+  .describe('200 from POST /api/auth/token/');
+export const ProfileResponse = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    full_name: z.string(),
+    phone_number: z.string().nullable(),
+    face_enrolled: z.boolean(),
+    enrollments: z.array(
+      z.object({ id: z.string(), created_at: z.string(), quality_score: z.number().nullable().describe('null: templates keep no per-sample quality'), status: z.literal('active') }),
+    ),
+    last_authentication: z.string().nullable(),
+    authentication_count: z.number().int(),
+    created_at: z.string(),
+  })
+  .describe('200 from GET and PUT /api/auth/profile/');
+export const JwksResponse = z
+  .object({ keys: z.array(z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: z.string(), y: z.string(), kid: z.string(), alg: z.literal('ES256'), use: z.literal('sig') }).passthrough()) })
+  .describe('200 from GET /.well-known/jwks.json: the keys verdict tokens verify against');
+
 export interface AccountRouteDeps {
   readonly accounts: AccountService;
   readonly verdicts: VerdictSigner;
@@ -82,7 +114,7 @@ async function userAccount(deps: AccountRouteDeps, req: Request): Promise<Accoun
   return deps.accounts.authenticate(m[1]!);
 }
 
-function tokenView(t: AccountTokens) {
+function tokenView(t: AccountTokens): z.infer<typeof TokenPairResponse> {
   return { access: t.access, refresh: t.refresh, token_type: 'Bearer', expires_in: t.expiresIn };
 }
 
@@ -103,21 +135,21 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
       full_name: a.fullName,
       // No email verification step: the client vouches for its users.
       verification_required: false,
-    });
+    } satisfies z.infer<typeof RegisterResponse>);
   });
 
   r.post('/api/auth/token', requireJson, jsonSmall, client, async (req, res) => {
     const b = parse(LoginBody, req.body, 'body');
     const { account, tokens } = await accounts.login(authed(res).clientId, b.email, b.password);
     const { enrollments } = await accounts.profile(account);
-    res.json({ ...tokenView(tokens), user: { id: account.id, email: account.email, full_name: account.fullName, face_enrolled: enrollments.length > 0 } });
+    res.json({ ...tokenView(tokens), user: { id: account.id, email: account.email, full_name: account.fullName, face_enrolled: enrollments.length > 0 } } satisfies z.infer<typeof LoginResponse>);
   });
 
   r.post('/api/auth/token/refresh', requireJson, jsonSmall, async (req, res) => {
     res.json(tokenView(await accounts.refresh(parse(RefreshBody, req.body, 'body').refresh)));
   });
 
-  const profileView = async (a: AccountRecord) => {
+  const profileView = async (a: AccountRecord): Promise<z.infer<typeof ProfileResponse>> => {
     const { enrollments } = await accounts.profile(a);
     return {
       id: a.id,

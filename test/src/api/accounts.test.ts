@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { pino } from 'pino';
+import { JwksResponse, LoginResponse, ProfileResponse, RegisterResponse, TokenPairResponse } from '../../../src/api/routes/accounts.ts';
 import { BACKENDS, authenticate, call, colourImage, dropSchema, enroll, isErrorShape, newClient, startService, type Running } from '../fixtures.ts';
 
 const DANA: [number, number, number] = [120, 30, 160];
@@ -50,6 +51,7 @@ for (const backend of BACKENDS) {
         json: { email: '  Jane.DOE@Example.COM ', password: PASSWORD, full_name: 'Jane Doe', phone_number: '+1234567890' },
       });
       assert.equal(reg.status, 201, JSON.stringify(reg.body));
+      RegisterResponse.parse(reg.body);
       assert.equal(reg.body.message, 'User registered successfully');
       assert.equal(reg.body.email, 'jane.doe@example.com');
       assert.equal(typeof reg.body.user_id, 'string');
@@ -74,11 +76,13 @@ for (const backend of BACKENDS) {
         json: { email: 'JANE.doe@example.com', password: PASSWORD, device_info: { device_id: 'd1', device_type: 'web' } },
       });
       assert.equal(login.status, 200, JSON.stringify(login.body));
+      LoginResponse.parse(login.body);
       assert.deepEqual(login.body.user, { id: userId, email: 'jane.doe@example.com', full_name: 'Jane Doe', face_enrolled: false });
       const first = { access: String(login.body.access), refresh: String(login.body.refresh) };
 
       const rotated = await call(run.url, 'POST', '/api/auth/token/refresh/', { json: { refresh: first.refresh } });
       assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      TokenPairResponse.parse(rotated.body);
       const second = { access: String(rotated.body.access), refresh: String(rotated.body.refresh) };
       assert.notEqual(second.refresh, first.refresh);
       assert.equal((await call(run.url, 'GET', '/api/auth/profile/', { token: second.access })).status, 200);
@@ -99,6 +103,7 @@ for (const backend of BACKENDS) {
 
       const profile = await call(run.url, 'GET', '/api/auth/profile', { token: second.access });
       assert.equal(profile.status, 200);
+      ProfileResponse.parse(profile.body);
       assert.equal(profile.body.id, userId);
       assert.equal(profile.body.email, 'jane.doe@example.com');
       assert.equal(profile.body.full_name, 'Jane Doe');
@@ -166,6 +171,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual((polled.body.decision as Record<string, unknown>).tokens, tokens);
       const profile = await call(run.url, 'GET', '/api/auth/profile', { token: String(tokens.access) });
       assert.equal(profile.status, 200);
+      ProfileResponse.parse(profile.body);
       assert.equal(profile.body.face_enrolled, true);
       assert.equal((profile.body.enrollments as unknown[]).length, 1);
       assert.equal(profile.body.authentication_count, 1);
@@ -174,6 +180,7 @@ for (const backend of BACKENDS) {
 
       const jwksUrl = new URL('/.well-known/jwks.json', run.url);
       const jwks = await call(run.url, 'GET', '/.well-known/jwks.json');
+      JwksResponse.parse(jwks.body);
       const keys = jwks.body.keys as Record<string, unknown>[];
       assert.equal(keys.length, 1);
       assert.equal(keys[0]!.alg, 'ES256');
