@@ -303,6 +303,8 @@ export class SqlStore implements Store {
   }
 
   async addRefreshToken(t: { id: string; familyId: string; clientId: string; accountId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+    // Expired tokens are refused whatever their state: dropping them bounds the table per account.
+    await this.#db.query('DELETE FROM refresh_tokens WHERE account_id = $1 AND expires_at < now()', [t.accountId]);
     await this.#db.query(
       'INSERT INTO refresh_tokens(id, family_id, client_id, account_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
       [t.id, t.familyId, t.clientId, t.accountId, t.tokenHash, t.expiresAt],

@@ -134,6 +134,7 @@ export interface Store {
   updateAccount(clientId: string, accountId: string, patch: { fullName?: string; phoneNumber?: string | null }): Promise<AccountRecord | null>;
   /** Counts one successful face authentication of the account. */
   recordAccountAuthentication(clientId: string, accountId: string): Promise<void>;
+  /** Stores a refresh token (its hash) and drops the account's expired ones. */
   addRefreshToken(t: { id: string; familyId: string; clientId: string; accountId: string; tokenHash: string; expiresAt: Date }): Promise<void>;
   /**
    * Marks the token with this hash used, atomically: exactly one caller gets
