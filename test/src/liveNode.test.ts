@@ -131,6 +131,35 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
     assert.ok((view.decision?.similarity ?? 0) >= node.config.service.matchThreshold);
   });
 
+  it('face login over the data channel: an account enrolled live logs in live, and the page result carries its tokens and the verdict token', async () => {
+    const c = await node.service.tenants.createClient('Accounts');
+    const post = async (p: string, body: unknown, bearer?: string): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${node.url}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.status < 300, `${p}: ${res.status} ${await res.clone().text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const clientToken = String((await post('/api/auth/client', { api_key: c.apiKey })).access_token);
+    const userId = String((await post('/api/auth/register/', { email: 'live@example.com', password: 'Live-login-passw0rd' }, clientToken)).user_id);
+    const enrolment = await post('/api/auth/enrollment', { external_user_id: userId }, clientToken);
+    assert.equal((await runClip(String(enrolment.session_token))).view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
+
+    const login = await post('/api/auth/authentication', {}, clientToken);
+    const { view, publisher } = await runClip(String(login.session_token));
+    assert.equal(view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
+    const result = publisher.received.find((m) => m.type === 'result');
+    const data = (result?.type === 'result' ? result.data : undefined) ?? {};
+    const tokens = data['tokens'] as { access: string; user_id: string } | undefined;
+    assert.equal(tokens?.user_id, userId);
+    assert.equal(typeof data['verdict_token'], 'string');
+    const profile = await fetch(`${node.url}/api/auth/profile/`, { headers: { authorization: `Bearer ${tokens!.access}` } });
+    assert.equal(profile.status, 200);
+    assert.equal(((await profile.json()) as { face_enrolled: boolean }).face_enrolled, true);
+  });
+
   interface FrameView extends StatusView {
     feedback: string;
     prompts?: { type: string; action?: string; timeoutMs?: number }[];
