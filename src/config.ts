@@ -59,6 +59,10 @@ const EnvSchema = z.object({
   JOBS: z.enum(['on', 'off']).default('on'),
   // service (tenancy, sessions, gallery, rate limits)
   JWT_TTL_S: z.coerce.number().int().min(60).max(86400).default(900),
+  /** Verdict-token signing key: an EC P-256 private key as PKCS#8 PEM; default: generated into the data dir. */
+  VERDICT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'use a PKCS#8 PEM EC P-256 private key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)' }).optional(),
+  /** End-user refresh token lifetime (access tokens live JWT_TTL_S). */
+  REFRESH_TTL_S: z.coerce.number().int().min(300).max(90 * 86400).default(14 * 86400),
   SESSION_TTL_S: z.coerce.number().int().min(10).max(3600).default(180),
   MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(DEFAULT_MATCH_THRESHOLD),
   ENROLL_SAMPLES: z.coerce.number().int().min(1).max(20).default(3),
@@ -113,6 +117,9 @@ export interface Config {
   readonly security: {
     readonly jwtSecret: string | undefined;
     readonly masterKeyHex: string | undefined;
+    /** PKCS#8 PEM; undefined: a key generated into the data dir on first start. */
+    readonly verdictSigningKeyPem: string | undefined;
+    readonly refreshTtlS: number;
   };
   readonly admin: {
     /** Bearer credential of /api/admin; generated into <dataDir>/admin-token when unset. */
@@ -216,7 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       turnTtlS: e.TURN_TTL_S,
     },
     models: { dir: e.MODELS_DIR, intraOpThreads: e.ORT_INTRA_OP_THREADS },
-    security: { jwtSecret: e.JWT_SECRET, masterKeyHex: e.MASTER_KEY },
+    security: { jwtSecret: e.JWT_SECRET, masterKeyHex: e.MASTER_KEY, verdictSigningKeyPem: e.VERDICT_SIGNING_KEY, refreshTtlS: e.REFRESH_TTL_S },
     admin: {
       token: e.ADMIN_TOKEN,
       allowRemote: e.ADMIN_ALLOW_REMOTE === 'on',

@@ -4,6 +4,8 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { AccountService } from '../accounts/AccountService.ts';
+import type { VerdictSigner } from '../auth/VerdictSigner.ts';
 import type { Config } from '../config.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
@@ -18,6 +20,7 @@ import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
 import { createConsoleRouter } from '../admin/console/consoleRouter.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
 import { bearerAuth, rejectMalformedUrl } from './middleware.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -41,6 +44,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   readonly audit: AuditLog;
   readonly webhooks: WebhookDispatcher;
+  readonly accounts: AccountService;
+  readonly verdicts: VerdictSigner;
   /** Keyed HMAC for IPs (audit never sees raw addresses). */
   readonly hashIp: (ip: string) => string;
   /** Extra /health components (media workers, models), each up/down. */
@@ -88,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const auth = bearerAuth(deps.tenants, limits);
   app.use(authRoutes(deps));
+  app.use(accountRoutes({ ...deps, auth }));
   app.use(sessionRoutes({ ...deps, auth }));
   app.use(userRoutes({ ...deps, auth }));
   app.use(webhookRoutes({ ...deps, auth }));

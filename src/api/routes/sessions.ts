@@ -13,6 +13,7 @@ import { decodeUpload, parseDataUrl } from '../../sessions/frameDecoder.ts';
 import { encodedFrameInput } from '../../sessions/SessionEngine.ts';
 import { FacegateError } from '../../../common/errors.ts';
 import { isTerminal, type SessionKind, type SessionRecord } from '../../../common/session.ts';
+import { decisionSealWire } from '../../sessions/decisionSeal.ts';
 import type { SessionService } from '../../sessions/SessionService.ts';
 import { iceServersFor } from '../../../turn/turnCredentials.ts';
 import { authed, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
@@ -51,6 +52,7 @@ export function sessionView(s: SessionRecord, required: number) {
           scores: s.decision.scores,
           timings_ms: s.decision.timings,
           decided_at: new Date(s.decision.decidedAt).toISOString(),
+          ...decisionSealWire(s.decision),
         }
       : null,
   };
