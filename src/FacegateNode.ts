@@ -19,6 +19,7 @@ import type { FaceAnalyzerLike } from '../models/types.ts';
 import { attachSignaling, createSdkRouter, type SdkRouterOptions, type SignalingAttachment } from '../signaling/index.ts';
 import { advertiseNode } from './admin/nodeFile.ts';
 import type { HealthCheck } from './api/createApp.ts';
+import { trustProxySetting, webHygiene } from './api/webHygiene.ts';
 import { iceServersFor } from '../turn/turnCredentials.ts';
 import { ClientEngines } from './bridge/ClientEngines.ts';
 import { DemoSessions } from './bridge/DemoSessions.ts';
@@ -103,6 +104,9 @@ async function openFrameEngine(core: ServiceCore, engines: ClientEngines, t: Nod
 function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTesting, stack: CloseStack) {
   const root = express();
   root.disable('x-powered-by');
+  const { server: cfg } = service.config;
+  root.use(webHygiene({ corsAllowedOrigins: cfg.corsAllowedOrigins }));
+  root.set('trust proxy', trustProxySetting(cfg.trustProxy));
   root.use(
     createSdkRouter({
       ...(t.sdkBundles !== undefined ? { bundles: t.sdkBundles } : {}),

@@ -17,6 +17,7 @@ import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
 import { bearerAuth } from './middleware.ts';
+import { trustProxySetting, webHygiene } from './webHygiene.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -68,7 +69,10 @@ export function createApp(deps: AppDeps): express.Express {
   const { limits } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Order: security headers, then CORS (its preflight answers carry the
+  // headers too), then the proxy setting req.ip depends on.
+  app.use(webHygiene({ corsAllowedOrigins: deps.config.server.corsAllowedOrigins }));
+  app.set('trust proxy', trustProxySetting(deps.config.server.trustProxy));
   app.use(requestMetrics(deps.metrics));
 
   // Health, metrics and the API description are not rate limited.
