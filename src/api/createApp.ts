@@ -15,6 +15,8 @@ import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
+import { ADMIN_PREFIX, adminOperations } from '../admin/adminOpenApi.ts';
+import type { ApiRouter, Operation } from './ApiRouter.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
 import { bearerAuth } from './middleware.ts';
 import { trustProxySetting, webHygiene } from './webHygiene.ts';
@@ -75,21 +77,28 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', trustProxySetting(deps.config.server.trustProxy));
   app.use(requestMetrics(deps.metrics));
 
+  // Every route is an ApiRouter route (or an admin table row): the OpenAPI
+  // document is generated from exactly what is mounted here.
+  const operations: Operation[] = deps.adminRouter ? adminOperations() : [];
+  const mount = (r: ApiRouter): void => {
+    operations.push(...r.operations);
+    app.use(r.router);
+  };
   // Health, metrics and the API description are not rate limited.
-  app.use(opsRoutes(deps));
-  app.use(docsRoutes());
-  if (deps.adminRouter) app.use('/api/admin', deps.adminRouter);
+  mount(opsRoutes(deps));
+  mount(docsRoutes(() => operations));
+  if (deps.adminRouter) app.use(ADMIN_PREFIX, deps.adminRouter);
   app.use('/api', async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     await limits.hit('ip', req.ip ?? 'unknown');
     next();
   });
 
   const auth = bearerAuth(deps.tenants, limits);
-  app.use(authRoutes(deps));
-  app.use(sessionRoutes({ ...deps, auth }));
-  app.use(userRoutes({ ...deps, auth }));
-  app.use(webhookRoutes({ ...deps, auth }));
-  app.use(analyticsRoutes({ ...deps, auth }));
+  mount(authRoutes(deps));
+  mount(sessionRoutes({ ...deps, auth }));
+  mount(userRoutes({ ...deps, auth }));
+  mount(webhookRoutes({ ...deps, auth }));
+  mount(analyticsRoutes({ ...deps, auth }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
