@@ -7,28 +7,17 @@ import { OpenAPIRegistry, OpenApiGeneratorV3, type ResponseConfig, type RouteCon
 import { z } from 'zod';
 import type { ErrorCode } from '../../common/errors.ts';
 import type { Operation, ResponseDoc, SecurityScheme } from './ApiRouter.ts';
-import type { PublicErrorCode } from './httpErrors.ts';
+import { PUBLIC_ERROR_CODES, type PublicErrorCode } from './httpErrors.ts';
 import { httpStatus } from './httpStatus.ts';
 
-const PUBLIC_CODES = [
-  'invalid_request',
-  'unauthorized',
-  'forbidden',
-  'not_found',
-  'conflict',
-  'validation_error',
-  'rate_limit_exceeded',
-  'internal_error',
-  'service_unavailable',
-] as const satisfies readonly PublicErrorCode[];
-// Fails to compile when httpErrors.ts gains a public code this list lacks.
-const everyPublicCode: Exclude<PublicErrorCode, (typeof PUBLIC_CODES)[number]> extends never ? true : false = true;
+// Fails to compile when httpErrors.ts gains a public code its list lacks.
+const everyPublicCode: Exclude<PublicErrorCode, (typeof PUBLIC_ERROR_CODES)[number]> extends never ? true : false = true;
 void everyPublicCode;
 
 /** The REST error body (httpErrors.ts ErrorBody). */
 export const ErrorSchema = z
   .object({
-    error: z.enum(PUBLIC_CODES),
+    error: z.enum(PUBLIC_ERROR_CODES),
     message: z.string(),
     details: z.record(z.string(), z.unknown()).describe('finer reason (details.reason), validation issues, limits'),
     timestamp: z.iso.datetime(),
