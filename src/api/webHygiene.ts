@@ -52,6 +52,8 @@ export function webHygiene(options: WebHygieneOptions): RequestHandler {
     origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)),
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'X-API-Key'],
+    // A browser client backs off on 429 only if it can read this.
+    exposedHeaders: ['Retry-After'],
     maxAge: 600,
   });
   return (req, res, next) => {

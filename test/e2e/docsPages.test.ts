@@ -18,11 +18,13 @@ interface Problems {
   readonly console: string[];
   readonly pageErrors: string[];
   readonly failed: string[];
+  /** Requests to anywhere but this server (a CDN, a font host, a validator badge). */
+  readonly foreign: string[];
 }
 
 /** Records console errors, uncaught errors and failed requests; CSP violations are logged to the console by the page hook. */
-async function watch(page: Page): Promise<Problems> {
-  const p: Problems = { console: [], pageErrors: [], failed: [] };
+async function watch(page: Page, origin: string): Promise<Problems> {
+  const p: Problems = { console: [], pageErrors: [], failed: [], foreign: [] };
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`);
@@ -32,6 +34,10 @@ async function watch(page: Page): Promise<Problems> {
     if (m.type() === 'error') p.console.push(m.text());
   });
   page.on('pageerror', (e) => p.pageErrors.push(e.message));
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(`${origin}/`) && !u.startsWith('data:') && !u.startsWith('blob:')) p.foreign.push(u);
+  });
   page.on('requestfailed', (r) => p.failed.push(`${r.url()} ${r.failure()?.errorText ?? ''}`));
   return p;
 }
@@ -59,7 +65,7 @@ describe('API docs and demo page in Chromium under the CSP', { skip: chromiumMis
   const open = async (p: string, ready: (page: Page) => Promise<unknown>): Promise<Problems> => {
     const page = await browser.newPage();
     try {
-      const problems = await watch(page);
+      const problems = await watch(page, node.url);
       const res = await page.goto(`${node.url}${p}`);
       assert.equal(res?.status(), 200, p);
       assert.match(res?.headers()['content-security-policy'] ?? '', /script-src 'self'/, p);
@@ -76,6 +82,7 @@ describe('API docs and demo page in Chromium under the CSP', { skip: chromiumMis
     assert.deepEqual(p.console, [], `${what}: console errors`);
     assert.deepEqual(p.pageErrors, [], `${what}: page errors`);
     assert.deepEqual(p.failed, [], `${what}: failed requests`);
+    assert.deepEqual(p.foreign, [], `${what}: requests off this server`);
   };
 
   test('Swagger UI renders the generated document with no console error or CSP violation', async () => {

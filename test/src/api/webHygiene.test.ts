@@ -112,6 +112,7 @@ describe('web hygiene on a FacegateNode', { timeout: 120_000 }, () => {
     const get = await fetch(`${node.url}/health`, { headers: { origin: ALLOWED } });
     await get.arrayBuffer();
     assert.equal(get.headers.get('access-control-allow-origin'), ALLOWED);
+    assert.match(get.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
     const getOther = await fetch(`${node.url}/health`, { headers: { origin: 'https://evil.example.com' } });
     await getOther.arrayBuffer();
     assert.equal(getOther.headers.get('access-control-allow-origin'), null);
