@@ -67,6 +67,13 @@ function requestMetrics(metrics: Metrics) {
   };
 }
 
+const OPERATIONS = new WeakMap<express.Express, readonly Operation[]>();
+
+/** The documented operations of an app createApp built (what /api/schema/ is generated from). */
+export function appOperations(app: express.Express): readonly Operation[] {
+  return OPERATIONS.get(app) ?? [];
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const { limits } = deps;
   const app = express();
@@ -80,6 +87,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Every route is an ApiRouter route (or an admin table row): the OpenAPI
   // document is generated from exactly what is mounted here.
   const operations: Operation[] = deps.adminRouter ? adminOperations() : [];
+  OPERATIONS.set(app, operations);
   const mount = (r: ApiRouter): void => {
     operations.push(...r.operations);
     app.use(r.router);

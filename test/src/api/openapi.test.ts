@@ -5,9 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { openApiPath } from '../../../src/api/openapi.ts';
+import { z } from 'zod';
+import type { Operation } from '../../../src/api/ApiRouter.ts';
+import { appOperations } from '../../../src/api/createApp.ts';
+import { httpStatus } from '../../../src/api/httpStatus.ts';
+import { ErrorSchema, openApiPath } from '../../../src/api/openapi.ts';
 import { listRoutes, type HasStack } from '../../fuzz/routes.ts';
-import { BACKENDS, call, newClient, startService, type Running } from '../fixtures.ts';
+import { BACKENDS, authenticate, call, enroll, newClient, startService, type Reply, type Running } from '../fixtures.ts';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; responses: Record<string, unknown> }>>; components: Record<string, Record<string, unknown>> };
 
@@ -106,5 +110,61 @@ describe('OpenAPI document generated from the routers', () => {
     const a = await call(run.url, 'GET', '/api/schema');
     assert.equal(a.status, 200);
     assert.deepEqual(a.body, doc as unknown as Record<string, unknown>);
+  });
+
+  test('real responses match the documented response schemas (success and error)', async () => {
+    const ops = appOperations(run.service.app);
+    const find = (method: string, p: string): Operation => {
+      const op = ops.find((o) => o.method === method.toLowerCase() && new RegExp(`^${o.path.replace(/:[^/]+/g, '[^/]+')}$`).test(p.split('?')[0]!));
+      assert.ok(op, `${method} ${p} is documented`);
+      return op;
+    };
+    const checked: string[] = [];
+    const check = (method: string, p: string, r: Reply): void => {
+      const op = find(method, p);
+      const doc = op.responses[r.status];
+      if (r.status >= 400) {
+        const documented = new Set((op.errors ?? []).map((c) => httpStatus(c)));
+        assert.ok(documented.has(r.status), `${method} ${p} answered ${r.status}, documents ${[...documented].join(',')}`);
+        const parsed = ErrorSchema.safeParse(r.body);
+        assert.ok(parsed.success, `${method} ${p} ${r.status}: ${JSON.stringify(parsed.error?.issues)}`);
+      } else {
+        assert.ok(doc, `${method} ${p} documents status ${r.status}`);
+        const schema = doc instanceof z.ZodType ? doc : doc.schema;
+        assert.ok(schema, `${method} ${p} ${r.status} has a schema`);
+        const parsed = schema.safeParse(r.body);
+        assert.ok(parsed.success, `${method} ${p} ${r.status}: ${JSON.stringify(parsed.error?.issues)}`);
+      }
+      checked.push(`${method} ${p} ${r.status}`);
+    };
+    const get = async (method: string, p: string, o: Parameters<typeof call>[3] = {}): Promise<void> => check(method, p, await call(run.url, method, p, o));
+
+    await get('GET', '/health');
+    const c = await newClient(run, 'Docs');
+    await get('POST', '/api/auth/client', { json: { api_key: c.apiKey } });
+    await get('POST', '/api/auth/client', { json: { api_key: 'fg_nope_nope' } });
+    const token = c.token;
+    await get('POST', '/api/auth/enrollment', { token, json: { external_user_id: 'doc-user' } });
+    const last = await enroll(run, token, 'doc-user', [200, 10, 10]);
+    check('POST', '/api/auth/enrollment/process-frame', last);
+    const auth = await authenticate(run, token, [200, 10, 10], 'doc-user');
+    check('POST', '/api/auth/authentication/process-frame', auth);
+    const created = await call(run.url, 'POST', '/api/auth/authentication', { token, json: {} });
+    check('POST', '/api/auth/authentication', created);
+    const st = String(created.body.session_token);
+    await get('GET', `/api/auth/session/${st}/status`);
+    await get('DELETE', `/api/auth/session/${st}`);
+    await get('GET', '/api/auth/session/nope/status');
+    await get('GET', '/api/users', { token });
+    await get('GET', '/api/users?limit=0', { token });
+    await get('GET', '/api/users/doc-user', { token });
+    await get('PUT', '/api/webhooks', { token, json: { url: 'https://hooks.example.com/x' } });
+    await get('PUT', '/api/webhooks', { token, json: { url: null } });
+    await get('GET', '/api/webhooks/deliveries', { token });
+    await get('GET', '/api/analytics/authentication-metrics', { token });
+    await get('GET', '/api/analytics/system-metrics', { token });
+    await get('DELETE', '/api/users/doc-user', { token });
+    await get('GET', '/api/users/doc-user', { token });
+    assert.ok(checked.length >= 20, checked.join('\n'));
   });
 });
