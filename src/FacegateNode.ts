@@ -115,7 +115,8 @@ function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTe
   );
   root.use(service.app);
   const server = http.createServer(root);
-  const io = new SocketIoServer(server, { serveClient: false, cors: { origin: false } });
+  // The socket.io polling transport follows the same CORS allow-list as the API.
+  const io = new SocketIoServer(server, { serveClient: false, cors: cfg.corsAllowedOrigins.length > 0 ? { origin: [...cfg.corsAllowedOrigins] } : { origin: false } });
   stack.push('http', () => new Promise<void>((resolve) => {
     io.close(() => resolve());
     server.closeAllConnections();

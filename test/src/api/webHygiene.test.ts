@@ -113,6 +113,14 @@ describe('web hygiene on a FacegateNode', { timeout: 120_000 }, () => {
     await get.arrayBuffer();
     assert.equal(get.headers.get('access-control-allow-origin'), ALLOWED);
     assert.match(get.headers.get('access-control-expose-headers') ?? '', /Retry-After/);
+    // socket.io's polling transport (the SDK's fallback) follows the same list.
+    const sio = (origin: string) => fetch(`${node.url}/socket.io/?EIO=4&transport=polling`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+    const sioOk = await sio(ALLOWED);
+    await sioOk.arrayBuffer();
+    assert.equal(sioOk.headers.get('access-control-allow-origin'), ALLOWED);
+    const sioNo = await sio('https://evil.example.com');
+    await sioNo.arrayBuffer();
+    assert.equal(sioNo.headers.get('access-control-allow-origin'), null);
     const getOther = await fetch(`${node.url}/health`, { headers: { origin: 'https://evil.example.com' } });
     await getOther.arrayBuffer();
     assert.equal(getOther.headers.get('access-control-allow-origin'), null);
