@@ -108,6 +108,7 @@ async function openGallery(config: Config, store: SqlStore, keys: KeyRing, metri
     dir: path.join(config.storage.dataDir, 'gallery', store.engine === 'postgres' ? (t.dbSchema ?? 'public') : 'local'),
     ...(t.galleryPersistDelayMs !== undefined ? { persistDelayMs: t.galleryPersistDelayMs } : {}),
     hnswMin: config.service.galleryHnswMin,
+    largeIndex: config.service.galleryIndex,
     snapshotKey: (id) => keys.snapshotKey(id),
   });
   stack.push('gallery', () => gallery.close());
@@ -125,6 +126,7 @@ async function openWebhooks(config: Config, log: Logger, store: SqlStore, keys: 
   stack.push('audit', () => audit.flush());
   const webhooks = new WebhookDispatcher(store.sql, store, keys, log.child({ component: 'webhooks' }), {
     maxAttempts: config.service.webhookMaxAttempts,
+    allowPrivate: config.service.webhookAllowPrivate,
     ...(t.webhookBaseDelayMs !== undefined ? { baseDelayMs: t.webhookBaseDelayMs } : {}),
     onAttempt: (r) => metrics.webhookDeliveries.inc({ result: r }),
   });
@@ -154,9 +156,11 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
   const limits = new RateLimits({
     perKey: config.service.rateLimitPerKey,
     perIp: config.service.rateLimitPerIp,
+    perSession: config.service.rateLimitPerSession,
     lockoutFailures: config.service.lockoutFailures,
     lockoutWindowS: config.service.lockoutWindowS,
     ...(state instanceof RedisStateStore ? { redis: state.client, prefix: `${state.prefix}rl:` } : {}),
+    store: store.sql,
   });
   const { audit, webhooks } = await openWebhooks(config, log, store, keys, metrics, t, stack);
   const nodeId = `node_${crypto.randomBytes(6).toString('hex')}`;

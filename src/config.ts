@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_HNSW_MIN, DEFAULT_MATCH_THRESHOLD } from '../common/defaults.ts';
+import { DEFAULT_HNSW_MIN, DEFAULT_LARGE_INDEX, DEFAULT_MATCH_THRESHOLD } from '../common/defaults.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z
@@ -108,10 +108,14 @@ const EnvSchema = z.object({
   MAX_IMAGE_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(5 * 1024 * 1024),
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_PER_SESSION: z.coerce.number().int().min(1).default(120),
   LOCKOUT_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   LOCKOUT_WINDOW_S: z.coerce.number().int().min(1).max(86400).default(180),
   GALLERY_HNSW_MIN: z.coerce.number().int().min(1000).default(DEFAULT_HNSW_MIN),
+  GALLERY_INDEX: z.enum(['ivf', 'hnsw']).default(DEFAULT_LARGE_INDEX),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** 1: webhooks may be delivered to loopback/private/link-local addresses (own-network receivers, tests). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1']).default('0'),
   // liveness engine
   LIVENESS_CHALLENGES: z.coerce.number().int().min(1).max(2).default(2),
   LIVENESS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
@@ -181,11 +185,16 @@ export interface Config {
     readonly rateLimitPerKey: number;
     /** Requests per minute per client IP. */
     readonly rateLimitPerIp: number;
+    /** REST frame uploads per minute per session (session-token traffic never spends a key's budget). */
+    readonly rateLimitPerSession: number;
     readonly lockoutFailures: number;
     readonly lockoutWindowS: number;
     /** Live templates from which a client's gallery is searched through an HNSW graph (back to flat below 75% of it). */
     readonly galleryHnswMin: number;
+    readonly galleryIndex: 'ivf' | 'hnsw';
     readonly webhookMaxAttempts: number;
+    /** Whether webhooks may go to loopback, private, link-local or multicast addresses (default: refused). */
+    readonly webhookAllowPrivate: boolean;
   };
   readonly liveness: {
     /** Random challenges per session (blink, head turn, colour flash on the live path). */
@@ -273,10 +282,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxImageBytes: e.MAX_IMAGE_BYTES,
       rateLimitPerKey: e.RATE_LIMIT_PER_KEY,
       rateLimitPerIp: e.RATE_LIMIT_PER_IP,
+      rateLimitPerSession: e.RATE_LIMIT_PER_SESSION,
       lockoutFailures: e.LOCKOUT_FAILURES,
       lockoutWindowS: e.LOCKOUT_WINDOW_S,
       galleryHnswMin: e.GALLERY_HNSW_MIN,
+      galleryIndex: e.GALLERY_INDEX,
       webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
     },
     liveness: { challenges: e.LIVENESS_CHALLENGES, maxAttempts: e.LIVENESS_MAX_ATTEMPTS, flash: e.LIVENESS_FLASH === 'on' },
   });

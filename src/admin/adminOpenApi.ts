@@ -5,9 +5,12 @@
 import { z } from 'zod';
 import type { Operation } from '../api/ApiRouter.ts';
 import { ADMIN_ROUTES, ADMIN_STREAMS } from './adminRouter.ts';
+import { CONSOLE_FILES } from './console/consoleBundle.ts';
 
 /** Where createApp mounts the admin router. */
 export const ADMIN_PREFIX = '/api/admin';
+/** Where createApp mounts the admin console (src/admin/console). */
+export const CONSOLE_PREFIX = '/admin';
 
 const ERRORS = ['unauthorized', 'forbidden', 'not_found', 'conflict', 'validation_error', 'unsupported_media_type', 'service_unavailable'] as const;
 
@@ -35,4 +38,15 @@ export function adminOperations(): Operation[] {
     });
   }
   return ops;
+}
+
+/** The admin console's bundle files (its HTML page answers every other GET below /admin). */
+export function consoleOperations(): Operation[] {
+  return CONSOLE_FILES.map((f) => ({
+    method: 'get',
+    path: `${CONSOLE_PREFIX}/${f}`,
+    summary: `The admin console's ${f} (the console page itself is every other GET below ${CONSOLE_PREFIX})`,
+    tags: ['console'],
+    responses: { 200: { description: f, schema: z.string(), contentType: f.endsWith('.css') ? 'text/css' : 'application/javascript' } },
+  }));
 }

@@ -15,10 +15,11 @@ import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
-import { ADMIN_PREFIX, adminOperations } from '../admin/adminOpenApi.ts';
+import { ADMIN_PREFIX, adminOperations, CONSOLE_PREFIX, consoleOperations } from '../admin/adminOpenApi.ts';
+import { createConsoleRouter } from '../admin/console/consoleRouter.ts';
 import type { ApiRouter, Operation } from './ApiRouter.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
-import { bearerAuth } from './middleware.ts';
+import { bearerAuth, rejectMalformedUrl } from './middleware.ts';
 import { trustProxySetting, webHygiene } from './webHygiene.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(webHygiene({ corsAllowedOrigins: deps.config.server.corsAllowedOrigins }));
   app.set('trust proxy', trustProxySetting(deps.config.server.trustProxy));
   app.use(requestMetrics(deps.metrics));
+  app.use(rejectMalformedUrl);
 
   // Every route is an ApiRouter route (or an admin table row): the OpenAPI
   // document is generated from exactly what is mounted here.
@@ -95,7 +97,12 @@ export function createApp(deps: AppDeps): express.Express {
   // Health, metrics and the API description are not rate limited.
   mount(opsRoutes(deps));
   mount(docsRoutes(() => operations));
-  if (deps.adminRouter) app.use(ADMIN_PREFIX, deps.adminRouter);
+  if (deps.adminRouter) {
+    app.use(ADMIN_PREFIX, deps.adminRouter);
+    // The admin console (a browser app over /api/admin).
+    app.use(CONSOLE_PREFIX, createConsoleRouter());
+    operations.push(...consoleOperations());
+  }
   app.use('/api', async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     await limits.hit('ip', req.ip ?? 'unknown');
     next();

@@ -263,6 +263,12 @@ export class SessionService {
     const status = statusOf(verdict);
     const userFault = !(verdict.reason !== null && SERVICE_FAULT_REASONS.includes(verdict.reason));
     if (base.kind === 'authentication' && base.externalUserId !== null && userFault && (status === 'succeeded' || status === 'failed')) {
+      // Checked again here, not only at creation: sessions opened before the
+      // lockout (or many opened in advance) must not get attempts past it,
+      // and a success during it must not reset the counter.
+      if (await this.#limiter.isLockedOut(base.clientId, base.externalUserId)) {
+        return this.#decide(base, { ...verdict, outcome: 'failed', reason: 'locked_out', externalUserId: null, similarity: null });
+      }
       if (succeeded) await this.#limiter.reset(base.clientId, base.externalUserId);
       else await this.#limiter.recordFailure(base.clientId, base.externalUserId);
     }

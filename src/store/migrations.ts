@@ -133,6 +133,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX job_runs_job_time ON job_runs(job, started_at)
     `,
   },
+  {
+    // Failed-attempt lockouts (issue 13): on the store when there is no Redis,
+    // so a restart does not lift them. One row per client + external user.
+    version: 4,
+    name: 'lockouts',
+    sql: `
+      CREATE TABLE lockouts (
+        key         text PRIMARY KEY,
+        failures    integer NOT NULL,
+        expires_at  timestamptz NOT NULL
+      )
+    `,
+  },
 ];
 
 // Arbitrary constant: serialises concurrent migrators (several nodes starting

@@ -1,7 +1,9 @@
 // Session routes: create an enrollment or authentication session, submit a
 // frame over REST (the fallback to the live WebRTC path), read a session's
-// status, cancel it. Frame uploads authenticate by session token and count
-// against the API key that created the session.
+// status, cancel it. Frame uploads authenticate by session token (checked
+// before the body is read) and count against their session's own budget,
+// never the API key's; an upload for a decided session is refused before it
+// is counted anywhere.
 import { performance } from 'node:perf_hooks';
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
@@ -10,7 +12,8 @@ import type { Metrics } from '../../metrics/Metrics.ts';
 import type { RateLimits } from '../../ratelimit/RateLimits.ts';
 import { decodeUpload, parseDataUrl } from '../../sessions/frameDecoder.ts';
 import { encodedFrameInput } from '../../sessions/SessionEngine.ts';
-import type { SessionKind, SessionRecord } from '../../../common/session.ts';
+import { FacegateError } from '../../../common/errors.ts';
+import { isTerminal, type SessionKind, type SessionRecord } from '../../../common/session.ts';
 import type { SessionService } from '../../sessions/SessionService.ts';
 import { iceServersFor } from '../../../turn/turnCredentials.ts';
 import { ApiRouter, type RouteDoc } from '../ApiRouter.ts';
@@ -145,11 +148,12 @@ function processFrame(deps: SessionRouteDeps, kind: SessionKind) {
   const { config, sessions, limits, metrics } = deps;
   return async (req: Request, res: Response): Promise<void> => {
     const body = parse(ProcessFrameBody, req.body, 'body');
-    // Unknown session before any decoding work.
+    // Unknown or decided session before any budget or decoding work.
     const current = await sessions.get(body.session_token);
+    if (isTerminal(current.status)) throw new FacegateError('conflict', `session is already ${current.status}`, { status: current.status });
     // Frames come from the end user's device with a session token: counted
-    // against the API key that created the session.
-    await limits.hitKey(current.clientId, current.keyId ?? null);
+    // against the session's own budget, so they cannot spend the API key's.
+    await limits.hit('session', current.id);
     const { mime, bytes } = parseDataUrl(body.image, { maxBytes: config.service.maxImageBytes });
     // Decoded where it is analysed, on first use: a node that forwards the
     // upload to its session's owner sends these bytes and never decodes them.
