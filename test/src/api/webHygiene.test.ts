@@ -75,6 +75,15 @@ describe('web hygiene on a FacegateNode', { timeout: 120_000 }, () => {
       assert.equal(res.status, status, p);
       assertHelmet(res, p);
     }
+    // The admin console keeps its own, stricter CSP; helmet's other headers are there too.
+    for (const p of ['/admin', '/admin/clients']) {
+      const res = await fetch(`${u}${p}`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200, p);
+      assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/, p);
+      assert.equal(res.headers.get('x-frame-options'), 'SAMEORIGIN', p);
+      assert.ok(res.headers.get('strict-transport-security'), p);
+    }
     const html = await fetch(`${u}/`);
     assert.match(html.headers.get('content-type') ?? '', /html/);
     assert.match(await html.text(), /<script src="\/sdk\/demo\.js"><\/script>/);
