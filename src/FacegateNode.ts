@@ -20,6 +20,7 @@ import { attachSignaling, createSdkRouter, type SdkRouterOptions, type Signaling
 import { advertiseNode } from './admin/nodeFile.ts';
 import type { HealthCheck } from './api/createApp.ts';
 import { errorHandler, onClientError } from './api/httpErrors.ts';
+import { trustProxySetting, webHygiene } from './api/webHygiene.ts';
 import { iceServersFor } from '../turn/turnCredentials.ts';
 import { ClientEngines } from './bridge/ClientEngines.ts';
 import { DemoSessions } from './bridge/DemoSessions.ts';
@@ -104,6 +105,9 @@ async function openFrameEngine(core: ServiceCore, engines: ClientEngines, t: Nod
 function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTesting, stack: CloseStack) {
   const root = express();
   root.disable('x-powered-by');
+  const { server: cfg } = service.config;
+  root.use(webHygiene({ corsAllowedOrigins: cfg.corsAllowedOrigins }));
+  root.set('trust proxy', trustProxySetting(cfg.trustProxy));
   root.use(
     createSdkRouter({
       ...(t.sdkBundles !== undefined ? { bundles: t.sdkBundles } : {}),
@@ -115,7 +119,8 @@ function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTe
   root.use(errorHandler(service.log));
   const server = http.createServer(root);
   server.on('clientError', onClientError);
-  const io = new SocketIoServer(server, { serveClient: false, cors: { origin: false } });
+  // The socket.io polling transport follows the same CORS allow-list as the API.
+  const io = new SocketIoServer(server, { serveClient: false, cors: cfg.corsAllowedOrigins.length > 0 ? { origin: [...cfg.corsAllowedOrigins] } : { origin: false } });
   stack.push('http', () => new Promise<void>((resolve) => {
     io.close(() => resolve());
     server.closeAllConnections();

@@ -7,7 +7,7 @@
 // The tenant: register and login run under a client's credential (its bearer
 // token, or its API key in X-API-Key), and the account belongs to that client;
 // refresh and profile carry the client inside the user's own tokens.
-import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { FacegateError } from '../../../common/errors.ts';
 import { normaliseEmail, type AccountService, type AccountTokens } from '../../accounts/AccountService.ts';
@@ -15,6 +15,7 @@ import type { VerdictSigner } from '../../auth/VerdictSigner.ts';
 import type { RateLimits } from '../../ratelimit/RateLimits.ts';
 import type { AccountRecord } from '../../store/Store.ts';
 import type { TenantService } from '../../tenants/TenantService.ts';
+import { ApiRouter } from '../ApiRouter.ts';
 import { authed, jsonSmall, parse, requireJson, type Authed } from '../middleware.ts';
 
 const Email = z.string().max(254).transform(normaliseEmail).pipe(z.string().email()).describe('email address; normalised (NFKC, trimmed, lower case)');
@@ -118,12 +119,12 @@ function tokenView(t: AccountTokens): z.infer<typeof TokenPairResponse> {
   return { access: t.access, refresh: t.refresh, token_type: 'Bearer', expires_in: t.expiresIn };
 }
 
-export function accountRoutes(deps: AccountRouteDeps): Router {
+export function accountRoutes(deps: AccountRouteDeps): ApiRouter {
   const { accounts } = deps;
   const client = clientCredential(deps);
-  const r = Router();
+  const r = new ApiRouter();
 
-  r.post('/api/auth/register', requireJson, jsonSmall, client, async (req, res) => {
+  r.post('/api/auth/register', { summary: 'Register an end-user account under the calling client', security: ['bearerAuth', 'apiKey'], body: RegisterBody, responses: { 201: RegisterResponse }, errors: ['invalid_request', 'validation_error', 'unauthorized', 'conflict', 'rate_limit_exceeded', 'unsupported_media_type'] }, requireJson, jsonSmall, client, async (req, res) => {
     const b = parse(RegisterBody, req.body, 'body');
     const fullName = b.full_name ?? [b.first_name, b.last_name].filter((x) => x !== undefined && x !== '').join(' ');
     const a = await accounts.register(authed(res).clientId, { email: b.email, password: b.password, fullName, phoneNumber: b.phone_number ?? null });
@@ -138,14 +139,14 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     } satisfies z.infer<typeof RegisterResponse>);
   });
 
-  r.post('/api/auth/token', requireJson, jsonSmall, client, async (req, res) => {
+  r.post('/api/auth/token', { summary: 'Log an end-user in (email + password): access + refresh tokens', security: ['bearerAuth', 'apiKey'], body: LoginBody, responses: { 200: LoginResponse }, errors: ['invalid_request', 'validation_error', 'unauthorized', 'conflict', 'rate_limit_exceeded', 'unsupported_media_type'] }, requireJson, jsonSmall, client, async (req, res) => {
     const b = parse(LoginBody, req.body, 'body');
     const { account, tokens } = await accounts.login(authed(res).clientId, b.email, b.password);
     const { enrollments } = await accounts.profile(account);
     res.json({ ...tokenView(tokens), user: { id: account.id, email: account.email, full_name: account.fullName, face_enrolled: enrollments.length > 0 } } satisfies z.infer<typeof LoginResponse>);
   });
 
-  r.post('/api/auth/token/refresh', requireJson, jsonSmall, async (req, res) => {
+  r.post('/api/auth/token/refresh', { summary: 'Rotate a refresh token (a reused one revokes its family)', body: RefreshBody, responses: { 200: TokenPairResponse }, errors: ['invalid_request', 'validation_error', 'unauthorized', 'unsupported_media_type'] }, requireJson, jsonSmall, async (req, res) => {
     res.json(tokenView(await accounts.refresh(parse(RefreshBody, req.body, 'body').refresh)));
   });
 
@@ -165,18 +166,18 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
     };
   };
 
-  r.get('/api/auth/profile', async (req, res) => {
+  r.get('/api/auth/profile', { summary: 'The end-user account of a user access token', security: ['bearerAuth'], responses: { 200: ProfileResponse }, errors: ['unauthorized'] }, async (req, res) => {
     res.json(await profileView(await userAccount(deps, req)));
   });
 
-  r.put('/api/auth/profile', requireJson, jsonSmall, async (req, res) => {
+  r.put('/api/auth/profile', { summary: 'Update the end-user account of a user access token', security: ['bearerAuth'], body: ProfileUpdateBody, responses: { 200: ProfileResponse }, errors: ['invalid_request', 'validation_error', 'unauthorized', 'unsupported_media_type'] }, requireJson, jsonSmall, async (req, res) => {
     const account = await userAccount(deps, req);
     const b = parse(ProfileUpdateBody, req.body, 'body');
     const patch = { ...(b.full_name !== undefined ? { fullName: b.full_name } : {}), ...(b.phone_number !== undefined ? { phoneNumber: b.phone_number } : {}) };
     res.json(await profileView(await accounts.update(account, patch)));
   });
 
-  r.get('/.well-known/jwks.json', (_req, res) => {
+  r.get('/.well-known/jwks.json', { summary: 'Public keys that verdict tokens (ES256) verify against', responses: { 200: JwksResponse } }, (_req, res) => {
     res.set('cache-control', 'public, max-age=300').json(deps.verdicts.jwks());
   });
   return r;
