@@ -19,3 +19,7 @@ export const DEFAULT_MATCH_THRESHOLD = 0.42;
  * graph 1.8 ms (recall 0.995), at 10k 6.9 ms vs 1.7 ms (recall 1.000).
  */
 export const DEFAULT_HNSW_MIN = 5_000;
+
+/** The large-gallery index: IVF (the default, chosen by measurement, see src/SERVICE.md) or the HNSW graph. */
+export type LargeIndexKind = 'ivf' | 'hnsw';
+export const DEFAULT_LARGE_INDEX: LargeIndexKind = 'ivf';

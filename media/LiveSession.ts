@@ -158,6 +158,8 @@ export class LiveSession implements LiveSessionHandle {
   readonly #flushTimeoutMs: number;
   readonly #onClose: LiveSessionOptions['onClose'];
   readonly #transports = new Map<string, ms.WebRtcTransport>();
+  /** Transports connect() was called on (mediasoup allows it once). */
+  readonly #connected = new Set<string>();
   /** mediasoup's DataConsumers carrying the server channel to the client, by id. */
   readonly #clientDataConsumers = new Map<string, ms.DataConsumer>();
   readonly #outbox: string[] = [];
@@ -238,7 +240,10 @@ export class LiveSession implements LiveSessionHandle {
     transport.on('dtlsstatechange', (state) => {
       if (state === 'failed' || state === 'closed') void this.close('transport_failed');
     });
-    transport.observer.once('close', () => this.#transports.delete(transport.id));
+    transport.observer.once('close', () => {
+      this.#transports.delete(transport.id);
+      this.#connected.delete(transport.id);
+    });
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -249,7 +254,16 @@ export class LiveSession implements LiveSessionHandle {
   }
 
   async connectTransport(transportId: string, dtlsParameters: ms.DtlsParameters): Promise<void> {
-    await this.#transport(transportId).connect({ dtlsParameters });
+    const transport = this.#transport(transportId);
+    // mediasoup's worker answers a second connect() with a plain Error: a client error, said as one.
+    if (this.#connected.has(transportId)) throw new MediaError('conflict', 'this transport is already connected', { transportId });
+    this.#connected.add(transportId);
+    try {
+      await transport.connect({ dtlsParameters });
+    } catch (e) {
+      this.#connected.delete(transportId);
+      throw this.#clientInputError(e, 'sdp_invalid');
+    }
   }
 
   async restartIce(transportId: string): Promise<ms.IceParameters> {
@@ -261,7 +275,12 @@ export class LiveSession implements LiveSessionHandle {
     const transport = this.#transport(transportId);
     if (kind !== 'video') throw new MediaError('invalid_request', 'only video is consumed');
     if (this.#producer !== undefined) throw new MediaError('conflict', 'this session already publishes video');
-    const producer = await transport.produce({ kind, rtpParameters });
+    let producer: ms.Producer;
+    try {
+      producer = await transport.produce({ kind, rtpParameters });
+    } catch (e) {
+      throw this.#clientInputError(e, 'rtp_invalid');
+    }
     this.#producer = producer;
     if (this.#closed) {
       producer.close();
@@ -297,6 +316,18 @@ export class LiveSession implements LiveSessionHandle {
       throw e;
     }
     return { producerId: producer.id };
+  }
+
+  /**
+   * What mediasoup threw for parameters the client sent (an unsupported
+   * codec, a payload type it refuses, DTLS parameters it cannot use): a
+   * client error with mediasoup's message. Our own errors, and anything while
+   * the session or its worker is closing, pass through unchanged.
+   */
+  #clientInputError(e: unknown, code: 'rtp_invalid' | 'sdp_invalid'): unknown {
+    if (e instanceof MediaError || this.#closed || this.#router.closed) return e;
+    if (!(e instanceof Error) || e.name === 'WorkerClosedError' || e.name === 'InvalidStateError') return e;
+    return new MediaError(code, e.message, undefined, { cause: e });
   }
 
   /** The browser's data channel to the server. */

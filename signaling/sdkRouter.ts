@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { BUNDLE_NAMES, buildBundle, DEFAULT_SDK_OUT_DIR, DEMO_HTML_PATH, type BundleName } from './sdkBundle.ts';
 
 export interface SdkRouterOptions {
@@ -14,7 +14,7 @@ export interface SdkRouterOptions {
   readonly bundles?: 'auto' | 'build';
   readonly outDir?: string;
   /** Issues a demo session token; without it the demo page needs ?token=. */
-  readonly demoSession?: () => Promise<{ token: string }>;
+  readonly demoSession?: (visitorIp: string) => Promise<{ token: string }>;
   /** Serve the demo page at / (default true). */
   readonly serveDemo?: boolean;
 }
@@ -53,11 +53,9 @@ export function createSdkRouter(options: SdkRouterOptions = {}): Router {
   }
   const demoSession = options.demoSession;
   if (demoSession !== undefined) {
-    router.post('/demo/session', (_req: Request, res: Response) => {
-      demoSession().then(
-        (s) => res.json({ token: s.token }),
-        () => res.status(503).json({ error: { code: 'service_unavailable', message: 'no demo session available' } }),
-      );
+    // Errors go to the host's error handler, which answers in the REST error shape.
+    router.post('/demo/session', (req: Request, res: Response, next: NextFunction) => {
+      demoSession(req.ip ?? 'unknown').then((s) => res.json({ token: s.token }), next);
     });
   }
   return router;

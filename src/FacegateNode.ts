@@ -19,6 +19,8 @@ import type { FaceAnalyzerLike } from '../models/types.ts';
 import { attachSignaling, createSdkRouter, type SdkRouterOptions, type SignalingAttachment } from '../signaling/index.ts';
 import { advertiseNode } from './admin/nodeFile.ts';
 import type { HealthCheck } from './api/createApp.ts';
+import { errorHandler, onClientError } from './api/httpErrors.ts';
+import { trustProxySetting, webHygiene } from './api/webHygiene.ts';
 import { iceServersFor } from '../turn/turnCredentials.ts';
 import { ClientEngines } from './bridge/ClientEngines.ts';
 import { DemoSessions } from './bridge/DemoSessions.ts';
@@ -104,15 +106,22 @@ async function openFrameEngine(core: ServiceCore, engines: ClientEngines, t: Nod
 function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTesting, stack: CloseStack) {
   const root = express();
   root.disable('x-powered-by');
+  const { server: cfg } = service.config;
+  root.use(webHygiene({ corsAllowedOrigins: cfg.corsAllowedOrigins }));
+  root.set('trust proxy', trustProxySetting(cfg.trustProxy));
   root.use(
     createSdkRouter({
       ...(t.sdkBundles !== undefined ? { bundles: t.sdkBundles } : {}),
-      ...(demo ? { demoSession: () => demo.next() } : {}),
+      ...(demo ? { demoSession: (ip: string) => demo.next(ip) } : {}),
     }),
   );
   root.use(service.app);
+  // Errors of the routes before the REST API (the demo route) in the same error shape.
+  root.use(errorHandler(service.log));
   const server = http.createServer(root);
-  const io = new SocketIoServer(server, { serveClient: false, cors: { origin: false } });
+  server.on('clientError', onClientError);
+  // The socket.io polling transport follows the same CORS allow-list as the API.
+  const io = new SocketIoServer(server, { serveClient: false, cors: cfg.corsAllowedOrigins.length > 0 ? { origin: [...cfg.corsAllowedOrigins] } : { origin: false } });
   stack.push('http', () => new Promise<void>((resolve) => {
     io.close(() => resolve());
     server.closeAllConnections();

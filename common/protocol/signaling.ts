@@ -14,6 +14,8 @@ export const REQUEST_EVENT = 'request';
 export const NOTIFICATION_EVENT = 'notification';
 
 const id = z.string().min(1).max(128);
+/** An RTP SSRC: 32 bits unsigned (RFC 3550). */
+const ssrc = z.number().int().min(0).max(0xffffffff);
 const loose = <T extends z.ZodRawShape>(shape: T) => z.looseObject(shape);
 
 const DtlsParametersSchema = loose({
@@ -37,7 +39,10 @@ const RtpParametersSchema = loose({
   mid: z.string().max(32).optional(),
   codecs: z.array(RtpCodecSchema).min(1).max(16),
   headerExtensions: z.array(loose({ uri: z.string().max(256), id: z.number().int().min(1).max(255) })).max(32).optional(),
-  encodings: z.array(loose({ ssrc: z.number().int().nonnegative().optional(), rid: z.string().max(32).optional() })).max(8).optional(),
+  encodings: z
+    .array(loose({ ssrc: ssrc.optional(), rtx: loose({ ssrc }).optional(), rid: z.string().max(32).optional() }))
+    .max(8)
+    .optional(),
   rtcp: loose({ cname: z.string().max(256).optional(), reducedSize: z.boolean().optional() }).optional(),
 });
 

@@ -1,410 +1,197 @@
-// Gallery benchmark: add, search and delete on the service's FAISS gallery
-// at 10k and 100k 512-d templates (1M with --1m), flat (exact) and HNSW graph
-// side by side: build time, p50/p95 per operation, recall@1 against exact
-// brute force; for the graph also recall/latency against efSearch and against
-// the large-k trick, and a tombstone rebuild (the longest slice it holds the
-// worker for, searches in between). Then the worker-thread round trip
-// (FaissGallery) at the first size, flat and during a background graph build.
-//   npm run bench:gallery [-- --json] [--sizes 10000,100000] [--queries 200] [--1m] [--no-hnsw]
-//     [--hnsw-all (graph at 1M too)] [--rebuild-max-s 60] [--no-worker]
-// First, before faiss-node loads: faiss single-threaded, as in the service's gallery worker.
+// Gallery benchmark for one client's large gallery (issue #16): at each size,
+// build seconds (the IVF quantizer's k-means and the sliced adds, longest
+// slice), search p50/p99 (k=5), recall@1 against exact flat search, add and
+// delete p50, snapshot save/load seconds, RSS and bytes per template; on
+// synthetic clustered embeddings calibrated on the real ones
+// (test/src/galleryData.ts), with the real embeddings of ../shared/faces
+// enrolled among them (all but one photo per person) and their held-out
+// photos as probes that must find their own person.
+//   npm run bench:gallery [-- --json] [--sizes 10000,100000,1000000] [--queries 200] [--index ivf|hnsw] [--no-exact]
+// First, before faiss-node loads: the gallery worker's OpenMP setting.
 import '../../src/gallery/faissThreads.ts';
-import { performance } from 'node:perf_hooks';
-import { ClientIndex } from '../../src/gallery/ClientIndex.ts';
-import { FaissGallery } from '../../src/gallery/FaissGallery.ts';
-import { GraphBuild } from '../../src/gallery/GraphBuild.ts';
-import type { HnswGraph } from '../../src/gallery/HnswGraph.ts';
-import { BUILD_STEP_MS, TOMBSTONE_REBUILD_FRACTION, efSearchFor } from '../../src/gallery/hnswPolicy.ts';
-import os from 'node:os';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { ClientIndex } from '../../src/gallery/ClientIndex.ts';
+import { BUILD_STEP_MS, type LargeIndexKind } from '../../src/gallery/hnswPolicy.ts';
+import { ClusteredEmbeddings, HAVE_FACES, faceEmbeddings, type FaceEmbedding } from '../../test/src/galleryData.ts';
 
 const DIM = 512;
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const arg = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const sizes = (arg('--sizes') ?? '10000,100000').split(',').map(Number).concat(args.includes('--1m') ? [1_000_000] : []);
-const nQueries = Number(arg('--queries') ?? 200);
-const withHnsw = !args.includes('--no-hnsw');
-const rebuildMaxS = Number(arg('--rebuild-max-s') ?? 60);
-/** Flat only: the service's threshold never reached. */
-const FLAT_ONLY = { hnswMin: Number.MAX_SAFE_INTEGER };
-
-// Deterministic PRNG + Gaussian (Box-Muller) so runs are comparable.
-let seed = 12345;
-const rnd = (): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return ((seed >>> 0) + 0.5) / 4294967296;
-};
-const gauss = (): number => Math.sqrt(-2 * Math.log(rnd())) * Math.cos(2 * Math.PI * rnd());
-
-function normalise(v: Float32Array, off = 0): void {
-  let n = 0;
-  for (let i = 0; i < DIM; i++) n += v[off + i]! ** 2;
-  n = Math.sqrt(n);
-  for (let i = 0; i < DIM; i++) v[off + i]! /= n;
+const PER_PERSON = 5;
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    sizes: { type: 'string', default: '10000,100000,1000000' },
+    queries: { type: 'string', default: '200' },
+    index: { type: 'string', default: 'ivf' },
+    'no-exact': { type: 'boolean', default: false },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const nQueries = Number(values.queries);
+const largeIndex = values.index as LargeIndexKind;
+if (sizes.some((n) => !Number.isInteger(n) || n < 1000) || !(nQueries > 0) || !['ivf', 'hnsw'].includes(largeIndex)) {
+  throw new TypeError('usage: --sizes N,N (each >= 1000) --queries N --index ivf|hnsw');
 }
 
-/** Templates: random unit vectors (face embeddings of distinct people are near-orthogonal in 512-d). */
-function templates(n: number): Float32Array {
-  const v = new Float32Array(n * DIM);
-  for (let i = 0; i < n; i++) {
-    for (let d = 0; d < DIM; d++) v[i * DIM + d] = gauss();
-    normalise(v, i * DIM);
-  }
-  return v;
-}
-
-/** Probes: a stored template plus noise so the genuine cosine is about 0.7 (a new photo of an enrolled person). */
-function probes(base: Float32Array, n: number, count: number): Float32Array {
-  const q = new Float32Array(count * DIM);
-  for (let j = 0; j < count; j++) {
-    const i = Math.floor(rnd() * n);
-    for (let d = 0; d < DIM; d++) q[j * DIM + d] = base[i * DIM + d]! + gauss() * 0.045;
-    normalise(q, j * DIM);
-  }
-  return q;
-}
-
-function exactTop1(base: Float32Array, n: number, q: Float32Array, j: number): number {
-  let best = -Infinity;
-  let arg = -1;
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const o = i * DIM;
-    const p = j * DIM;
-    for (let d = 0; d < DIM; d++) s += base[o + d]! * q[p + d]!;
-    if (s > best) {
-      best = s;
-      arg = i;
-    }
-  }
-  return arg;
-}
-
-const pct = (xs: number[], p: number): number => {
+function pct(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+  return +s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(3);
+}
+const rssMb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
+const time = (f: () => void): number => {
+  const t = performance.now();
+  f();
+  return performance.now() - t;
 };
-const stats = (xs: number[]) => ({ p50: +pct(xs, 50).toFixed(3), p95: +pct(xs, 95).toFixed(3), n: xs.length });
 
 interface SizeResult {
-  size: number;
-  bulkLoadS: number;
-  addMs: ReturnType<typeof stats>;
-  searchMs: ReturnType<typeof stats>;
-  recallAt1: number;
-  deleteMs: ReturnType<typeof stats>;
-  hnsw?: GraphResult;
-  worker?: {
-    searchMs: ReturnType<typeof stats>;
-    eventLoopMaxLagMs: number;
-    /** A client switching to a graph in the background: its own and another client's searches meanwhile. */
-    duringBuild?: { buildS: number; searchMs: ReturnType<typeof stats>; maxMs: number; otherClientSearchMs: ReturnType<typeof stats>; otherClientMaxMs: number };
-    graphSearchMs?: ReturnType<typeof stats>;
-  };
+  readonly n: number;
+  readonly kind: string;
+  readonly nlist: number | null;
+  readonly nprobe: number | null;
+  readonly build_s: number;
+  readonly build_longest_slice_ms: number;
+  readonly search_p50_ms: number;
+  readonly search_p99_ms: number;
+  readonly recall_at_1: number | null;
+  readonly exact_search_p50_ms: number | null;
+  readonly real_probes: number;
+  readonly real_probes_found: number;
+  readonly add_p50_ms: number;
+  readonly delete_p50_ms: number;
+  readonly save_s: number;
+  readonly load_s: number;
+  readonly snapshot_mb: number;
+  readonly rss_mb: number;
+  readonly bytes_per_template: number;
+  readonly loadavg: readonly number[];
 }
 
-interface GraphResult {
-  /** Build from empty in BUILD_STEP_MS slices, as the service's worker does. */
-  buildS: number;
-  buildStepMs: ReturnType<typeof stats> & { max: number };
-  efSearch: number;
-  searchMs: ReturnType<typeof stats>;
-  recallAt1: number;
-  /** flat p50 / graph p50. */
-  speedupP50: number;
-  addMs: ReturnType<typeof stats>;
-  /** Tombstoning. */
-  deleteMs: ReturnType<typeof stats>;
-  /** Recall and latency against the beam width (k=5). */
-  curve: { efSearch: number; searchMs: ReturnType<typeof stats>; recallAt1: number }[];
-  /** The large-k trick at faiss's default efSearch=16: top-1 of a k-NN search. */
-  largeK: { k: number; searchMs: ReturnType<typeof stats>; recallAt1: number }[];
-  rebuild: {
-    tombstones: number;
-    rows: number;
-    rowsDone: number;
-    /** Measured, or projected from rowsDone when stopped at --rebuild-max-s. */
-    totalS: number;
-    projected: boolean;
-    stepMs: ReturnType<typeof stats> & { max: number };
-    /** Searches on the serving graph between slices. */
-    searchMsDuring: ReturnType<typeof stats>;
-  };
-}
+function runSize(n: number, faces: readonly FaceEmbedding[]): SizeResult {
+  const loadavg = os.loadavg().map((x) => +x.toFixed(2));
+  const gen = new ClusteredEmbeddings(DIM, 1000 + n);
+  // Real faces: all but the last photo of each person enrolled, the last one a probe.
+  const lastOf = new Map<string, FaceEmbedding>();
+  for (const f of faces) lastOf.set(f.identity, f);
+  const enrolledFaces = faces.filter((f) => lastOf.get(f.identity) !== f);
+  const synthetic = n - enrolledFaces.length;
+  const centres = gen.centres(Math.ceil(synthetic / PER_PERSON));
+  const vectors = new Float32Array(n * DIM);
+  const ids: string[] = [];
+  for (let i = 0; i < synthetic; i++) {
+    gen.sample(centres, Math.floor(i / PER_PERSON), vectors, i);
+    ids.push(`s${i}`);
+  }
+  enrolledFaces.forEach((f, j) => {
+    vectors.set(f.embedding, (synthetic + j) * DIM);
+    ids.push(`face:${f.identity}:${f.photo}`);
+  });
+  const probes = new Float32Array(nQueries * DIM);
+  for (let q = 0; q < nQueries; q++) gen.sample(centres, Math.floor(gen.rnd() * (centres.length / DIM)), probes, q);
+  const extra = new Float32Array(200 * DIM);
+  for (let i = 0; i < 200; i++) gen.sample(centres, i, extra, i);
 
-async function benchSize(n: number): Promise<SizeResult> {
-  const log = (m: string) => !json && process.stderr.write(`[${n}] ${m}\n`);
-  log('generating');
-  const base = templates(n);
-  const ids = Array.from({ length: n }, (_, i) => `t${i}`);
-  const qs = probes(base, n, nQueries);
-  log('exact ground truth');
-  const truth = Array.from({ length: nQueries }, (_, j) => exactTop1(base, n, qs, j));
+  const rss0 = process.memoryUsage().rss;
+  const idx = ClientIndex.empty(DIM, { hnswMin: 1000, largeIndex });
+  const t0 = performance.now();
+  idx.add(ids, vectors);
+  let longest = 0;
+  while (idx.building) longest = Math.max(longest, time(() => idx.step(BUILD_STEP_MS)));
+  const buildS = (performance.now() - t0) / 1000;
+  const rss = process.memoryUsage().rss;
+  const stats = idx.stats();
 
-  const idx = ClientIndex.empty(DIM, FLAT_ONLY);
-  let t = performance.now();
-  // One call, as the start-up rebuild (FaissGallery.replace) does.
-  idx.add(ids, base);
-  const bulkLoadS = (performance.now() - t) / 1000;
-  log(`bulk load ${bulkLoadS.toFixed(1)} s`);
-
-  const search: number[] = [];
-  let hits = 0;
-  for (let j = 0; j < nQueries; j++) {
-    const q = qs.subarray(j * DIM, (j + 1) * DIM);
-    t = performance.now();
-    const r = idx.search(q, 5);
-    search.push(performance.now() - t);
-    if (r[0]?.templateId === `t${truth[j]}`) hits++;
+  const lat: number[] = [];
+  const top: string[] = [];
+  for (let q = 0; q < nQueries; q++) {
+    const probe = probes.subarray(q * DIM, (q + 1) * DIM);
+    let hits: ReturnType<ClientIndex['search']> = [];
+    lat.push(time(() => (hits = idx.search(probe, 5))));
+    top.push(hits[0]?.templateId ?? '');
+  }
+  let found = 0;
+  for (const f of lastOf.values()) {
+    const hit = idx.search(f.embedding, 5)[0];
+    if (hit && hit.templateId.startsWith(`face:${f.identity}:`)) found++;
   }
 
-  const adds: number[] = [];
-  const extra = templates(50);
-  for (let i = 0; i < 50; i++) {
-    t = performance.now();
-    idx.add([`x${i}`], extra.subarray(i * DIM, (i + 1) * DIM));
-    adds.push(performance.now() - t);
-  }
-  const dels: number[] = [];
-  for (let i = 0; i < 50; i++) {
-    const victim = `t${Math.floor(rnd() * n)}`;
-    t = performance.now();
-    idx.remove([victim]);
-    dels.push(performance.now() - t);
-  }
-  const out: SizeResult = { size: n, bulkLoadS: +bulkLoadS.toFixed(2), addMs: stats(adds), searchMs: stats(search), recallAt1: hits / nQueries, deleteMs: stats(dels) };
+  const addMs: number[] = [];
+  for (let i = 0; i < 200; i++) addMs.push(time(() => idx.add([`new${i}`], extra.subarray(i * DIM, (i + 1) * DIM))));
+  const delMs: number[] = [];
+  for (let i = 0; i < 200; i++) delMs.push(time(() => idx.remove([`s${i * 7}`])));
+  idx.settle();
 
-  const graphHere = n < 1_000_000 || args.includes('--hnsw-all');
-  if (withHnsw && graphHere) out.hnsw = benchGraph(n, base, ids, qs, truth, out.searchMs.p50, log);
-  return out;
-}
-
-function searchStats(g: { search(q: Float32Array, k: number): { templateId: string }[] }, qs: Float32Array, truth: number[], k: number) {
-  const ts: number[] = [];
-  let hits = 0;
-  for (let j = 0; j < truth.length; j++) {
-    const q = qs.subarray(j * DIM, (j + 1) * DIM);
-    const t = performance.now();
-    const r = g.search(q, k);
-    ts.push(performance.now() - t);
-    if (r[0]?.templateId === `t${truth[j]}`) hits++;
-  }
-  return { searchMs: stats(ts), recallAt1: hits / truth.length };
-}
-
-const withMax = (xs: number[]) => ({ ...stats(xs), max: +Math.max(...xs).toFixed(3) });
-
-function benchGraph(n: number, base: Float32Array, ids: string[], qs: Float32Array, truth: number[], flatP50: number, log: (m: string) => void): GraphResult {
-  const efSearch = efSearchFor(n);
-  log(`HNSW32 graph build (efSearch ${efSearch})`);
-  const build = new GraphBuild(DIM, efSearch);
-  build.enqueue(ids, base);
-  const steps: number[] = [];
-  let t = performance.now();
-  for (;;) {
-    const s = performance.now();
-    const done = build.step(BUILD_STEP_MS);
-    steps.push(performance.now() - s);
-    if (done) break;
-  }
-  const buildS = (performance.now() - t) / 1000;
-  log(`graph built in ${buildS.toFixed(1)} s`);
-  const g: HnswGraph = build.graph;
-  const main = searchStats(g, qs, truth, 5);
-
-  const curve: GraphResult['curve'] = [];
-  for (const ef of [16, 32, 64, 96, 128, 256, 384, 512]) {
-    g.setEfSearch(ef);
-    curve.push({ efSearch: ef, ...searchStats(g, qs, truth, 5) });
-  }
-  g.setEfSearch(16);
-  const largeK: GraphResult['largeK'] = [];
-  for (const k of [1, 16, 64, 256]) largeK.push({ k, ...searchStats(g, qs, truth, k) });
-  g.setEfSearch(efSearch);
-
-  const adds: number[] = [];
-  const extra = templates(50);
-  for (let i = 0; i < 50; i++) {
-    t = performance.now();
-    g.add([`x${i}`], extra.subarray(i * DIM, (i + 1) * DIM));
-    adds.push(performance.now() - t);
-  }
-  const dels: number[] = [];
-  for (let i = 0; i < 50; i++) {
-    const victim = `t${Math.floor(rnd() * n)}`;
-    t = performance.now();
-    g.remove([victim]);
-    dels.push(performance.now() - t);
-  }
-
-  // Past the rebuild fraction, then rebuild in slices with a search between
-  // slices (another client's request waiting its turn in the worker).
-  const drop = Math.ceil(TOMBSTONE_REBUILD_FRACTION * g.total) + 1 - g.tombstones;
-  g.remove(Array.from({ length: drop }, (_, i) => `t${i}`));
-  log(`rebuild after ${g.tombstones} tombstones`);
-  t = performance.now();
-  const rb = new GraphBuild(DIM, efSearchFor(g.size));
-  const live = g.liveVectors();
-  rb.enqueue(live.ids, live.vectors);
-  const prep = performance.now() - t;
-  const rsteps: number[] = [prep];
-  const during: number[] = [];
-  let done = false;
-  let j = 0;
-  while (!done && performance.now() - t < rebuildMaxS * 1000) {
-    const s = performance.now();
-    done = rb.step(BUILD_STEP_MS);
-    rsteps.push(performance.now() - s);
-    const q = qs.subarray((j % truth.length) * DIM, ((j % truth.length) + 1) * DIM);
-    const s2 = performance.now();
-    g.search(q, 5);
-    during.push(performance.now() - s2);
-    j++;
-  }
-  const elapsed = (performance.now() - t) / 1000;
-  const rowsDone = rb.graph.total;
-  return {
-    buildS: +buildS.toFixed(2),
-    buildStepMs: withMax(steps),
-    efSearch,
-    searchMs: main.searchMs,
-    recallAt1: main.recallAt1,
-    speedupP50: +(flatP50 / main.searchMs.p50).toFixed(2),
-    addMs: stats(adds),
-    deleteMs: stats(dels),
-    curve,
-    largeK,
-    rebuild: {
-      tombstones: g.tombstones,
-      rows: live.ids.length,
-      rowsDone,
-      totalS: +(done ? elapsed : (elapsed * live.ids.length) / Math.max(1, rowsDone)).toFixed(1),
-      projected: !done,
-      stepMs: withMax(rsteps),
-      searchMsDuring: stats(during),
-    },
-  };
-}
-
-async function benchWorker(n: number): Promise<NonNullable<SizeResult['worker']>> {
-  if (!json) process.stderr.write(`[${n}] worker round trip\n`);
-  const base = templates(n);
-  const ids = Array.from({ length: n }, (_, i) => `t${i}`);
-  const qs = probes(base, n, Math.min(nQueries, 100));
-  let t = 0;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gallery-'));
-  const g = new FaissGallery({ dir, snapshotKey: () => Buffer.alloc(32, 9), ...FLAT_ONLY });
-  await g.replace('cl_bench', ids.map((id, i) => ({ templateId: id, embedding: base.subarray(i * DIM, (i + 1) * DIM) })));
-  const ws: number[] = [];
-  let maxLag = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    maxLag = Math.max(maxLag, now - last - 1);
-    last = now;
-  }, 1);
-  for (let j = 0; j < qs.length / DIM; j++) {
-    t = performance.now();
-    await g.search('cl_bench', qs.slice(j * DIM, (j + 1) * DIM), 5);
-    ws.push(performance.now() - t);
-  }
-  clearInterval(timer);
-  await g.close();
-  const out: NonNullable<SizeResult['worker']> = { searchMs: stats(ws), eventLoopMaxLagMs: +maxLag.toFixed(2) };
-  if (withHnsw) {
-    // The same client in a gallery whose threshold it crosses: the worker
-    // builds its graph in slices while this client (flat until then) and a
-    // small second client keep searching.
-    if (!json) process.stderr.write(`[${n}] worker: background graph build\n`);
-    const gg = new FaissGallery({ dir, snapshotKey: () => Buffer.alloc(32, 9), hnswMin: Math.min(n, 1000) });
-    const small = templates(100);
-    await gg.replace('cl_small', Array.from({ length: 100 }, (_, i) => ({ templateId: `s${i}`, embedding: small.subarray(i * DIM, (i + 1) * DIM) })));
-    while ((await gg.stats('cl_small'))?.building) await new Promise((r) => setTimeout(r, 5));
-    const t0 = performance.now();
-    await gg.replace('cl_bench', ids.map((id, i) => ({ templateId: id, embedding: base.subarray(i * DIM, (i + 1) * DIM) })));
-    const own: number[] = [];
-    const other: number[] = [];
-    for (let j = 0; (await gg.stats('cl_bench'))?.kind !== 'graph'; j++) {
-      const q = qs.slice((j % (qs.length / DIM)) * DIM, ((j % (qs.length / DIM)) + 1) * DIM);
-      t = performance.now();
-      await gg.search('cl_bench', q, 5);
-      own.push(performance.now() - t);
-      t = performance.now();
-      await gg.search('cl_small', q, 5);
-      other.push(performance.now() - t);
-    }
-    const buildS = (performance.now() - t0) / 1000;
-    const gs: number[] = [];
-    for (let j = 0; j < qs.length / DIM; j++) {
-      t = performance.now();
-      await gg.search('cl_bench', qs.slice(j * DIM, (j + 1) * DIM), 5);
-      gs.push(performance.now() - t);
-    }
-    await gg.close();
-    out.duringBuild = {
-      buildS: +buildS.toFixed(2),
-      searchMs: stats(own),
-      maxMs: +Math.max(...own).toFixed(2),
-      otherClientSearchMs: stats(other),
-      otherClientMaxMs: +Math.max(...other).toFixed(2),
-    };
-    out.graphSearchMs = stats(gs);
-  }
+  const key = Buffer.alloc(32, 7);
+  const saveMs = time(() => idx.save(dir, 'cl_bench', key));
+  const snapshotMb = fs.statSync(path.join(dir, 'cl_bench.gallery')).size / 2 ** 20;
+  let loaded: ClientIndex | null = null;
+  const loadMs = time(() => (loaded = ClientIndex.load(dir, 'cl_bench', DIM, key, { hnswMin: 1000, largeIndex })));
+  const back = loaded as ClientIndex | null;
+  if (!back || back.kind !== idx.kind || back.building) throw new Error('snapshot did not reload without a rebuild');
   fs.rmSync(dir, { recursive: true, force: true });
-  return out;
+  loaded = null;
+
+  // Exact ground truth (flat), after the large index's numbers so its memory is not counted.
+  let recall: number | null = null;
+  let exactP50: number | null = null;
+  if (!values['no-exact']) {
+    const exact = ClientIndex.empty(DIM, { hnswMin: Number.MAX_SAFE_INTEGER });
+    exact.add(ids, vectors);
+    const exLat: number[] = [];
+    let agree = 0;
+    for (let q = 0; q < nQueries; q++) {
+      const probe = probes.subarray(q * DIM, (q + 1) * DIM);
+      let best = '';
+      exLat.push(time(() => (best = exact.search(probe, 1)[0]?.templateId ?? '')));
+      if (best === top[q]) agree++;
+    }
+    recall = +(agree / nQueries).toFixed(4);
+    exactP50 = pct(exLat, 0.5);
+  }
+  return {
+    n,
+    kind: stats.kind,
+    nlist: stats.nlist ?? null,
+    nprobe: stats.nprobe ?? null,
+    build_s: +buildS.toFixed(2),
+    build_longest_slice_ms: +longest.toFixed(1),
+    search_p50_ms: pct(lat, 0.5),
+    search_p99_ms: pct(lat, 0.99),
+    recall_at_1: recall,
+    exact_search_p50_ms: exactP50,
+    real_probes: lastOf.size,
+    real_probes_found: found,
+    add_p50_ms: pct(addMs, 0.5),
+    delete_p50_ms: pct(delMs, 0.5),
+    save_s: +(saveMs / 1000).toFixed(2),
+    load_s: +(loadMs / 1000).toFixed(2),
+    snapshot_mb: +snapshotMb.toFixed(1),
+    rss_mb: Math.round(rss / 2 ** 20),
+    bytes_per_template: Math.round((rss - rss0) / n),
+    loadavg,
+  };
 }
 
+const faces = HAVE_FACES ? await faceEmbeddings() : [];
 const results: SizeResult[] = [];
-for (const n of sizes) results.push(await benchSize(n));
-// Last: faiss in the main thread after a faiss worker thread has exited
-// crashes this build (OpenMP state), so the worker measurement runs after
-// every in-thread one. The service only ever uses faiss from its worker.
-if (!args.includes('--no-worker')) results[0]!.worker = await benchWorker(sizes[0]!);
-
-if (json) {
-  process.stdout.write(`${JSON.stringify({ dim: DIM, queries: nQueries, k: 5, cpus: os.availableParallelism(), results }, null, 2)}\n`);
-} else {
-  process.stdout.write(`gallery bench: ${DIM}-d, k=5, ${nQueries} probes (genuine cos ~0.7), ${os.availableParallelism()} CPUs\n`);
-  for (const r of results) {
+for (const n of sizes) {
+  const r = runSize(n, faces);
+  results.push(r);
+  if (!values.json) {
     process.stdout.write(
-      `\n${r.size} templates (flat IP, exact)\n` +
-        `  bulk load (rebuild) ${r.bulkLoadS} s\n` +
-        `  add one          p50 ${r.addMs.p50} ms  p95 ${r.addMs.p95} ms\n` +
-        `  search k=5       p50 ${r.searchMs.p50} ms  p95 ${r.searchMs.p95} ms  recall@1 ${r.recallAt1.toFixed(3)}\n` +
-        `  delete one       p50 ${r.deleteMs.p50} ms  p95 ${r.deleteMs.p95} ms\n`,
+      `n=${r.n} ${r.kind} nlist ${r.nlist} nprobe ${r.nprobe} (load ${r.loadavg.join(' ')}, OMP_NUM_THREADS ${process.env.OMP_NUM_THREADS})\n` +
+        `  build ${r.build_s} s (longest slice ${r.build_longest_slice_ms} ms)  search k=5 p50 ${r.search_p50_ms} ms p99 ${r.search_p99_ms} ms` +
+        `  recall@1 ${r.recall_at_1} (exact flat p50 ${r.exact_search_p50_ms} ms)\n` +
+        `  real faces ${r.real_probes_found}/${r.real_probes} found  add p50 ${r.add_p50_ms} ms  delete p50 ${r.delete_p50_ms} ms` +
+        `  save ${r.save_s} s load ${r.load_s} s (${r.snapshot_mb} MB)  RSS ${r.rss_mb} MB (${r.bytes_per_template} B/template)\n`,
     );
-    if (r.hnsw) {
-      const h = r.hnsw;
-      const row = (name: string, flat: string, graph: string) => `  ${name.padEnd(26)}${flat.padEnd(34)}${graph}\n`;
-      process.stdout.write(
-        `  -- side by side --         flat (exact)                      HNSW32 graph (efSearch ${h.efSearch})\n` +
-          row('build', `${r.bulkLoadS} s`, `${h.buildS} s (slices p50 ${h.buildStepMs.p50} ms, max ${h.buildStepMs.max} ms)`) +
-          row('search k=5', `p50 ${r.searchMs.p50} ms p95 ${r.searchMs.p95} ms`, `p50 ${h.searchMs.p50} ms p95 ${h.searchMs.p95} ms (flat/graph p50 ${h.speedupP50})`) +
-          row('recall@1 vs exact', r.recallAt1.toFixed(3), h.recallAt1.toFixed(3)) +
-          row('add one', `p50 ${r.addMs.p50} ms p95 ${r.addMs.p95} ms`, `p50 ${h.addMs.p50} ms p95 ${h.addMs.p95} ms`) +
-          row('delete one', `p50 ${r.deleteMs.p50} ms p95 ${r.deleteMs.p95} ms`, `p50 ${h.deleteMs.p50} ms p95 ${h.deleteMs.p95} ms (tombstone)`) +
-          `  graph efSearch curve (k=5): ${h.curve.map((c) => `ef ${c.efSearch}: recall ${c.recallAt1.toFixed(3)} p50 ${c.searchMs.p50} ms`).join('; ')}\n` +
-          `  large-k trick (efSearch 16): ${h.largeK.map((c) => `k ${c.k}: recall ${c.recallAt1.toFixed(3)} p50 ${c.searchMs.p50} ms`).join('; ')}\n` +
-          `  rebuild after ${h.rebuild.tombstones} tombstones: ${h.rebuild.rowsDone}/${h.rebuild.rows} rows, ${h.rebuild.projected ? 'projected ' : ''}${h.rebuild.totalS} s; ` +
-          `slices p50 ${h.rebuild.stepMs.p50} ms max ${h.rebuild.stepMs.max} ms; searches between slices p50 ${h.rebuild.searchMsDuring.p50} ms p95 ${h.rebuild.searchMsDuring.p95} ms\n`,
-      );
-    }
-    if (r.worker) {
-      process.stdout.write(`  via worker thread search p50 ${r.worker.searchMs.p50} ms p95 ${r.worker.searchMs.p95} ms; main-loop max lag ${r.worker.eventLoopMaxLagMs} ms\n`);
-      const d = r.worker.duringBuild;
-      if (d) {
-        process.stdout.write(
-          `  via worker, background graph build ${d.buildS} s: this client's searches p50 ${d.searchMs.p50} ms p95 ${d.searchMs.p95} ms max ${d.maxMs} ms; ` +
-            `another client's p50 ${d.otherClientSearchMs.p50} ms p95 ${d.otherClientSearchMs.p95} ms max ${d.otherClientMaxMs} ms; then graph search p50 ${r.worker.graphSearchMs!.p50} ms\n`,
-        );
-      }
-    }
   }
+}
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ index: largeIndex, omp_num_threads: process.env.OMP_NUM_THREADS, cpus: os.availableParallelism(), sizes: results }, null, 2)}\n`);
 }

@@ -33,12 +33,12 @@ import { promisify } from 'node:util';
 import { decodeImage } from '../../models/decodeImage.ts';
 import { measureArtefacts } from '../../src/engine/signals/artefacts.ts';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
-import { ClipEvaluator, listClips, summarize, verdictTimes, type ClipFile, type ClipResult, type ScheduleName } from './lib/clipEval.ts';
+import { bySpecies, ClipEvaluator, listClips, summarize, verdictTimes, type ClipFile, type ClipResult, type ScheduleName } from './lib/clipEval.ts';
 import { CLIP_SCHEDULES, runTape } from './lib/clipRunner.ts';
 import { ffmpegPath, type TimedFrame } from './lib/decodeClip.ts';
 import { EyeCoverTracker } from '../../src/engine/EyeCoverTracker.ts';
 import { DEFAULT_GATE_OPTIONS, eyesOccluded, gateFrame } from '../../src/engine/frameGate.ts';
-import { DEFAULT_FUSION_OPTIONS, type FusionOptions } from '../../src/engine/fusion.ts';
+import { DEFAULT_FUSION_OPTIONS, VOUCHABLE_CUES, type FusionOptions } from '../../src/engine/fusion.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from '../../src/engine/options.ts';
 import { ObservationTape } from './lib/ObservationTape.ts';
 import { evaluateOcclusion } from './lib/occlusionEval.ts';
@@ -94,6 +94,8 @@ function line(r: ClipResult): string {
     r.schedule.padEnd(5),
     r.verdict.padEnd(6),
     (r.reason ?? '').padEnd(16),
+    r.species.padEnd(13),
+    (r.liveness === undefined ? '' : r.liveness === null ? 'live:-' : `live:${r.liveness.verdict}/${r.liveness.reason ?? '-'}${r.liveness.gateFiltered ? '*' : ''}`).padEnd(30),
     `t=${r.timeToVerdictMs ?? '-'}ms`.padEnd(10),
     `spoof=${fmt(s['artefacts'], 2)}`,
     `edge=${fmt(s['artefacts.edgeFrame'])}`,
@@ -153,6 +155,63 @@ async function transformed(clips: readonly ClipFile[], root: string): Promise<[s
   return out;
 }
 
+/** --margins: each threshold's distance to the nearest genuine and attack value. */
+function printMargins(
+  st: Map<string, ClipCueStats>,
+  clips: readonly ClipFile[],
+  genuineFiles: readonly ClipFile[],
+  stillRows: readonly { cellDiff: number | null }[] | undefined,
+  out: Record<string, unknown>,
+): void {
+  const rows: Record<string, unknown>[] = [];
+  say('\nthreshold margins (product defaults; genuine = highest running median of any genuine clip, attack = lowest running median of each attack clip):');
+  const vouch = DEFAULT_FUSION_OPTIONS.passiveVouch;
+  for (const k of WEIGHTED_CUES) {
+    const point = cueDecisionPoint(DEFAULT_FUSION_OPTIONS, k);
+    // A vouchable cue judges only the genuine clips the passive model does not vouch for.
+    const judged = genuineFiles.filter((c) => !(VOUCHABLE_CUES.includes(k) && st.get(c.name)!.passiveMin >= vouch));
+    const g = judged.map((c) => ({ name: c.name, v: st.get(c.name)!.runningMax[k] })).sort((a, b) => b.v - a.v)[0]!;
+    const attacks = clips.filter((c) => c.label === 'attack').map((c) => ({ name: c.name, v: st.get(c.name)!.runningMin[k] }));
+    const caught = attacks.filter((a) => a.v >= point).sort((a, b) => a.v - b.v)[0];
+    const row = {
+      threshold: k,
+      value: point,
+      nearestGenuine: g,
+      genuineMargin: point - g.v,
+      nearestAttackCaught: caught ?? null,
+      attackMargin: caught ? caught.v - point : null,
+      attacksCaughtByThisCue: attacks.filter((a) => a.v >= point).map((a) => a.name),
+    };
+    rows.push(row);
+    say(
+      `  ${k.padEnd(10)} at ${fmt(point)}: genuine max ${fmt(g.v)} (${g.name}) margin ${fmt(point - g.v)}; ` +
+        (caught ? `nearest attack ${fmt(caught.v)} (${caught.name}) margin ${fmt(caught.v - point)}` : 'no attack clip above it') +
+        `; attacks over it from the first evidence: ${row.attacksCaughtByThisCue.join(', ') || 'none'}`,
+    );
+  }
+  {
+    const edgePoint = cueDecisionPoint(DEFAULT_FUSION_OPTIONS, 'edgeFrame');
+    const edged = genuineFiles.filter((c) => st.get(c.name)!.runningMax.edgeFrame >= edgePoint).map((c) => ({ name: c.name, v: st.get(c.name)!.passiveMin }));
+    const lowest = edged.sort((a, b) => a.v - b.v)[0] ?? null;
+    const attacks = clips.filter((c) => c.label === 'attack').map((c) => ({ name: c.name, v: st.get(c.name)!.passiveMin })).filter((a) => Number.isFinite(a.v));
+    const highest = attacks.sort((a, b) => b.v - a.v)[0] ?? null;
+    rows.push({ threshold: 'passiveVouch', value: vouch, lowestVouchedGenuine: lowest, vouchedGenuine: edged.map((e) => e.name), highestAttack: highest });
+    say(
+      `  passiveVouch at ${fmt(vouch)}: genuine clips over the edgeFrame point ${edged.map((e) => `${e.name} ${fmt(e.v)}`).join(', ') || 'none'}` +
+        (lowest ? ` (lowest ${fmt(lowest.v / vouch, 2)}x the vouch)` : '') +
+        (highest ? `; highest attack passive running median ${fmt(highest.v)} (${highest.name}) margin ${fmt(vouch - highest.v)}` : ''),
+    );
+  }
+  const g = genuineFiles.map((c) => ({ name: c.name, v: st.get(c.name)!.stillWindowMin })).sort((a, b) => a.v - b.v)[0]!;
+  const stillMax = stillRows?.length ? Math.max(...stillRows.map((r) => r.cellDiff ?? 0)) : null;
+  rows.push({ threshold: 'staticDiff', value: DEFAULT_SESSION_OPTIONS.staticDiff, nearestGenuine: g, genuineMargin: g.v - DEFAULT_SESSION_OPTIONS.staticDiff, stillsMax: stillMax });
+  say(
+    `  staticDiff at ${fmt(DEFAULT_SESSION_OPTIONS.staticDiff)}: lowest genuine window median ${fmt(g.v)} (${g.name}) margin ${fmt(g.v - DEFAULT_SESSION_OPTIONS.staticDiff)} (${fmt(g.v / DEFAULT_SESSION_OPTIONS.staticDiff, 2)}x)` +
+      (stillMax !== null ? `; stills repeated as frames ${fmt(stillMax)}` : ''),
+  );
+  out['margins'] = rows;
+}
+
 async function heldOut(main: readonly ClipResult[], out: Record<string, unknown>): Promise<void> {
   const clips = listClips(dir, only);
   const genuineFiles = clips.filter((c) => c.label === 'genuine');
@@ -194,54 +253,25 @@ async function heldOut(main: readonly ClipResult[], out: Record<string, unknown>
       const staticDiff = staticDiffFromGenuine(others);
       const r = await evaluator.clip(c, { session: { fusion, staticDiff } });
       results.push(r);
-      const thresholds = { ...Object.fromEntries(WEIGHTED_CUES.map((k) => [k, cueDecisionPoint(fusion, k)])), staticDiff };
+      const thresholds = { ...Object.fromEntries(WEIGHTED_CUES.map((k) => [k, cueDecisionPoint(fusion, k)])), passiveVouch: fusion.passiveVouch, staticDiff };
       rows.push({ ...brief(r), thresholds });
       say(`  ${c.label.padEnd(7)} ${c.name.padEnd(24)} ${r.verdict.padEnd(6)} ${(r.reason ?? '').padEnd(16)} ${Object.entries(thresholds).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
     }
     const all = fusionFromGenuine(genuineFiles.map((g) => st.get(g.name)!));
     const allStatic = staticDiffFromGenuine(genuineFiles.map((g) => st.get(g.name)!));
-    const rule = { ...Object.fromEntries(WEIGHTED_CUES.map((k) => [k, cueDecisionPoint(all, k)])), staticDiff: allStatic };
-    const product = { ...Object.fromEntries(WEIGHTED_CUES.map((k) => [k, cueDecisionPoint(DEFAULT_FUSION_OPTIONS, k)])), staticDiff: DEFAULT_SESSION_OPTIONS.staticDiff };
+    const rule = { ...Object.fromEntries(WEIGHTED_CUES.map((k) => [k, cueDecisionPoint(all, k)])), passiveVouch: all.passiveVouch, staticDiff: allStatic };
+    const product = {
+      ...Object.fromEntries(WEIGHTED_CUES.map((k) => [k, cueDecisionPoint(DEFAULT_FUSION_OPTIONS, k)])),
+      passiveVouch: DEFAULT_FUSION_OPTIONS.passiveVouch,
+      staticDiff: DEFAULT_SESSION_OPTIONS.staticDiff,
+    };
     const r = rates(results);
     say(`LOO APCER ${fmt(r.apcer)} (${pct(results.filter((x) => x.label === 'attack' && x.verdict === 'accept').length, r.attacks)} accepted)  LOO BPCER ${fmt(r.bpcer)} (${pct(results.filter((x) => x.label === 'genuine' && x.verdict === 'reject').length, r.genuine)} rejected)`);
     say(`rule on all genuine clips: ${Object.entries(rule).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}; product defaults: ${Object.entries(product).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
     out['loo'] = { apcer: r.apcer, bpcer: r.bpcer, clips: rows, ruleOnAll: rule, product };
   }
 
-  if (margins) {
-    const st = await cueStats();
-    const rows: Record<string, unknown>[] = [];
-    say('\nthreshold margins (product defaults; genuine = highest running median of any genuine clip, attack = lowest running median of each attack clip):');
-    for (const k of WEIGHTED_CUES) {
-      const point = cueDecisionPoint(DEFAULT_FUSION_OPTIONS, k);
-      const g = genuineFiles.map((c) => ({ name: c.name, v: st.get(c.name)!.runningMax[k] })).sort((a, b) => b.v - a.v)[0]!;
-      const attacks = clips.filter((c) => c.label === 'attack').map((c) => ({ name: c.name, v: st.get(c.name)!.runningMin[k] }));
-      const caught = attacks.filter((a) => a.v >= point).sort((a, b) => a.v - b.v)[0];
-      const row = {
-        threshold: k,
-        value: point,
-        nearestGenuine: g,
-        genuineMargin: point - g.v,
-        nearestAttackCaught: caught ?? null,
-        attackMargin: caught ? caught.v - point : null,
-        attacksCaughtByThisCue: attacks.filter((a) => a.v >= point).map((a) => a.name),
-      };
-      rows.push(row);
-      say(
-        `  ${k.padEnd(10)} at ${fmt(point)}: genuine max ${fmt(g.v)} (${g.name}) margin ${fmt(point - g.v)}; ` +
-          (caught ? `nearest attack ${fmt(caught.v)} (${caught.name}) margin ${fmt(caught.v - point)}` : 'no attack clip above it') +
-          `; attacks over it from the first evidence: ${row.attacksCaughtByThisCue.join(', ') || 'none'}`,
-      );
-    }
-    const g = genuineFiles.map((c) => ({ name: c.name, v: st.get(c.name)!.stillWindowMin })).sort((a, b) => a.v - b.v)[0]!;
-    const stillMax = stillRows?.length ? Math.max(...stillRows.map((r) => r.cellDiff ?? 0)) : null;
-    rows.push({ threshold: 'staticDiff', value: DEFAULT_SESSION_OPTIONS.staticDiff, nearestGenuine: g, genuineMargin: g.v - DEFAULT_SESSION_OPTIONS.staticDiff, stillsMax: stillMax });
-    say(
-      `  staticDiff at ${fmt(DEFAULT_SESSION_OPTIONS.staticDiff)}: lowest genuine window median ${fmt(g.v)} (${g.name}) margin ${fmt(g.v - DEFAULT_SESSION_OPTIONS.staticDiff)} (${fmt(g.v / DEFAULT_SESSION_OPTIONS.staticDiff, 2)}x)` +
-        (stillMax !== null ? `; stills repeated as frames ${fmt(stillMax)}` : ''),
-    );
-    out['margins'] = rows;
-  }
+  if (margins) printMargins(await cueStats(), clips, genuineFiles, stillRows, out);
 
   if (robust) {
     const root = mkdtempSync(path.join(os.tmpdir(), 'facegate-eval-robust-'));
@@ -325,12 +355,25 @@ try {
   const report = await evaluator.directory(dir, { ...(only ? { only } : {}), onClip: (r) => !json && console.log(line(r)) });
   const times = verdictTimes(report.clips);
   // New sections add keys; apcer, bpcer and clips keep their shape.
-  const out: Record<string, unknown> = { apcer: report.apcer, bpcer: report.bpcer, clips: report.clips };
+  const species = bySpecies(report.clips);
+  const out: Record<string, unknown> = {
+    apcer: report.apcer,
+    bpcer: report.bpcer,
+    apcer_by_species: species.apcerBySpecies,
+    worst_species: species.worstSpecies,
+    species: species.rows,
+    clips: report.clips,
+  };
   if (!json) {
     const a = report.clips.filter((c) => c.label === 'attack');
     const g = report.clips.filter((c) => c.label === 'genuine');
     console.log(`\nAPCER ${fmt(report.apcer)} (${a.filter((c) => c.verdict === 'accept').length}/${a.length} attacks accepted)`);
     console.log(`BPCER ${fmt(report.bpcer)} (${g.filter((c) => c.verdict === 'reject').length}/${g.length} genuine rejected)`);
+    console.log('\nspecies        attacks accepted APCER  rejected by a liveness signal  (injection/ reported, outside APCER)');
+    for (const s of species.rows) {
+      console.log(`  ${s.species.padEnd(13)} ${String(s.attacks).padStart(7)} ${String(s.accepted).padStart(8)} ${fmt(s.apcer).padStart(6)}  ${String(s.rejectedByLiveness).padStart(3)}/${s.attacks}${s.scored ? '' : '  (reported only)'}`);
+    }
+    console.log(`worst species: ${species.worstSpecies ?? '-'}`);
     console.log(`first frame -> verdict, accepted genuine clips: p50 ${fmt(times.p50, 0)} ms, p95 ${fmt(times.p95, 0)} ms (n=${times.n})`);
     console.log(`wall ${((performance.now() - t0) / 1000).toFixed(1)} s at ${fps} fps`);
   }

@@ -3,6 +3,7 @@
 // conflict, validation_error, rate_limit_exceeded, internal_error,
 // service_unavailable); finer internal codes (image_corrupt, ...) are kept in
 // details.reason and keep their own HTTP status (413, 415).
+import type { Duplex } from 'node:stream';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { FacegateError, type ErrorCode } from '../../common/errors.ts';
@@ -26,7 +27,8 @@ export interface ErrorBody {
   readonly timestamp: string;
 }
 
-const PUBLIC = new Set<string>([
+/** The public codes, in the order the OpenAPI Error schema lists them. */
+export const PUBLIC_ERROR_CODES = [
   'invalid_request',
   'unauthorized',
   'forbidden',
@@ -36,7 +38,8 @@ const PUBLIC = new Set<string>([
   'rate_limit_exceeded',
   'internal_error',
   'service_unavailable',
-]);
+] as const satisfies readonly PublicErrorCode[];
+const PUBLIC = new Set<string>(PUBLIC_ERROR_CODES);
 
 // Finer codes from other layers map by their HTTP status, so codes added
 // later (errors.ts grows per layer) still answer with a public code.
@@ -74,9 +77,11 @@ export function toFacegateError(err: unknown): FacegateError {
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       return new FacegateError('unsupported_media_type', 'unsupported body encoding');
     }
-    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      return new FacegateError('invalid_request', 'malformed request');
-    }
+  }
+  // Any other client error from express or a parser (http-errors sets status):
+  // a bad percent-encoding in a path parameter, a body that does not inflate.
+  if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return new FacegateError('invalid_request', 'malformed request', { reason: 'malformed_request' });
   }
   return new FacegateError('internal_error', 'internal error', undefined, { cause: err });
 }
@@ -96,3 +101,22 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new FacegateError('not_found', `no route for ${req.method} ${req.path}`));
 };
+
+/**
+ * http.Server 'clientError': a request node's parser refused before express
+ * saw it (headers or URL over the size limit: 431; anything else: 400)
+ * answers in the error shape too, instead of a bare status line.
+ */
+export function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (err.code === 'ECONNRESET')) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const fe = tooLarge
+    ? new FacegateError('invalid_request', 'request headers or URL too large', { reason: 'headers_too_large' })
+    : new FacegateError('invalid_request', 'malformed HTTP request', { reason: 'malformed_request' });
+  const body = JSON.stringify(errorBody(fe));
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+}

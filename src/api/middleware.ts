@@ -24,6 +24,27 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'bo
   return r.data;
 }
 
+/**
+ * Refuses a URL that does not percent-decode or that decodes to a NUL or
+ * another control character, before any route reads a parameter from it
+ * (PostgreSQL text cannot hold NUL; no id, token or query value has one).
+ */
+export function rejectMalformedUrl(req: Request, _res: Response, next: NextFunction): void {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(req.originalUrl);
+  } catch {
+    next(new FacegateError('invalid_request', 'the URL is not valid percent-encoding', { reason: 'malformed_url' }));
+    return;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(decoded)) {
+    next(new FacegateError('invalid_request', 'the URL holds a control character', { reason: 'malformed_url' }));
+    return;
+  }
+  next();
+}
+
 /** POST routes take JSON only: a missing or wrong content type is a 415, not an empty body. */
 export function requireJson(req: Request, _res: Response, next: NextFunction): void {
   if (!req.is('application/json')) {
@@ -33,12 +54,45 @@ export function requireJson(req: Request, _res: Response, next: NextFunction): v
   next();
 }
 
-/** Small JSON bodies (everything but frames). */
+/** Small JSON bodies (everything but frames): 16 KiB, so nesting there costs little. */
 export const jsonSmall: RequestHandler = express.json({ limit: '16kb', strict: true });
 
-/** Frame bodies: base64 data URLs (4/3 of the image) plus a little JSON. */
+/** Deepest nesting a frame body may have: the documented shape is one flat object. */
+export const FRAME_BODY_MAX_DEPTH = 4;
+
+/**
+ * A linear byte scan run before JSON.parse: throws as soon as objects or
+ * arrays nest deeper than maxDepth outside strings. Deeply nested megabyte
+ * bodies made JSON.parse hold the event loop for seconds (issue 13); this
+ * refuses them after a few bytes, and a flat body costs one pass.
+ */
+export function assertShallowJson(buf: Buffer, maxDepth: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > maxDepth) {
+        throw new FacegateError('invalid_request', `request body nests deeper than ${maxDepth} levels`, { reason: 'body_too_deep' });
+      }
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+}
+
+/** Frame bodies: base64 data URLs (4/3 of the image) plus a little JSON, checked for nesting before parsing. */
 export function jsonFrame(maxImageBytes: number): RequestHandler {
-  return express.json({ limit: Math.ceil((maxImageBytes * 4) / 3) + 4096, strict: true });
+  return express.json({
+    limit: Math.ceil((maxImageBytes * 4) / 3) + 4096,
+    strict: true,
+    verify: (_req, _res, buf) => assertShallowJson(buf, FRAME_BODY_MAX_DEPTH),
+  });
 }
 
 /** Checks the bearer token and counts the request against its API key; the caller lands in res.locals.auth. */

@@ -7,7 +7,7 @@
 import { median } from '../../common/vector.ts';
 import type { FaceStage } from '../../models/types.ts';
 import { EyeCoverTracker } from './EyeCoverTracker.ts';
-import { eyesOccluded, gateFrame } from './frameGate.ts';
+import { countedFaces, eyesOccluded, gateFrame } from './frameGate.ts';
 import { aggregateArtefacts, fuse } from './fusion.ts';
 import type { SessionOptions } from './options.ts';
 import type { EyeSample } from './signals/blink.ts';
@@ -130,7 +130,7 @@ export class FrameEvidence {
 
   #collect(obs: Observation, verdict: GateVerdict, baseline: boolean): void {
     const f = obs.face;
-    if (!f || obs.faceCount !== 1) return;
+    if (!f || countedFaces(obs, this.#options.gate) !== 1) return;
     this.#oneFace++;
     const t = obs.t;
     if (f.eyes) this.#eyes.push({ t, leftClosed: f.eyes.leftClosed, rightClosed: f.eyes.rightClosed });
@@ -198,7 +198,7 @@ export class FrameEvidence {
   }
 
   spoofScore(): number {
-    return fuse(aggregateArtefacts(this.#artefacts), this.#options.fusion).spoofScore;
+    return fuse(aggregateArtefacts(this.#artefacts), this.#options.fusion, aggregatePassive(this.#live).median).spoofScore;
   }
 
   isStill(): boolean {
@@ -218,7 +218,7 @@ export class FrameEvidence {
   reports(): Pick<Record<SignalName, SignalReport>, 'passive' | 'artefacts' | 'motion' | 'identity'> {
     const p = aggregatePassive(this.#live);
     const agg = aggregateArtefacts(this.#artefacts);
-    const f = fuse(agg, this.#options.fusion);
+    const f = fuse(agg, this.#options.fusion, p.median);
     const m = this.motion();
     const id = this.#identity.state;
     return {

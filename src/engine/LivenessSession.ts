@@ -12,7 +12,7 @@ import type { FaceStage } from '../../models/types.ts';
 import { planChallenges, redraw, type PlannedChallenge } from './challengePlan.ts';
 import { challengeFor } from './challenges/index.ts';
 import { FrameEvidence } from './FrameEvidence.ts';
-import { promptFor, reasonFor } from './frameGate.ts';
+import { countedFaces, promptFor, reasonFor } from './frameGate.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
 import { reactionReport } from './signals/reaction.ts';
 import type {
@@ -196,7 +196,7 @@ export class LivenessSession {
     const verdict = ev.add(obs, { turning, baseline: !this.#active && this.#timings.length === 0 });
 
     // Hard failures first: they hold whatever else the frame shows.
-    this.#multiRun = obs.faceCount > 1 ? this.#multiRun + 1 : 0;
+    this.#multiRun = countedFaces(obs, this.#options.gate) > 1 ? this.#multiRun + 1 : 0;
     if (this.#multiRun >= this.#options.multiFaceFrames) return this.#fail('multiple_faces', t);
     if (ev.identityChanged) return this.#fail('identity_changed', t);
     if (ev.isStill()) return this.#fail('liveness_failed', t);
@@ -276,7 +276,7 @@ export class LivenessSession {
     const c = a.challenge;
     const type = challengeFor(c.kind);
     const [rttMs, rttMinMs, evidence, options] = [this.#rttMs, this.#rttMinMs, this.#evidence, this.#options];
-    const r = type.evaluate({ t, kind: c.kind, challenge: c, notBefore: a.notBefore, sentAt: a.sentAt, rttMs, rttMinMs, evidence, options });
+    const r = type.evaluate({ t, kind: c.kind, challenge: c, notBefore: a.notBefore, prompted: !this.#fixed, sentAt: a.sentAt, rttMs, rttMinMs, evidence, options });
     for (const [name, report] of Object.entries(r.reports) as [SignalName, SignalReport][]) this.#results.set(name, report);
     if (r.answer) {
       const { answeredAt, respondedAt } = r.answer;

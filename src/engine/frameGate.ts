@@ -77,6 +77,22 @@ export function eyesOccluded(e: EyeCropSample, options: GateOptions = DEFAULT_GA
   return e.eyeLuma < options.minEyeLuma || e.eyeContrast < options.minEyeContrast;
 }
 
+/** The smallest face the gate lets through in a frame of this size. */
+export function minFaceSize(width: number, height: number, options: GateOptions = DEFAULT_GATE_OPTIONS): number {
+  return Math.max(options.minFacePx, options.minFaceFraction * Math.min(width, height));
+}
+
+/**
+ * Faces that count as people in front of the camera: the biggest, and a
+ * second one only when it is big enough to pass the gate itself. A face too
+ * small to be verified (a picture on the wall, a broadcast's inset) is no
+ * second subject; a second person or a phone held up beside the user is.
+ */
+export function countedFaces(obs: Observation, options: GateOptions = DEFAULT_GATE_OPTIONS): number {
+  if (obs.faceCount <= 1) return obs.faceCount;
+  return obs.otherFaceSize !== undefined && obs.otherFaceSize < minFaceSize(obs.width, obs.height, options) ? 1 : obs.faceCount;
+}
+
 /**
  * Gates one observation. `requireFrontal` is false while a head-turn challenge
  * runs (the user is asked to look away). `eyesCovered` defaults to this
@@ -90,10 +106,10 @@ export function gateFrame(
   eyesCovered: boolean = obs.eyeCrop !== undefined && eyesOccluded(obs.eyeCrop, options),
 ): GateVerdict {
   if (obs.faceCount === 0 || !obs.face) return 'no_face';
-  if (obs.faceCount > 1) return 'multiple_faces';
+  if (countedFaces(obs, options) > 1) return 'multiple_faces';
   const f = obs.face;
   const size = f.quality?.faceSize ?? f.box.y2 - f.box.y1;
-  if (size < Math.max(options.minFacePx, options.minFaceFraction * Math.min(obs.width, obs.height))) return 'face_too_small';
+  if (size < minFaceSize(obs.width, obs.height, options)) return 'face_too_small';
   const cx = (f.box.x1 + f.box.x2) / 2 / obs.width - 0.5;
   const cy = (f.box.y1 + f.box.y2) / 2 / obs.height - 0.5;
   if ((cx / options.ovalRx) ** 2 + (cy / options.ovalRy) ** 2 > 1) return 'off_center';

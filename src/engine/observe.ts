@@ -21,6 +21,7 @@ export async function observeFrame(
   const t0 = performance.now();
   const r = await analyzer.analyze(frame, { stages, maxFaces: 1 });
   const face = r.faces[0];
+  const other = r.faces[1];
   let artefacts;
   let grid: FaceGrid | undefined;
   let eyeCrop;
@@ -36,6 +37,7 @@ export async function observeFrame(
       width: r.width,
       height: r.height,
       faceCount: r.faces.length,
+      ...(other ? { otherFaceSize: other.box.y2 - other.box.y1 } : {}),
       ...(face ? { face } : {}),
       ...(artefacts ? { artefacts } : {}),
       ...(eyeCrop ? { eyeCrop } : {}),

@@ -126,6 +126,8 @@ export interface Observation {
   readonly width: number;
   readonly height: number;
   readonly faceCount: number;
+  /** Box height in pixels of the biggest face after `face`, when the detector found more than one. */
+  readonly otherFaceSize?: number;
   /** The biggest face, when any. */
   readonly face?: FaceObservation;
   readonly artefacts?: ArtefactSample;

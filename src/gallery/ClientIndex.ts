@@ -1,14 +1,15 @@
-// One client's FAISS gallery: exact flat search (FlatIndex) while small, an
-// HNSW graph (HnswGraph) once it holds GALLERY_HNSW_MIN templates, back to
-// flat below DEMOTE_RATIO of that. Graphs are built and rebuilt (after
-// removals leave too many tombstones) a slice at a time by step(), which the
+// One client's FAISS gallery: exact flat search (FlatIndex) while small, a
+// large-gallery index once it holds GALLERY_HNSW_MIN templates (IvfIndex by
+// default, or the HNSW graph, HnswGraph), back to flat below DEMOTE_RATIO of
+// that. Large indexes are built and rebuilt (after removals leave too many
+// tombstones, or an IVF index outgrows its cells) a slice at a time by step(), which the
 // gallery worker calls between requests; until a build finishes the old index
 // keeps serving and every change is applied to both.
 // Snapshots (one file per client) hold the serving index's bytes and its id
 // array, sealed with AES-256-GCM under a key derived from the client's data
 // key, so they are unreadable once the client (and its key) is deleted, and a
 // torn or altered file fails authentication instead of loading wrong ids.
-// Format 2 adds the index kind (flat or graph, ids with null at tombstones);
+// Format 2 adds the index kind (flat, graph or ivf, ids with null at tombstones);
 // format 1 files (flat only) still load.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,27 +18,46 @@ import type { GalleryHit } from './Gallery.ts';
 import { FlatIndex } from './FlatIndex.ts';
 import { GraphBuild } from './GraphBuild.ts';
 import { HnswGraph } from './HnswGraph.ts';
-import { DEFAULT_HNSW_MIN, DEMOTE_RATIO, TOMBSTONE_REBUILD_FRACTION, efSearchFor } from './hnswPolicy.ts';
+import { IvfIndex } from './IvfIndex.ts';
+import {
+  DEFAULT_HNSW_MIN,
+  DEFAULT_LARGE_INDEX,
+  DEMOTE_RATIO,
+  IVF_NPROBE,
+  IVF_REGROW,
+  IVF_TRAIN_PER_LIST,
+  type LargeIndexKind,
+  TOMBSTONE_REBUILD_FRACTION,
+  efSearchFor,
+  nlistFor,
+} from './hnswPolicy.ts';
 
 export { flatIndexBytes } from './faissBytes.ts';
 export type Hit = GalleryHit;
 
-export type ClientIndexKind = 'flat' | 'graph';
+export type ClientIndexKind = 'flat' | 'graph' | 'ivf';
+
+type LargeIndex = HnswGraph | IvfIndex;
 
 export interface ClientIndexOptions {
   /** Live templates from which the graph serves searches (GALLERY_HNSW_MIN). */
   readonly hnswMin?: number;
+  /** The index that serves from hnswMin on (GALLERY_INDEX): 'ivf' (default) or 'hnsw'. */
+  readonly largeIndex?: LargeIndexKind;
 }
 
 export interface ClientIndexStats {
   readonly kind: ClientIndexKind;
   readonly size: number;
-  /** Removed templates still in the graph (always 0 for flat). */
+  /** Removed templates still in the large index (always 0 for flat). */
   readonly tombstones: number;
   /** A graph build (switch to graph, or tombstone rebuild) is in progress. */
   readonly building: boolean;
-  /** The serving graph's search beam, or null for flat. */
+  /** The serving graph's search beam, or null for flat and IVF. */
   readonly efSearch: number | null;
+  /** Only while an IVF index serves: its cells and the cells scanned per search. */
+  readonly nlist?: number;
+  readonly nprobe?: number;
 }
 
 /** Format 1 (flat only) had no kind and no null ids. */
@@ -72,6 +92,18 @@ function unseal(key: Uint8Array, name: string, blob: Buffer): { version: number;
   return { version, plain: Buffer.concat([d.update(blob.subarray(29)), d.final()]) };
 }
 
+/** Up to `rows` rows spread evenly over the gallery (a copy): the IVF quantizer's k-means input. */
+function trainingSample(vectors: Float32Array, dim: number, rows: number): Float32Array {
+  const n = vectors.length / dim;
+  if (n <= rows) return vectors.slice();
+  const out = new Float32Array(rows * dim);
+  for (let i = 0; i < rows; i++) {
+    const r = Math.floor((i * n) / rows);
+    out.set(vectors.subarray(r * dim, (r + 1) * dim), i * dim);
+  }
+  return out;
+}
+
 export function snapshotFile(dir: string, name: string): string {
   return path.join(dir, `${name}.gallery`);
 }
@@ -79,20 +111,22 @@ export function snapshotFile(dir: string, name: string): string {
 export class ClientIndex {
   readonly dim: number;
   readonly #hnswMin: number;
-  /** Exactly one of #flat and #graph serves. */
+  readonly #largeIndex: LargeIndexKind;
+  /** Exactly one of #flat and #graph (the large index, HNSW or IVF) serves. */
   #flat: FlatIndex | null;
-  #graph: HnswGraph | null;
-  /** The graph that will replace the serving index once built. */
-  #build: GraphBuild | null = null;
+  #graph: LargeIndex | null;
+  /** The large index that will replace the serving index once built. */
+  #build: GraphBuild<LargeIndex> | null = null;
   dirty = false;
 
-  private constructor(dim: number, serving: FlatIndex | HnswGraph, options: ClientIndexOptions) {
+  private constructor(dim: number, serving: FlatIndex | LargeIndex, options: ClientIndexOptions) {
     const hnswMin = options.hnswMin ?? DEFAULT_HNSW_MIN;
     if (!Number.isInteger(hnswMin) || hnswMin < 1) throw new TypeError('hnswMin must be a positive integer');
     this.dim = dim;
     this.#hnswMin = hnswMin;
+    this.#largeIndex = options.largeIndex ?? DEFAULT_LARGE_INDEX;
     this.#flat = serving instanceof FlatIndex ? serving : null;
-    this.#graph = serving instanceof HnswGraph ? serving : null;
+    this.#graph = serving instanceof FlatIndex ? null : serving;
   }
 
   static empty(dim: number, options: ClientIndexOptions = {}): ClientIndex {
@@ -104,7 +138,8 @@ export class ClientIndex {
   }
 
   get kind(): ClientIndexKind {
-    return this.#graph ? 'graph' : 'flat';
+    if (!this.#graph) return 'flat';
+    return this.#graph instanceof IvfIndex ? 'ivf' : 'graph';
   }
 
   /** True while a background graph build wants step() calls. */
@@ -118,7 +153,8 @@ export class ClientIndex {
       size: this.size,
       tombstones: this.#graph?.tombstones ?? 0,
       building: this.building,
-      efSearch: this.#graph?.efSearch ?? null,
+      efSearch: this.#graph instanceof HnswGraph ? this.#graph.efSearch : null,
+      ...(this.#graph instanceof IvfIndex ? { nlist: this.#graph.nlist, nprobe: this.#graph.nprobe } : {}),
     };
   }
 
@@ -198,15 +234,13 @@ export class ClientIndex {
     const size = this.size;
     const demoteBelow = Math.floor(this.#hnswMin * DEMOTE_RATIO);
     if (this.#flat) {
-      if (!this.#build && size >= this.#hnswMin) {
-        this.#build = new GraphBuild(this.dim, efSearchFor(size));
-        this.#build.enqueue([...this.#flat.ids()], this.#flat.vectors());
-      } else if (this.#build && size < demoteBelow) this.#build = null;
+      if (!this.#build && size >= this.#hnswMin) this.#startBuild([...this.#flat.ids()], this.#flat.vectors());
+      else if (this.#build && size < demoteBelow) this.#build = null;
       return;
     }
     const graph = this.#graph!;
     if (size < demoteBelow) {
-      // Small enough that exact search is as fast: back to flat in one go (a copy, no graph work).
+      // Small enough that exact search is as fast: back to flat in one go (a copy, no index work).
       const { ids, vectors } = graph.liveVectors();
       const flat = FlatIndex.empty(this.dim);
       flat.add(ids, vectors);
@@ -216,15 +250,30 @@ export class ClientIndex {
       this.dirty = true;
       return;
     }
-    if (!this.#build && graph.tombstones > TOMBSTONE_REBUILD_FRACTION * graph.total) {
-      this.#build = new GraphBuild(this.dim, efSearchFor(size));
+    const outgrown = graph instanceof IvfIndex && nlistFor(size) >= IVF_REGROW * graph.nlist;
+    const wrongKind = (graph instanceof IvfIndex) !== (this.#largeIndex === 'ivf');
+    if (!this.#build && (graph.tombstones > TOMBSTONE_REBUILD_FRACTION * graph.total || outgrown || wrongKind)) {
       const { ids, vectors } = graph.liveVectors();
-      this.#build.enqueue(ids, vectors);
+      this.#startBuild(ids, vectors);
     }
     // Recall at a fixed beam falls as the graph grows: widen it (never narrow
     // it here, so a gallery at a tier edge does not pay the O(n) round trip on
     // every change; a rebuild starts from the size's own beam).
-    if (efSearchFor(size) > graph.efSearch) graph.setEfSearch(efSearchFor(size));
+    if (graph instanceof HnswGraph && efSearchFor(size) > graph.efSearch) graph.setEfSearch(efSearchFor(size));
+  }
+
+  /** A background build of the configured large index over these templates. */
+  #startBuild(ids: readonly string[], vectors: Float32Array): void {
+    const dim = this.dim;
+    const size = ids.length;
+    if (this.#largeIndex === 'hnsw') {
+      this.#build = new GraphBuild<LargeIndex>(dim, () => HnswGraph.empty(dim, efSearchFor(size)));
+    } else {
+      const nlist = nlistFor(size);
+      const sample = trainingSample(vectors, dim, nlist * IVF_TRAIN_PER_LIST);
+      this.#build = new GraphBuild<LargeIndex>(dim, () => IvfIndex.train(dim, sample, { nlist, nprobe: IVF_NPROBE }));
+    }
+    this.#build.enqueue(ids, vectors);
   }
 
   /** Writes the sealed snapshot of the serving index atomically (tmp file, then rename). */
@@ -246,7 +295,7 @@ export class ClientIndex {
   static load(dir: string, name: string, dim: number, key: Uint8Array, options: ClientIndexOptions = {}): ClientIndex | null {
     const file = snapshotFile(dir, name);
     if (!fs.existsSync(file)) return null;
-    let serving: FlatIndex | HnswGraph;
+    let serving: FlatIndex | LargeIndex;
     try {
       const { version, plain } = unseal(key, name, fs.readFileSync(file));
       const n = plain.readUInt32BE(0);
@@ -260,6 +309,9 @@ export class ClientIndex {
       } else if (kind === 'graph') {
         if (meta.ids.some((id) => id !== null && typeof id !== 'string')) return null;
         serving = HnswGraph.fromBuffer(dim, bytes, meta.ids);
+      } else if (kind === 'ivf') {
+        if (meta.ids.some((id) => id !== null && typeof id !== 'string')) return null;
+        serving = IvfIndex.fromBuffer(dim, bytes, meta.ids);
       } else return null;
     } catch {
       return null;

@@ -11,6 +11,7 @@ import type { ClientIndexStats } from './ClientIndex.ts';
 import type { Gallery, GalleryEntry, GalleryHit } from './Gallery.ts';
 import type { GalleryRequest } from './galleryProtocol.ts';
 import { GalleryWorkerHost } from './GalleryWorkerHost.ts';
+import type { LargeIndexKind } from './hnswPolicy.ts';
 
 export interface FaissGalleryOptions {
   /** Snapshot directory. */
@@ -18,6 +19,8 @@ export interface FaissGalleryOptions {
   readonly dim?: number;
   /** Live templates from which a client's gallery is searched through an HNSW graph (GALLERY_HNSW_MIN). */
   readonly hnswMin?: number;
+  /** The large-gallery index (GALLERY_INDEX): 'ivf' (default) or 'hnsw'. */
+  readonly largeIndex?: LargeIndexKind;
   /** Delay before writing snapshots after a change. */
   readonly persistDelayMs?: number;
   /** The client's snapshot encryption key (KeyRing.snapshotKey); throws if the client's key is not loaded. */
@@ -45,7 +48,13 @@ export class FaissGallery implements Gallery {
     const { host, ns } = GalleryWorkerHost.acquire();
     this.#host = host;
     this.#ns = ns;
-    this.#opened = host.call(ns, { op: 'open', dir: options.dir, dim: this.dim, ...(options.hnswMin === undefined ? {} : { hnswMin: options.hnswMin }) });
+    this.#opened = host.call(ns, {
+      op: 'open',
+      dir: options.dir,
+      dim: this.dim,
+      ...(options.hnswMin === undefined ? {} : { hnswMin: options.hnswMin }),
+      ...(options.largeIndex === undefined ? {} : { largeIndex: options.largeIndex }),
+    });
     this.#opened.catch(() => {});
   }
 

@@ -1,11 +1,19 @@
-// An HNSW graph built a slice at a time. Building a graph over tens of
+// A large-gallery index (HNSW graph or IVF) built a slice at a time. Building a graph over tens of
 // thousands of 512-d templates takes seconds to minutes, and the process has
 // one gallery worker thread (faiss-node cannot be used from two), so a build
 // in one call would stall every client's searches. The worker runs step()
 // between requests with a time budget; meanwhile the owner keeps serving from
 // the old index and forwards enrolments and removals here.
 import { performance } from 'node:perf_hooks';
-import { HnswGraph } from './HnswGraph.ts';
+
+/** What a build fills: HnswGraph or IvfIndex. */
+export interface BuildTarget {
+  readonly dim: number;
+  readonly size: number;
+  has(templateId: string): boolean;
+  add(templateIds: readonly string[], vectors: Float32Array): void;
+  remove(templateIds: readonly string[]): number;
+}
 
 interface Batch {
   readonly ids: readonly string[];
@@ -13,8 +21,11 @@ interface Batch {
   readonly gen: number;
 }
 
-export class GraphBuild {
-  readonly graph: HnswGraph;
+export class GraphBuild<T extends BuildTarget> {
+  readonly dim: number;
+  /** Made by the first step() (an IVF index trains its quantizer there). */
+  #graph: T | null = null;
+  readonly #create: () => T;
   readonly #queue: Batch[] = [];
   /** Offset of the next row in the queue's first batch. */
   #row = 0;
@@ -24,8 +35,15 @@ export class GraphBuild {
   /** Rows per add() call, tuned so one step stays near its time budget. */
   #chunk = 16;
 
-  constructor(dim: number, efSearch: number) {
-    this.graph = HnswGraph.empty(dim, efSearch);
+  constructor(dim: number, create: () => T) {
+    this.dim = dim;
+    this.#create = create;
+  }
+
+  /** The index being built; throws before the first step(). */
+  get graph(): T {
+    if (!this.#graph) throw new Error('the build has not started');
+    return this.#graph;
   }
 
   get done(): boolean {
@@ -34,11 +52,11 @@ export class GraphBuild {
 
   /** Live templates once the build finishes (graph + still queued). */
   get size(): number {
-    return this.graph.size + this.#pending.size;
+    return (this.#graph?.size ?? 0) + this.#pending.size;
   }
 
   has(templateId: string): boolean {
-    return this.#pending.has(templateId) || this.graph.has(templateId);
+    return this.#pending.has(templateId) || (this.#graph?.has(templateId) ?? false);
   }
 
   enqueue(ids: readonly string[], vectors: Float32Array): void {
@@ -50,12 +68,13 @@ export class GraphBuild {
 
   remove(ids: readonly string[]): void {
     for (const id of ids) this.#pending.delete(id);
-    this.graph.remove(ids);
+    this.#graph?.remove(ids);
   }
 
   /** Adds queued rows for about budgetMs; returns true when the build is done. */
   step(budgetMs: number): boolean {
     const t0 = performance.now();
+    const graph = (this.#graph ??= this.#create());
     while (!this.done && performance.now() - t0 < budgetMs) {
       const ids: string[] = [];
       const rows: Float32Array[] = [];
@@ -71,13 +90,13 @@ export class GraphBuild {
         if (this.#pending.get(id) !== b.gen) continue;
         this.#pending.delete(id);
         ids.push(id);
-        rows.push(b.vectors.subarray(r * this.graph.dim, (r + 1) * this.graph.dim));
+        rows.push(b.vectors.subarray(r * this.dim, (r + 1) * this.dim));
       }
       if (ids.length === 0) break;
-      const packed = new Float32Array(ids.length * this.graph.dim);
-      rows.forEach((v, i) => packed.set(v, i * this.graph.dim));
+      const packed = new Float32Array(ids.length * this.dim);
+      rows.forEach((v, i) => packed.set(v, i * this.dim));
       const t = performance.now();
-      this.graph.add(ids, packed);
+      graph.add(ids, packed);
       const ms = performance.now() - t;
       // Aim each add() at a quarter of the budget: insertion cost grows with the graph.
       const perRow = Math.max(ms / ids.length, 1e-3);

@@ -11,6 +11,7 @@
 import faiss from 'faiss-node';
 import type { GalleryHit as Hit } from './Gallery.ts';
 import { flatRows, hnswLayout, hnswParams, setHnswParams } from './faissBytes.ts';
+import { searchLive } from './tombstoneSearch.ts';
 
 /** Graph degree (HNSW32: 64 links per node at level 0). */
 const FACTORY = 'HNSW32,Flat';
@@ -110,26 +111,8 @@ export class HnswGraph {
   }
 
   search(query: Float32Array, k: number): Hit[] {
-    const want = Math.min(Math.max(1, Math.floor(k)), this.#live.size);
-    if (want === 0) return [];
-    const total = this.#ids.length;
     const q = Array.from(query);
-    // Over-fetch by the tombstone count while it is small; otherwise double
-    // until enough live hits come back (removed templates are usually the
-    // ones nearest a probe of the removed person, so expect them on top).
-    let fetch = Math.min(total, want + Math.min(this.tombstones, 64));
-    for (;;) {
-      const r = this.#index.search(q, fetch);
-      const out: Hit[] = [];
-      for (let i = 0; i < r.labels.length && out.length < want; i++) {
-        const p = r.labels[i]!;
-        if (p < 0) continue;
-        const id = this.#ids[p]!;
-        if (this.#live.get(id) === p) out.push({ templateId: id, score: r.distances[i]! });
-      }
-      if (out.length >= want || fetch >= total) return out;
-      fetch = Math.min(total, fetch * 2);
-    }
+    return searchLive((fetch) => this.#index.search(q, fetch), this.#ids, this.#live, k);
   }
 
   /**

@@ -103,3 +103,85 @@ export function hnswParams(bytes: Buffer): { efConstruction: number; efSearch: n
   const layout = hnswLayout(bytes);
   return { efConstruction: bytes.readInt32LE(layout.efConstructionAt), efSearch: bytes.readInt32LE(layout.efSearchAt) };
 }
+
+export interface IvfLayout {
+  readonly dim: number;
+  readonly ntotal: number;
+  readonly nlist: number;
+  /** Byte offset of nprobe (u64), read by every search. */
+  readonly nprobeAt: number;
+  /** Byte offset of the inverted lists ("ilar"). */
+  readonly invlistsAt: number;
+}
+
+/**
+ * Walks a serialised IndexIVFFlat ("IwFl", inner product): index header,
+ * nlist and nprobe (u64), the coarse quantizer (a flat inner-product index),
+ * the direct map (a type byte and a u64-length i64 array), then the
+ * inverted lists.
+ */
+export function ivfLayout(bytes: Buffer): IvfLayout {
+  if (bytes.length < 53 + FLAT_HEADER || bytes.toString('latin1', 0, 4) !== 'IwFl') throw new Error('not an IVF flat index');
+  if (bytes.readInt32LE(33) !== 0) throw new Error('IVF index is not inner product');
+  const dim = bytes.readInt32LE(4);
+  const ntotal = Number(bytes.readBigInt64LE(8));
+  const nlist = Number(bytes.readBigUInt64LE(37));
+  const q = 53;
+  if (bytes.toString('latin1', q, q + 4) !== 'IxFI') throw new Error('IVF quantizer is not a flat inner-product index');
+  let at = q + FLAT_HEADER + Number(bytes.readBigInt64LE(q + 37)) * 4;
+  if (at + 9 > bytes.length) throw new Error('IVF index is truncated');
+  if (bytes.readUInt8(at) !== 0) throw new Error('IVF index has a direct map');
+  at += 1 + 8 + Number(bytes.readBigUInt64LE(at + 1)) * 8;
+  if (at > bytes.length) throw new Error('IVF index is truncated');
+  return { dim, ntotal, nlist, nprobeAt: 45, invlistsAt: at };
+}
+
+/** Replaces a serialised IVF index's nprobe (lists scanned per search), in place. */
+export function setIvfNprobe(bytes: Buffer, nprobe: number): void {
+  if (!Number.isInteger(nprobe) || nprobe < 1) throw new RangeError('nprobe must be a positive integer');
+  bytes.writeBigUInt64LE(BigInt(nprobe), ivfLayout(bytes).nprobeAt);
+}
+
+export function ivfNprobe(bytes: Buffer): number {
+  return Number(bytes.readBigUInt64LE(ivfLayout(bytes).nprobeAt));
+}
+
+/**
+ * Copies the rows stored under the given ids (faiss labels, here positions)
+ * out of a serialised IndexIVFFlat, in the order of `want` (label -> output
+ * row). ArrayInvertedLists ("ilar"): nlist, code_size (u64), "full" with one
+ * size per list or "sprs" with (list, size) pairs, then per non-empty list its
+ * codes (raw floats) followed by its ids (i64).
+ */
+export function ivfRows(bytes: Buffer, dim: number, want: ReadonlyMap<number, number>): Float32Array {
+  const layout = ivfLayout(bytes);
+  let at = layout.invlistsAt;
+  if (bytes.toString('latin1', at, at + 4) !== 'ilar') throw new Error('IVF lists are not array lists');
+  const codeSize = Number(bytes.readBigUInt64LE(at + 12));
+  if (codeSize !== dim * 4) throw new Error('IVF lists do not hold raw 32-bit floats');
+  const type = bytes.toString('latin1', at + 20, at + 24);
+  const count = Number(bytes.readBigUInt64LE(at + 24));
+  at += 32;
+  const sizes: number[] = [];
+  for (let i = 0; i < count; i++) sizes.push(Number(bytes.readBigUInt64LE(at + i * 8)));
+  at += count * 8;
+  const listSizes = type === 'full' ? sizes : type === 'sprs' ? sizes.filter((_, i) => i % 2 === 1) : null;
+  if (!listSizes) throw new Error('IVF lists have an unknown layout');
+  const out = new Float32Array(want.size * dim);
+  const outBytes = new Uint8Array(out.buffer);
+  let found = 0;
+  for (const n of listSizes) {
+    if (n === 0) continue;
+    const idsAt = at + n * codeSize;
+    if (idsAt + n * 8 > bytes.length) throw new Error('IVF index is truncated');
+    for (let j = 0; j < n; j++) {
+      const row = want.get(Number(bytes.readBigInt64LE(idsAt + j * 8)));
+      if (row === undefined) continue;
+      outBytes.set(bytes.subarray(at + j * codeSize, at + (j + 1) * codeSize), row * codeSize);
+      found++;
+    }
+    at = idsAt + n * 8;
+  }
+  if (found !== want.size) throw new Error('IVF index lacks some of the rows asked for');
+  return out;
+}

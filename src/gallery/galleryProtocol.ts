@@ -1,6 +1,7 @@
 // Messages between the main thread (GalleryWorkerHost, FaissGallery) and the
 // one gallery worker thread of the process. Each FaissGallery is a namespace
 // (ns) in that worker, opened with its snapshot dir and dimension.
+import type { LargeIndexKind } from './hnswPolicy.ts';
 
 export type GalleryRequest =
   | { readonly op: 'add'; readonly clientId: string; readonly key: Uint8Array; readonly ids: readonly string[]; readonly vectors: Float32Array }
@@ -18,8 +19,8 @@ export type GalleryRequest =
   /** Deletes snapshot files of clients not in keep (deleted clients). */
   | { readonly op: 'prune'; readonly keep: readonly string[] }
   | { readonly op: 'persist' }
-  /** hnswMin: GALLERY_HNSW_MIN for this namespace's clients. */
-  | { readonly op: 'open'; readonly dir: string; readonly dim: number; readonly hnswMin?: number }
+  /** hnswMin: GALLERY_HNSW_MIN, largeIndex: GALLERY_INDEX for this namespace's clients. */
+  | { readonly op: 'open'; readonly dir: string; readonly dim: number; readonly hnswMin?: number; readonly largeIndex?: LargeIndexKind }
   /** Persists and forgets the namespace. */
   | { readonly op: 'close' };
 

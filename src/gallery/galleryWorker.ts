@@ -88,7 +88,10 @@ function schedulePump(): void {
 
 function handle(ns: number, req: GalleryRequest): unknown {
   if (req.op === 'open') {
-    const options: ClientIndexOptions = req.hnswMin === undefined ? {} : { hnswMin: req.hnswMin };
+    const options: ClientIndexOptions = {
+      ...(req.hnswMin === undefined ? {} : { hnswMin: req.hnswMin }),
+      ...(req.largeIndex === undefined ? {} : { largeIndex: req.largeIndex }),
+    };
     spaces.set(ns, { dir: req.dir, dim: req.dim, options, clients: new Map(), keys: new Map() });
     return null;
   }

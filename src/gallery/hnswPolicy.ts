@@ -30,3 +30,26 @@ export function efSearchFor(n: number): number {
   if (n <= 60_000) return 256;
   return 512;
 }
+
+export { DEFAULT_LARGE_INDEX, type LargeIndexKind } from '../../common/defaults.ts';
+
+/**
+ * IVF cells for a gallery of n: a power of two near 2 sqrt(n) (1M: 2048,
+ * 100k: 512, 10k: 128), at most n / IVF_TRAIN_PER_LIST so every cell has its k-means rows.
+ */
+export function nlistFor(n: number): number {
+  const target = 2 ** Math.round(Math.log2(2 * Math.sqrt(Math.max(1, n))));
+  return Math.max(1, Math.min(4096, target, 2 ** Math.floor(Math.log2(Math.max(1, n / IVF_TRAIN_PER_LIST)))));
+}
+
+/**
+ * Cells scanned per search. Measured on clustered 512-d embeddings at 100k
+ * with 1024 cells: 1 -> recall@1 0.743, 8 -> 0.980, 16 -> see SERVICE.md.
+ */
+export const IVF_NPROBE = 16;
+
+/** k-means training rows per cell (faiss warns below 39); bounds the one unsliced step of a build. */
+export const IVF_TRAIN_PER_LIST = 40;
+
+/** An IVF index is rebuilt with more cells once the gallery outgrows its cell count this many times over. */
+export const IVF_REGROW = 2;

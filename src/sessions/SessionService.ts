@@ -13,6 +13,7 @@ import {
   isTerminal,
   SERVICE_FAULT_REASONS,
   statusOf,
+  type DecisionSeal,
   type SessionKind,
   type SessionRecord,
   type SessionVerdict,
@@ -52,6 +53,12 @@ export interface FrameResult {
   readonly prompts?: readonly EnginePrompt[];
 }
 
+/**
+ * Seals a decision before it is written: the signed verdict token and, for a
+ * face login, the account's tokens. A failing sealer leaves the decision unsealed.
+ */
+export type DecisionSealer = (session: SessionRecord, verdict: SessionVerdict) => Promise<DecisionSeal>;
+
 export interface SessionAuthorization {
   readonly sessionId: string;
   readonly clientId: string;
@@ -72,6 +79,7 @@ export class SessionService {
   readonly #opts: Required<SessionServiceOptions>;
   readonly #observers: SessionObserver[] = [];
   readonly #loadClientKey: (clientId: string) => Promise<unknown>;
+  readonly #seal: DecisionSealer | undefined;
 
   constructor(deps: {
     store: Store;
@@ -81,6 +89,7 @@ export class SessionService {
     limiter: AttemptLimiter;
     loadClientKey: (clientId: string) => Promise<unknown>;
     options: SessionServiceOptions;
+    seal?: DecisionSealer;
   }) {
     this.#store = deps.store;
     this.#state = deps.state;
@@ -88,6 +97,7 @@ export class SessionService {
     this.#engine = deps.engine;
     this.#limiter = deps.limiter;
     this.#loadClientKey = deps.loadClientKey;
+    this.#seal = deps.seal;
     this.#opts = { maxFrames: 60, ...deps.options };
   }
 
@@ -263,6 +273,12 @@ export class SessionService {
     const status = statusOf(verdict);
     const userFault = !(verdict.reason !== null && SERVICE_FAULT_REASONS.includes(verdict.reason));
     if (base.kind === 'authentication' && base.externalUserId !== null && userFault && (status === 'succeeded' || status === 'failed')) {
+      // Checked again here, not only at creation: sessions opened before the
+      // lockout (or many opened in advance) must not get attempts past it,
+      // and a success during it must not reset the counter.
+      if (await this.#limiter.isLockedOut(base.clientId, base.externalUserId)) {
+        return this.#decide(base, { ...verdict, outcome: 'failed', reason: 'locked_out', externalUserId: null, similarity: null });
+      }
       if (succeeded) await this.#limiter.reset(base.clientId, base.externalUserId);
       else await this.#limiter.recordFailure(base.clientId, base.externalUserId);
     }
@@ -296,12 +312,13 @@ export class SessionService {
   }
 
   async #decide(rec: SessionRecord, v: SessionVerdict): Promise<SessionRecord> {
+    const seal = this.#seal ? await this.#seal(rec, v).catch((): DecisionSeal => ({})) : {};
     const next: SessionRecord = {
       ...rec,
       status: statusOf(v),
       samples: [],
       lastFeedback: v.reason ?? 'decided',
-      decision: { ...v, decidedAt: Date.now() },
+      decision: { ...v, ...seal, decidedAt: Date.now() },
       version: rec.version + 1,
     };
     await this.#write(next);

@@ -8,6 +8,15 @@
 // sign a delivery; it never reaches a log line or an API answer. A secret that
 // cannot be opened (tampered row, row copied from another client or webhook)
 // fails that delivery, which is logged as failed; nothing is sent.
+// Every attempt, retries included, goes to the webhook's URL and is signed
+// with its secret as they are when the attempt is made (the delivery row's
+// url column records where the last attempt went): a URL or secret change
+// redirects pending retries, removing the webhook fails them.
+// Where a delivery may go is webhookTarget.ts's rule. A failed send is one
+// generic class in the tenant's delivery log ("delivery failed", no status):
+// a refused address, a refused connection, a timeout and an HTTP 404 read the
+// same, so the log cannot map the tenant's network; the detail goes to the
+// server log.
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import type { KeyRing } from '../crypto/KeyRing.ts';
@@ -17,6 +26,7 @@ import { toBuffer, toIso } from '../store/SqlClient.ts';
 import type { Store } from '../store/Store.ts';
 import type { SessionObserver } from '../sessions/SessionService.ts';
 import type { SessionRecord } from '../../common/session.ts';
+import { checkWebhookUrl, postWebhook } from './webhookTarget.ts';
 
 export type WebhookEvent = 'session.succeeded' | 'session.failed';
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -37,8 +47,13 @@ export interface WebhookDispatcherOptions {
   /** First retry delay; doubles per attempt. */
   readonly baseDelayMs?: number;
   readonly timeoutMs?: number;
+  /** Deliver to loopback/private/link-local addresses too (WEBHOOK_ALLOW_PRIVATE=1). Default: refused. */
+  readonly allowPrivate?: boolean;
   readonly onAttempt?: (result: 'delivered' | 'retry' | 'failed') => void;
 }
+
+/** The tenant-facing last_error of a send that did not get a 2xx answer, whatever the cause. */
+export const DELIVERY_FAILED = 'delivery failed';
 
 export const SIGNATURE_HEADER = 'x-facegate-signature';
 
@@ -79,22 +94,12 @@ export class WebhookDispatcher implements SessionObserver {
     this.#store = store;
     this.#keys = keys;
     this.#log = log;
-    this.#opts = { baseDelayMs: 1000, timeoutMs: 5000, ...options };
+    this.#opts = { baseDelayMs: 1000, timeoutMs: 5000, allowPrivate: false, ...options };
   }
 
   /** Sets (or clears, with null) a client's webhook URL; returns the new signing secret (shown once). */
   async configure(clientId: string, url: string | null): Promise<{ secret: string | null }> {
-    if (url !== null) {
-      let u: URL;
-      try {
-        u = new URL(url);
-      } catch {
-        throw new FacegateError('validation_error', 'webhook url is not a URL', { field: 'url' });
-      }
-      if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-        throw new FacegateError('validation_error', 'webhook url must be http(s)', { field: 'url' });
-      }
-    }
+    if (url !== null) checkWebhookUrl(url, this.#opts.allowPrivate);
     const client = await this.#store.getClient(clientId);
     if (!client) throw new FacegateError('not_found', 'no such client');
     if (url === null) {
@@ -219,7 +224,7 @@ export class WebhookDispatcher implements SessionObserver {
 
   async #attempt(id: string): Promise<void> {
     const rows = await this.#db.query(
-      `SELECT d.url, d.body, d.attempts, d.status, c.id AS client_id, c.wrapped_key, c.webhook_id,
+      `SELECT c.webhook_url AS url, d.body, d.attempts, d.status, c.id AS client_id, c.wrapped_key, c.webhook_id,
               c.webhook_secret_ciphertext, c.webhook_secret
          FROM webhook_deliveries d JOIN clients c ON c.id = d.client_id WHERE d.id = $1`,
       [id],
@@ -244,13 +249,12 @@ export class WebhookDispatcher implements SessionObserver {
       return;
     }
     const attempts = Number(row.attempts) + 1;
+    const url = String(row.url);
     const body = String(row.body);
     const ts = Math.floor(Date.now() / 1000);
     let status: number | null = null;
-    let error: string | null = null;
     try {
-      const res = await fetch(String(row.url), {
-        method: 'POST',
+      status = await postWebhook(url, {
         headers: {
           'content-type': 'application/json',
           'x-facegate-event': JSON.parse(body).event as string,
@@ -258,21 +262,18 @@ export class WebhookDispatcher implements SessionObserver {
           [SIGNATURE_HEADER]: signPayload(secret, ts, body),
         },
         body,
-        signal: AbortSignal.timeout(this.#opts.timeoutMs),
-        redirect: 'manual',
+        timeoutMs: this.#opts.timeoutMs,
+        allowPrivate: this.#opts.allowPrivate,
       });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (e) {
-      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      this.#log.warn({ deliveryId: id, clientId: String(row.client_id), attempt: attempts, err: e }, 'webhook delivery attempt failed');
     }
-    const done = error === null;
+    const done = status !== null;
     const final = done || attempts >= this.#opts.maxAttempts;
     const next: DeliveryStatus = done ? 'delivered' : final ? 'failed' : 'pending';
     await this.#db.query(
-      `UPDATE webhook_deliveries SET attempts = $2, last_status = $3, last_error = $4, status = $5, updated_at = now() WHERE id = $1`,
-      [id, attempts, status, error, next],
+      `UPDATE webhook_deliveries SET url = $6, attempts = $2, last_status = $3, last_error = $4, status = $5, updated_at = now() WHERE id = $1`,
+      [id, attempts, status, done ? null : DELIVERY_FAILED, next, url],
     );
     this.#opts.onAttempt?.(done ? 'delivered' : final ? 'failed' : 'retry');
     if (!final) this.#schedule(id, this.#opts.baseDelayMs * 2 ** (attempts - 1));
@@ -282,6 +283,7 @@ export class WebhookDispatcher implements SessionObserver {
   async #openSecret(row: SqlRow): Promise<string> {
     const clientId = String(row.client_id);
     const wrappedKey = toBuffer(row.wrapped_key);
+    if (row.url == null) throw new FacegateError('not_found', 'webhook no longer configured', { reason: 'webhook_removed' });
     if (row.webhook_secret != null) {
       // Written in plain text by a node of the previous version after this
       // node started (rolling upgrade): seal it now, sign with it this once.

@@ -65,6 +65,8 @@ export function testConfig(dataDir: string, backend: Backend, extra: Record<stri
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'test-secret-0123456789abcdef0123456789abcdef',
     MASTER_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+    // The suite's webhook receivers listen on loopback; the SSRF test sets 0.
+    WEBHOOK_ALLOW_PRIVATE: '1',
     ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
     ...(backend.redisUrl ? { REDIS_URL: backend.redisUrl } : {}),
     ...extra,

@@ -86,7 +86,7 @@ describe('HnswGraph', () => {
     const dim = 512;
     const n = 3000;
     const base = randomUnits(n, dim, 11);
-    const b = new GraphBuild(dim, 64);
+    const b = new GraphBuild(dim, () => HnswGraph.empty(dim, 64));
     b.enqueue(idsOf(0, n), base);
     while (!b.step(1000));
     const g = b.graph;
@@ -136,7 +136,7 @@ describe('ClientIndex (graph)', () => {
   test('switches to the graph at hnswMin once built, stays until below DEMOTE_RATIO of it, then returns to flat', () => {
     const hnswMin = 1000;
     const base = randomUnits(1200, dim, 21);
-    const idx = ClientIndex.empty(dim, { hnswMin });
+    const idx = ClientIndex.empty(dim, { hnswMin, largeIndex: 'hnsw' });
     idx.add(idsOf(0, 999), rows(base, dim, 0, 999));
     assert.equal(idx.kind, 'flat');
     assert.equal(idx.building, false);
@@ -169,7 +169,7 @@ describe('ClientIndex (graph)', () => {
   test('a graph is rebuilt from its survivors once tombstones exceed 10%, and serves throughout', () => {
     const n = 2000;
     const base = randomUnits(n, dim, 31);
-    const idx = ClientIndex.empty(dim, { hnswMin: 1000 });
+    const idx = ClientIndex.empty(dim, { hnswMin: 1000, largeIndex: 'hnsw' });
     idx.add(idsOf(0, n), base);
     idx.settle();
     idx.remove(idsOf(0, 200));
@@ -199,12 +199,12 @@ describe('ClientIndex (graph)', () => {
     const key = Buffer.alloc(32, 4);
     const n = 1500;
     const base = randomUnits(n, dim, 41);
-    const idx = ClientIndex.empty(dim, { hnswMin: 1000 });
+    const idx = ClientIndex.empty(dim, { hnswMin: 1000, largeIndex: 'hnsw' });
     idx.add(idsOf(0, n), base);
     idx.settle();
     idx.remove(['t7', 't8']);
     idx.save(dir, 'cl_g', key);
-    const back = ClientIndex.load(dir, 'cl_g', dim, key, { hnswMin: 1000 })!;
+    const back = ClientIndex.load(dir, 'cl_g', dim, key, { hnswMin: 1000, largeIndex: 'hnsw' })!;
     assert.deepEqual(back.stats(), { kind: 'graph', size: 1498, tombstones: 2, building: false, efSearch: 64 });
     assert.deepEqual(new Set(back.ids()), new Set(idx.ids()));
     for (const i of [0, 7, 500, 1499]) {
@@ -212,7 +212,7 @@ describe('ClientIndex (graph)', () => {
       assert.deepEqual(back.search(q, 3), idx.search(q, 3));
     }
     // Loaded under a higher threshold it goes back to flat with the same templates.
-    const asFlat = ClientIndex.load(dir, 'cl_g', dim, key, { hnswMin: 5000 })!;
+    const asFlat = ClientIndex.load(dir, 'cl_g', dim, key, { hnswMin: 5000, largeIndex: 'hnsw' })!;
     assert.equal(asFlat.kind, 'flat');
     assert.deepEqual(new Set(asFlat.ids()), new Set(idx.ids()));
     assert.equal(ClientIndex.load(dir, 'cl_g', dim, Buffer.alloc(32, 5)), null, 'wrong key');
@@ -250,7 +250,7 @@ describe('FaissGallery (graph in the worker)', () => {
   test('a client switches to a graph in the background while searches keep being answered; tenants stay apart', async () => {
     const dim = 512;
     const dir = tempDir();
-    const g = new FaissGallery({ dir, dim, hnswMin: 1000, persistDelayMs: 10, snapshotKey: () => Buffer.alloc(32, 8) });
+    const g = new FaissGallery({ dir, dim, hnswMin: 1000, largeIndex: 'hnsw', persistDelayMs: 10, snapshotKey: () => Buffer.alloc(32, 8) });
     try {
       const n = 1500;
       const a = randomUnits(n, dim, 61);
@@ -285,7 +285,7 @@ describe('FaissGallery (graph in the worker)', () => {
       await g.close();
     }
     // The graph snapshot loads as a graph in a fresh gallery (no rebuild).
-    const g2 = new FaissGallery({ dir, dim, hnswMin: 1000, snapshotKey: () => Buffer.alloc(32, 8) });
+    const g2 = new FaissGallery({ dir, dim, hnswMin: 1000, largeIndex: 'hnsw', snapshotKey: () => Buffer.alloc(32, 8) });
     try {
       assert.equal((await g2.load('cl_a'))!.length, 1499);
       assert.deepEqual(await g2.stats('cl_a'), { kind: 'graph', size: 1499, tombstones: 1, building: false, efSearch: 64 });

@@ -120,7 +120,7 @@ const frame = async (run: Running, token: unknown, rgb: [number, number, number]
 
 for (const backend of BACKENDS) {
   describe(`rate limits over HTTP on ${backend.name}`, { skip: backend.skip }, () => {
-    test('two keys of one client have independent budgets; frame uploads count against the key that created the session', async (t) => {
+    test('two keys of one client have independent budgets; frame uploads count against their session, not the key that created it', async (t) => {
       const run = await startService(backend, { env: { RATE_LIMIT_PER_KEY: '6', RATE_LIMIT_PER_IP: '1000' } });
       t.after(async () => {
         await run.close();
@@ -136,8 +136,11 @@ for (const backend of BACKENDS) {
       // Key 1 spends the rest of its budget (6 a minute).
       for (let i = 0; i < 5; i++) assert.equal((await call(run.url, 'GET', '/api/users', { token: k1 })).status, 200, `request ${i + 2}`);
       assertLimited(await call(run.url, 'GET', '/api/users', { token: k1 }), 'key');
-      // Uploads to key 1's session come from the end user's device, yet spend key 1's budget.
-      assertLimited(await frame(run, s1.body.session_token, [180, 90, 45]), 'key');
+      // Uploads to key 1's session come from the end user's device: they count against the
+      // session's own budget, never key 1's (issue 13, defect 3), so they go through here.
+      const up1 = await frame(run, s1.body.session_token, [180, 90, 45]);
+      assert.equal(up1.status, 200, JSON.stringify(up1.body));
+      assertLimited(await call(run.url, 'GET', '/api/users', { token: k1 }), 'key');
       // Key 2 is untouched: its requests and its session's uploads go through.
       assert.equal((await call(run.url, 'GET', '/api/users', { token: k2 })).status, 200);
       const up = await frame(run, s2.body.session_token, [180, 90, 45]);
@@ -189,8 +192,11 @@ describe('per-key budget shared by two nodes on Redis', { skip: shared.skip }, (
     // 6 spent: 3 on A, 3 on B.
     assertLimited(await call(b.url, 'GET', '/api/users', { token: k1 }), 'key');
     assertLimited(await call(a.url, 'GET', '/api/users', { token: k1 }), 'key');
-    // The session created on A with key 1 uploads through B: still key 1's budget.
-    assertLimited(await frame(b, s1.body.session_token, [180, 90, 45]), 'key');
+    // The session created on A with key 1 uploads through B: its session's budget, not key 1's
+    // (issue 13, defect 3), so it goes through and key 1 stays limited on both nodes.
+    const up = await frame(b, s1.body.session_token, [180, 90, 45]);
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    assertLimited(await call(b.url, 'GET', '/api/users', { token: k1 }), 'key');
     assert.equal((await call(b.url, 'GET', '/api/users', { token: k2 })).status, 200);
     assert.equal((await call(a.url, 'GET', '/api/users', { token: k2 })).status, 200);
   });

@@ -7,8 +7,6 @@
 // embedded store and on PostgreSQL + Redis.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -22,37 +20,10 @@ import { PgliteSqlClient } from '../../src/store/PgliteSqlClient.ts';
 import type { SqlClient } from '../../src/store/SqlClient.ts';
 import { toBuffer } from '../../src/store/SqlClient.ts';
 import { verifySignature } from '../../src/webhooks/WebhookDispatcher.ts';
+import { webhookReceiver, type WebhookReceiver } from '../support/webhookReceiver.ts';
 import { BACKENDS, call, dropSchema, enroll, newClient, runId, startService, tempDir, type Backend, type Running } from './fixtures.ts';
 
 const MASTER_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
-
-interface Received {
-  readonly body: string;
-  readonly sig: string;
-  readonly event: string;
-}
-
-/** A real local HTTP receiver on port 0 that records every POST and answers 200. */
-async function receiver(): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
-  const got: Received[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      got.push({ body, sig: String(req.headers['x-facegate-signature']), event: String(req.headers['x-facegate-event']) });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    got,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 /** Every log line the service writes, at trace level. */
 function capturedLog(): { log: pino.Logger; text: () => string } {
@@ -90,12 +61,12 @@ async function openSql(backend: Backend, dataDir: string, schema: string): Promi
 for (const backend of BACKENDS) {
   describe(`webhook secrets at rest on ${backend.name}`, { skip: backend.skip }, () => {
     let run: Running;
-    let hook: Awaited<ReturnType<typeof receiver>>;
+    let hook: WebhookReceiver;
     const logs = capturedLog();
     const secretsSeen: string[] = [];
     before(async () => {
       run = await startService(backend, { service: { log: logs.log } });
-      hook = await receiver();
+      hook = await webhookReceiver();
     });
     after(async () => {
       await hook?.close();
@@ -246,7 +217,7 @@ for (const backend of BACKENDS) {
 
   describe(`upgrade from plaintext webhook secrets on ${backend.name}`, { skip: backend.skip }, () => {
     test('start() encrypts secrets stored in plain text by the previous version and clears the column; the webhook keeps working', async (t) => {
-      const hook = await receiver();
+      const hook = await webhookReceiver();
       t.after(() => hook.close());
       const dataDir = tempDir();
       const schema = runId();

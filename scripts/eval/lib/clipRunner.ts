@@ -27,8 +27,26 @@ export interface ClipRun {
   readonly messages: readonly EngineMessage[];
 }
 
-/** One session over the tape with `schedule`; the session fails when the tape ends first. */
+/**
+ * One session over the tape with `schedule`; the session fails when the tape
+ * ends first. A recording that ends undecided is judged on what it showed: the
+ * session runs again with every challenge window ending with the recording, so
+ * it fails on the unanswered challenge, not as a camera that stopped (which
+ * the gate's timeout would report as no_face).
+ */
 export async function runTape(tape: ObservationTape, schedule: readonly PlannedChallenge[], options: ClipRunOptions = {}): Promise<ClipRun> {
+  const first = await runOnce(tape, schedule, options);
+  if (!first.endedUndecided || first.lastT === null) return first.run;
+  const last = first.lastT;
+  const capped = schedule.map((s) => ({ ...s, windowMs: Math.min(s.windowMs, last + 100) }));
+  return (await runOnce(tape, capped, options)).run;
+}
+
+async function runOnce(
+  tape: ObservationTape,
+  schedule: readonly PlannedChallenge[],
+  options: ClipRunOptions,
+): Promise<{ run: ClipRun; endedUndecided: boolean; lastT: number | null }> {
   const clock = new ManualClock(0);
   const gallery = options.gallery ?? new InMemoryGallery();
   const engine = new LivenessEngine({
@@ -53,19 +71,20 @@ export async function runTape(tape: ObservationTape, schedule: readonly PlannedC
       fixedSchedule: schedule,
     });
     await engine.connect(rec.id);
-    let last = 0;
+    let last: number | null = null;
     for await (const obs of tape.replay()) {
       clock.set(obs.t);
       last = obs.t;
       await engine.pushObservation(rec.id, obs);
       if (decision) break;
     }
+    const endedUndecided = !decision;
     // The recording ended: let deadlines pass as they would with a silent camera.
-    if (!decision) clock.set(last + Math.max(...schedule.map((s) => s.windowMs), 0) + 10_000);
+    if (!decision) clock.set((last ?? 0) + Math.max(...schedule.map((s) => s.windowMs), 0) + 10_000);
     if (!decision) await engine.cancel(rec.id);
     // The caller's commit, as the service makes it once the verdict is in.
     if (decision) await gallery.commit(decision);
-    return { decision: decision!, messages };
+    return { run: { decision: decision!, messages }, endedUndecided, lastT: last };
   } finally {
     await engine.close();
   }

@@ -25,6 +25,11 @@ export interface ChallengeContext<K extends ChallengeKind = ChallengeKind> {
   readonly challenge: Challenge;
   /** Earliest engine time an answer may start (the reaction floor). */
   readonly notBefore: number;
+  /**
+   * A live prompt: the answer must be caused by it (reaction window, no such
+   * motion before it). False for a fixed schedule a recording plays against.
+   */
+  readonly prompted: boolean;
   /** Engine time the prompt left for the page. */
   readonly sentAt: number;
   /** Last measured data-channel round trip, and the fastest of the session (null until one is measured). */

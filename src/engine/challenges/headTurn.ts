@@ -1,7 +1,9 @@
 // The head-turn challenge: turn to one side (or either, in recorded schedules)
 // and back. Scored on the nose's parallax across the face outline against the
 // frontal baselines (signals/headTurn.ts); the same parallax is the depth signal.
-import { scoreTurn, type TurnDirection } from '../signals/headTurn.ts';
+// A live prompt is only answered by a turn it caused: none in the seconds
+// before it, the asked side first, within a human reaction after it, then back.
+import { scoreTurn, turnCause, type TurnDirection } from '../signals/headTurn.ts';
 import type { ChallengeType } from './ChallengeType.ts';
 
 type TurnKind = 'turn_left' | 'turn_right' | 'turn_any';
@@ -22,8 +24,9 @@ export const headTurnChallenge: ChallengeType<TurnKind> = {
   prompt: (kind) => TEXT[kind],
   windowMs: (o) => o.turnWindowMs,
   setup: () => ({ minWindowMs: 0 }),
-  evaluate({ kind, evidence, notBefore, options }) {
+  evaluate({ t, kind, evidence, notBefore, prompted, options }) {
     const s = scoreTurn(evidence.poses, DIRECTION[kind], evidence.baselineRatio(), evidence.baselineYaw(), notBefore, options.turn);
+    const cause = prompted ? turnCause(evidence.poses, DIRECTION[kind], evidence.baselineRatio(), notBefore, t, options.turn) : null;
     // The parallax of the nose across the outline is the depth evidence of the turn.
     const minParallax = options.turn.minParallax;
     return {
@@ -31,8 +34,18 @@ export const headTurnChallenge: ChallengeType<TurnKind> = {
         head_turn: {
           evaluated: true,
           score: s.score,
-          passed: s.passed,
-          values: { baselineRatio: s.baselineRatio, poseYawPeak: s.poseYawPeak, turnedAt: s.turnedAt, returnedAt: s.returnedAt, side: s.imageSide },
+          passed: s.passed && cause === null,
+          values: {
+            baselineRatio: s.baselineRatio,
+            poseYawPeak: s.poseYawPeak,
+            turnedAt: s.turnedAt,
+            returnedAt: s.returnedAt,
+            side: s.imageSide,
+            // 1 where the turn could not have been caused by the prompt.
+            prePromptMotion: cause === 'pre_prompt_motion' ? 1 : 0,
+            wrongDirection: cause === 'wrong_direction' ? 1 : 0,
+            lateOnset: cause === 'late_onset' ? 1 : 0,
+          },
         },
         depth: {
           evaluated: true,
@@ -41,7 +54,7 @@ export const headTurnChallenge: ChallengeType<TurnKind> = {
           values: { parallax: s.parallax, poseYawPeak: s.poseYawPeak },
         },
       },
-      ...(s.passed && s.returnedAt !== null ? { answer: { answeredAt: s.returnedAt, respondedAt: s.turnedAt } } : {}),
+      ...(cause !== null ? { failed: true } : s.passed && s.returnedAt !== null ? { answer: { answeredAt: s.returnedAt, respondedAt: s.turnedAt } } : {}),
     };
   },
   report: () => ({}),

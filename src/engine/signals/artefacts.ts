@@ -108,13 +108,27 @@ function contentArea(p: Px): Content {
   return { x1, x2, y1, y2 };
 }
 
+/** The strongest straight edge on each side of the face, in gray levels (see `frameSides`). */
+export interface FrameSides {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+  /** Where each of those lines lies, in frame pixels (x for left/right, y for top/bottom). */
+  readonly at: { readonly left: number; readonly right: number; readonly top: number; readonly bottom: number };
+}
+
 /**
- * Strongest pair of straight parallel edges framing the face (a phone or
- * monitor bezel, a paper edge): for vertical lines left and right of the face
- * the sign-consistent mean horizontal gradient over a span of the face height,
- * likewise horizontal lines above and below; the pair's weaker edge, /64.
+ * Strongest straight line on each side of the face (a phone or monitor bezel,
+ * a paper edge): for vertical lines left and right of the face the
+ * sign-consistent mean horizontal gradient over a span of the face height,
+ * likewise horizontal lines above and below.
  */
-function edgeFrame(p: Px, box: Box): number {
+export function frameSides(frame: RawFrame, box: Box): FrameSides {
+  return sides(px(frame), box);
+}
+
+function sides(p: Px, box: Box): FrameSides {
   // Lines are only looked for inside the picture, so the border between a
   // padding bar and the picture is treated like the frame's own border.
   const c = contentArea(p);
@@ -144,20 +158,31 @@ function edgeFrame(p: Px, box: Box): number {
     }
     return n >= 8 ? Math.abs(s / n) : 0;
   };
-  const best = (vertical: boolean, from: number, to: number): number => {
+  const best = (vertical: boolean, from: number, to: number): [number, number] => {
     let m = 0;
+    let at = Number.NaN;
     const a = Math.min(from, to);
     const z = Math.max(from, to);
-    for (let v = a; v <= z; v += step) m = Math.max(m, lineScore(vertical, v));
-    return m;
+    for (let v = a; v <= z; v += step) {
+      const l = lineScore(vertical, v);
+      if (l > m) [m, at] = [l, v];
+    }
+    return [m, at];
   };
   // Search from just outside the face box to 1.5 face sizes beyond it.
-  const left = best(true, box.x1 - 0.15 * bw, box.x1 - 1.5 * bw);
-  const right = best(true, box.x2 + 0.15 * bw, box.x2 + 1.5 * bw);
-  const top = best(false, box.y1 - 0.25 * bh, box.y1 - 1.2 * bh);
-  const bottom = best(false, box.y2 + 0.15 * bh, box.y2 + 1.2 * bh);
-  return Math.min(1, Math.max(Math.min(left, right), Math.min(top, bottom)) / 64);
+  const [left, atLeft] = best(true, box.x1 - 0.15 * bw, box.x1 - 1.5 * bw);
+  const [right, atRight] = best(true, box.x2 + 0.15 * bw, box.x2 + 1.5 * bw);
+  const [top, atTop] = best(false, box.y1 - 0.25 * bh, box.y1 - 1.2 * bh);
+  const [bottom, atBottom] = best(false, box.y2 + 0.15 * bh, box.y2 + 1.2 * bh);
+  return { left, right, top, bottom, at: { left: atLeft, right: atRight, top: atTop, bottom: atBottom } };
 }
+
+/** The pair of parallel lines framing the face: the pair's weaker edge, /64. */
+function edgeFrame(p: Px, box: Box): number {
+  const s = sides(p, box);
+  return Math.min(1, Math.max(Math.min(s.left, s.right), Math.min(s.top, s.bottom)) / 64);
+}
+
 
 /**
  * Mean gray of CELLS x CELLS cells of `box`. Area means average away the

@@ -31,6 +31,10 @@ export interface TurnOptions {
   readonly returnRatio: number;
   /** Parallax below this is what a flat, tilted image produces. */
   readonly minParallax: number;
+  /** Live prompts: the turn must reach turnRatio within this long after the reaction floor. */
+  readonly maxOnsetMs: number;
+  /** Live prompts: no turn (either side) in this long before the prompt reached the page. */
+  readonly quietMs: number;
 }
 
 export const DEFAULT_TURN_OPTIONS: TurnOptions = Object.freeze({
@@ -39,7 +43,45 @@ export const DEFAULT_TURN_OPTIONS: TurnOptions = Object.freeze({
   turnRatio: 0.2,
   returnRatio: 0.08,
   minParallax: 0.12,
+  // A visual choice reaction is ~0.4-0.6 s and a head reaches ~17 degrees in
+  // ~0.3-0.5 s more; 2.5 s after the floor is about twice that, for slow users.
+  maxOnsetMs: 2500,
+  // Longer than one natural glance aside; a recording that keeps turning shows one in it.
+  quietMs: 1500,
 });
+
+/** Why a live turn was not caused by its prompt (null: it may have been). */
+export type TurnCause = 'pre_prompt_motion' | 'wrong_direction' | 'late_onset' | null;
+
+/**
+ * Whether a turn could be the answer to a live prompt: no turn to either side
+ * in the `quietMs` before `notBefore` (a clip that turns anyway shows one
+ * there), the first turn after the floor goes the asked way, and it comes
+ * within `maxOnsetMs` of the floor. `t` is the frame now being judged: a
+ * missing turn is late only once `t` passes the onset bound.
+ */
+export function turnCause(
+  samples: readonly TurnSample[],
+  direction: TurnDirection,
+  baselineRatio: number,
+  notBefore: number,
+  t: number,
+  options: TurnOptions = DEFAULT_TURN_OPTIONS,
+): TurnCause {
+  const ratio = smooth(samples.map((s) => s.ratio));
+  const want = direction === 'any' ? 0 : direction === 'left' ? 1 : -1;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    const r = ratio[i];
+    if (r === null || r === undefined || s.t < notBefore - options.quietMs) continue;
+    const d = r - baselineRatio;
+    if (Math.abs(d) < options.turnRatio) continue;
+    if (s.t < notBefore) return 'pre_prompt_motion';
+    if (s.t > notBefore + options.maxOnsetMs) return 'late_onset';
+    return want !== 0 && Math.sign(d) !== want ? 'wrong_direction' : null;
+  }
+  return t > notBefore + options.maxOnsetMs ? 'late_onset' : null;
+}
 
 /**
  * Nose position across the face outline: 0 at the left jaw point (iBUG 0),

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { PlannedChallenge } from '../../../src/engine/challengePlan.ts';
 import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
 import { LivenessSession, type SessionInit } from '../../../src/engine/LivenessSession.ts';
-import { DEFAULT_SESSION_OPTIONS } from '../../../src/engine/options.ts';
+import { DEFAULT_PLAN_OPTIONS, DEFAULT_SESSION_OPTIONS } from '../../../src/engine/options.ts';
 import { minFlashStepMs } from '../../../src/engine/signals/colorFlash.ts';
 import type { Observation } from '../../../src/engine/types.ts';
 import { identity, obs, RecordingSink, type FaceSpec } from './fixtures.ts';
@@ -116,6 +116,62 @@ describe('LivenessSession', () => {
     }
   });
 
+  describe('a live turn counts only when the prompt caused it', () => {
+    const TURNED = { ratio: 0.85, frontalness: 0.3 };
+    /**
+     * Frames every 100 ms: `before(k)` relative to entering `challenging` until the
+     * prompt (2 s later), then `after(k)` relative to the prompt. Returns the session's first challenge issue time.
+     */
+    async function run(plan: PlannedChallenge[], before: (k: number) => FaceSpec, after: (k: number) => FaceSpec) {
+      const { s, sink } = liveSession('enrollment', plan, { subjectId: 'a' });
+      let challengingAt: number | null = null;
+      for (let t = 0; t < 30_000 && !s.terminal; t += 100) {
+        const issued = sink.of('challenge')[0]?.challenge.issuedAt;
+        await s.process(obs(t, issued !== undefined ? after(t - issued) : challengingAt !== null ? before(t - challengingAt) : {}));
+        challengingAt ??= sink.of('state').find((m) => m.state === 'challenging')?.t ?? null;
+      }
+      return { d: s.decision!, sink, issued: sink.of('challenge')[0]!.challenge.issuedAt };
+    }
+    const LEFT: PlannedChallenge[] = [{ kind: 'turn_left', delayMs: 2000, windowMs: 3000 }];
+    const turnAt = (from: number, to: number, spec: FaceSpec = TURNED) => (k: number): FaceSpec => (k > from && k < to ? spec : {});
+
+    it('process() passes a turn to the asked side 400 ms after the prompt, and back', async () => {
+      const { d } = await run(LEFT, () => ({}), turnAt(400, 1200));
+      assert.equal(d.outcome, 'succeeded', `reason ${d.reason}`);
+      assert.equal(d.signals.head_turn.passed, true);
+    });
+
+    it('process() fails the same turn when the face already turned in the 1.5 s before the prompt', async () => {
+      // (The retry comes after a random delay, which the turn may answer: only the first prompt is judged here.)
+      const { d } = await run(LEFT, turnAt(800, 1400), turnAt(400, 1200));
+      assert.equal(d.timings.challenges[0]?.passed, false, 'the prompted turn did not answer the first prompt');
+    });
+
+    it('process() fails a turn to the other side at once, before the window closes', async () => {
+      const { d, sink, issued } = await run(LEFT, () => ({}), turnAt(400, 1200, { ratio: 0.15, frontalness: 0.3 }));
+      assert.equal(d.outcome, 'failed');
+      assert.equal(d.timings.challenges[0]?.passed, false);
+      const retry = sink.of('challenge')[1];
+      assert.ok(retry && retry.challenge.issuedAt < issued + 3000, 'the wrong side failed the first prompt before its deadline');
+    });
+
+    it('process() fails a turn that never comes back', async () => {
+      const { d } = await run(LEFT, () => ({}), (k) => (k > 400 ? TURNED : {}));
+      assert.equal(d.outcome, 'failed');
+      assert.equal(d.signals.head_turn.passed, false);
+    });
+
+    it('process() fails a turn that starts later than a human reaction after the prompt', async () => {
+      const slow: PlannedChallenge[] = [{ kind: 'turn_left', delayMs: 2000, windowMs: 8000 }];
+      const { d, sink, issued } = await run(slow, () => ({}), turnAt(3500, 4300));
+      assert.equal(d.timings.challenges[0]?.passed, false);
+      const retry = sink.of('challenge')[1];
+      // The retry is issued 200-800 ms (DEFAULT_PLAN_OPTIONS min/maxDelayMs) after the failure, on the next
+      // frame: a retry before issued + 3500 + 200 proves the first prompt failed before the late turn began.
+      assert.ok(retry && retry.challenge.issuedAt < issued + 3500 + DEFAULT_PLAN_OPTIONS.minDelayMs, 'the first prompt failed before the late turn, not at its 8 s deadline');
+    });
+  });
+
   it('process() takes no identity sample from a turned face the pose model calls frontal (regression: low-bitrate profile read as identity_changed)', async () => {
     const { s, sink } = liveSession('enrollment', TURN_LEFT, { subjectId: 'a' });
     const issued = await untilChallenge(s, sink);
@@ -155,10 +211,23 @@ describe('LivenessSession', () => {
   });
 
   it('process() fails with spoof_suspected when screen edges frame the face', async () => {
+    // A displayed face: the passive model does not vouch for it (replays read 0.00-0.22 on the clips).
     const { s } = liveSession('identification', BLINK);
-    await feed(s, 0, 3000, () => ({ artefacts: { edgeFrame: 0.8 } }));
+    await feed(s, 0, 3000, () => ({ artefacts: { edgeFrame: 0.8 }, live: 0.1 }));
     assert.equal(s.decision?.reason, 'spoof_suspected');
     assert.ok(s.decision!.spoofScore >= 0.5);
+  });
+
+  it('process() does not count straight edges around a face the passive model vouches for (a window or door frame)', async () => {
+    const { s, sink } = liveSession('enrollment', BLINK, { subjectId: 'a' });
+    const issued = await untilChallenge(s, sink, { artefacts: { edgeFrame: 0.8 }, live: 0.95 });
+    await feed(s, issued + 100, issued + 3000, (t) => ({ artefacts: { edgeFrame: 0.8 }, live: 0.95, closed: t >= issued + 400 && t < issued + 600 ? 0.95 : 0.05 }));
+    assert.equal(s.decision?.outcome, 'succeeded', `reason ${s.decision?.reason}`);
+    assert.equal(s.decision?.signals.artefacts.values['edgeFrame'], 0.8, 'the cue is still measured and reported');
+    // Glare is no room feature: the vouch leaves it counting.
+    const glare = liveSession('identification', BLINK);
+    await feed(glare.s, 0, 3000, () => ({ artefacts: { glare: 0.2 }, live: 0.95 }));
+    assert.equal(glare.s.decision?.reason, 'spoof_suspected');
   });
 
   it('process() fails with the commonest gate reason when no good frame arrives', async () => {

@@ -16,6 +16,8 @@ export interface FaceSpec {
   readonly size?: number;
   /** Eye-crop cue (absent: not measured). */
   readonly eyeCrop?: EyeCropSample;
+  /** Passive live probability (default 0.5). */
+  readonly live?: number;
 }
 
 /** A unit vector along axis `k` with a little per-frame noise, as a stable identity. */
@@ -81,7 +83,7 @@ export function obs(t: number, spec: FaceSpec = {}): Observation {
       ],
       pose: { yaw: spec.yaw ?? 0, pitch: -8, roll: 0 },
       eyes: { leftClosed: closed, rightClosed: closed },
-      live: 0.5,
+      live: spec.live ?? 0.5,
       quality: { faceSize: size, sharpness: 500, brightness: 120, frontalness: spec.frontalness ?? 0.9 },
       embedding: spec.embedding ?? identity(0, 0.02, frameCounter),
     },

@@ -1,0 +1,149 @@
+// The IVF large-gallery path (IvfIndex under ClientIndex): bytes faiss wrote
+// are read back right, scores are exact inner products, removal tombstones,
+// snapshots reload without a rebuild, and real-face 1:N identification with
+// open-set rejection gives the same answers as the flat (exact) path.
+// First, before faiss-node loads: as in the service's gallery worker.
+import '../../src/gallery/faissThreads.ts';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { before, describe, test } from 'node:test';
+import { ClientIndex } from '../../src/gallery/ClientIndex.ts';
+import { ivfLayout, ivfNprobe } from '../../src/gallery/faissBytes.ts';
+import { IvfIndex } from '../../src/gallery/IvfIndex.ts';
+import { DEFAULT_MATCH_THRESHOLD } from '../../models/similarity.ts';
+import { ClusteredEmbeddings, HAVE_FACES, dot, faceEmbeddings, type FaceEmbedding } from './galleryData.ts';
+import { tempDir } from './fixtures.ts';
+
+const DIM = 512;
+
+/** n templates: n / 4 identities, 4 samples each, plus one fresh probe per identity. */
+function clustered(n: number, seed: number): { vectors: Float32Array; probes: Float32Array; ids: string[] } {
+  const gen = new ClusteredEmbeddings(DIM, seed);
+  const people = n / 4;
+  const centres = gen.centres(people);
+  const vectors = new Float32Array(n * DIM);
+  for (let i = 0; i < n; i++) gen.sample(centres, Math.floor(i / 4), vectors, i);
+  const probes = new Float32Array(people * DIM);
+  for (let c = 0; c < people; c++) gen.sample(centres, c, probes, c);
+  return { vectors, probes, ids: Array.from({ length: n }, (_, i) => `t${i}`) };
+}
+
+describe('IvfIndex', () => {
+  test('train() writes nprobe into the index; liveVectors() reads back exactly the surviving rows; scores are exact', () => {
+    const { vectors, probes, ids } = clustered(4000, 7);
+    const ivf = IvfIndex.train(DIM, vectors.slice(0, 2000 * DIM), { nlist: 32, nprobe: 8 });
+    ivf.add(ids, vectors);
+    const bytes = ivf.toBuffer();
+    assert.equal(ivfLayout(bytes).nlist, 32);
+    assert.equal(ivfLayout(bytes).ntotal, 4000);
+    assert.equal(ivfNprobe(bytes), 8);
+    ivf.remove(['t0', 't5', 't3999']);
+    const live = ivf.liveVectors();
+    assert.equal(live.ids.length, 3997);
+    for (const [row, id] of live.ids.entries()) {
+      const p = Number(id.slice(1));
+      assert.deepEqual(live.vectors.subarray(row * DIM, (row + 1) * DIM), vectors.subarray(p * DIM, (p + 1) * DIM), id);
+    }
+    for (let c = 0; c < 50; c++) {
+      const q = probes.subarray(c * DIM, (c + 1) * DIM);
+      for (const h of ivf.search(q, 5)) {
+        const p = Number(h.templateId.slice(1));
+        assert.ok(Math.abs(h.score - dot(vectors, p * DIM, q, 0, DIM)) < 1e-5, 'score is the exact inner product');
+      }
+    }
+  });
+
+  test('remove() tombstones: a removed template is never returned, even when it is the nearest', () => {
+    const { vectors, ids } = clustered(2000, 9);
+    const ivf = IvfIndex.train(DIM, vectors, { nlist: 16, nprobe: 4 });
+    ivf.add(ids, vectors);
+    assert.equal(ivf.remove(['t8', 't9', 't10', 't11', 'nope']), 4);
+    const hits = ivf.search(vectors.subarray(8 * DIM, 9 * DIM), 10);
+    assert.equal(hits.length, 10);
+    assert.ok(hits.every((h) => !['t8', 't9', 't10', 't11'].includes(h.templateId)));
+    assert.equal(ivf.tombstones, 4);
+  });
+});
+
+describe('ClientIndex (ivf)', () => {
+  test('switches to IVF at hnswMin once built, agrees with exact top-1, and save() then load() restores it with its tombstones', () => {
+    const { vectors, probes, ids } = clustered(3000, 11);
+    const idx = ClientIndex.empty(DIM, { hnswMin: 2000 });
+    const exact = ClientIndex.empty(DIM, { hnswMin: Number.MAX_SAFE_INTEGER });
+    idx.add(ids, vectors);
+    exact.add(ids, vectors);
+    assert.equal(idx.building, true);
+    idx.settle();
+    assert.equal(idx.kind, 'ivf');
+    assert.equal(idx.stats().nprobe, 16);
+    let agree = 0;
+    for (let c = 0; c < 750; c++) {
+      const q = probes.subarray(c * DIM, (c + 1) * DIM);
+      if (idx.search(q, 1)[0]!.templateId === exact.search(q, 1)[0]!.templateId) agree++;
+    }
+    assert.ok(agree / 750 >= 0.99, `recall@1 ${agree / 750}`);
+    idx.remove(['t0', 't1']);
+    const dir = tempDir();
+    const key = crypto.randomBytes(32);
+    idx.save(dir, 'cl_i', key);
+    const back = ClientIndex.load(dir, 'cl_i', DIM, key, { hnswMin: 2000 })!;
+    assert.equal(back.kind, 'ivf');
+    assert.equal(back.building, false, 'loads without a rebuild');
+    assert.equal(back.size, 2998);
+    assert.equal(back.stats().tombstones, 2);
+    const q = probes.subarray(0, DIM);
+    assert.deepEqual(back.search(q, 5), idx.search(q, 5));
+    assert.ok(back.search(vectors.subarray(0, DIM), 5).every((h) => h.templateId !== 't0' && h.templateId !== 't1'));
+    assert.equal(ClientIndex.load(dir, 'cl_i', DIM, crypto.randomBytes(32), { hnswMin: 2000 }), null);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? false : '../shared/faces not present' }, () => {
+  let faces: FaceEmbedding[];
+  before(async () => {
+    faces = await faceEmbeddings();
+  });
+
+  /**
+   * Enrols all but the last photo of every other identity (members) among
+   * `padding` synthetic clustered distractors; returns, per held-out photo,
+   * the identity of the best hit at or above the threshold (null: rejected).
+   */
+  function identify(options: { hnswMin: number }, padding: number): { idx: ClientIndex; answers: Map<string, string | null> } {
+    const people = [...new Set(faces.map((f) => f.identity))];
+    const members = new Set(people.filter((_, i) => i % 2 === 0));
+    const held = new Map<string, FaceEmbedding>();
+    for (const f of faces) held.set(f.identity, f);
+    const idx = ClientIndex.empty(DIM, options);
+    const pad = clustered(padding, 21);
+    idx.add(pad.ids, pad.vectors);
+    const owner = new Map<string, string>();
+    for (const f of faces) {
+      if (!members.has(f.identity) || held.get(f.identity) === f) continue;
+      const id = `${f.identity}/${f.photo}`;
+      owner.set(id, f.identity);
+      idx.add([id], f.embedding);
+    }
+    idx.settle();
+    const answers = new Map<string, string | null>();
+    for (const [person, f] of held) {
+      const top = idx.search(f.embedding, 5)[0];
+      answers.set(person, top && top.score >= DEFAULT_MATCH_THRESHOLD ? (owner.get(top.templateId) ?? `distractor ${top.templateId}`) : null);
+    }
+    return { idx, answers };
+  }
+
+  test('members are identified from an unseen photo and non-members rejected, on the IVF path exactly as on the flat one', () => {
+    const flat = identify({ hnswMin: Number.MAX_SAFE_INTEGER }, 4000);
+    const ivf = identify({ hnswMin: 1000 }, 4000);
+    assert.equal(flat.idx.kind, 'flat');
+    assert.equal(ivf.idx.kind, 'ivf');
+    const people = [...flat.answers.keys()];
+    const members = people.filter((_, i) => i % 2 === 0);
+    for (const p of members) assert.equal(ivf.answers.get(p), p, `${p} is identified`);
+    for (const p of people.filter((_, i) => i % 2 === 1)) assert.equal(ivf.answers.get(p), null, `${p} is rejected (open set)`);
+    assert.deepEqual(ivf.answers, flat.answers);
+  });
+});
