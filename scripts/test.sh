@@ -6,7 +6,8 @@
 #   2. starts a private PostgreSQL and Redis on loopback (scripts/test-services.sh)
 #      unless FACEGATE_TEST_DATABASE_URL / FACEGATE_TEST_REDIS_URL name servers;
 #   3. type-check, layer rules (dependency-cruiser), unit + integration tests, the
-#      fuzz suite (`fuzz: N cases, 0 failures`), end-to-end tests in headless Chromium;
+#      fuzz suite (`fuzz: N cases, 0 failures`), a one-minute soak, end-to-end
+#      tests in headless Chromium;
 #   4. fails when any test was skipped, unless FACEGATE_ALLOW_SKIP=1 says skips
 #      are fine (a skipped test is not a pass).
 set -euo pipefail
@@ -37,6 +38,9 @@ unit_rc=${PIPESTATUS[0]}
 echo "== fuzz (test/fuzz: generated inputs against a real node)"
 npm run --silent test:fuzz 2>&1 | tee "$LOG_DIR/fuzz.log"
 grep -q '^fuzz: [0-9]* cases, 0 failures$' "$LOG_DIR/fuzz.log"
+
+echo "== soak (1 minute of mixed live and REST sessions; fails on errors over 1%)"
+npm run --silent soak -- --minutes 1
 
 e2e_skipped=0
 if [ -d test/e2e ] && [ -n "$(find test/e2e -name '*.test.ts' -print -quit)" ]; then
