@@ -15,7 +15,7 @@ import { FacegateError } from '../../../common/errors.ts';
 import { isTerminal, type SessionKind, type SessionRecord } from '../../../common/session.ts';
 import type { SessionService } from '../../sessions/SessionService.ts';
 import { iceServersFor } from '../../../turn/turnCredentials.ts';
-import { authed, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
+import { authed, frameAuth, frameSessionToken, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
 import { AuthenticationBody, EnrollmentBody, ProcessFrameBody } from '../schemas.ts';
 
 export interface SessionRouteDeps {
@@ -88,7 +88,14 @@ function createSession(deps: SessionRouteDeps, kind: SessionKind) {
 function processFrame(deps: SessionRouteDeps, kind: SessionKind) {
   const { config, sessions, limits, metrics } = deps;
   return async (req: Request, res: Response): Promise<void> => {
-    const body = parse(ProcessFrameBody, req.body, 'body');
+    // A token given in a header (checked before the body was read) stands for the body's.
+    const headerToken = frameSessionToken(res);
+    const raw: unknown = req.body;
+    const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).session_token : undefined;
+    if (headerToken !== undefined && given !== undefined && given !== headerToken) {
+      throw new FacegateError('invalid_request', 'the body names another session than the header', { reason: 'session_token_mismatch' });
+    }
+    const body = parse(ProcessFrameBody, headerToken === undefined ? raw : { ...(raw as object), session_token: headerToken }, 'body');
     // Unknown or decided session before any budget or decoding work.
     const current = await sessions.get(body.session_token);
     if (isTerminal(current.status)) throw new FacegateError('conflict', `session is already ${current.status}`, { status: current.status });
@@ -112,11 +119,12 @@ function processFrame(deps: SessionRouteDeps, kind: SessionKind) {
 export function sessionRoutes(deps: SessionRouteDeps): Router {
   const { config, sessions, auth } = deps;
   const jsonFrames = jsonFrame(config.service.maxImageBytes);
+  const frameAuthed = frameAuth(sessions);
   const r = Router();
   r.post('/api/auth/enrollment', requireJson, jsonSmall, auth, createSession(deps, 'enrollment'));
   r.post('/api/auth/authentication', requireJson, jsonSmall, auth, createSession(deps, 'authentication'));
-  r.post('/api/auth/enrollment/process-frame', requireJson, jsonFrames, processFrame(deps, 'enrollment'));
-  r.post('/api/auth/authentication/process-frame', requireJson, jsonFrames, processFrame(deps, 'authentication'));
+  r.post('/api/auth/enrollment/process-frame', requireJson, frameAuthed, jsonFrames, processFrame(deps, 'enrollment'));
+  r.post('/api/auth/authentication/process-frame', requireJson, frameAuthed, jsonFrames, processFrame(deps, 'authentication'));
   r.get('/api/auth/session/:token/status', async (req, res) => {
     const s = await sessions.get(String(req.params.token));
     res.json(sessionView(s, config.service.enrollSamples));
