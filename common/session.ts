@@ -59,7 +59,23 @@ export interface SessionVerdict {
   readonly timings: Readonly<Record<string, number>>;
 }
 
-export interface SessionDecision extends SessionVerdict {
+/** An account's tokens issued by a face login (a succeeded authentication of an end-user account). */
+export interface FaceLoginTokens {
+  readonly access: string;
+  readonly refresh: string;
+  /** Access token lifetime, seconds. */
+  readonly expiresIn: number;
+  readonly userId: string;
+}
+
+/** What the service seals a decision with once it is made (src/accounts/faceLogin.ts). */
+export interface DecisionSeal {
+  /** ES256 JWT over the verdict (session, client, user, outcome, liveness), checkable against /.well-known/jwks.json. */
+  readonly verdictToken?: string;
+  readonly faceLogin?: FaceLoginTokens;
+}
+
+export interface SessionDecision extends SessionVerdict, DecisionSeal {
   readonly decidedAt: number;
 }
 

@@ -30,6 +30,8 @@ export async function buildBundle(name: BundleName, options: { minify?: boolean 
     minify: options.minify ?? true,
     sourcemap: false,
     legalComments: 'none',
+    // zod's JIT probe (new Function) trips a CSP without 'unsafe-eval' (ours and integrators' pages): run jitless.
+    banner: { js: 'globalThis.__zod_globalConfig={jitless:true};' },
     logLevel: 'silent',
   });
   const out = result.outputFiles[0];

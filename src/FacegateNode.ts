@@ -20,6 +20,7 @@ import { attachSignaling, createSdkRouter, type SdkRouterOptions, type Signaling
 import { advertiseNode } from './admin/nodeFile.ts';
 import type { HealthCheck } from './api/createApp.ts';
 import { errorHandler, onClientError } from './api/httpErrors.ts';
+import { trustProxySetting, webHygiene } from './api/webHygiene.ts';
 import { iceServersFor } from '../turn/turnCredentials.ts';
 import { ClientEngines } from './bridge/ClientEngines.ts';
 import { DemoSessions } from './bridge/DemoSessions.ts';
@@ -31,6 +32,7 @@ import { AffinityFrameEngine } from './cluster/AffinityFrameEngine.ts';
 import { RedisNodeLink } from './cluster/RedisNodeLink.ts';
 import type { Config } from './config.ts';
 import type { LivenessEngine, LivenessEngineOptions } from './engine/index.ts';
+import { FrameSocketServer } from './ws/FrameSocketServer.ts';
 import { FacegateService, openServiceCore, type ServiceCore, type ServiceTesting } from './FacegateService.ts';
 
 /** Knobs only tests set (the service's, plus the node's timings and engines). */
@@ -104,6 +106,9 @@ async function openFrameEngine(core: ServiceCore, engines: ClientEngines, t: Nod
 function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTesting, stack: CloseStack) {
   const root = express();
   root.disable('x-powered-by');
+  const { server: cfg } = service.config;
+  root.use(webHygiene({ corsAllowedOrigins: cfg.corsAllowedOrigins }));
+  root.set('trust proxy', trustProxySetting(cfg.trustProxy));
   root.use(
     createSdkRouter({
       ...(t.sdkBundles !== undefined ? { bundles: t.sdkBundles } : {}),
@@ -115,7 +120,8 @@ function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTe
   root.use(errorHandler(service.log));
   const server = http.createServer(root);
   server.on('clientError', onClientError);
-  const io = new SocketIoServer(server, { serveClient: false, cors: { origin: false } });
+  // The socket.io polling transport follows the same CORS allow-list as the API.
+  const io = new SocketIoServer(server, { serveClient: false, cors: cfg.corsAllowedOrigins.length > 0 ? { origin: [...cfg.corsAllowedOrigins] } : { origin: false } });
   stack.push('http', () => new Promise<void>((resolve) => {
     io.close(() => resolve());
     server.closeAllConnections();
@@ -182,6 +188,8 @@ export class FacegateNode {
       const demo = config.server.demo ? new DemoSessions({ store: core.store, tenants: core.tenants, sessions: service.sessions }) : null;
       if (demo) log.warn('demo route POST /demo/session is on (FACEGATE_DEMO); anyone who reaches this server can start demo sessions');
       const { server, io } = openHttp(service, demo, t, stack);
+      const frameSocket = FrameSocketServer.attach({ server, deps: service, log: log.child({ component: 'frame-socket' }) });
+      stack.push('frame socket', () => frameSocket.close());
       const signaling = attachSignaling(io, {
         pool,
         authorizer: link,

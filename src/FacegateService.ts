@@ -12,6 +12,8 @@ import path from 'node:path';
 import type express from 'express';
 import type { Logger } from 'pino';
 import type { FaceAnalyzerLike } from '../models/types.ts';
+import { AccountService } from './accounts/AccountService.ts';
+import { decisionSealer } from './accounts/faceLogin.ts';
 import { createApp, ipHasher, type HealthCheck } from './api/createApp.ts';
 import { createAdmin } from './admin/createAdmin.ts';
 import type { AdminService } from './admin/AdminService.ts';
@@ -20,6 +22,8 @@ import { openAuditLog } from './audit/openAuditLog.ts';
 import { jobRunView, type JobRunner } from './jobs/JobRunner.ts';
 import { startJobs } from './jobs/startJobs.ts';
 import { TokenService } from './auth/TokenService.ts';
+import { UserTokens } from './auth/UserTokens.ts';
+import { VerdictSigner } from './auth/VerdictSigner.ts';
 import { CloseStack } from './CloseStack.ts';
 import type { Config } from './config.ts';
 import { KeyRing } from './crypto/KeyRing.ts';
@@ -82,6 +86,10 @@ export interface ServiceCore {
   readonly webhooks: WebhookDispatcher;
   /** Keyed HMAC for IPs (audit never sees raw addresses). */
   readonly hashIp: (ip: string) => string;
+  /** End-user accounts and their tokens (register, login, refresh, face login). */
+  readonly accounts: AccountService;
+  /** Signs every verdict (ES256); its public key is /.well-known/jwks.json. */
+  readonly verdicts: VerdictSigner;
 }
 
 /** What assemble() adds over a core. */
@@ -165,7 +173,12 @@ export async function openServiceCore(config: Config, o: { readonly log: Logger;
   const { audit, webhooks } = await openWebhooks(config, log, store, keys, metrics, t, stack);
   const nodeId = `node_${crypto.randomBytes(6).toString('hex')}`;
   const templates = new TemplateGallery({ store, index: gallery, keys, onChange: galleryPublisher(state, nodeId) });
-  return { config, log, nodeId, store, state, keys, tenants, gallery, templates, limits, metrics, audit, webhooks, hashIp: ipHasher(secrets.jwtSecret) };
+  const accounts = new AccountService(store, new UserTokens(secrets.jwtSecret, { accessTtlS: config.service.jwtTtlS, refreshTtlS: config.security.refreshTtlS }), limits);
+  const verdicts = await VerdictSigner.open({ pem: config.security.verdictSigningKeyPem, dataDir: config.storage.dataDir });
+  if (verdicts.source === 'data_dir' && config.storage.databaseUrl) {
+    log.warn({ kid: verdicts.kid }, 'verdict tokens signed with a key kept in the data dir; set VERDICT_SIGNING_KEY so every node signs with, and serves, the same key');
+  }
+  return { config, log, nodeId, store, state, keys, tenants, gallery, templates, limits, metrics, audit, webhooks, hashIp: ipHasher(secrets.jwtSecret), accounts, verdicts };
 }
 
 // The class carries every core part as its own readonly field (service.store, service.tenants, ...).
@@ -211,6 +224,7 @@ export class FacegateService {
       engine: o.engine,
       limiter: core.limits,
       loadClientKey: (id) => core.tenants.loadClientKey(id),
+      seal: decisionSealer({ signer: core.verdicts, accounts: core.accounts, log }),
       options: {
         sessionTtlS: config.service.sessionTtlS,
         matchThreshold: config.service.matchThreshold,

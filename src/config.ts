@@ -3,6 +3,7 @@
 // says which variable and how to fix it. The result is deeply frozen.
 // Sections are grouped by owner (server, media, models, storage, security) so
 // additions stay local.
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -13,6 +14,44 @@ const csv = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
+const origin = z.string().refine((o) => {
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
+  }
+}, 'each origin is scheme://host[:port], no path or trailing slash (e.g. https://app.example.com)');
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One TRUST_PROXY list entry: an IP, an IP/prefix CIDR, or one of proxy-addr's names. */
+function isProxyAddress(a: string): boolean {
+  if (PROXY_NAMES.has(a)) return true;
+  const [ip, prefix, extra] = a.split('/');
+  const v = net.isIP(ip ?? '');
+  if (v === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (v === 4 ? 32 : 128);
+}
+
+/** TRUST_PROXY: off (default), true, a hop count, or a comma list of addresses/CIDRs. */
+const trustProxy = z
+  .string()
+  .transform((s, ctx): boolean | number | string[] => {
+    const t = s.trim().toLowerCase();
+    if (t === 'false' || t === 'off' || t === '0') return false;
+    if (t === 'true' || t === 'on') return true;
+    if (/^\d+$/.test(t)) return Number(t);
+    const list = t.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+    const bad = list.filter((x) => !isProxyAddress(x));
+    if (list.length === 0 || bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `use false, true, a hop count, or a comma list of IPs/CIDRs/loopback/linklocal/uniquelocal (bad: ${bad.join(', ') || s})` });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 const EnvSchema = z.object({
   // server
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -21,6 +60,10 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   // demo kiosk's POST /demo/session ('auto': on only when HOST is loopback)
   FACEGATE_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
+  // browser origins allowed to call the API cross-origin (CORS); none by default
+  CORS_ALLOWED_ORIGINS: csv.pipe(z.array(origin)).default([]),
+  // express's trust proxy: off, true, a hop count, or addresses/CIDRs/loopback|linklocal|uniquelocal
+  TRUST_PROXY: trustProxy.default(false),
   // storage
   FACEGATE_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
@@ -59,6 +102,10 @@ const EnvSchema = z.object({
   JOBS: z.enum(['on', 'off']).default('on'),
   // service (tenancy, sessions, gallery, rate limits)
   JWT_TTL_S: z.coerce.number().int().min(60).max(86400).default(900),
+  /** Verdict-token signing key: an EC P-256 private key as PKCS#8 PEM; default: generated into the data dir. */
+  VERDICT_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'use a PKCS#8 PEM EC P-256 private key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)' }).optional(),
+  /** End-user refresh token lifetime (access tokens live JWT_TTL_S). */
+  REFRESH_TTL_S: z.coerce.number().int().min(300).max(90 * 86400).default(14 * 86400),
   SESSION_TTL_S: z.coerce.number().int().min(10).max(3600).default(180),
   MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(DEFAULT_MATCH_THRESHOLD),
   ENROLL_SAMPLES: z.coerce.number().int().min(1).max(20).default(3),
@@ -89,6 +136,10 @@ export interface Config {
     readonly publicUrl: string | undefined;
     /** Whether POST /demo/session creates demo sessions (resolved from FACEGATE_DEMO and HOST). */
     readonly demo: boolean;
+    /** Browser origins allowed cross-origin (CORS); empty: none. */
+    readonly corsAllowedOrigins: readonly string[];
+    /** express's `trust proxy`: false (default), true, a hop count, or addresses/CIDRs. */
+    readonly trustProxy: boolean | number | readonly string[];
   };
   readonly storage: {
     readonly dataDir: string;
@@ -113,6 +164,9 @@ export interface Config {
   readonly security: {
     readonly jwtSecret: string | undefined;
     readonly masterKeyHex: string | undefined;
+    /** PKCS#8 PEM; undefined: a key generated into the data dir on first start. */
+    readonly verdictSigningKeyPem: string | undefined;
+    readonly refreshTtlS: number;
   };
   readonly admin: {
     /** Bearer credential of /api/admin; generated into <dataDir>/admin-token when unset. */
@@ -198,6 +252,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       logLevel: e.LOG_LEVEL,
       publicUrl: e.PUBLIC_URL,
       demo: e.FACEGATE_DEMO === 'on' || (e.FACEGATE_DEMO === 'auto' && isLoopbackHost(e.HOST)),
+      corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS,
+      trustProxy: e.TRUST_PROXY,
     },
     storage: {
       dataDir: path.resolve(e.FACEGATE_DATA_DIR),
@@ -216,7 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       turnTtlS: e.TURN_TTL_S,
     },
     models: { dir: e.MODELS_DIR, intraOpThreads: e.ORT_INTRA_OP_THREADS },
-    security: { jwtSecret: e.JWT_SECRET, masterKeyHex: e.MASTER_KEY },
+    security: { jwtSecret: e.JWT_SECRET, masterKeyHex: e.MASTER_KEY, verdictSigningKeyPem: e.VERDICT_SIGNING_KEY, refreshTtlS: e.REFRESH_TTL_S },
     admin: {
       token: e.ADMIN_TOKEN,
       allowRemote: e.ADMIN_ALLOW_REMOTE === 'on',

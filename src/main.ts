@@ -4,6 +4,7 @@
 // `listening on http://HOST:PORT` with the real port once bound (PORT=0
 // picks a free one). SIGINT/SIGTERM close everything in reverse order (one CloseStack).
 import { pino } from 'pino';
+import { LOG_REDACTION } from './auth/logRedaction.ts';
 import { CloseStack } from './CloseStack.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { FacegateNode } from './FacegateNode.ts';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const log = pino({ level: config.server.logLevel, base: { service: 'facegate' } });
+  const log = pino({ level: config.server.logLevel, base: { service: 'facegate' }, redact: LOG_REDACTION });
 
   // The analyzer outlives the node that uses it: opened first, closed last.
   const stack = new CloseStack((f) => log.warn({ err: f.error, step: f.name }, 'error while closing'));

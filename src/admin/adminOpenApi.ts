@@ -1,60 +1,52 @@
-// The admin API's OpenAPI paths, derived from the route table (ADMIN_ROUTES,
-// ADMIN_STREAMS) with the request schemas converted from zod, so the document
-// cannot drift from the router. Merged into /api/schema by src/api/openapi.ts.
+// The admin API's operations for the one OpenAPI generator (src/api/
+// openapi.ts), derived from the route table (ADMIN_ROUTES, ADMIN_STREAMS) with
+// its zod schemas, so the document cannot drift from the router; the
+// routes-vs-document test checks the streams, which are listed by hand.
 import { z } from 'zod';
+import type { Operation } from '../api/ApiRouter.ts';
 import { ADMIN_ROUTES, ADMIN_STREAMS } from './adminRouter.ts';
+import { CONSOLE_FILES } from './console/consoleBundle.ts';
 
-const err = { $ref: '#/components/schemas/Error' };
-const errors = Object.fromEntries(
-  [401, 403, 404, 409, 422, 503].map((c) => [String(c), { description: 'error', content: { 'application/json': { schema: err } } }]),
-);
+/** Where createApp mounts the admin router. */
+export const ADMIN_PREFIX = '/api/admin';
+/** Where createApp mounts the admin console (src/admin/console). */
+export const CONSOLE_PREFIX = '/admin';
 
-function toOpenApiPath(p: string): { path: string; params: string[] } {
-  const params: string[] = [];
-  const path = `/api/admin${p.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
-    params.push(name);
-    return `{${name}}`;
-  })}`;
-  return { path, params };
-}
+const ERRORS = ['unauthorized', 'forbidden', 'not_found', 'conflict', 'validation_error', 'unsupported_media_type', 'service_unavailable'] as const;
 
-function jsonSchema(s: z.ZodType): unknown {
-  try {
-    return z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
-  } catch {
-    return { type: 'object' };
-  }
-}
-
-export function adminOpenApiPaths(): Record<string, Record<string, unknown>> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  const security = [{ adminToken: [] }];
-  for (const r of ADMIN_ROUTES) {
-    const { path, params } = toOpenApiPath(r.path);
-    const queryParams =
-      r.query instanceof z.ZodObject
-        ? Object.keys(r.query.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }))
-        : [];
-    (paths[path] ??= {})[r.method] = {
-      summary: r.summary,
-      tags: ['admin'],
-      security,
-      parameters: [...params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })), ...queryParams],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } } : {}),
-      responses: { [String(r.status ?? 200)]: { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } }, ...errors },
-    };
-  }
+export function adminOperations(): Operation[] {
+  const ops: Operation[] = ADMIN_ROUTES.map((r) => ({
+    method: r.method,
+    path: `${ADMIN_PREFIX}${r.path}`,
+    summary: r.summary,
+    tags: ['admin'],
+    security: ['adminToken'],
+    ...(r.body ? { body: r.body } : {}),
+    ...(r.query instanceof z.ZodObject || r.query instanceof z.ZodPipe ? { query: r.query } : {}),
+    responses: { [r.status ?? 200]: { description: 'ok', schema: z.record(z.string(), z.unknown()) } },
+    errors: ERRORS,
+  }));
   for (const s of ADMIN_STREAMS) {
-    const { path } = toOpenApiPath(s.path);
-    (paths[path] ??= {})[s.method] = {
+    ops.push({
+      method: s.method,
+      path: `${ADMIN_PREFIX}${s.path}`,
       summary: s.summary,
       tags: ['admin'],
-      security,
-      responses: { '200': { description: 'stream', content: { [s.type]: { schema: { type: 'string' } } } }, ...errors },
-    };
+      security: ['adminToken'],
+      responses: { 200: { description: 'stream', schema: z.string(), contentType: s.type } },
+      errors: ERRORS,
+    });
   }
-  return paths;
+  return ops;
 }
 
-/** The admin token's security scheme (bearer, or ?token= on /events for EventSource). */
-export const ADMIN_SECURITY_SCHEME = { type: 'http', scheme: 'bearer', description: 'The admin token (ADMIN_TOKEN or <dataDir>/admin-token); loopback only unless ADMIN_ALLOW_REMOTE=on' };
+/** The admin console's bundle files (its HTML page answers every other GET below /admin). */
+export function consoleOperations(): Operation[] {
+  return CONSOLE_FILES.map((f) => ({
+    method: 'get',
+    path: `${CONSOLE_PREFIX}/${f}`,
+    summary: `The admin console's ${f} (the console page itself is every other GET below ${CONSOLE_PREFIX})`,
+    tags: ['console'],
+    responses: { 200: { description: f, schema: z.string(), contentType: f.endsWith('.css') ? 'text/css' : 'application/javascript' } },
+  }));
+}

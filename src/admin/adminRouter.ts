@@ -1,7 +1,7 @@
 // /api/admin: the operator's REST API over AdminService, guarded by
 // adminGuard (loopback + admin token). Every route is one row of ADMIN_ROUTES
 // (method, path, summary, schemas, handler); the router, the OpenAPI paths
-// (adminOpenApiPaths) and the audit middleware are all derived from that table,
+// (adminOperations, adminOpenApi.ts) and the audit middleware are all derived from that table,
 // so a new route is one row. Changes are audited by AdminService; reads that
 // take data out (the export) are audited too. Errors use the REST error shape.
 import express, { type NextFunction, type Request, type Response } from 'express';

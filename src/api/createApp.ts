@@ -4,6 +4,8 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { AccountService } from '../accounts/AccountService.ts';
+import type { VerdictSigner } from '../auth/VerdictSigner.ts';
 import type { Config } from '../config.ts';
 import type { AuditLog } from '../audit/AuditLog.ts';
 import type { Gallery } from '../gallery/Gallery.ts';
@@ -15,9 +17,13 @@ import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
 import type { WebhookDispatcher } from '../webhooks/WebhookDispatcher.ts';
+import { ADMIN_PREFIX, adminOperations, CONSOLE_PREFIX, consoleOperations } from '../admin/adminOpenApi.ts';
 import { createConsoleRouter } from '../admin/console/consoleRouter.ts';
+import type { ApiRouter, Operation } from './ApiRouter.ts';
 import { errorHandler, notFoundHandler } from './httpErrors.ts';
 import { bearerAuth, rejectMalformedUrl } from './middleware.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { trustProxySetting, webHygiene } from './webHygiene.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { docsRoutes } from './routes/docs.ts';
@@ -41,6 +47,8 @@ export interface AppDeps {
   readonly metrics: Metrics;
   readonly audit: AuditLog;
   readonly webhooks: WebhookDispatcher;
+  readonly accounts: AccountService;
+  readonly verdicts: VerdictSigner;
   /** Keyed HMAC for IPs (audit never sees raw addresses). */
   readonly hashIp: (ip: string) => string;
   /** Extra /health components (media workers, models), each up/down. */
@@ -65,21 +73,40 @@ function requestMetrics(metrics: Metrics) {
   };
 }
 
+const OPERATIONS = new WeakMap<express.Express, readonly Operation[]>();
+
+/** The documented operations of an app createApp built (what /api/schema/ is generated from). */
+export function appOperations(app: express.Express): readonly Operation[] {
+  return OPERATIONS.get(app) ?? [];
+}
+
 export function createApp(deps: AppDeps): express.Express {
   const { limits } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  // Order: security headers, then CORS (its preflight answers carry the
+  // headers too), then the proxy setting req.ip depends on.
+  app.use(webHygiene({ corsAllowedOrigins: deps.config.server.corsAllowedOrigins }));
+  app.set('trust proxy', trustProxySetting(deps.config.server.trustProxy));
   app.use(requestMetrics(deps.metrics));
   app.use(rejectMalformedUrl);
 
+  // Every route is an ApiRouter route (or an admin table row): the OpenAPI
+  // document is generated from exactly what is mounted here.
+  const operations: Operation[] = deps.adminRouter ? adminOperations() : [];
+  OPERATIONS.set(app, operations);
+  const mount = (r: ApiRouter): void => {
+    operations.push(...r.operations);
+    app.use(r.router);
+  };
   // Health, metrics and the API description are not rate limited.
-  app.use(opsRoutes(deps));
-  app.use(docsRoutes());
+  mount(opsRoutes(deps));
+  mount(docsRoutes(() => operations));
   if (deps.adminRouter) {
-    app.use('/api/admin', deps.adminRouter);
+    app.use(ADMIN_PREFIX, deps.adminRouter);
     // The admin console (a browser app over /api/admin).
-    app.use('/admin', createConsoleRouter());
+    app.use(CONSOLE_PREFIX, createConsoleRouter());
+    operations.push(...consoleOperations());
   }
   app.use('/api', async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     await limits.hit('ip', req.ip ?? 'unknown');
@@ -87,11 +114,12 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const auth = bearerAuth(deps.tenants, limits);
-  app.use(authRoutes(deps));
-  app.use(sessionRoutes({ ...deps, auth }));
-  app.use(userRoutes({ ...deps, auth }));
-  app.use(webhookRoutes({ ...deps, auth }));
-  app.use(analyticsRoutes({ ...deps, auth }));
+  mount(authRoutes(deps));
+  mount(accountRoutes({ ...deps, auth }));
+  mount(sessionRoutes({ ...deps, auth }));
+  mount(userRoutes({ ...deps, auth }));
+  mount(webhookRoutes({ ...deps, auth }));
+  mount(analyticsRoutes({ ...deps, auth }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

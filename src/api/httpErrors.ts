@@ -27,7 +27,8 @@ export interface ErrorBody {
   readonly timestamp: string;
 }
 
-const PUBLIC = new Set<string>([
+/** The public codes, in the order the OpenAPI Error schema lists them. */
+export const PUBLIC_ERROR_CODES = [
   'invalid_request',
   'unauthorized',
   'forbidden',
@@ -37,7 +38,8 @@ const PUBLIC = new Set<string>([
   'rate_limit_exceeded',
   'internal_error',
   'service_unavailable',
-]);
+] as const satisfies readonly PublicErrorCode[];
+const PUBLIC = new Set<string>(PUBLIC_ERROR_CODES);
 
 // Finer codes from other layers map by their HTTP status, so codes added
 // later (errors.ts grows per layer) still answer with a public code.

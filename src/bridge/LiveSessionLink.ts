@@ -16,6 +16,7 @@ import type { SessionKind } from '../../common/session.ts';
 import type { ClientEngines } from './ClientEngines.ts';
 import { liveSessionSpec } from './liveSessionSpec.ts';
 import { decidedStep } from './decidedStep.ts';
+import { decisionSealWire, type DecisionSealWire } from '../sessions/decisionSeal.ts';
 
 interface Joined {
   readonly token: string;
@@ -69,21 +70,22 @@ export class LiveSessionLink implements SessionAuthorizer {
     return liveSinkFactory(engine, {
       resolve: async (): Promise<LiveSessionSpec> => liveSessionSpec(joined.kind, joined.externalUserId),
       onError: (err) => log.warn({ err, sessionId: handle.sessionId }, 'live liveness session failed'),
-      onDecision: (m) => {
-        void this.#record(handle.sessionId, joined, m.decision);
-      },
+      onDecision: (m) => this.#record(handle.sessionId, joined, m.decision),
     })(handle);
   }
 
-  async #record(sessionId: string, joined: Joined, d: Decision): Promise<void> {
+  /** Commits the verdict; resolves to the decision's seal (verdict token, face-login tokens) for the page's result. */
+  async #record(sessionId: string, joined: Joined, d: Decision): Promise<DecisionSealWire | undefined> {
     // A dropped connection cancels the engine session; the service session
     // stays open so the user can reconnect with the same token until it expires.
-    if (d.outcome === 'cancelled') return;
+    if (d.outcome === 'cancelled') return undefined;
     this.#joined.delete(sessionId);
     try {
-      await this.#deps.sessions.recordLiveVerdict(joined.token, decidedStep(d), d.timings.frames);
+      const rec = await this.#deps.sessions.recordLiveVerdict(joined.token, decidedStep(d), d.timings.frames);
+      return rec.decision ? decisionSealWire(rec.decision) : undefined;
     } catch (err) {
       this.#deps.log.error({ err, sessionId }, 'could not record the live verdict');
+      return undefined;
     }
   }
 

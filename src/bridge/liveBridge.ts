@@ -62,7 +62,8 @@ export interface LiveBridgeOptions {
   readonly wallNow?: () => number;
   readonly onError?: (err: unknown, handle: LiveHandle) => void;
   /** Decision hook for the service (commit the verdict, audit, webhooks). */
-  readonly onDecision?: (message: Extract<EngineMessage, { type: 'result' }>, handle: LiveHandle) => void;
+  /** Resolves to fields the result carries to the page beside the engine's (the verdict token, face-login tokens). */
+  readonly onDecision?: (message: Extract<EngineMessage, { type: 'result' }>, handle: LiveHandle) => void | Promise<Readonly<Record<string, unknown>> | void>;
   /**
    * Whether sessions may draw the colour-flash challenge (the page paints the
    * colours). Default: the engine's plan option (config LIVENESS_FLASH).
@@ -149,6 +150,7 @@ class LiveEngineSink implements LiveSink {
   }
 
   #send(m: EngineMessage): void {
+    if (m.type === 'result') return void this.#finish(m);
     const out = toClientMessage(m);
     const sent = out !== null && this.#handle.send(out);
     if (sent && m.type === 'challenge' && this.#id !== null) {
@@ -159,12 +161,21 @@ class LiveEngineSink implements LiveSink {
         // The session finished meanwhile: nothing to time.
       }
     }
-    if (m.type === 'result') {
-      this.#finished = true;
-      this.#stopListening();
-      this.#options.onDecision?.(m, this.#handle);
-      void this.#handle.close('closed_by_server').catch(() => undefined);
+  }
+
+  /** The result leaves once the service has committed (and sealed) it, with the seal in its data; then the session closes. */
+  async #finish(m: Extract<EngineMessage, { type: 'result' }>): Promise<void> {
+    this.#finished = true;
+    this.#stopListening();
+    let extra: Readonly<Record<string, unknown>> | void = undefined;
+    try {
+      extra = await this.#options.onDecision?.(m, this.#handle);
+    } catch (err) {
+      this.#options.onError?.(err, this.#handle);
     }
+    const out = toClientMessage(m);
+    if (out !== null && out.type === 'result') this.#handle.send(extra ? { ...out, data: { ...out.data, ...extra } } : out);
+    await this.#handle.close('closed_by_server').catch(() => undefined);
   }
 
   #setRtt(rttMs: number): void {

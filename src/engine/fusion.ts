@@ -5,15 +5,10 @@
 import type { ArtefactSample } from './types.ts';
 import { median } from '../../common/vector.ts';
 
-export interface ArtefactAggregate {
+/** Per-cue medians over the frames seen, with how many frames that was. */
+export type ArtefactAggregate = Readonly<Pick<ArtefactSample, 'hfRatio' | 'edgeFrame' | 'glare' | 'blueCast' | 'saturation' | 'temporalDiff'>> & {
   readonly frames: number;
-  readonly hfRatio: number;
-  readonly edgeFrame: number;
-  readonly glare: number;
-  readonly blueCast: number;
-  readonly saturation: number;
-  readonly temporalDiff: number;
-}
+};
 
 export function aggregateArtefacts(samples: readonly ArtefactSample[]): ArtefactAggregate {
   const m = (f: (s: ArtefactSample) => number): number => median(samples.map(f));

@@ -13,6 +13,7 @@ import {
   isTerminal,
   SERVICE_FAULT_REASONS,
   statusOf,
+  type DecisionSeal,
   type SessionKind,
   type SessionRecord,
   type SessionVerdict,
@@ -52,6 +53,12 @@ export interface FrameResult {
   readonly prompts?: readonly EnginePrompt[];
 }
 
+/**
+ * Seals a decision before it is written: the signed verdict token and, for a
+ * face login, the account's tokens. A failing sealer leaves the decision unsealed.
+ */
+export type DecisionSealer = (session: SessionRecord, verdict: SessionVerdict) => Promise<DecisionSeal>;
+
 export interface SessionAuthorization {
   readonly sessionId: string;
   readonly clientId: string;
@@ -72,6 +79,7 @@ export class SessionService {
   readonly #opts: Required<SessionServiceOptions>;
   readonly #observers: SessionObserver[] = [];
   readonly #loadClientKey: (clientId: string) => Promise<unknown>;
+  readonly #seal: DecisionSealer | undefined;
 
   constructor(deps: {
     store: Store;
@@ -81,6 +89,7 @@ export class SessionService {
     limiter: AttemptLimiter;
     loadClientKey: (clientId: string) => Promise<unknown>;
     options: SessionServiceOptions;
+    seal?: DecisionSealer;
   }) {
     this.#store = deps.store;
     this.#state = deps.state;
@@ -88,6 +97,7 @@ export class SessionService {
     this.#engine = deps.engine;
     this.#limiter = deps.limiter;
     this.#loadClientKey = deps.loadClientKey;
+    this.#seal = deps.seal;
     this.#opts = { maxFrames: 60, ...deps.options };
   }
 
@@ -302,12 +312,13 @@ export class SessionService {
   }
 
   async #decide(rec: SessionRecord, v: SessionVerdict): Promise<SessionRecord> {
+    const seal = this.#seal ? await this.#seal(rec, v).catch((): DecisionSeal => ({})) : {};
     const next: SessionRecord = {
       ...rec,
       status: statusOf(v),
       samples: [],
       lastFeedback: v.reason ?? 'decided',
-      decision: { ...v, decidedAt: Date.now() },
+      decision: { ...v, ...seal, decidedAt: Date.now() },
       version: rec.version + 1,
     };
     await this.#write(next);

@@ -5,9 +5,12 @@ import type { SqlClient, SqlRow } from './SqlClient.ts';
 import { toBuffer, toIso } from './SqlClient.ts';
 import { migrate } from './migrations.ts';
 import type {
+  AccountRecord,
   ApiKeyRecord,
   AuthMetrics,
   ClientRecord,
+  RefreshTokenRecord,
+  RefreshUse,
   SessionResultRecord,
   Store,
   TemplateRecord,
@@ -32,6 +35,33 @@ function apiKeyFromRow(r: SqlRow): ApiKeyRecord {
     id: String(r.id),
     clientId: String(r.client_id),
     createdAt: toIso(r.created_at),
+    revokedAt: r.revoked_at == null ? null : toIso(r.revoked_at),
+  };
+}
+
+function accountFromRow(r: SqlRow): AccountRecord {
+  return {
+    id: String(r.id),
+    clientId: String(r.client_id),
+    email: String(r.email),
+    passwordHash: String(r.password_hash),
+    fullName: String(r.full_name),
+    phoneNumber: r.phone_number == null ? null : String(r.phone_number),
+    authenticationCount: Number(r.authentication_count),
+    lastAuthenticationAt: r.last_authentication_at == null ? null : toIso(r.last_authentication_at),
+    createdAt: toIso(r.created_at),
+    updatedAt: toIso(r.updated_at),
+  };
+}
+
+function refreshFromRow(r: SqlRow): RefreshTokenRecord {
+  return {
+    id: String(r.id),
+    familyId: String(r.family_id),
+    clientId: String(r.client_id),
+    accountId: String(r.account_id),
+    expiresAt: toIso(r.expires_at),
+    usedAt: r.used_at == null ? null : toIso(r.used_at),
     revokedAt: r.revoked_at == null ? null : toIso(r.revoked_at),
   };
 }
@@ -231,6 +261,84 @@ export class SqlStore implements Store {
       [clientId, externalId],
     );
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async createAccount(a: { id: string; clientId: string; email: string; passwordHash: string; fullName: string; phoneNumber: string | null }): Promise<AccountRecord | null> {
+    const rows = await this.#db.query(
+      `INSERT INTO accounts(id, client_id, email, password_hash, full_name, phone_number) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (client_id, email) DO NOTHING RETURNING *`,
+      [a.id, a.clientId, a.email, a.passwordHash, a.fullName, a.phoneNumber],
+    );
+    return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  async getAccount(clientId: string, accountId: string): Promise<AccountRecord | null> {
+    const rows = await this.#db.query('SELECT * FROM accounts WHERE client_id = $1 AND id = $2', [clientId, accountId]);
+    return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  async findAccountByEmail(clientId: string, email: string): Promise<AccountRecord | null> {
+    const rows = await this.#db.query('SELECT * FROM accounts WHERE client_id = $1 AND email = $2', [clientId, email]);
+    return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  async updateAccount(clientId: string, accountId: string, patch: { fullName?: string; phoneNumber?: string | null }): Promise<AccountRecord | null> {
+    // $3/$5 say whether the field is being set, so null can clear the phone number.
+    const rows = await this.#db.query(
+      `UPDATE accounts SET
+         full_name = CASE WHEN $3 THEN $4 ELSE full_name END,
+         phone_number = CASE WHEN $5 THEN $6 ELSE phone_number END,
+         updated_at = now()
+       WHERE client_id = $1 AND id = $2 RETURNING *`,
+      [clientId, accountId, patch.fullName !== undefined, patch.fullName ?? '', patch.phoneNumber !== undefined, patch.phoneNumber ?? null],
+    );
+    return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  async recordAccountAuthentication(clientId: string, accountId: string): Promise<void> {
+    await this.#db.query(
+      `UPDATE accounts SET authentication_count = authentication_count + 1, last_authentication_at = now()
+        WHERE client_id = $1 AND id = $2`,
+      [clientId, accountId],
+    );
+  }
+
+  async addRefreshToken(t: { id: string; familyId: string; clientId: string; accountId: string; tokenHash: string; expiresAt: Date }): Promise<void> {
+    // Expired tokens are refused whatever their state: dropping them bounds the table per account.
+    await this.#db.query('DELETE FROM refresh_tokens WHERE account_id = $1 AND expires_at < now()', [t.accountId]);
+    await this.#db.query(
+      'INSERT INTO refresh_tokens(id, family_id, client_id, account_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [t.id, t.familyId, t.clientId, t.accountId, t.tokenHash, t.expiresAt],
+    );
+  }
+
+  async useRefreshToken(tokenHash: string): Promise<RefreshUse> {
+    // The conditional UPDATE is the atomic step: of two concurrent refreshes
+    // with one token, one gets the row and the other sees it used (reuse).
+    // A family with any revoked token is dead: that also refuses a token the
+    // winner inserted after the loser revoked the family.
+    const used = await this.#db.query(
+      `UPDATE refresh_tokens t SET used_at = now()
+        WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > now()
+          AND NOT EXISTS (SELECT 1 FROM refresh_tokens f WHERE f.family_id = t.family_id AND f.revoked_at IS NOT NULL)
+        RETURNING t.*`,
+      [tokenHash],
+    );
+    if (used[0]) return { kind: 'ok', token: refreshFromRow(used[0]) };
+    const rows = await this.#db.query('SELECT *, expires_at <= now() AS expired FROM refresh_tokens WHERE token_hash = $1', [tokenHash]);
+    if (!rows[0]) return { kind: 'unknown' };
+    const token = refreshFromRow(rows[0]);
+    if (token.usedAt === null && token.revokedAt === null && rows[0].expired === true) return { kind: 'expired' };
+    await this.revokeRefreshFamily(token.familyId);
+    return { kind: 'reused', token };
+  }
+
+  async revokeRefreshFamily(familyId: string): Promise<number> {
+    const rows = await this.#db.query(
+      'UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL RETURNING id',
+      [familyId],
+    );
+    return rows.length;
   }
 
   async recordSessionResult(r: SessionResultRecord): Promise<void> {

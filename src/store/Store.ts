@@ -62,6 +62,40 @@ export interface AuthMetrics {
   readonly latencyMs: { readonly p50: number | null; readonly p95: number | null; readonly mean: number | null };
 }
 
+/** An end-user account (issue #14 item 4); its id is also the external user id of its face templates. */
+export interface AccountRecord {
+  readonly id: string;
+  readonly clientId: string;
+  /** Normalised (NFKC, trimmed, lower case). */
+  readonly email: string;
+  /** Argon2id PHC string. */
+  readonly passwordHash: string;
+  readonly fullName: string;
+  readonly phoneNumber: string | null;
+  readonly authenticationCount: number;
+  readonly lastAuthenticationAt: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface RefreshTokenRecord {
+  readonly id: string;
+  readonly familyId: string;
+  readonly clientId: string;
+  readonly accountId: string;
+  readonly expiresAt: string;
+  readonly usedAt: string | null;
+  readonly revokedAt: string | null;
+}
+
+/** What consuming a refresh token found: the token (now used), or why it was refused. */
+export type RefreshUse =
+  | { readonly kind: 'ok'; readonly token: RefreshTokenRecord }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'expired' }
+  /** Used or revoked before: the family has just been revoked. */
+  | { readonly kind: 'reused'; readonly token: RefreshTokenRecord };
+
 export interface Store {
   readonly engine: 'postgres' | 'pglite';
 
@@ -92,6 +126,22 @@ export interface Store {
   /** Owner of a template within a client, or null (also when the template belongs to another client). */
   templateOwner(clientId: string, templateId: string): Promise<string | null>;
   countTemplates(clientId: string, externalId: string): Promise<number>;
+
+  /** Null when the client already has an account with this (normalised) email. */
+  createAccount(a: { id: string; clientId: string; email: string; passwordHash: string; fullName: string; phoneNumber: string | null }): Promise<AccountRecord | null>;
+  getAccount(clientId: string, accountId: string): Promise<AccountRecord | null>;
+  findAccountByEmail(clientId: string, email: string): Promise<AccountRecord | null>;
+  updateAccount(clientId: string, accountId: string, patch: { fullName?: string; phoneNumber?: string | null }): Promise<AccountRecord | null>;
+  /** Counts one successful face authentication of the account. */
+  recordAccountAuthentication(clientId: string, accountId: string): Promise<void>;
+  /** Stores a refresh token (its hash) and drops the account's expired ones. */
+  addRefreshToken(t: { id: string; familyId: string; clientId: string; accountId: string; tokenHash: string; expiresAt: Date }): Promise<void>;
+  /**
+   * Marks the token with this hash used, atomically: exactly one caller gets
+   * 'ok'. A token already used or revoked revokes its whole family ('reused').
+   */
+  useRefreshToken(tokenHash: string): Promise<RefreshUse>;
+  revokeRefreshFamily(familyId: string): Promise<number>;
 
   recordSessionResult(r: SessionResultRecord): Promise<void>;
   authMetrics(clientId: string, from: Date, to: Date): Promise<AuthMetrics>;

@@ -146,6 +146,41 @@ export const MIGRATIONS: readonly Migration[] = [
       )
     `,
   },
+  {
+    // End-user accounts (issue #14): each belongs to one client; the email is
+    // unique within it. The account id doubles as the external user id its
+    // face templates are enrolled under. Refresh tokens are kept as hashes,
+    // grouped in families: a reused (already rotated) token revokes its family.
+    version: 5,
+    name: 'end-user accounts and refresh token families',
+    sql: `
+      CREATE TABLE accounts (
+        id                     text PRIMARY KEY,
+        client_id              text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        email                  text NOT NULL,
+        password_hash          text NOT NULL,
+        full_name              text NOT NULL DEFAULT '',
+        phone_number           text,
+        authentication_count   integer NOT NULL DEFAULT 0,
+        last_authentication_at timestamptz,
+        created_at             timestamptz NOT NULL DEFAULT now(),
+        updated_at             timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (client_id, email)
+      );
+      CREATE TABLE refresh_tokens (
+        id          text PRIMARY KEY,
+        family_id   text NOT NULL,
+        client_id   text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+        account_id  text NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        token_hash  text NOT NULL UNIQUE,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        expires_at  timestamptz NOT NULL,
+        used_at     timestamptz,
+        revoked_at  timestamptz
+      );
+      CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id)
+    `,
+  },
 ];
 
 // Arbitrary constant: serialises concurrent migrators (several nodes starting

@@ -114,6 +114,8 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
     assert.equal((await node.service.store.listTemplates(clientId, visitor().subject)).length, 1);
     const result = publisher.received.find((m) => m.type === 'result');
     assert.equal(result?.type === 'result' ? result.outcome : undefined, 'pass', JSON.stringify(publisher.received.map((m) => m.type)));
+    // The page's result carries the committed decision's signed verdict token.
+    assert.equal(typeof (result?.type === 'result' ? result.data?.['verdict_token'] : undefined), 'string');
     // A decided session's token no longer opens a live session.
     assert.equal(await node.service.sessions.authorize(token), null);
   });
@@ -127,6 +129,35 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
     assert.equal(view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
     assert.equal(view.decision?.external_user_id, visitor().subject);
     assert.ok((view.decision?.similarity ?? 0) >= node.config.service.matchThreshold);
+  });
+
+  it('face login over the data channel: an account enrolled live logs in live, and the page result carries its tokens and the verdict token', async () => {
+    const c = await node.service.tenants.createClient('Accounts');
+    const post = async (p: string, body: unknown, bearer?: string): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${node.url}${p}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.status < 300, `${p}: ${res.status} ${await res.clone().text()}`);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const clientToken = String((await post('/api/auth/client', { api_key: c.apiKey })).access_token);
+    const userId = String((await post('/api/auth/register/', { email: 'live@example.com', password: 'Live-login-passw0rd' }, clientToken)).user_id);
+    const enrolment = await post('/api/auth/enrollment', { external_user_id: userId }, clientToken);
+    assert.equal((await runClip(String(enrolment.session_token))).view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
+
+    const login = await post('/api/auth/authentication', {}, clientToken);
+    const { view, publisher } = await runClip(String(login.session_token));
+    assert.equal(view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
+    const result = publisher.received.find((m) => m.type === 'result');
+    const data = (result?.type === 'result' ? result.data : undefined) ?? {};
+    const tokens = data['tokens'] as { access: string; user_id: string } | undefined;
+    assert.equal(tokens?.user_id, userId);
+    assert.equal(typeof data['verdict_token'], 'string');
+    const profile = await fetch(`${node.url}/api/auth/profile/`, { headers: { authorization: `Bearer ${tokens!.access}` } });
+    assert.equal(profile.status, 200);
+    assert.equal(((await profile.json()) as { face_enrolled: boolean }).face_enrolled, true);
   });
 
   interface FrameView extends StatusView {

@@ -1,12 +1,19 @@
 // Operations routes, unauthenticated: GET /health (every component up/down)
 // and GET /metrics (Prometheus exposition).
-import { Router } from 'express';
+import { z } from 'zod';
 import type { Metrics } from '../../metrics/Metrics.ts';
 import type { StateStore } from '../../state/StateStore.ts';
 import type { Store } from '../../store/Store.ts';
+import { ApiRouter } from '../ApiRouter.ts';
 
 export type HealthState = 'up' | 'down' | 'not_configured';
 export type HealthCheck = () => Promise<HealthState>;
+
+const Health = z.object({
+  status: z.enum(['ok', 'degraded']),
+  components: z.record(z.string(), z.enum(['up', 'down', 'not_configured'])),
+  timestamp: z.iso.datetime(),
+});
 
 export interface OpsRouteDeps {
   readonly store: Store;
@@ -25,10 +32,14 @@ async function probe(fn: () => Promise<unknown>): Promise<HealthState> {
   }
 }
 
-export function opsRoutes(deps: OpsRouteDeps): Router {
+export function opsRoutes(deps: OpsRouteDeps): ApiRouter {
   const { store, state, metrics } = deps;
-  const r = Router();
-  r.get('/health', async (_req, res) => {
+  const r = new ApiRouter();
+  r.get('/health', {
+    summary: 'Component health',
+    tags: ['ops'],
+    responses: { 200: Health, 503: { description: 'a component is down', schema: Health } },
+  }, async (_req, res) => {
     const components: Record<string, HealthState> = {
       database: await probe(() => store.ping()),
       redis: state.kind === 'redis' ? await probe(() => state.ping()) : 'not_configured',
@@ -39,7 +50,11 @@ export function opsRoutes(deps: OpsRouteDeps): Router {
     const ok = Object.values(components).every((s) => s !== 'down');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', components, timestamp: new Date().toISOString() });
   });
-  r.get('/metrics', async (_req, res) => {
+  r.get('/metrics', {
+    summary: 'Prometheus metrics (facegate_*)',
+    tags: ['ops'],
+    responses: { 200: { description: 'text exposition', schema: z.string(), contentType: 'text/plain' } },
+  }, async (_req, res) => {
     const m = await metrics.render();
     res.type(m.contentType).send(m.body);
   });

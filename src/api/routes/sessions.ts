@@ -4,19 +4,77 @@
 // before the body is read) and count against their session's own budget,
 // never the API key's; an upload for a decided session is refused before it
 // is counted anywhere.
-import { performance } from 'node:perf_hooks';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { Metrics } from '../../metrics/Metrics.ts';
 import type { RateLimits } from '../../ratelimit/RateLimits.ts';
-import { decodeUpload, parseDataUrl } from '../../sessions/frameDecoder.ts';
-import { encodedFrameInput } from '../../sessions/SessionEngine.ts';
 import { FacegateError } from '../../../common/errors.ts';
-import { isTerminal, type SessionKind, type SessionRecord } from '../../../common/session.ts';
+import type { SessionKind, SessionRecord } from '../../../common/session.ts';
+import { decisionSealWire } from '../../sessions/decisionSeal.ts';
 import type { SessionService } from '../../sessions/SessionService.ts';
 import { iceServersFor } from '../../../turn/turnCredentials.ts';
+import { ApiRouter, type RouteDoc } from '../ApiRouter.ts';
+import { submitFrame } from '../submitFrame.ts';
 import { authed, frameAuth, frameSessionToken, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
 import { AuthenticationBody, EnrollmentBody, ProcessFrameBody } from '../schemas.ts';
+
+const SESSION_STATUS = ['created', 'capturing', 'succeeded', 'failed', 'expired', 'cancelled'] as const satisfies readonly SessionRecord['status'][];
+const Prompt = z.object({
+  type: z.enum(['prompt', 'progress']),
+  id: z.string().optional(),
+  action: z.string().optional(),
+  text: z.string().optional(),
+  timeoutMs: z.number().int().optional(),
+  value: z.number().optional(),
+  label: z.string().optional(),
+});
+export const SessionView = z
+  .object({
+    session_id: z.string(),
+    kind: z.enum(['enrollment', 'authentication']),
+    status: z.enum(SESSION_STATUS),
+    external_user_id: z.string().nullable(),
+    expires_at: z.iso.datetime(),
+    frames_processed: z.number().int(),
+    feedback: z.string().nullable(),
+    progress: z.object({ samples: z.number().int(), required: z.number().int() }).nullable(),
+    decision: z
+      .object({
+        outcome: z.string(),
+        reason: z.string().nullable(),
+        external_user_id: z.string().nullable(),
+        similarity: z.number().nullable(),
+        scores: z.record(z.string(), z.unknown()),
+        timings_ms: z.record(z.string(), z.unknown()),
+        decided_at: z.iso.datetime(),
+      })
+      .nullable(),
+    prompts: z.array(Prompt).optional().describe('process-frame only: prompts, challenges (with timeoutMs) and progress the liveness engine issued for this frame'),
+  })
+  .meta({ id: 'Session' });
+const CreatedSession = z
+  .object({
+    session_id: z.string(),
+    session_token: z.string(),
+    kind: z.enum(['enrollment', 'authentication']),
+    mode: z.enum(['enrollment', 'verification', 'identification']),
+    external_user_id: z.string().nullable(),
+    signaling_url: z.string(),
+    ice_servers: z.array(z.object({ urls: z.union([z.string(), z.array(z.string())]), username: z.string().optional(), credential: z.string().optional() })),
+    expires_at: z.iso.datetime(),
+    config: z.object({ frame_rate: z.number(), enroll_samples: z.number().int(), max_image_bytes: z.number().int(), process_frame_url: z.string() }),
+  })
+  .meta({ id: 'CreatedSession' });
+const CREATE_ERRORS = ['invalid_request', 'unauthorized', 'unsupported_media_type', 'validation_error', 'rate_limit_exceeded', 'service_unavailable'] as const;
+const FRAME_ERRORS = ['invalid_request', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'validation_error', 'rate_limit_exceeded', 'service_unavailable'] as const;
+const TokenParams = z.object({ token: z.string() });
+const frameDoc = (kind: SessionKind): RouteDoc => ({
+  summary: `Submit one ${kind} frame (REST fallback to the live WebRTC path); authenticated by the session token (in `X-Session-Token` or `Authorization: Bearer`, checked before the body is read, or as `session_token` in the body)`,
+  body: ProcessFrameBody,
+  responses: { 200: SessionView },
+  errors: FRAME_ERRORS,
+});
 
 export interface SessionRouteDeps {
   readonly config: Config;
@@ -51,6 +109,7 @@ export function sessionView(s: SessionRecord, required: number) {
           scores: s.decision.scores,
           timings_ms: s.decision.timings,
           decided_at: new Date(s.decision.decidedAt).toISOString(),
+          ...decisionSealWire(s.decision),
         }
       : null,
   };
@@ -86,7 +145,7 @@ function createSession(deps: SessionRouteDeps, kind: SessionKind) {
 }
 
 function processFrame(deps: SessionRouteDeps, kind: SessionKind) {
-  const { config, sessions, limits, metrics } = deps;
+  const { config } = deps;
   return async (req: Request, res: Response): Promise<void> => {
     // A token given in a header (checked before the body was read) stands for the body's.
     const headerToken = frameSessionToken(res);
@@ -96,40 +155,47 @@ function processFrame(deps: SessionRouteDeps, kind: SessionKind) {
       throw new FacegateError('invalid_request', 'the body names another session than the header', { reason: 'session_token_mismatch' });
     }
     const body = parse(ProcessFrameBody, headerToken === undefined ? raw : { ...(raw as object), session_token: headerToken }, 'body');
-    // Unknown or decided session before any budget or decoding work.
-    const current = await sessions.get(body.session_token);
-    if (isTerminal(current.status)) throw new FacegateError('conflict', `session is already ${current.status}`, { status: current.status });
-    // Frames come from the end user's device with a session token: counted
-    // against the session's own budget, so they cannot spend the API key's.
-    await limits.hit('session', current.id);
-    const { mime, bytes } = parseDataUrl(body.image, { maxBytes: config.service.maxImageBytes });
-    // Decoded where it is analysed, on first use: a node that forwards the
-    // upload to its session's owner sends these bytes and never decodes them.
-    const input = encodedFrameInput({ mime, bytes }, async () => {
-      const t0 = performance.now();
-      const frame = await decodeUpload(bytes, mime);
-      metrics.stageLatency.observe({ stage: 'decode' }, (performance.now() - t0) / 1000);
-      return frame;
-    });
-    const r = await sessions.processFrame(body.session_token, kind, input);
+    const r = await submitFrame(deps, body.session_token, body.image, kind);
     res.json({ ...sessionView(r.session, config.service.enrollSamples), feedback: r.feedback, ...(r.prompts ? { prompts: r.prompts } : {}) });
   };
 }
 
-export function sessionRoutes(deps: SessionRouteDeps): Router {
+export function sessionRoutes(deps: SessionRouteDeps): ApiRouter {
   const { config, sessions, auth } = deps;
   const jsonFrames = jsonFrame(config.service.maxImageBytes);
   const frameAuthed = frameAuth(sessions);
-  const r = Router();
-  r.post('/api/auth/enrollment', requireJson, jsonSmall, auth, createSession(deps, 'enrollment'));
-  r.post('/api/auth/authentication', requireJson, jsonSmall, auth, createSession(deps, 'authentication'));
-  r.post('/api/auth/enrollment/process-frame', requireJson, frameAuthed, jsonFrames, processFrame(deps, 'enrollment'));
-  r.post('/api/auth/authentication/process-frame', requireJson, frameAuthed, jsonFrames, processFrame(deps, 'authentication'));
-  r.get('/api/auth/session/:token/status', async (req, res) => {
+  const r = new ApiRouter();
+  r.post('/api/auth/enrollment', {
+    summary: 'Create an enrollment session',
+    security: ['bearerAuth'],
+    body: EnrollmentBody,
+    responses: { 201: CreatedSession },
+    errors: CREATE_ERRORS,
+  }, requireJson, jsonSmall, auth, createSession(deps, 'enrollment'));
+  r.post('/api/auth/authentication', {
+    summary: 'Create an authentication session (verification with external_user_id, identification without)',
+    security: ['bearerAuth'],
+    body: AuthenticationBody,
+    responses: { 201: CreatedSession },
+    errors: [...CREATE_ERRORS, 'not_found'],
+  }, requireJson, jsonSmall, auth, createSession(deps, 'authentication'));
+  r.post('/api/auth/enrollment/process-frame', frameDoc('enrollment'), requireJson, frameAuthed, jsonFrames, processFrame(deps, 'enrollment'));
+  r.post('/api/auth/authentication/process-frame', frameDoc('authentication'), requireJson, frameAuthed, jsonFrames, processFrame(deps, 'authentication'));
+  r.get('/api/auth/session/:token/status', {
+    summary: 'Session status',
+    params: TokenParams,
+    responses: { 200: SessionView },
+    errors: ['not_found'],
+  }, async (req, res) => {
     const s = await sessions.get(String(req.params.token));
     res.json(sessionView(s, config.service.enrollSamples));
   });
-  r.delete('/api/auth/session/:token', async (req, res) => {
+  r.delete('/api/auth/session/:token', {
+    summary: 'Cancel a session',
+    params: TokenParams,
+    responses: { 200: SessionView },
+    errors: ['not_found', 'conflict'],
+  }, async (req, res) => {
     const s = await sessions.cancel(String(req.params.token));
     res.json(sessionView(s, config.service.enrollSamples));
   });

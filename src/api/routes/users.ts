@@ -1,12 +1,21 @@
 // A client's users: list, get, delete (through the TemplateGallery: store rows,
 // this node's index and, by event, other nodes' indexes).
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
 import { FacegateError } from '../../../common/errors.ts';
 import type { AuditLog } from '../../audit/AuditLog.ts';
 import type { TemplateGallery } from '../../gallery/TemplateGallery.ts';
 import type { Store } from '../../store/Store.ts';
+import { ApiRouter } from '../ApiRouter.ts';
 import { authed, parse } from '../middleware.ts';
-import { PageQuery } from '../schemas.ts';
+import { ExternalUserId, PageQuery } from '../schemas.ts';
+
+export const User = z
+  .object({ external_user_id: z.string(), created_at: z.iso.datetime(), templates: z.number().int() })
+  .meta({ id: 'User' });
+const UserPage = z.object({ users: z.array(User), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+const UserDeleted = z.object({ external_user_id: z.string(), deleted: z.literal(true), templates_removed: z.number().int() });
+const UserParams = z.object({ externalId: ExternalUserId });
 
 export interface UserRouteDeps {
   readonly store: Store;
@@ -16,10 +25,16 @@ export interface UserRouteDeps {
   readonly auth: RequestHandler;
 }
 
-export function userRoutes(deps: UserRouteDeps): Router {
+export function userRoutes(deps: UserRouteDeps): ApiRouter {
   const { store, auth } = deps;
-  const r = Router();
-  r.get('/api/users', auth, async (req, res) => {
+  const r = new ApiRouter();
+  r.get('/api/users', {
+    summary: "List the client's users",
+    security: ['bearerAuth'],
+    query: PageQuery,
+    responses: { 200: UserPage },
+    errors: ['unauthorized', 'validation_error', 'rate_limit_exceeded'],
+  }, auth, async (req, res) => {
     const q = parse(PageQuery, req.query, 'query');
     const page = await store.listUsers(authed(res).clientId, q);
     res.json({
@@ -29,12 +44,24 @@ export function userRoutes(deps: UserRouteDeps): Router {
       offset: q.offset,
     });
   });
-  r.get('/api/users/:externalId', auth, async (req, res) => {
+  r.get('/api/users/:externalId', {
+    summary: 'Get a user',
+    security: ['bearerAuth'],
+    params: UserParams,
+    responses: { 200: User },
+    errors: ['unauthorized', 'not_found', 'rate_limit_exceeded'],
+  }, auth, async (req, res) => {
     const u = await store.getUser(authed(res).clientId, String(req.params.externalId));
     if (!u) throw new FacegateError('not_found', 'no such user');
     res.json({ external_user_id: u.externalId, created_at: u.createdAt, templates: u.templateCount });
   });
-  r.delete('/api/users/:externalId', auth, async (req, res) => {
+  r.delete('/api/users/:externalId', {
+    summary: 'Delete a user and its templates (store and gallery)',
+    security: ['bearerAuth'],
+    params: UserParams,
+    responses: { 200: UserDeleted },
+    errors: ['unauthorized', 'not_found', 'rate_limit_exceeded'],
+  }, auth, async (req, res) => {
     const { clientId } = authed(res);
     const externalId = String(req.params.externalId);
     const removed = await deps.templates.remove(clientId, externalId);

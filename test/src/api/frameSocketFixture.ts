@@ -1,0 +1,55 @@
+// Shared by the frame WebSocket tests (ws in node, and Chromium): a clip's
+// frames as the JPEG data URLs a browser canvas gives, and a REST caller that
+// exchanges a client's API key for its bearer token and creates sessions.
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { decodeClip } from '../../../scripts/eval/lib/decodeClip.ts';
+import type { FacegateNode } from '../../../src/FacegateNode.ts';
+
+export interface ClipFrame {
+  /** Capture time in the clip, ms. */
+  readonly t: number;
+  /** data:image/jpeg;base64,... */
+  readonly dataUrl: string;
+}
+
+/** The clip's frames at `fps` as JPEG data URLs of `quality`. */
+export async function clipDataUrls(file: string, fps: number, quality: number): Promise<ClipFrame[]> {
+  const out: ClipFrame[] = [];
+  for await (const { frame, t } of decodeClip(file, { fps })) {
+    const jpeg = await sharp(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength), {
+      raw: { width: frame.width, height: frame.height, channels: 3 },
+    }).jpeg({ quality }).toBuffer();
+    out.push({ t, dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}` });
+  }
+  return out;
+}
+
+export interface RestCaller {
+  /** A JSON call with the client's bearer token; asserts a 2xx answer. */
+  call(method: string, route: string, body?: unknown): Promise<Record<string, unknown>>;
+  /** Creates a session; its token. */
+  newSession(kind: 'enrollment' | 'authentication', externalUserId?: string): Promise<string>;
+}
+
+/** A new client on `node`, with its API key exchanged for a bearer token. */
+export async function restCaller(node: FacegateNode, clientName: string): Promise<RestCaller> {
+  let bearer: string | null = null;
+  const call = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${node.url}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(bearer !== null ? { authorization: `Bearer ${bearer}` } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    assert.ok(res.status < 300, `${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const { apiKey } = await node.service.tenants.createClient(clientName);
+  bearer = String((await call('POST', '/api/auth/client', { api_key: apiKey })).access_token);
+  return {
+    call,
+    newSession: async (kind, externalUserId) =>
+      String((await call('POST', `/api/auth/${kind}`, externalUserId !== undefined ? { external_user_id: externalUserId } : {})).session_token),
+  };
+}
