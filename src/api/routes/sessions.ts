@@ -70,7 +70,7 @@ const CREATE_ERRORS = ['invalid_request', 'unauthorized', 'unsupported_media_typ
 const FRAME_ERRORS = ['invalid_request', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'validation_error', 'rate_limit_exceeded', 'service_unavailable'] as const;
 const TokenParams = z.object({ token: z.string() });
 const frameDoc = (kind: SessionKind): RouteDoc => ({
-  summary: `Submit one ${kind} frame (REST fallback to the live WebRTC path); authenticated by the session token (in `X-Session-Token` or `Authorization: Bearer`, checked before the body is read, or as `session_token` in the body)`,
+  summary: `Submit one ${kind} frame (REST fallback to the live WebRTC path); authenticated by the session token (in the X-Session-Token or Authorization: Bearer header, checked before the body is read, or as session_token in the body)`,
   body: ProcessFrameBody,
   responses: { 200: SessionView },
   errors: FRAME_ERRORS,
