@@ -193,7 +193,8 @@ export function frameAuth(sessions: SessionService): RequestHandler {
         if (!(length <= FRAME_UNAUTHENTICATED_MAX_BYTES)) {
           const identity = (req.get('content-encoding') ?? 'identity').toLowerCase() === 'identity';
           const head = identity ? await peekBody(req, FRAME_TOKEN_PREFIX_BYTES) : Buffer.alloc(0);
-          await check(SESSION_TOKEN_IN_JSON.exec(head.toString('latin1'))?.[1]);
+          // read() hands whole chunks back: look at the documented prefix only.
+          await check(SESSION_TOKEN_IN_JSON.exec(head.toString('latin1', 0, FRAME_TOKEN_PREFIX_BYTES))?.[1]);
         }
       }
     } catch (e) {
