@@ -59,9 +59,9 @@ test('a full data disk gives clear errors, and after freeing space a restart on 
   console.log(`disk full after ${filled} filler bytes`);
   // Writes while the disk is full: a typed error (no 5xx crash page, no hang), or success where the
   // write still fit; never a dropped connection.
-  const answers = [];
+  const answers: { id: string; status: number; body: Record<string, unknown> }[] = [];
   for (const id of ['bob', 'carol', 'dave']) {
-    const r = await enroll(run, a.token, id, [60 + answers.length, 160, 90]).catch((e: unknown) => ({ status: 0, body: { thrown: String(e) } }));
+    const r: { status: number; body: Record<string, unknown> } = await enroll(run, a.token, id, [60 + answers.length, 160, 90]).catch((e: unknown) => ({ status: 0, body: { thrown: String(e) } }));
     answers.push({ id, status: r.status, body: r.body });
   }
   console.log(`while full: ${answers.map((x) => `${x.id} ${x.status} ${String(x.body.error ?? x.body.status)}`).join(', ')}`);
@@ -78,12 +78,12 @@ test('a full data disk gives clear errors, and after freeing space a restart on 
   fs.rmSync(filler);
   await run.close();
   run = await startService(backend, { dataDir: dir, schema: run.schema });
+  const token = String((await call(run.url, 'POST', '/api/auth/client', { json: { api_key: a.apiKey } })).body.access_token);
   for (const id of ['alice', ...acknowledged]) {
-    const u = await call(run.url, 'GET', `/api/users/${id}`, { token: (await call(run.url, 'POST', '/api/auth/client', { json: { api_key: a.apiKey } })).body.access_token as string });
+    const u = await call(run.url, 'GET', `/api/users/${id}`, { token });
     assert.equal(u.status, 200, `${id} after the restart: ${JSON.stringify(u.body)}`);
     assert.equal(u.body.templates, 1);
   }
-  const token = String((await call(run.url, 'POST', '/api/auth/client', { json: { api_key: a.apiKey } })).body.access_token);
   assert.equal((await authenticate(run, token, [150, 60, 90], 'alice')).body.status, 'succeeded');
   const v = await run.service.audit.verify();
   assert.equal(v.ok, true, JSON.stringify(v));
