@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { describe, test } from 'node:test';
 import pg from 'pg';
-import { HAVE_REDIS, TcpProxy, freePort, startRedis, stopProcess, until } from '../support/outage.ts';
-import { PG_URL, SKIP_PG, authenticate, call, colourImage, dropSchema, isErrorShape, newClient, startService, type Reply, type Running } from '../src/fixtures.ts';
+import { startServiceBehindPgProxy } from '../support/pgProxy.ts';
+import { HAVE_REDIS, freePort, startRedis, stopProcess, until } from '../support/outage.ts';
+import { PG_URL, SKIP_PG, authenticate, call, colourImage, isErrorShape, newClient, startService, type Reply, type Running } from '../src/fixtures.ts';
 
 const FRAME = '/api/auth/enrollment/process-frame';
 
@@ -62,14 +63,7 @@ async function enrollAllButLast(run: Running, token: string, externalId: string,
 
 describe('PostgreSQL unreachable mid-enrollment', { skip: SKIP_PG }, () => {
   test('the committing frame gets 503, no user row is left without its template, and the same session commits once the database is back', { timeout: 60_000 }, async (t) => {
-    const target = new URL(PG_URL!);
-    const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-    const run = await startService({ name: 'postgres via proxy', databaseUrl: proxy.rewrite(PG_URL!) });
-    t.after(async () => {
-      await run.close();
-      await proxy.close();
-      await dropSchema(run.schema);
-    });
+    const { run, proxy } = await startServiceBehindPgProxy(t);
     const a = await newClient(run);
     const image = await colourImage(90, 140, 60);
     const sessionToken = await enrollAllButLast(run, a.token, 'carol', image);

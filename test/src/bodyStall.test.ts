@@ -7,9 +7,9 @@
 // X-Session-Token. The test measures /health under it (bounded: four
 // bodies, at most 400 polls).
 import assert from 'node:assert/strict';
-import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { assertShallowJson } from '../../src/api/middleware.ts';
+import { whilePollingHealth } from '../support/healthPoll.ts';
 import { BACKENDS, call, isErrorShape, newClient, startService, type Running } from './fixtures.ts';
 
 /** A body of about `bytes` bytes: arrays nested half of it deep. */
@@ -37,21 +37,11 @@ describe('/health under a deeply nested body attack on process-frame', () => {
     const s = await call(run.url, 'POST', '/api/auth/enrollment', { token: a.token, json: { external_user_id: 'stall' } });
     assert.equal(s.status, 201);
     const headers = { 'x-session-token': String(s.body.session_token) };
-    let done = false;
-    const latencies: number[] = [];
-    const poll = (async () => {
-      for (let i = 0; i < 400 && !done; i++) {
-        const t0 = performance.now();
-        assert.equal((await call(run.url, 'GET', '/health')).status, 200);
-        latencies.push(performance.now() - t0);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
-    const answers = await Promise.all(
-      [0, 1, 2, 3].map(() => call(run.url, 'POST', '/api/auth/enrollment/process-frame', { raw: body, contentType: 'application/json', headers })),
+    const { result: answers, latencies } = await whilePollingHealth(
+      run.url,
+      () => Promise.all([0, 1, 2, 3].map(() => call(run.url, 'POST', '/api/auth/enrollment/process-frame', { raw: body, contentType: 'application/json', headers }))),
+      400,
     );
-    done = true;
-    await poll;
     const worst = Math.max(...latencies);
     console.log(`/health under attack: ${latencies.length} polls, worst ${worst.toFixed(0)} ms`);
     for (const a of answers) {

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
+import { whilePollingHealth } from '../support/healthPoll.ts';
 import { BACKENDS, call, colourImage, enroll, isErrorShape, newClient, startService, type Running } from './fixtures.ts';
 
 const MB = 1024 * 1024;
@@ -142,20 +143,15 @@ describe('frameAuth: process-frame authenticates by session token before reading
   });
 
   test('/health stays fast while four slow 8 MB unauthenticated bodies are refused', async () => {
-    let done = false;
-    const latencies: number[] = [];
-    const poll = (async () => {
-      for (let i = 0; i < 300 && !done; i++) {
-        const t0 = performance.now();
-        assert.equal((await call(run.url, 'GET', '/health')).status, 200);
-        latencies.push(performance.now() - t0);
-        await sleep(10);
-      }
-    })();
-    const answers = await Promise.all([0, 1, 2, 3].map(() => rawPost(run.url, '/api/auth/authentication/process-frame', {}, '{"image":"', BODY_BYTES, 2)));
-    await sleep(100);
-    done = true;
-    await poll;
+    const { result: answers, latencies } = await whilePollingHealth(
+      run.url,
+      async () => {
+        const rs = await Promise.all([0, 1, 2, 3].map(() => rawPost(run.url, '/api/auth/authentication/process-frame', {}, '{"image":"', BODY_BYTES, 2)));
+        await sleep(100);
+        return rs;
+      },
+      300,
+    );
     for (const a of answers) {
       assert.equal(a.status, 401, JSON.stringify(a.body));
       assert.ok(a.sentWhenAnswered < 1 * MB, `answered after ${a.sentWhenAnswered} bytes`);

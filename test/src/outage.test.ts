@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, describe, test } from 'node:test';
-import { HAVE_REDIS, TcpProxy, freePort, startRedis, stopProcess, until } from '../support/outage.ts';
-import { PG_URL, SKIP_PG, authenticate, call, dropSchema, enroll, isErrorShape, newClient, startService } from './fixtures.ts';
+import { startServiceBehindPgProxy } from '../support/pgProxy.ts';
+import { HAVE_REDIS, freePort, startRedis, stopProcess, until } from '../support/outage.ts';
+import { SKIP_PG, authenticate, call, enroll, isErrorShape, newClient, startService } from './fixtures.ts';
 
 describe('Redis outage', { skip: HAVE_REDIS ? false : 'redis-server not installed' }, () => {
   let redis: ChildProcess | null = null;
@@ -40,14 +41,7 @@ describe('Redis outage', { skip: HAVE_REDIS ? false : 'redis-server not installe
 
 describe('PostgreSQL outage', { skip: SKIP_PG }, () => {
   test('requests answer 503 while PostgreSQL is unreachable and the committed enrollment is intact after', async (t) => {
-    const target = new URL(PG_URL!);
-    const proxy = await TcpProxy.start(target.hostname, Number(target.port || 5432));
-    const run = await startService({ name: 'postgres via proxy', databaseUrl: proxy.rewrite(PG_URL!) });
-    t.after(async () => {
-      await run.close();
-      await proxy.close();
-      await dropSchema(run.schema);
-    });
+    const { run, proxy } = await startServiceBehindPgProxy(t);
     const a = await newClient(run);
     assert.equal((await enroll(run, a.token, 'alice', [90, 100, 50])).body.status, 'succeeded');
 
