@@ -1,6 +1,7 @@
 // Express router that serves the browser SDK at /sdk/facegate.js, the demo
 // kiosk page at / (script /sdk/demo.js) and, when the composition root gives
-// a token issuer, POST /demo/session for the demo page. Bundles come from
+// a token issuer, POST /demo/session for the demo page (the visitor's demo
+// credential rides in an HttpOnly cookie, so each visitor is its own subject). Bundles come from
 // dist/sdk/ when `npm run build:sdk` made them, else they are built in memory
 // once, on first request.
 import { existsSync } from 'node:fs';
@@ -14,9 +15,21 @@ export interface SdkRouterOptions {
   readonly bundles?: 'auto' | 'build';
   readonly outDir?: string;
   /** Issues a demo session token; without it the demo page needs ?token=. */
-  readonly demoSession?: (visitorIp: string) => Promise<{ token: string }>;
+  readonly demoSession?: (visitorIp: string, visitor: string | undefined) => Promise<{ token: string; subject: string; visitor: string; visitorExpires: Date }>;
   /** Serve the demo page at / (default true). */
   readonly serveDemo?: boolean;
+}
+
+/** The cookie holding the demo visitor credential. */
+export const DEMO_VISITOR_COOKIE = 'facegate_demo';
+
+/** One cookie's value from a Cookie header (the credential is URL-safe, so no decoding). */
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
 }
 
 export function createSdkRouter(options: SdkRouterOptions = {}): Router {
@@ -55,7 +68,10 @@ export function createSdkRouter(options: SdkRouterOptions = {}): Router {
   if (demoSession !== undefined) {
     // Errors go to the host's error handler, which answers in the REST error shape.
     router.post('/demo/session', (req: Request, res: Response, next: NextFunction) => {
-      demoSession(req.ip ?? 'unknown').then((s) => res.json({ token: s.token }), next);
+      demoSession(req.ip ?? 'unknown', cookieValue(req.headers.cookie, DEMO_VISITOR_COOKIE)).then((s) => {
+        res.cookie(DEMO_VISITOR_COOKIE, s.visitor, { httpOnly: true, sameSite: 'strict', path: '/', expires: s.visitorExpires, encode: String });
+        res.json({ token: s.token, subject: s.subject });
+      }, next);
     });
   }
   return router;

@@ -112,7 +112,7 @@ function openHttp(service: FacegateService, demo: DemoSessions | null, t: NodeTe
   root.use(
     createSdkRouter({
       ...(t.sdkBundles !== undefined ? { bundles: t.sdkBundles } : {}),
-      ...(demo ? { demoSession: (ip: string) => demo.next(ip) } : {}),
+      ...(demo ? { demoSession: (ip: string, visitor: string | undefined) => demo.next(ip, visitor) } : {}),
     }),
   );
   root.use(service.app);

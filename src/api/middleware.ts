@@ -1,11 +1,14 @@
 // What the REST routers share: request validation with the documented
 // validation_error shape, the JSON-only guard for POST/PUT bodies, the body
-// parsers, and bearer-token authentication (which also counts the request
-// against the API key's rate limit).
+// parsers, bearer-token authentication (which also counts the request
+// against the API key's rate limit), and the session-token check frame
+// uploads pass before their body is read.
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { FacegateError } from '../../common/errors.ts';
+import { isTerminal } from '../../common/session.ts';
 import type { RateLimits } from '../ratelimit/RateLimits.ts';
+import type { SessionService } from '../sessions/SessionService.ts';
 import type { TenantService } from '../tenants/TenantService.ts';
 
 /** The caller a bearer token names, set by `bearerAuth` on res.locals. */
@@ -112,4 +115,93 @@ export function bearerAuth(tenants: TenantService, limits: RateLimits): RequestH
 /** The caller `bearerAuth` authenticated. */
 export function authed(res: Response): Authed {
   return res.locals.auth as Authed;
+}
+
+/** Frame bodies up to this size may carry their session token anywhere in the JSON. */
+export const FRAME_UNAUTHENTICATED_MAX_BYTES = 64 * 1024;
+/** A larger body names its session first: in a header, or as `session_token` within its first bytes. */
+export const FRAME_TOKEN_PREFIX_BYTES = 4096;
+
+const SESSION_TOKEN_HEADER = /^(?:Bearer )?([A-Za-z0-9_-]{1,200})$/;
+const SESSION_TOKEN_IN_JSON = /"session_token"\s*:\s*"([A-Za-z0-9_-]{1,200})"/;
+
+/** The session token a frame upload authenticated with before its body was read, if it came in a header. */
+export function frameSessionToken(res: Response): string | undefined {
+  return res.locals.frameSessionToken as string | undefined;
+}
+
+/**
+ * Up to about `bytes` bytes from the start of the request body (fewer when it
+ * ends first), pushed back so the body parser reads them again. Reads in
+ * paused mode ('readable' + read()), so the rest stays unread in the socket;
+ * the chunks go back before 'end' could be emitted, and removing the
+ * listener leaves the stream for the parser's own 'data' listener.
+ */
+function peekBody(req: Request, bytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const onError = (e?: Error): void => {
+      req.off('readable', onReadable).off('error', onError).off('close', onError);
+      reject(e ?? new FacegateError('invalid_request', 'the request body ended early', { reason: 'body_aborted' }));
+    };
+    const onReadable = (): void => {
+      let c: Buffer | null = null;
+      while (got < bytes && (c = req.read() as Buffer | null) !== null) {
+        chunks.push(c);
+        got += c.length;
+      }
+      if (got < bytes && !req.complete) return;
+      req.off('readable', onReadable).off('error', onError).off('close', onError);
+      const head = Buffer.concat(chunks);
+      if (head.length > 0) req.unshift(head);
+      resolve(head);
+    };
+    req.on('readable', onReadable).once('error', onError).once('close', onError);
+  });
+}
+
+/**
+ * Authenticates a frame upload by its session token before the body parser
+ * reads the body (issue 13, defect 4: anyone could make the node read and
+ * parse megabytes). The token comes in `X-Session-Token` or `Authorization:
+ * Bearer`, or, in the documented JSON form, as `session_token`: anywhere in
+ * a small body, within the first FRAME_TOKEN_PREFIX_BYTES of a larger one.
+ * An unknown or expired token, or a large body without one, is a typed 401
+ * answered without reading the rest (the connection closes); a decided
+ * session is a 409.
+ */
+export function frameAuth(sessions: SessionService): RequestHandler {
+  const check = async (token: string | undefined): Promise<void> => {
+    const rec = token === undefined ? undefined : await sessions.get(token).catch(() => undefined);
+    if (rec === undefined) {
+      throw new FacegateError('unauthorized', 'a frame upload needs a valid session token', {
+        reason: token === undefined ? 'session_token_missing' : 'session_token_invalid',
+      });
+    }
+    if (isTerminal(rec.status)) throw new FacegateError('conflict', `session is already ${rec.status}`, { status: rec.status });
+  };
+  return async (req, res, next) => {
+    const header = req.get('x-session-token') ?? req.get('authorization');
+    try {
+      if (header !== undefined) {
+        const token = SESSION_TOKEN_HEADER.exec(header)?.[1];
+        await check(token);
+        res.locals.frameSessionToken = token;
+      } else {
+        const length = Number(req.get('content-length') ?? NaN);
+        if (!(length <= FRAME_UNAUTHENTICATED_MAX_BYTES)) {
+          const identity = (req.get('content-encoding') ?? 'identity').toLowerCase() === 'identity';
+          const head = identity ? await peekBody(req, FRAME_TOKEN_PREFIX_BYTES) : Buffer.alloc(0);
+          // read() hands whole chunks back: look at the documented prefix only.
+          await check(SESSION_TOKEN_IN_JSON.exec(head.toString('latin1', 0, FRAME_TOKEN_PREFIX_BYTES))?.[1]);
+        }
+      }
+    } catch (e) {
+      // The rest of the body is never read: the socket closes after the answer.
+      res.set('Connection', 'close');
+      throw e;
+    }
+    next();
+  };
 }

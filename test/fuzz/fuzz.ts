@@ -45,7 +45,7 @@ async function newSessionToken(ctx: RestContext): Promise<string> {
 function servedRoutes(running: RunningNode) {
   const app = running.node.service.app as unknown as { router: HasStack };
   // FacegateNode mounts its own instance of this router; its routes do not depend on the options beyond the demo route.
-  const sdk = createSdkRouter({ demoSession: async () => ({ token: '' }) }) as unknown as HasStack;
+  const sdk = createSdkRouter({ demoSession: async () => ({ token: '', subject: '', visitor: '', visitorExpires: new Date(0) }) }) as unknown as HasStack;
   return listRoutes([sdk, app.router]);
 }
 

@@ -16,21 +16,11 @@ import pg from 'pg';
 import { readNodeFile } from '../../src/admin/nodeFile.ts';
 import { DataDirLockedError } from '../../src/store/DataDirLock.ts';
 import { PgliteSqlClient } from '../../src/store/PgliteSqlClient.ts';
+import { NODE_BASE_ENV, NODE_SECRETS, ROOT, startNodeProcess, type NodeProc } from '../support/nodeProcess.ts';
 import { PG_URL, SKIP_PG, runId, tempDir } from './fixtures.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const SECRETS = {
-  JWT_SECRET: 'cli-test-secret-0123456789abcdef0123456789abcdef',
-  MASTER_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
-  AUDIT_SIGNING_KEY: 'ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100',
-};
-const BASE_ENV = { DATABASE_URL: '', REDIS_URL: '', JWT_SECRET: '', MASTER_KEY: '', ADMIN_TOKEN: '', AUDIT_SIGNING_KEY: '', LOG_LEVEL: 'info' };
-
-interface NodeProc {
-  readonly url: string;
-  readonly pid: number;
-  stop(): Promise<void>;
-}
+const SECRETS = NODE_SECRETS;
+const BASE_ENV = NODE_BASE_ENV;
 
 const started: NodeProc[] = [];
 after(async () => {
@@ -38,38 +28,7 @@ after(async () => {
 });
 
 async function startNode(env: Record<string, string>): Promise<NodeProc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...BASE_ENV, PORT: '0', HOST: '127.0.0.1', RTC_PORT: '0', MEDIA_WORKERS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`node did not listen:\n${out}`)), 180_000);
-    const check = (): void => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]!);
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', () => {
-      clearTimeout(t);
-      reject(new Error(`node exited early:\n${out}`));
-    });
-  });
-  const node: NodeProc = {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const node = await startNodeProcess(env);
   started.push(node);
   return node;
 }

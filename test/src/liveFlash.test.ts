@@ -18,7 +18,7 @@ import type { RtpClipPacket } from '../support/rtpClip.ts';
 import { litVariants } from '../support/screenLight.ts';
 import { SyntheticPublisher } from '../support/SyntheticPublisher.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
-import { DEMO_USER_ID } from '../../src/bridge/DemoSessions.ts';
+import { DemoVisitor } from '../support/demoVisitor.ts';
 import { decodeClip } from '../../scripts/eval/lib/decodeClip.ts';
 import type { Decision } from '../../src/engine/index.ts';
 import { FLASH_PALETTE } from '../../src/engine/signals/colorFlash.ts';
@@ -44,6 +44,9 @@ interface Run {
 describe('live path colour flash, closed loop', { timeout: 240_000, skip: existsSync(CLIP) ? false : 'needs ../shared' }, () => {
   let fixture: FlashNode;
   let node: FacegateNode;
+  // One demo visitor for the whole suite: it enrols first, then authenticates.
+  let demoVisitor: DemoVisitor | undefined;
+  const visitor = (): DemoVisitor => (demoVisitor ??= new DemoVisitor(node.url));
   let decisions: Decision[];
   let variants: RtpClipPacket[][];
 
@@ -72,9 +75,7 @@ describe('live path colour flash, closed loop', { timeout: 240_000, skip: exists
   };
 
   async function run(mode: ReflectionMode): Promise<Run> {
-    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
-    assert.equal(res.status, 200);
-    const { token } = (await res.json()) as { token: string };
+    const token = await visitor().session();
     const before = decisions.length;
     const responder = new FlashResponder({ colors: FLASH_PALETTE, mode, cameraLatencyMs: CAMERA_LATENCY_MS });
     const { signaling, stop } = await joinSignaling(node.url, token);
@@ -107,7 +108,7 @@ describe('live path colour flash, closed loop', { timeout: 240_000, skip: exists
   it('a face that reflects the painted sequence passes the flash and enrols the demo user', async () => {
     const r = await run('reflect');
     assert.equal(r.view.status, 'succeeded', flashValues(r));
-    assert.equal(r.view.decision?.external_user_id, DEMO_USER_ID);
+    assert.equal(r.view.decision?.external_user_id, visitor().subject);
     assert.equal(r.responder.asked.length, 1, 'one colour sequence reached the page');
     assert.equal(r.responder.asked[0]!.length, 5);
     const f = r.decision!.signals.color_flash;
@@ -139,7 +140,7 @@ describe('live path colour flash, closed loop', { timeout: 240_000, skip: exists
   it('after the failures, the same person reflecting the sequence authenticates (1:1)', async () => {
     const r = await run('reflect');
     assert.equal(r.view.status, 'succeeded', flashValues(r));
-    assert.equal(r.view.decision?.external_user_id, DEMO_USER_ID);
+    assert.equal(r.view.decision?.external_user_id, visitor().subject);
     console.log(`flash reflect (auth): ${flashValues(r)} firstFrameToVerdictMs=${r.firstFrameToVerdictMs}`);
   });
 });

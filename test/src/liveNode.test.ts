@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { encodeRtpClip, type RtpClipPacket } from '../support/rtpClip.ts';
 import { SyntheticPublisher } from '../support/SyntheticPublisher.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
-import { DEMO_USER_ID } from '../../src/bridge/DemoSessions.ts';
+import { DemoVisitor } from '../support/demoVisitor.ts';
 import type { Decision } from '../../src/engine/index.ts';
 import { joinSignaling } from './joinSignaling.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
@@ -34,6 +34,9 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
   let fixture: ScheduledNode;
   let decisions: Decision[];
   let node: FacegateNode;
+  // One demo visitor for the whole suite: it enrols first, then authenticates.
+  let demoVisitor: DemoVisitor | undefined;
+  const visitor = (): DemoVisitor => (demoVisitor ??= new DemoVisitor(node.url));
   let clip: RtpClipPacket[];
 
   before(async () => {
@@ -96,21 +99,19 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
   });
 
   it('a genuine blink clip published through signaling enrols the demo user; the status endpoint shows the verdict with per-signal scores', async () => {
-    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
-    assert.equal(res.status, 200);
-    const { token } = (await res.json()) as { token: string };
+    const token = await visitor().session();
     assert.equal((await status(token)).status, 'created');
 
     const { view, publisher } = await runClip(token);
     assert.equal(view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
     assert.equal(view.decision?.outcome, 'succeeded');
-    assert.equal(view.decision?.external_user_id, DEMO_USER_ID);
+    assert.equal(view.decision?.external_user_id, visitor().subject);
     assert.equal(typeof view.decision?.scores['passive'], 'number');
     assert.equal(typeof view.decision?.scores['blink'], 'number');
     assert.equal(typeof view.decision?.scores['spoof'], 'number');
     const clientId = await node.demo!.clientId();
-    assert.notEqual(await node.service.store.getUser(clientId, DEMO_USER_ID), null);
-    assert.equal((await node.service.store.listTemplates(clientId, DEMO_USER_ID)).length, 1);
+    assert.notEqual(await node.service.store.getUser(clientId, visitor().subject), null);
+    assert.equal((await node.service.store.listTemplates(clientId, visitor().subject)).length, 1);
     const result = publisher.received.find((m) => m.type === 'result');
     assert.equal(result?.type === 'result' ? result.outcome : undefined, 'pass', JSON.stringify(publisher.received.map((m) => m.type)));
     // The page's result carries the committed decision's signed verdict token.
@@ -120,14 +121,13 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
   });
 
   it('after enrolment the demo route hands out an authentication session that the same person passes (1:1 match)', async () => {
-    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
-    const { token } = (await res.json()) as { token: string };
+    const token = await visitor().session();
     const before = await status(token);
     assert.equal((before as unknown as { kind: string }).kind, 'authentication');
 
     const { view } = await runClip(token);
     assert.equal(view.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
-    assert.equal(view.decision?.external_user_id, DEMO_USER_ID);
+    assert.equal(view.decision?.external_user_id, visitor().subject);
     assert.ok((view.decision?.similarity ?? 0) >= node.config.service.matchThreshold);
   });
 
@@ -176,8 +176,7 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
   };
 
   it('REST process-frame runs the liveness engine: the challenge comes back as a prompt and a genuine clip passes with per-signal scores', async () => {
-    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
-    const { token } = (await res.json()) as { token: string };
+    const token = await visitor().session();
     assert.equal((await status(token)).status, 'created');
     const prompts: string[] = [];
     let last: FrameView | undefined;
@@ -195,14 +194,13 @@ describe('FacegateNode live path', { timeout: 110_000 }, () => {
     }
     assert.ok(prompts.includes('blink'), `prompts: ${prompts.join(',')}`);
     assert.equal(last?.status, 'succeeded', JSON.stringify(decisions.at(-1)?.signals));
-    assert.equal(last?.decision?.external_user_id, DEMO_USER_ID);
+    assert.equal(last?.decision?.external_user_id, visitor().subject);
     assert.equal(typeof last?.decision?.scores['blink'], 'number');
     assert.equal((await status(token)).status, 'succeeded');
   });
 
   it('REST process-frame with the same still photo every frame fails the session with liveness_failed', async () => {
-    const res = await fetch(`${node.url}/demo/session`, { method: 'POST' });
-    const { token } = (await res.json()) as { token: string };
+    const token = await visitor().session();
     const jpeg = readFileSync(path.join(VIDEO, '..', 'stills', 'silentface_image_T1.jpg'));
     let last: FrameView | undefined;
     for (let i = 0; i < 30 && !last?.decision; i++) {

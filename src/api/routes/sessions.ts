@@ -9,13 +9,14 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { Metrics } from '../../metrics/Metrics.ts';
 import type { RateLimits } from '../../ratelimit/RateLimits.ts';
+import { FacegateError } from '../../../common/errors.ts';
 import type { SessionKind, SessionRecord } from '../../../common/session.ts';
 import { decisionSealWire } from '../../sessions/decisionSeal.ts';
 import type { SessionService } from '../../sessions/SessionService.ts';
 import { iceServersFor } from '../../../turn/turnCredentials.ts';
 import { ApiRouter, type RouteDoc } from '../ApiRouter.ts';
 import { submitFrame } from '../submitFrame.ts';
-import { authed, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
+import { authed, frameAuth, frameSessionToken, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
 import { AuthenticationBody, EnrollmentBody, ProcessFrameBody } from '../schemas.ts';
 
 const SESSION_STATUS = ['created', 'capturing', 'succeeded', 'failed', 'expired', 'cancelled'] as const satisfies readonly SessionRecord['status'][];
@@ -69,7 +70,7 @@ const CREATE_ERRORS = ['invalid_request', 'unauthorized', 'unsupported_media_typ
 const FRAME_ERRORS = ['invalid_request', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'validation_error', 'rate_limit_exceeded', 'service_unavailable'] as const;
 const TokenParams = z.object({ token: z.string() });
 const frameDoc = (kind: SessionKind): RouteDoc => ({
-  summary: `Submit one ${kind} frame (REST fallback to the live WebRTC path); authenticated by the session token in the body`,
+  summary: `Submit one ${kind} frame (REST fallback to the live WebRTC path); authenticated by the session token (in the X-Session-Token or Authorization: Bearer header, checked before the body is read, or as session_token in the body)`,
   body: ProcessFrameBody,
   responses: { 200: SessionView },
   errors: FRAME_ERRORS,
@@ -146,7 +147,14 @@ function createSession(deps: SessionRouteDeps, kind: SessionKind) {
 function processFrame(deps: SessionRouteDeps, kind: SessionKind) {
   const { config } = deps;
   return async (req: Request, res: Response): Promise<void> => {
-    const body = parse(ProcessFrameBody, req.body, 'body');
+    // A token given in a header (checked before the body was read) stands for the body's.
+    const headerToken = frameSessionToken(res);
+    const raw: unknown = req.body;
+    const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).session_token : undefined;
+    if (headerToken !== undefined && given !== undefined && given !== headerToken) {
+      throw new FacegateError('invalid_request', 'the body names another session than the header', { reason: 'session_token_mismatch' });
+    }
+    const body = parse(ProcessFrameBody, headerToken === undefined ? raw : { ...(raw as object), session_token: headerToken }, 'body');
     const r = await submitFrame(deps, body.session_token, body.image, kind);
     res.json({ ...sessionView(r.session, config.service.enrollSamples), feedback: r.feedback, ...(r.prompts ? { prompts: r.prompts } : {}) });
   };
@@ -155,6 +163,7 @@ function processFrame(deps: SessionRouteDeps, kind: SessionKind) {
 export function sessionRoutes(deps: SessionRouteDeps): ApiRouter {
   const { config, sessions, auth } = deps;
   const jsonFrames = jsonFrame(config.service.maxImageBytes);
+  const frameAuthed = frameAuth(sessions);
   const r = new ApiRouter();
   r.post('/api/auth/enrollment', {
     summary: 'Create an enrollment session',
@@ -170,8 +179,8 @@ export function sessionRoutes(deps: SessionRouteDeps): ApiRouter {
     responses: { 201: CreatedSession },
     errors: [...CREATE_ERRORS, 'not_found'],
   }, requireJson, jsonSmall, auth, createSession(deps, 'authentication'));
-  r.post('/api/auth/enrollment/process-frame', frameDoc('enrollment'), requireJson, jsonFrames, processFrame(deps, 'enrollment'));
-  r.post('/api/auth/authentication/process-frame', frameDoc('authentication'), requireJson, jsonFrames, processFrame(deps, 'authentication'));
+  r.post('/api/auth/enrollment/process-frame', frameDoc('enrollment'), requireJson, frameAuthed, jsonFrames, processFrame(deps, 'enrollment'));
+  r.post('/api/auth/authentication/process-frame', frameDoc('authentication'), requireJson, frameAuthed, jsonFrames, processFrame(deps, 'authentication'));
   r.get('/api/auth/session/:token/status', {
     summary: 'Session status',
     params: TokenParams,
