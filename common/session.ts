@@ -110,6 +110,8 @@ export interface SessionRecord {
   readonly decision: SessionDecision | null;
   /** Hashed client IP (audit), never the raw address. */
   readonly ipHash: string | null;
+  /** Epoch ms of the session's last frame or decision (absent in records written by an older node). */
+  readonly updatedAt?: number;
   /** Optimistic-concurrency version, bumped by every write. */
   readonly version: number;
 }

@@ -209,7 +209,7 @@ export class SessionService {
       const scores = step.kind === 'retry' ? step.scores : {};
       return { session: await this.#decide({ ...rec, framesProcessed: frames }, failure('too_many_frames', scores, step.timings)), feedback: 'decided' };
     }
-    const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: feedback, version: rec.version + 1 };
+    const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: feedback, version: rec.version + 1, updatedAt: Date.now() };
     await this.#write(next);
     return step.kind === 'pending' ? { session: next, feedback, prompts: step.prompts } : { session: next, feedback };
   }
@@ -220,7 +220,7 @@ export class SessionService {
     if (rec.kind === 'authentication') return this.#decided(token, await this.#settle(rec, { kind: 'decided', verdict: await this.#match(rec, emb, scores, timings) }));
     const samples = [...rec.samples, Array.from(emb)];
     if (samples.length < this.#opts.enrollSamples) {
-      const next: SessionRecord = { ...rec, status: 'capturing', samples, lastFeedback: 'accepted', version: rec.version + 1 };
+      const next: SessionRecord = { ...rec, status: 'capturing', samples, lastFeedback: 'accepted', version: rec.version + 1, updatedAt: Date.now() };
       await this.#write(next);
       return { session: next, feedback: 'accepted' };
     }
@@ -320,6 +320,7 @@ export class SessionService {
       lastFeedback: v.reason ?? 'decided',
       decision: { ...v, ...seal, decidedAt: Date.now() },
       version: rec.version + 1,
+      updatedAt: Date.now(),
     };
     await this.#write(next);
     await this.#notify('onDecided', next);
