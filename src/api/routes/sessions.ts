@@ -21,7 +21,7 @@ import { DEFAULT_FUSION_OPTIONS } from '../../engine/fusion.ts';
 import { ApiRouter, type RouteDoc } from '../ApiRouter.ts';
 import { submitFrame } from '../submitFrame.ts';
 import { authed, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
-import { AuthenticationBody, bodyFrame, bodyUserId, EnrollmentBody, ProcessFrameBody } from '../schemas.ts';
+import { AuthenticationBody, bodyFrame, bodySettings, bodyUserId, EnrollmentBody, ProcessFrameBody } from '../schemas.ts';
 
 const SESSION_STATUS = ['created', 'capturing', 'succeeded', 'failed', 'expired', 'cancelled'] as const satisfies readonly SessionRecord['status'][];
 const Prompt = z.object({
@@ -126,7 +126,9 @@ const CreatedSession = z
       require_liveness: z.boolean(),
       min_liveness_score: z.number().optional().describe('enrollment'),
       min_confidence: z.number().optional().describe('authentication'),
-      max_attempts: z.number().int().optional().describe('authentication'),
+      max_attempts: z.number().int().optional().describe('authentication: failed liveness challenges tolerated'),
+      max_frames: z.number().int().describe('frames before the session fails with too_many_frames'),
+      timeout_seconds: z.number().int().describe('session lifetime'),
       frame_rate: z.number(),
       enroll_samples: z.number().int(),
       max_image_bytes: z.number().int(),
@@ -234,17 +236,24 @@ function websocketUrl(baseUrl: string, token: string): string {
 }
 
 function createSession(deps: SessionRouteDeps, kind: SessionKind) {
-  const { config } = deps;
+  const { config, sessions } = deps;
   const baseUrl = (req: Request): string => deps.publicUrl ?? config.server.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
   return async (req: Request, res: Response): Promise<void> => {
     const { clientId, keyId } = authed(res);
     const body = parse(kind === 'enrollment' ? EnrollmentBody : AuthenticationBody, req.body, 'body');
     const externalUserId = bodyUserId(body);
-    const s = await deps.sessions.create({ clientId, keyId, kind, externalUserId, ipHash: deps.hashIp(req.ip ?? '') });
+    const settings = bodySettings(body);
+    const s = await deps.sessions.create({ clientId, keyId, kind, externalUserId, ipHash: deps.hashIp(req.ip ?? ''), settings });
+    // The settings the session runs under (the request's, within the node's bounds), not merely the ones asked for.
+    const applied = {
+      require_liveness: true,
+      max_frames: s.policy?.maxFrames ?? sessions.policyBounds.maxFrames,
+      timeout_seconds: Math.round((s.expiresAt - s.createdAt) / 1000),
+    };
     const documented =
       kind === 'enrollment'
-        ? { target_samples: config.service.enrollSamples, current_samples: 0, require_liveness: true, min_liveness_score: 1 - DEFAULT_FUSION_OPTIONS.threshold }
-        : { require_liveness: true, min_confidence: config.service.matchThreshold, max_attempts: config.liveness.maxAttempts };
+        ? { target_samples: config.service.enrollSamples, current_samples: 0, min_liveness_score: 1 - DEFAULT_FUSION_OPTIONS.threshold, ...applied }
+        : { min_confidence: s.policy?.minConfidence ?? sessions.policyBounds.matchThreshold, max_attempts: config.liveness.maxAttempts, ...applied };
     res.status(201).json({
       session_id: s.id,
       session_token: s.token,
@@ -288,14 +297,14 @@ export function sessionRoutes(deps: SessionRouteDeps): ApiRouter {
     security: ['bearerAuth'],
     body: EnrollmentBody,
     responses: { 201: CreatedSession },
-    errors: CREATE_ERRORS,
+    errors: [...CREATE_ERRORS, 'forbidden'],
   }, requireJson, jsonSmall, auth, createSession(deps, 'enrollment'));
   r.post('/api/auth/authentication', {
     summary: 'Create an authentication session (verification with external_user_id, identification without)',
     security: ['bearerAuth'],
     body: AuthenticationBody,
     responses: { 201: CreatedSession },
-    errors: [...CREATE_ERRORS, 'not_found'],
+    errors: [...CREATE_ERRORS, 'forbidden', 'not_found'],
   }, requireJson, jsonSmall, auth, createSession(deps, 'authentication'));
   r.post('/api/auth/enrollment/process-frame', frameDoc('enrollment'), requireJson, jsonFrames, processFrame(deps, 'enrollment'));
   r.post('/api/auth/authentication/process-frame', frameDoc('authentication'), requireJson, jsonFrames, processFrame(deps, 'authentication'));
