@@ -9,6 +9,11 @@ export const ExternalUserId = z
   .max(128)
   .regex(/^[A-Za-z0-9._@:+-]+$/, 'letters, digits and . _ @ : + - only');
 
+/** facegate's decision reasons under the documented names, where the documented API names them (no_match_found). */
+export function documentedReason(reason: string): string {
+  return reason === 'no_match' ? 'no_match_found' : reason;
+}
+
 export const ClientAuthBody = z.object({ api_key: z.string().min(1).max(200) }).strict();
 
 /**

@@ -11,7 +11,7 @@ import type { StateStore } from '../../state/StateStore.ts';
 import type { Store } from '../../store/Store.ts';
 import { ApiRouter } from '../ApiRouter.ts';
 import { authed, parse } from '../middleware.ts';
-import { DateRangeQuery } from '../schemas.ts';
+import { DateRangeQuery, documentedReason } from '../schemas.ts';
 
 const AuthenticationMetrics = z.object({
   total_attempts: z.number().int(),
@@ -57,8 +57,6 @@ export interface AnalyticsRouteDeps {
   readonly auth: RequestHandler;
 }
 
-/** facegate's failure reasons under the documented names where the documented API names them. */
-const DOCUMENTED_REASON: Readonly<Record<string, string>> = { no_match: 'no_match_found' };
 
 function percent(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100;
@@ -84,7 +82,7 @@ export function analyticsRoutes(deps: AnalyticsRouteDeps): ApiRouter {
     const m = await store.authMetrics(clientId, q.from, q.to);
     const failureReasons: Record<string, number> = {};
     for (const [reason, n] of Object.entries(m.failuresByReason)) {
-      const name = DOCUMENTED_REASON[reason] ?? reason;
+      const name = documentedReason(reason);
       failureReasons[name] = (failureReasons[name] ?? 0) + n;
     }
     res.json({

@@ -21,7 +21,7 @@ import { DEFAULT_FUSION_OPTIONS } from '../../engine/fusion.ts';
 import { ApiRouter, type RouteDoc } from '../ApiRouter.ts';
 import { submitFrame } from '../submitFrame.ts';
 import { authed, jsonFrame, jsonSmall, parse, requireJson } from '../middleware.ts';
-import { AuthenticationBody, bodyFrame, bodySettings, bodyUserId, EnrollmentBody, ProcessFrameBody } from '../schemas.ts';
+import { AuthenticationBody, bodyFrame, bodySettings, bodyUserId, documentedReason, EnrollmentBody, ProcessFrameBody } from '../schemas.ts';
 
 const SESSION_STATUS = ['created', 'capturing', 'succeeded', 'failed', 'expired', 'cancelled'] as const satisfies readonly SessionRecord['status'][];
 const Prompt = z.object({
@@ -44,8 +44,6 @@ const DOCUMENTED_OF: Readonly<Record<SessionRecord['status'], DocumentedStatus>>
   expired: 'expired',
   cancelled: 'cancelled',
 };
-/** facegate's decision reasons under the documented names where the documented API names them. */
-const DOCUMENTED_REASON: Readonly<Record<string, string>> = { no_match: 'no_match_found' };
 
 export const SessionView = z
   .object({
@@ -218,14 +216,14 @@ function documentedFrame(r: FrameResult, token: string, targetSamples: number, p
       confidence: m.confidence,
       liveness_passed: m.liveness_passed,
       matched_enrollment_id: m.matched_enrollment_id,
-      reason: m.reason === null ? null : (DOCUMENTED_REASON[m.reason] ?? m.reason),
+      reason: m.reason === null ? null : documentedReason(m.reason),
       metadata: { face_quality: m.scores['quality'] ?? null, liveness_score: spoof === undefined ? null : 1 - spoof },
       message: m.authenticated ? 'Authentication successful' : m.reason === 'no_match' ? 'No matching face found in database' : `Authentication failed: ${m.reason ?? 'unknown'}`,
       processing_time_ms,
     };
   }
   if (m.type === 'error') {
-    return { success: false, reason: DOCUMENTED_REASON[m.error_code] ?? m.error_code, message: m.message, processing_time_ms };
+    return { success: false, reason: documentedReason(m.error_code), message: m.message, processing_time_ms };
   }
   return { success: true, message: 'Frame processed successfully', processing_time_ms };
 }
