@@ -85,6 +85,16 @@ export function statusOf(v: SessionVerdict): TerminalStatus {
   return v.reason === 'expired' ? 'expired' : v.reason === 'cancelled' ? 'cancelled' : 'failed';
 }
 
+/** What one session runs under (src/sessions/sessionPolicy.ts): the caller's settings within the client's bounds. */
+export interface SessionPolicy {
+  readonly timeoutS: number;
+  /** Frames before the session fails with too_many_frames. */
+  readonly maxFrames: number;
+  /** Similarity an authentication must reach. */
+  readonly minConfidence: number;
+  readonly requireLiveness: true;
+}
+
 /** The shape of a session as kept in session state (memory or Redis). */
 export interface SessionRecord {
   readonly id: string;
@@ -110,6 +120,10 @@ export interface SessionRecord {
   readonly decision: SessionDecision | null;
   /** Hashed client IP (audit), never the raw address. */
   readonly ipHash: string | null;
+  /** The session's policy; absent in records written by an older node (the node's settings apply). */
+  readonly policy?: SessionPolicy;
+  /** Epoch ms of the session's last frame or decision (absent in records written by an older node). */
+  readonly updatedAt?: number;
   /** Optimistic-concurrency version, bumped by every write. */
   readonly version: number;
 }

@@ -21,6 +21,7 @@ import {
 import type { TemplateGallery } from '../gallery/TemplateGallery.ts';
 import type { StateStore } from '../state/StateStore.ts';
 import type { Store } from '../store/Store.ts';
+import { sessionPolicy, type PolicyBounds, type RequestedPolicy } from './sessionPolicy.ts';
 import type { DecidedStep, EnginePrompt, FrameInput, FrameStep, SessionEngine } from './SessionEngine.ts';
 
 export interface SessionServiceOptions {
@@ -63,6 +64,12 @@ export interface SessionAuthorization {
   readonly sessionId: string;
   readonly clientId: string;
   readonly kind: SessionKind;
+}
+
+/** A match the engine accepted that is under the session's own (stricter) min_confidence. */
+function belowMinConfidence(rec: SessionRecord, v: SessionVerdict): boolean {
+  const min = rec.policy?.minConfidence;
+  return rec.kind === 'authentication' && v.outcome === 'succeeded' && min !== undefined && (v.similarity ?? 0) < min;
 }
 
 /** The service's own verdicts (expiry, cancel, frame cap): failed, no match figures. */
@@ -109,6 +116,11 @@ export class SessionService {
     return this.#opts.sessionTtlS * 1000;
   }
 
+  /** The node's settings, which bound every session's policy. */
+  get policyBounds(): PolicyBounds {
+    return { sessionTtlS: this.#opts.sessionTtlS, maxFrames: this.#opts.maxFrames, matchThreshold: this.#opts.matchThreshold };
+  }
+
   async create(input: {
     clientId: string;
     /** The creating API key (rate limits on the session's uploads); null or absent when none. */
@@ -116,8 +128,11 @@ export class SessionService {
     kind: SessionKind;
     externalUserId: string | null;
     ipHash: string | null;
+    /** Documented per-session settings; bounded by the node's (sessionPolicy.ts). */
+    settings?: RequestedPolicy;
   }): Promise<SessionRecord> {
     const { clientId, kind, externalUserId } = input;
+    const policy = sessionPolicy(input.settings ?? {}, this.policyBounds);
     if (kind === 'enrollment' && externalUserId === null) {
       throw new FacegateError('validation_error', 'external_user_id is required for enrollment', { field: 'external_user_id' });
     }
@@ -137,12 +152,13 @@ export class SessionService {
       externalUserId,
       status: 'created',
       createdAt: now,
-      expiresAt: now + this.ttlMs,
+      expiresAt: now + policy.timeoutS * 1000,
       framesProcessed: 0,
       samples: [],
       lastFeedback: null,
       decision: null,
       ipHash: input.ipHash,
+      policy,
       version: 1,
     };
     // Keep decided sessions readable a while after expiry so clients can poll the result.
@@ -205,11 +221,11 @@ export class SessionService {
     if (step.kind === 'decided') return this.#decided(token, await this.#settle({ ...rec, framesProcessed: frames }, step));
     if (step.kind === 'sample') return this.#sample(token, { ...rec, framesProcessed: frames }, step);
     const feedback = step.kind === 'pending' ? step.feedback : step.reason;
-    if (frames >= this.#opts.maxFrames) {
+    if (frames >= (rec.policy?.maxFrames ?? this.#opts.maxFrames)) {
       const scores = step.kind === 'retry' ? step.scores : {};
       return { session: await this.#decide({ ...rec, framesProcessed: frames }, failure('too_many_frames', scores, step.timings)), feedback: 'decided' };
     }
-    const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: feedback, version: rec.version + 1 };
+    const next: SessionRecord = { ...rec, status: 'capturing', framesProcessed: frames, lastFeedback: feedback, version: rec.version + 1, updatedAt: Date.now() };
     await this.#write(next);
     return step.kind === 'pending' ? { session: next, feedback, prompts: step.prompts } : { session: next, feedback };
   }
@@ -220,7 +236,7 @@ export class SessionService {
     if (rec.kind === 'authentication') return this.#decided(token, await this.#settle(rec, { kind: 'decided', verdict: await this.#match(rec, emb, scores, timings) }));
     const samples = [...rec.samples, Array.from(emb)];
     if (samples.length < this.#opts.enrollSamples) {
-      const next: SessionRecord = { ...rec, status: 'capturing', samples, lastFeedback: 'accepted', version: rec.version + 1 };
+      const next: SessionRecord = { ...rec, status: 'capturing', samples, lastFeedback: 'accepted', version: rec.version + 1, updatedAt: Date.now() };
       await this.#write(next);
       return { session: next, feedback: 'accepted' };
     }
@@ -263,7 +279,7 @@ export class SessionService {
    * template. Null when the session was decided meanwhile (nothing written).
    */
   async #settle(base: SessionRecord, step: DecidedStep): Promise<SessionRecord | null> {
-    const v = step.verdict;
+    const v = belowMinConfidence(base, step.verdict) ? { ...step.verdict, outcome: 'failed' as const, reason: 'no_match' as const, externalUserId: null } : step.verdict;
     const succeeded = v.outcome === 'succeeded';
     const verdict: SessionVerdict = {
       ...v,
@@ -320,6 +336,7 @@ export class SessionService {
       lastFeedback: v.reason ?? 'decided',
       decision: { ...v, ...seal, decidedAt: Date.now() },
       version: rec.version + 1,
+      updatedAt: Date.now(),
     };
     await this.#write(next);
     await this.#notify('onDecided', next);

@@ -366,6 +366,12 @@ export class SqlStore implements Store {
         WHERE ${where} AND outcome <> 'succeeded' GROUP BY 1 ORDER BY 1`,
       params,
     );
+    const days = await this.#db.query(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS attempts,
+              count(*) FILTER (WHERE outcome = 'succeeded') AS successes
+         FROM session_results WHERE ${where} GROUP BY 1 ORDER BY 1`,
+      params,
+    );
     const t = totals[0] ?? {};
     const attempts = Number(t.attempts ?? 0);
     const successes = Number(t.successes ?? 0);
@@ -376,6 +382,7 @@ export class SqlStore implements Store {
       failures: attempts - successes,
       failuresByReason: Object.fromEntries(reasons.map((r) => [String(r.reason), Number(r.n)])),
       latencyMs: { p50: num(t.p50), p95: num(t.p95), mean: num(t.mean) },
+      byDate: days.map((d) => ({ date: String(d.day), attempts: Number(d.attempts), successes: Number(d.successes) })),
     };
   }
 

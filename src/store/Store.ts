@@ -60,6 +60,8 @@ export interface AuthMetrics {
   readonly failures: number;
   readonly failuresByReason: Readonly<Record<string, number>>;
   readonly latencyMs: { readonly p50: number | null; readonly p95: number | null; readonly mean: number | null };
+  /** Per UTC day (YYYY-MM-DD), oldest first; days without attempts are absent. */
+  readonly byDate: readonly { readonly date: string; readonly attempts: number; readonly successes: number }[];
 }
 
 /** An end-user account (issue #14 item 4); its id is also the external user id of its face templates. */

@@ -9,10 +9,12 @@ import { ApiRouter } from '../ApiRouter.ts';
 export type HealthState = 'up' | 'down' | 'not_configured';
 export type HealthCheck = () => Promise<HealthState>;
 
+const ComponentStates = z.record(z.string(), z.enum(['up', 'down', 'not_configured']));
 const Health = z.object({
-  status: z.enum(['ok', 'degraded']),
-  components: z.record(z.string(), z.enum(['up', 'down', 'not_configured'])),
+  status: z.enum(['healthy', 'unhealthy']).describe('the documented words: unhealthy when a component is down'),
   timestamp: z.iso.datetime(),
+  services: ComponentStates.describe('the documented name of components (database, redis, and media, models on a node; facegate has no chromadb or celery)'),
+  components: ComponentStates,
 });
 
 export interface OpsRouteDeps {
@@ -48,7 +50,7 @@ export function opsRoutes(deps: OpsRouteDeps): ApiRouter {
       components[name] = await fn().catch(() => 'down' as const);
     }
     const ok = Object.values(components).every((s) => s !== 'down');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', components, timestamp: new Date().toISOString() });
+    res.status(ok ? 200 : 503).json({ status: ok ? 'healthy' : 'unhealthy', timestamp: new Date().toISOString(), services: components, components });
   });
   r.get('/metrics', {
     summary: 'Prometheus metrics (facegate_*)',

@@ -14,6 +14,23 @@ export const User = z
   .object({ external_user_id: z.string(), created_at: z.iso.datetime(), templates: z.number().int() })
   .meta({ id: 'User' });
 const UserPage = z.object({ users: z.array(User), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+export const Enrollment = z
+  .object({
+    id: z.string().describe("the enrolled user's id: a user's templates are its enrollment"),
+    user_id: z.string(),
+    external_user_id: z.string(),
+    created_at: z.iso.datetime(),
+    templates: z.number().int(),
+    quality_score: z.number().nullable().describe('null: templates keep no per-sample quality'),
+    status: z.literal('active'),
+  })
+  .meta({ id: 'Enrollment' });
+const EnrollmentPage = z.object({
+  count: z.number().int(),
+  next: z.string().nullable().describe('URL of the next page, null on the last'),
+  previous: z.string().nullable().describe('URL of the previous page, null on the first'),
+  results: z.array(Enrollment),
+});
 const UserDeleted = z.object({ external_user_id: z.string(), deleted: z.literal(true), templates_removed: z.number().int() });
 const UserParams = z.object({ externalId: ExternalUserId });
 
@@ -43,6 +60,40 @@ export function userRoutes(deps: UserRouteDeps): ApiRouter {
       limit: q.limit,
       offset: q.offset,
     });
+  });
+  r.get('/api/auth/enrollments', {
+    summary: "The client's enrollments (one per enrolled user), documented pagination: page (from 1), page_size (default 20)",
+    security: ['bearerAuth'],
+    query: PageQuery,
+    responses: { 200: EnrollmentPage },
+    errors: ['unauthorized', 'validation_error', 'rate_limit_exceeded'],
+  }, auth, async (req, res) => {
+    const q = parse(PageQuery, req.query, 'query');
+    const page = await store.listUsers(authed(res).clientId, q);
+    // The page's own URL with another page number, absolute as documented.
+    const pageUrl = (n: number): string => {
+      const u = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+      u.searchParams.delete('limit');
+      u.searchParams.delete('offset');
+      u.searchParams.set('page', String(n));
+      u.searchParams.set('page_size', String(q.limit));
+      return u.toString();
+    };
+    const pageNo = Math.floor(q.offset / q.limit) + 1;
+    res.json({
+      count: page.total,
+      next: q.offset + q.limit < page.total ? pageUrl(pageNo + 1) : null,
+      previous: pageNo > 1 ? pageUrl(pageNo - 1) : null,
+      results: page.users.map((u) => ({
+        id: u.externalId,
+        user_id: u.externalId,
+        external_user_id: u.externalId,
+        created_at: u.createdAt,
+        templates: u.templateCount,
+        quality_score: null,
+        status: 'active' as const,
+      })),
+    } satisfies z.infer<typeof EnrollmentPage>);
   });
   r.get('/api/users/:externalId', {
     summary: 'Get a user',

@@ -83,12 +83,17 @@ describe('OpenAPI document generated from the routers', () => {
   });
 
   test('request schemas come from the zod schemas the handlers validate with', async () => {
-    const body = doc.paths['/api/auth/enrollment']?.post?.requestBody as { content: Record<string, { schema: { properties: Record<string, { pattern?: string; maxLength?: number }>; required: string[] } }> };
-    const s = body.content['application/json']!.schema;
-    assert.deepEqual(s.required, ['external_user_id']);
-    assert.equal(s.properties.external_user_id?.maxLength, 128);
+    type ObjectSchema = { properties: Record<string, { pattern?: string; maxLength?: number }>; required: string[] };
+    const body = doc.paths['/api/auth/enrollment']?.post?.requestBody as { content: Record<string, { schema: { anyOf: ObjectSchema[] } }> };
+    // The user is required under either name: user_id (documented) or external_user_id.
+    const branches = body.content['application/json']!.schema.anyOf;
+    assert.deepEqual(branches.map((b) => b.required), [['user_id'], ['external_user_id']]);
+    for (const b of branches) {
+      assert.equal(b.properties.external_user_id?.maxLength, 128);
+      assert.equal(b.properties.user_id?.maxLength, 128);
+    }
     const users = doc.paths['/api/users']?.get as unknown as { parameters: { name: string; in: string; schema: { maximum?: number } }[] };
-    assert.deepEqual(users.parameters.map((p) => `${p.in}:${p.name}`).sort(), ['query:limit', 'query:offset']);
+    assert.deepEqual(users.parameters.map((p) => `${p.in}:${p.name}`).sort(), ['query:limit', 'query:offset', 'query:page', 'query:page_size']);
     assert.equal(users.parameters.find((p) => p.name === 'limit')?.schema.maximum, 500);
     // The handler enforces the very limits the document shows.
     const { token } = await newClient(run);
