@@ -182,7 +182,11 @@ export function frameAuth(sessions: SessionService): RequestHandler {
     if (isTerminal(rec.status)) throw new FacegateError('conflict', `session is already ${rec.status}`, { status: rec.status });
   };
   return async (req, res, next) => {
-    const header = req.get('x-session-token') ?? req.get('authorization');
+    // The documented client sends its client JWT (dotted) as Authorization
+    // beside a session_token in the body: only a session-token-shaped bearer
+    // names the session; a JWT leaves the body's token to decide.
+    const bearer = req.get('authorization');
+    const header = req.get('x-session-token') ?? (bearer !== undefined && !bearer.includes('.') ? bearer : undefined);
     try {
       if (header !== undefined) {
         const token = SESSION_TOKEN_HEADER.exec(header)?.[1];
