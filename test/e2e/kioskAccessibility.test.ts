@@ -1,0 +1,97 @@
+// End to end, the kiosk page's accessibility: headless Debian Chromium opens
+// the demo kiosk served by the real composition (every session one colour
+// flash, live semantics) with a recording as its camera. axe-core finds no
+// serious or critical violation before the start, while a prompt runs and
+// after the verdict; the prompt is in an aria-live region and handed to
+// speechSynthesis (not with ?speak=0); the page names the step (enrollment,
+// the demo user's first session) and says why the try failed in words.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
+import { REASON_TEXT } from '../../signaling/demo/reasonText.ts';
+import { startFlashNode, type FlashNode } from '../src/flashNode.ts';
+import { describeViolations, seriousAxeViolations } from '../support/axe.ts';
+import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
+
+const SHARED = new URL('../../../shared/', import.meta.url).pathname;
+
+interface PageView {
+  step: string | undefined;
+  reason: string;
+  spoken: string[];
+}
+
+const view = (page: Page): Promise<PageView> =>
+  page.evaluate(() => {
+    const d = (window as unknown as { facegateDemo: PageView }).facegateDemo;
+    return { step: d.step, reason: d.reason, spoken: [...d.spoken] };
+  });
+
+describe('demo kiosk accessibility in Chromium', { skip: chromiumMissing, timeout: 150_000 }, () => {
+  let fixture: FlashNode;
+  let clip: string;
+
+  before(async () => {
+    fixture = await startFlashNode({ tmpPrefix: 'facegate-e2e-kiosk-a11y-', node: { sdkBundles: 'build' } });
+    clip = path.join(fixture.tmp, 'd0.y4m');
+    await promisify(execFile)(bundledFfmpegPath(), [
+      '-hide_banner', '-loglevel', 'error', '-y', '-i', path.join(SHARED, 'video', 'genuine', 'liveportrait_d0.mp4'), '-t', '6',
+      '-vf', 'scale=640:480:force_original_aspect_ratio=increase,crop=640:480,fps=15', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', clip,
+    ]);
+  });
+
+  after(async () => {
+    await fixture?.close();
+  });
+
+  const axeClean = async (page: Page, when: string): Promise<void> => {
+    assert.deepEqual(describeViolations(await seriousAxeViolations(page)), [], `axe on the kiosk ${when}`);
+  };
+
+  it('has 0 serious or critical axe violations before, during and after a try; announces and speaks the prompt, names the step and says why the try failed', async () => {
+    const context = await launchWithFakeCamera(fixture.tmp, clip);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${fixture.node.url}/`);
+      await axeClean(page, 'before start');
+      // The unlit loopback canvas cannot answer the flash: the try fails with challenge_failed.
+      await page.goto(`${fixture.node.url}/?autostart=1&flashloopback=ignore`);
+      await page.waitForFunction(() => (document.getElementById('prompt')?.textContent ?? '') === 'Keep looking at the screen', undefined, { timeout: 30_000 });
+      const prompt = page.locator('#prompt');
+      assert.equal(await prompt.getAttribute('aria-live'), 'assertive');
+      assert.equal(await prompt.getAttribute('role'), 'status');
+      await axeClean(page, 'while a prompt runs');
+      await page.waitForFunction(() => (document.getElementById('reason')?.textContent ?? '') !== '', undefined, { timeout: 40_000 });
+      const v = await view(page);
+      assert.equal(v.step, 'enrollment');
+      assert.match((await page.textContent('#step')) ?? '', /enrollment/i);
+      assert.equal(await page.textContent('#result'), 'Not verified');
+      assert.equal(fixture.decisions.at(-1)?.reason, 'challenge_failed');
+      assert.equal(v.reason, REASON_TEXT.challenge_failed);
+      assert.equal(await page.textContent('#reason'), REASON_TEXT.challenge_failed);
+      assert.ok(v.spoken.includes('Keep looking at the screen'), `spoken: ${JSON.stringify(v.spoken)}`);
+      assert.ok(v.spoken.some((t) => t.includes(REASON_TEXT.challenge_failed)), `spoken: ${JSON.stringify(v.spoken)}`);
+      await axeClean(page, 'after the verdict');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('?speak=0 opts out of speech: the prompt is still shown in the live region, nothing is spoken', async () => {
+    const context = await launchWithFakeCamera(fixture.tmp, clip);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${fixture.node.url}/?autostart=1&flashloopback=ignore&speak=0`);
+      await page.waitForFunction(() => (document.getElementById('prompt')?.textContent ?? '') === 'Keep looking at the screen', undefined, { timeout: 30_000 });
+      assert.equal(await page.isChecked('#speak'), false);
+      await page.waitForFunction(() => (document.getElementById('reason')?.textContent ?? '') !== '', undefined, { timeout: 40_000 });
+      assert.deepEqual((await view(page)).spoken, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
