@@ -19,7 +19,7 @@ import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
 import { startScheduledNode, type ScheduledNode } from '../src/scheduledNode.ts';
-import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
+import { chromiumMissing, launchWithFakeCamera } from '../support/fakeCamera.ts';
 import { describeViolations, seriousAxeViolations, type AxeViolation } from '../support/axe.ts';
 
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;

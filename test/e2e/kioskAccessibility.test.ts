@@ -6,16 +6,13 @@
 // speechSynthesis (not with ?speak=0); the page names the step (enrollment,
 // the demo user's first session) and says why the try failed in words.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
 import { REASON_TEXT } from '../../signaling/demo/reasonText.ts';
 import { startFlashNode, type FlashNode } from '../src/flashNode.ts';
 import { describeViolations, seriousAxeViolations } from '../support/axe.ts';
-import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
+import { chromiumMissing, launchWithFakeCamera, videoToY4m } from '../support/fakeCamera.ts';
 
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
 
@@ -37,11 +34,7 @@ describe('demo kiosk accessibility in Chromium', { skip: chromiumMissing, timeou
 
   before(async () => {
     fixture = await startFlashNode({ tmpPrefix: 'facegate-e2e-kiosk-a11y-', node: { sdkBundles: 'build' } });
-    clip = path.join(fixture.tmp, 'd0.y4m');
-    await promisify(execFile)(bundledFfmpegPath(), [
-      '-hide_banner', '-loglevel', 'error', '-y', '-i', path.join(SHARED, 'video', 'genuine', 'liveportrait_d0.mp4'), '-t', '6',
-      '-vf', 'scale=640:480:force_original_aspect_ratio=increase,crop=640:480,fps=15', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', clip,
-    ]);
+    clip = await videoToY4m(path.join(SHARED, 'video', 'genuine', 'liveportrait_d0.mp4'), path.join(fixture.tmp, 'd0.y4m'), 6);
   });
 
   after(async () => {
