@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REASON_TEXT } from '../../signaling/demo/reasonText.ts';
+import { FLASH_PROMPT } from '../../src/engine/challenges/colorFlash.ts';
 import { startFlashNode, type FlashNode } from '../src/flashNode.ts';
 import { describeViolations, seriousAxeViolations } from '../support/axe.ts';
 import { chromiumMissing, launchWithFakeCamera, videoToY4m } from '../support/fakeCamera.ts';
@@ -53,7 +54,7 @@ describe('demo kiosk accessibility in Chromium', { skip: chromiumMissing, timeou
       await axeClean(page, 'before start');
       // The unlit loopback canvas cannot answer the flash: the try fails with challenge_failed.
       await page.goto(`${fixture.node.url}/?autostart=1&flashloopback=ignore`);
-      await page.waitForFunction(() => (document.getElementById('prompt')?.textContent ?? '') === 'Keep looking at the screen', undefined, { timeout: 30_000 });
+      await page.waitForFunction((t) => (document.getElementById('prompt')?.textContent ?? '') === t, FLASH_PROMPT, { timeout: 30_000 });
       const prompt = page.locator('#prompt');
       assert.equal(await prompt.getAttribute('aria-live'), 'assertive');
       assert.equal(await prompt.getAttribute('role'), 'status');
@@ -66,7 +67,7 @@ describe('demo kiosk accessibility in Chromium', { skip: chromiumMissing, timeou
       assert.equal(fixture.decisions.at(-1)?.reason, 'challenge_failed');
       assert.equal(v.reason, REASON_TEXT.challenge_failed);
       assert.equal(await page.textContent('#reason'), REASON_TEXT.challenge_failed);
-      assert.ok(v.spoken.includes('Keep looking at the screen'), `spoken: ${JSON.stringify(v.spoken)}`);
+      assert.ok(v.spoken.includes(FLASH_PROMPT), `spoken: ${JSON.stringify(v.spoken)}`);
       assert.ok(v.spoken.some((t) => t.includes(REASON_TEXT.challenge_failed)), `spoken: ${JSON.stringify(v.spoken)}`);
       await axeClean(page, 'after the verdict');
     } finally {
@@ -79,7 +80,7 @@ describe('demo kiosk accessibility in Chromium', { skip: chromiumMissing, timeou
     try {
       const page = await context.newPage();
       await page.goto(`${fixture.node.url}/?autostart=1&flashloopback=ignore&speak=0`);
-      await page.waitForFunction(() => (document.getElementById('prompt')?.textContent ?? '') === 'Keep looking at the screen', undefined, { timeout: 30_000 });
+      await page.waitForFunction((t) => (document.getElementById('prompt')?.textContent ?? '') === t, FLASH_PROMPT, { timeout: 30_000 });
       assert.equal(await page.isChecked('#speak'), false);
       await page.waitForFunction(() => (document.getElementById('reason')?.textContent ?? '') !== '', undefined, { timeout: 40_000 });
       assert.deepEqual((await view(page)).spoken, []);
