@@ -10,9 +10,11 @@
 // reasons) and the chance-acceptance rate the challenge design implies, with
 // how the 1:1 lockout bounds it (lib/chanceAcceptance.ts).
 //
-//   node --import tsx scripts/eval/kiosk.ts [--trials N] [--flash on|off] [--rest]
+//   node --import tsx scripts/eval/kiosk.ts [--trials N] [--flash on|off|optout] [--rest]
 //        [--clips GLOB] [--trial-timeout-s S] [--json] [DIR]
 //
+// --flash optout: the node draws the flash (LIVENESS_FLASH=on) but the page
+// opts out of it (?flash=off), as a user who cannot look at a flash would.
 // DIR defaults to ../shared/video; GLOB matches "label/name" (e.g.
 // 'injection/*', 'genuine/liveportrait_d0'); default: genuine/ and injection/.
 // Every trial is bounded by --trial-timeout-s (a trial that runs out counts as
@@ -38,10 +40,10 @@ import { clipDataUrls, type ClipFrame } from './lib/clipJpegs.ts';
 const { values, positionals, fail } = parseScriptArgs({
   name: 'eval:kiosk',
   usage:
-    'usage: node --import tsx scripts/eval/kiosk.ts [--trials N>=1] [--flash on|off] [--rest] [--clips GLOB] [--trial-timeout-s S] [--json] [DIR]',
+    'usage: node --import tsx scripts/eval/kiosk.ts [--trials N>=1] [--flash on|off|optout] [--rest] [--clips GLOB] [--trial-timeout-s S] [--json] [DIR]',
   options: {
     trials: { type: 'number', default: 20, valid: (n) => Number.isInteger(n) && n >= 1 && n <= 1000, invalid: '--trials needs a whole number 1..1000' },
-    flash: { type: 'string', default: 'on', choices: ['on', 'off'] },
+    flash: { type: 'string', default: 'on', choices: ['on', 'off', 'optout'] },
     rest: { type: 'boolean' },
     clips: { type: 'string', default: '{genuine,injection}/*' },
     'trial-timeout-s': { type: 'number', default: 60, valid: (n) => Number.isFinite(n) && n >= 5 && n <= 300, invalid: '--trial-timeout-s needs 5..300' },
@@ -143,7 +145,7 @@ async function browserTrial(context: BrowserContext, node: FacegateNode, call: C
   const page = await context.newPage();
   try {
     const startedAt = Date.now();
-    await page.goto(`${node.url}/?token=${encodeURIComponent(token)}&autostart=1&speak=0`, { timeout: 20_000 });
+    await page.goto(`${node.url}/?token=${encodeURIComponent(token)}&autostart=1&speak=0${FLASH === 'optout' ? '&flash=off' : ''}`, { timeout: 20_000 });
     return await finishTrial(call, token, await waitDecided(call, token, startedAt + TRIAL_TIMEOUT_MS), startedAt);
   } finally {
     await page.close().catch(() => undefined);
@@ -224,7 +226,7 @@ async function main(): Promise<void> {
     MEDIA_WORKERS: '1',
     LOG_LEVEL: 'silent',
     FACEGATE_DEMO: 'off',
-    LIVENESS_FLASH: FLASH,
+    LIVENESS_FLASH: FLASH === 'off' ? 'off' : 'on',
   });
   const analyzer = await FaceAnalyzer.create();
   let node: FacegateNode | undefined;
@@ -258,7 +260,7 @@ async function main(): Promise<void> {
     challenges: config.liveness.challenges,
     maxAttempts: config.liveness.maxAttempts,
     // REST uploads never get the flash.
-    flash: config.liveness.flash && !REST,
+    flash: FLASH === 'on' && !REST,
     lockoutFailures: config.service.lockoutFailures,
     lockoutWindowS: config.service.lockoutWindowS,
   };

@@ -8,7 +8,9 @@
 // answer a colour flash on cue; =ignore publishes the same canvas unlit.
 // Accessibility: prompts and results sit in aria-live regions and are also
 // spoken (speechSynthesis, opt-out with the "Read prompts aloud" box or
-// ?speak=0); the page names the step (enrollment or verification) and, after
+// ?speak=0); the colour flash is announced by its prompt before the first
+// colour, and "Avoid flashing colours" (?flash=off) opts out of it at join;
+// the page names the step (enrollment or verification) and, after
 // a failed try, says in words what to do (reasonText.ts).
 import { FacegateClient } from '../sdk/FacegateClient.ts';
 import { flashColorAt, type FlashSchedule } from '../sdk/flashSchedule.ts';
@@ -54,9 +56,14 @@ const flashEl = $('flash');
 const stepEl = $('step');
 const reasonEl = $('reason');
 const speakEl = $<HTMLInputElement>('speak');
+const noFlashEl = $<HTMLInputElement>('noflash');
 
 const SPEAK_KEY = 'facegate.kiosk.speak';
+const NO_FLASH_KEY = 'facegate.kiosk.noflash';
 const pageParams = new URLSearchParams(location.search);
+// The flash opt-out (?flash=off, or the box, remembered): the server then asks for other challenges.
+noFlashEl.checked = pageParams.get('flash') === 'off' || localStorage.getItem(NO_FLASH_KEY) === 'on';
+noFlashEl.addEventListener('change', () => localStorage.setItem(NO_FLASH_KEY, noFlashEl.checked ? 'on' : 'off'));
 speakEl.checked = pageParams.get('speak') !== '0' && localStorage.getItem(SPEAK_KEY) !== 'off';
 speakEl.addEventListener('change', () => {
   localStorage.setItem(SPEAK_KEY, speakEl.checked ? 'on' : 'off');
@@ -229,6 +236,7 @@ async function start(): Promise<void> {
       ...(cameraEl.value ? { deviceId: cameraEl.value } : {}),
       ...(relay ? { iceTransportPolicy: 'relay' as const } : {}),
       ...(loopback !== undefined ? { stream: loopback.stream } : {}),
+      ...(noFlashEl.checked ? { flash: 'off' as const } : {}),
     });
     demo.client = client;
     client.on('state', (s) => {

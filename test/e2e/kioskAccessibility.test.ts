@@ -4,11 +4,18 @@
 // serious or critical violation before the start, while a prompt runs and
 // after the verdict; the prompt is in an aria-live region and handed to
 // speechSynthesis (not with ?speak=0); the page names the step (enrollment,
-// the demo user's first session) and says why the try failed in words.
+// the demo user's first session) and says why the try failed in words. With
+// "Avoid flashing colours", a node with the production engine asks for no flash.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { pino } from 'pino';
+import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
+import { loadConfig } from '../../src/config.ts';
+import { FacegateNode } from '../../src/FacegateNode.ts';
 import { REASON_TEXT } from '../../signaling/demo/reasonText.ts';
 import { FLASH_PROMPT } from '../../src/engine/challenges/colorFlash.ts';
 import { startFlashNode, type FlashNode } from '../src/flashNode.ts';
@@ -84,6 +91,55 @@ describe('demo kiosk accessibility in Chromium', { skip: chromiumMissing, timeou
       assert.equal(await page.isChecked('#speak'), false);
       await page.waitForFunction(() => (document.getElementById('reason')?.textContent ?? '') !== '', undefined, { timeout: 40_000 });
       assert.deepEqual((await view(page)).spoken, []);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('demo kiosk flash opt-out in Chromium (production engine, random challenges)', { skip: chromiumMissing, timeout: 120_000 }, () => {
+  let tmp: string;
+  let analyzer: FaceAnalyzer;
+  let node: FacegateNode;
+  let clip: string;
+
+  before(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-e2e-kiosk-optout-'));
+    const config = loadConfig({
+      FACEGATE_DATA_DIR: path.join(tmp, 'data'), HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIA_WORKERS: '1',
+      LOG_LEVEL: 'silent', FACEGATE_DEMO: 'auto', LIVENESS_FLASH: 'on', LIVENESS_CHALLENGES: '2',
+    });
+    analyzer = await FaceAnalyzer.create();
+    node = await FacegateNode.start(config, { log: pino({ level: 'silent' }), analyzer, testing: { sdkBundles: 'build', clientIceConsentTimeoutS: 0 } });
+    clip = await videoToY4m(path.join(SHARED, 'video', 'genuine', 'liveportrait_d0.mp4'), path.join(tmp, 'd0.y4m'), 6);
+  });
+
+  after(async () => {
+    await node?.close();
+    await analyzer?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('"Avoid flashing colours" (?flash=off) joins with the opt-out: every prompt is a blink or a head turn, none carries colours, nothing is painted', async () => {
+    const context = await launchWithFakeCamera(tmp, clip);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${node.url}/?autostart=1&flash=off&speak=0`);
+      assert.equal(await page.isChecked('#noflash'), true);
+      // Both challenges of the session are issued (the first is retried or answered, then the second), or the session ends.
+      await page.waitForFunction(() => (document.getElementById('result')?.textContent ?? '') !== '', undefined, { timeout: 60_000 });
+      const prompts = await page.evaluate(() =>
+        (window as unknown as { facegateDemo: { messages: { type: string; action?: string; colors?: unknown }[] } }).facegateDemo.messages
+          .filter((m) => m.type === 'prompt')
+          .map((m) => ({ action: m.action ?? '', colors: m.colors !== undefined })),
+      );
+      const challenges = prompts.filter((p) => ['blink', 'turn_left', 'turn_right', 'turn_any', 'color_flash'].includes(p.action));
+      assert.ok(challenges.length >= 1, `prompts ${JSON.stringify(prompts)}`);
+      for (const p of prompts) {
+        assert.notEqual(p.action, 'color_flash', JSON.stringify(prompts));
+        assert.equal(p.colors, false, JSON.stringify(prompts));
+      }
+      assert.equal(await page.evaluate(() => document.getElementById('flash')?.classList.contains('on')), false);
     } finally {
       await context.close();
     }
