@@ -31,6 +31,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/engine/options.ts';
 import { FacegateNode } from '../../src/FacegateNode.ts';
 import { chromiumMissing, launchWithFakeCamera, videoToY4m } from '../../test/support/fakeCamera.ts';
+import { loopbackNodeEnv } from '../../test/support/nodeEnv.ts';
 import { parseScriptArgs } from '../lib/args.ts';
 import { formatTable, median } from '../lib/stats.ts';
 import { chanceAcceptance, TYPICAL_BLINK_RATE_PER_MIN, type ChanceReport } from './lib/chanceAcceptance.ts';
@@ -219,12 +220,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-eval-kiosk-'));
   const config = loadConfig({
     ...process.env,
-    FACEGATE_DATA_DIR: path.join(tmp, 'data'),
-    HOST: '127.0.0.1',
-    PORT: '0',
-    RTC_PORT: '0',
-    MEDIA_WORKERS: '1',
-    LOG_LEVEL: 'silent',
+    ...loopbackNodeEnv(tmp),
     FACEGATE_DEMO: 'off',
     LIVENESS_FLASH: FLASH === 'off' ? 'off' : 'on',
   });
@@ -256,6 +252,11 @@ async function main(): Promise<void> {
     await analyzer.close();
     rmSync(tmp, { recursive: true, force: true });
   }
+  report(config, rows);
+}
+
+/** Prints (or writes as JSON) the per-clip table and the chance-acceptance figures. */
+function report(config: Config, rows: readonly ClipRow[]): void {
   const input = {
     challenges: config.liveness.challenges,
     maxAttempts: config.liveness.maxAttempts,

@@ -215,12 +215,52 @@ async function token(): Promise<string> {
   return body.token;
 }
 
+/** Words for a start that failed, by the DOMException name getUserMedia gives. */
+function startFailureText(name: string): string {
+  if (name === 'NotAllowedError') return 'The camera is blocked. Allow camera access for this page in the browser, then press Start.';
+  if (name === 'NotFoundError') return 'No camera was found. Connect a camera, then press Start.';
+  return 'The check could not start. Press Start to try again.';
+}
+
+/**
+ * The verdict (the service has committed it before the result leaves, so its
+ * reason, e.g. no_match or locked_out, is the one the user can act on) and a
+ * connection that ended before one: shown, announced and spoken.
+ */
+function showResults(client: FacegateClient, tok: string, loopback: { stop(): void } | undefined): void {
+  let gotResult = false;
+  client.on('result', (r) => {
+    gotResult = true;
+    ovalEl.dataset['result'] = r.outcome;
+    resultEl.textContent = r.outcome === 'pass' ? 'Verified' : r.outcome === 'fail' ? 'Not verified' : 'Error';
+    // The service has committed its verdict before the result leaves: its
+    // reason (no_match, locked_out, ...) is the one the user can act on.
+    void sessionStatus(tok).then((after) => {
+      const d = after?.decision ?? null;
+      const passed = d !== null ? d.outcome === 'succeeded' : r.outcome === 'pass';
+      const text = passed ? DONE_TEXT[after?.kind ?? 'authentication'] : reasonText(d?.reason ?? r.reason);
+      showReason(text);
+      speak(`${resultEl.textContent ?? ''}. ${text}`);
+    });
+  });
+  client.on('closed', (reason) => {
+    loopback?.stop();
+    demo.closedReason = reason;
+    const why = gotResult ? undefined : endText(reason);
+    if (why !== undefined) {
+      showReason(why);
+      speak(why);
+    }
+    startEl.disabled = false;
+    stopEl.disabled = true;
+  });
+}
+
 async function start(): Promise<void> {
   startEl.disabled = true;
   resultEl.textContent = '';
   showReason('');
   delete ovalEl.dataset['result'];
-  let gotResult = false;
   try {
     const params = new URLSearchParams(location.search);
     const relay = params.get('relay') === '1';
@@ -253,31 +293,7 @@ async function start(): Promise<void> {
       loopback?.play(schedule);
     });
     client.on('progress', (p) => (progressEl.value = p.value));
-    client.on('result', (r) => {
-      gotResult = true;
-      ovalEl.dataset['result'] = r.outcome;
-      resultEl.textContent = r.outcome === 'pass' ? 'Verified' : r.outcome === 'fail' ? 'Not verified' : 'Error';
-      // The service has committed its verdict before the result leaves: its
-      // reason (no_match, locked_out, ...) is the one the user can act on.
-      void sessionStatus(tok).then((after) => {
-        const d = after?.decision ?? null;
-        const passed = d !== null ? d.outcome === 'succeeded' : r.outcome === 'pass';
-        const text = passed ? DONE_TEXT[after?.kind ?? 'authentication'] : reasonText(d?.reason ?? r.reason);
-        showReason(text);
-        speak(`${resultEl.textContent ?? ''}. ${text}`);
-      });
-    });
-    client.on('closed', (reason) => {
-      loopback?.stop();
-      demo.closedReason = reason;
-      const why = gotResult ? undefined : endText(reason);
-      if (why !== undefined) {
-        showReason(why);
-        speak(why);
-      }
-      startEl.disabled = false;
-      stopEl.disabled = true;
-    });
+    showResults(client, tok, loopback);
     await client.start();
     video.srcObject = client.stream ?? null;
     stopEl.disabled = false;
@@ -285,14 +301,7 @@ async function start(): Promise<void> {
   } catch (e) {
     demo.error = (e as Error).message;
     statusEl.textContent = `error: ${demo.error}`;
-    const name = (e as Error).name;
-    showReason(
-      name === 'NotAllowedError'
-        ? 'The camera is blocked. Allow camera access for this page in the browser, then press Start.'
-        : name === 'NotFoundError'
-          ? 'No camera was found. Connect a camera, then press Start.'
-          : 'The check could not start. Press Start to try again.',
-    );
+    showReason(startFailureText((e as Error).name));
     startEl.disabled = false;
   }
 }

@@ -20,6 +20,7 @@ import { REASON_TEXT } from '../../signaling/demo/reasonText.ts';
 import { FLASH_PROMPT } from '../../src/engine/challenges/colorFlash.ts';
 import { startFlashNode, type FlashNode } from '../src/flashNode.ts';
 import { describeViolations, seriousAxeViolations } from '../support/axe.ts';
+import { loopbackNodeEnv } from '../support/nodeEnv.ts';
 import { chromiumMissing, launchWithFakeCamera, videoToY4m } from '../support/fakeCamera.ts';
 
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
@@ -106,8 +107,7 @@ describe('demo kiosk flash opt-out in Chromium (production engine, random challe
   before(async () => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-e2e-kiosk-optout-'));
     const config = loadConfig({
-      FACEGATE_DATA_DIR: path.join(tmp, 'data'), HOST: '127.0.0.1', PORT: '0', RTC_PORT: '0', MEDIA_WORKERS: '1',
-      LOG_LEVEL: 'silent', FACEGATE_DEMO: 'auto', LIVENESS_FLASH: 'on', LIVENESS_CHALLENGES: '2',
+      ...loopbackNodeEnv(tmp), FACEGATE_DEMO: 'auto', LIVENESS_FLASH: 'on', LIVENESS_CHALLENGES: '2',
     });
     analyzer = await FaceAnalyzer.create();
     node = await FacegateNode.start(config, { log: pino({ level: 'silent' }), analyzer, testing: { sdkBundles: 'build', clientIceConsentTimeoutS: 0 } });
