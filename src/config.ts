@@ -7,13 +7,20 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_HNSW_MIN, DEFAULT_LARGE_INDEX, DEFAULT_MATCH_THRESHOLD } from '../common/defaults.ts';
-import { DEFAULT_SESSION_OPTIONS } from './engine/options.ts';
-import { DEFAULT_FLASH_OPTIONS, DEFAULT_FLASH_PALETTE_OPTIONS, FLASH_BASE_COLORS } from './engine/signals/colorFlash.ts';
+import {
+  DEFAULT_FLASH_BASE_COLORS,
+  DEFAULT_FLASH_INTENSITY,
+  DEFAULT_FLASH_NOTICE_MS,
+  DEFAULT_FLASH_SATURATION,
+  DEFAULT_FLASH_STEPS,
+  DEFAULT_HNSW_MIN,
+  DEFAULT_LARGE_INDEX,
+  DEFAULT_MATCH_THRESHOLD,
+} from '../common/defaults.ts';
 
-const FLASH_STEPS = DEFAULT_SESSION_OPTIONS.flashSteps;
+const FLASH_STEPS = DEFAULT_FLASH_STEPS;
 const hex2 = (v: number): string => v.toString(16).padStart(2, '0');
-const DEFAULT_FLASH_COLORS = FLASH_BASE_COLORS.map((c) => `#${hex2(c[0])}${hex2(c[1])}${hex2(c[2])}`).join(',');
+const DEFAULT_FLASH_COLORS = DEFAULT_FLASH_BASE_COLORS.map((c) => `#${hex2(c[0])}${hex2(c[1])}${hex2(c[2])}`).join(',');
 
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z
@@ -145,9 +152,9 @@ const EnvSchema = z.object({
       else if (list.length < FLASH_STEPS || list.length > 12) ctx.addIssue({ code: 'custom', message: `give ${FLASH_STEPS}..12 colours (a sequence has ${FLASH_STEPS} steps)` });
       return list.map((c) => [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)] as const);
     }),
-  LIVENESS_FLASH_SATURATION: z.coerce.number().gt(0).max(1).default(DEFAULT_FLASH_PALETTE_OPTIONS.saturation),
-  LIVENESS_FLASH_INTENSITY: z.coerce.number().gt(0).max(1).default(DEFAULT_FLASH_PALETTE_OPTIONS.intensity),
-  LIVENESS_FLASH_NOTICE_MS: z.coerce.number().int().min(0).max(5000).default(DEFAULT_FLASH_OPTIONS.noticeMs),
+  LIVENESS_FLASH_SATURATION: z.coerce.number().gt(0).max(1).default(DEFAULT_FLASH_SATURATION),
+  LIVENESS_FLASH_INTENSITY: z.coerce.number().gt(0).max(1).default(DEFAULT_FLASH_INTENSITY),
+  LIVENESS_FLASH_NOTICE_MS: z.coerce.number().int().min(0).max(5000).default(DEFAULT_FLASH_NOTICE_MS),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

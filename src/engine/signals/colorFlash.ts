@@ -14,19 +14,13 @@
 // step lasts longer than the window is wide (minFlashStepMs), a guess that
 // is right but a step off cannot line up inside it.
 import { randomInt } from 'node:crypto';
+import { DEFAULT_FLASH_BASE_COLORS, DEFAULT_FLASH_INTENSITY, DEFAULT_FLASH_NOTICE_MS, DEFAULT_FLASH_SATURATION } from '../../../common/defaults.ts';
 import type { ColorStep } from '../types.ts';
 
 export type PaletteColor = readonly [number, number, number];
 
 /** Hues the flash draws from (one per palette colour, all distinct in chromaticity); no pure red. */
-export const FLASH_BASE_COLORS: readonly PaletteColor[] = Object.freeze([
-  [255, 96, 64],
-  [0, 255, 0],
-  [0, 96, 255],
-  [255, 255, 0],
-  [255, 0, 255],
-  [0, 255, 255],
-]);
+export const FLASH_BASE_COLORS: readonly PaletteColor[] = DEFAULT_FLASH_BASE_COLORS;
 
 export interface FlashPaletteOptions {
   /** 0..1: each colour is mixed with its own grey (Rec. 601 luma) by 1 - saturation. */
@@ -36,7 +30,7 @@ export interface FlashPaletteOptions {
 }
 
 /** The default look: lower saturation and brightness than the full primaries (photosensitivity and comfort). */
-export const DEFAULT_FLASH_PALETTE_OPTIONS: FlashPaletteOptions = Object.freeze({ saturation: 0.7, intensity: 0.85 });
+export const DEFAULT_FLASH_PALETTE_OPTIONS: FlashPaletteOptions = Object.freeze({ saturation: DEFAULT_FLASH_SATURATION, intensity: DEFAULT_FLASH_INTENSITY });
 
 /** The painted palette: `base` desaturated toward grey and scaled by the intensity, rounded to sRGB 0..255. */
 export function flashPalette(base: readonly PaletteColor[], o: FlashPaletteOptions = DEFAULT_FLASH_PALETTE_OPTIONS): PaletteColor[] {
@@ -125,7 +119,7 @@ export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
   minAmplitude: 0.003,
   minMatchedFraction: 0.75,
   palette: FLASH_PALETTE,
-  noticeMs: 1500,
+  noticeMs: DEFAULT_FLASH_NOTICE_MS,
 });
 
 export interface FlashScore {
