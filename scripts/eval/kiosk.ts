@@ -65,6 +65,8 @@ interface Trial {
   readonly accepted: boolean;
   readonly reason: string;
   readonly timeToVerdictMs: number | null;
+  /** The challenges the session issued, in order, each with + (answered) or - (failed). */
+  readonly challenges: string;
 }
 
 interface ClipRow {
@@ -75,11 +77,13 @@ interface ClipRow {
   readonly accepts: number;
   readonly medianTimeToVerdictMs: number | null;
   readonly reasons: Readonly<Record<string, number>>;
+  /** The challenges of each accepted trial: what a recording got through. */
+  readonly acceptedWith: readonly string[];
 }
 
 interface SessionView {
   status: string;
-  decision: { outcome: string; reason: string | null } | null;
+  decision: { outcome: string; reason: string | null; timings_ms?: { challenges?: { kind: string; passed: boolean }[] } } | null;
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'expired', 'cancelled']);
@@ -135,9 +139,10 @@ async function waitDecided(call: Call, token: string, deadline: number, stop?: (
 async function finishTrial(call: Call, token: string, view: SessionView | null, startedAt: number): Promise<Trial> {
   if (view === null) {
     await call('DELETE', `/api/auth/session/${encodeURIComponent(token)}`).catch(() => undefined);
-    return { accepted: false, reason: 'timeout', timeToVerdictMs: null };
+    return { accepted: false, reason: 'timeout', timeToVerdictMs: null, challenges: '' };
   }
-  return { accepted: view.status === 'succeeded', reason: view.decision?.reason ?? view.status, timeToVerdictMs: Date.now() - startedAt };
+  const challenges = (view.decision?.timings_ms?.challenges ?? []).map((c) => `${c.kind}${c.passed ? '+' : '-'}`).join(' ');
+  return { accepted: view.status === 'succeeded', reason: view.decision?.reason ?? view.status, timeToVerdictMs: Date.now() - startedAt, challenges };
 }
 
 /** One session through the kiosk page in Chromium, the clip as its camera. */
@@ -191,6 +196,7 @@ function row(c: ClipFile, trials: readonly Trial[]): ClipRow {
     accepts: trials.filter((t) => t.accepted).length,
     medianTimeToVerdictMs: times.length > 0 ? median(times) : null,
     reasons,
+    acceptedWith: trials.filter((t) => t.accepted).map((t) => t.challenges),
   };
 }
 
@@ -292,6 +298,7 @@ function report(config: Config, rows: readonly ClipRow[]): void {
         `  ${Object.entries(r.reasons).map(([k, n]) => `${k} ${n}`).join(', ')}`,
       ]),
     ),
+    ...rows.flatMap((r) => r.acceptedWith.map((c) => `  accepted ${r.label}/${r.clip}: challenges ${c || '(none recorded)'}`)),
     '',
     ...chanceLines(config, chance, worst),
   ];
