@@ -154,6 +154,10 @@ const EnvSchema = z.object({
     }),
   LIVENESS_FLASH_SATURATION: z.coerce.number().gt(0).max(1).default(DEFAULT_FLASH_SATURATION),
   LIVENESS_FLASH_INTENSITY: z.coerce.number().gt(0).max(1).default(DEFAULT_FLASH_INTENSITY),
+  // Whether a user's opt-out of the flash (the kiosk's "Avoid flashing
+  // colours", SDK option flash: 'off') is honoured: 'deny' keeps the flash
+  // for every live session (the opt-out is also what an attacker would pick).
+  LIVENESS_FLASH_OPT_OUT: z.enum(['allow', 'deny']).default('allow'),
   LIVENESS_FLASH_NOTICE_MS: z.coerce.number().int().min(0).max(5000).default(DEFAULT_FLASH_NOTICE_MS),
 });
 
@@ -246,6 +250,8 @@ export interface Config {
     readonly flashSaturation: number;
     readonly flashIntensity: number;
     readonly flashNoticeMs: number;
+    /** Whether a client's flash opt-out at join is honoured. */
+    readonly flashOptOut: boolean;
   };
 }
 
@@ -341,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       flashSaturation: e.LIVENESS_FLASH_SATURATION,
       flashIntensity: e.LIVENESS_FLASH_INTENSITY,
       flashNoticeMs: e.LIVENESS_FLASH_NOTICE_MS,
+      flashOptOut: e.LIVENESS_FLASH_OPT_OUT === 'allow',
     },
   });
 }

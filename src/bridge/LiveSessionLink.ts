@@ -34,6 +34,8 @@ export interface LiveSessionLinkDeps {
   /** Loads the client's data key (TenantService.loadClientKey) before its gallery is used. */
   readonly loadClientKey: (clientId: string) => Promise<unknown>;
   readonly log: Logger;
+  /** Server policy: whether a client's flash opt-out at join is honoured (LIVENESS_FLASH_OPT_OUT; default true). */
+  readonly allowFlashOptOut?: boolean;
 }
 
 export class LiveSessionLink implements SessionAuthorizer {
@@ -59,7 +61,7 @@ export class LiveSessionLink implements SessionAuthorizer {
       kind: rec.kind,
       externalUserId: rec.externalUserId,
       expiresAt: rec.expiresAt,
-      noFlash: preferences.flash === 'off',
+      noFlash: preferences.flash === 'off' && this.#deps.allowFlashOptOut !== false,
     });
     return { sessionId: auth.sessionId, clientId: auth.clientId };
   }

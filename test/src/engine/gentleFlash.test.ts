@@ -29,7 +29,7 @@ describe('gentle colour flash', () => {
     assert.throws(() => flashPalette([[1, 2, 3]], { saturation: 1, intensity: 1.5 }), TypeError);
   });
 
-  it('LIVENESS_FLASH_COLORS / _SATURATION / _INTENSITY / _NOTICE_MS reach the session options; bad values fail at start', () => {
+  it('LIVENESS_FLASH_COLORS / _SATURATION / _INTENSITY / _NOTICE_MS / _OPT_OUT reach the session options; bad values fail at start', () => {
     const o = sessionOptionsFromConfig(
       loadConfig({
         LIVENESS_FLASH_COLORS: '#ff0000,#00ff00,#0000ff,#ffff00,#ff00ff',
@@ -46,6 +46,9 @@ describe('gentle colour flash', () => {
     assert.throws(() => loadConfig({ LIVENESS_FLASH_COLORS: '#ff0000,#ff0000,#0000ff,#ffff00,#ff00ff' }), /LIVENESS_FLASH_COLORS/);
     assert.throws(() => loadConfig({ LIVENESS_FLASH_SATURATION: '0' }), /LIVENESS_FLASH_SATURATION/);
     assert.throws(() => loadConfig({ LIVENESS_FLASH_INTENSITY: '2' }), /LIVENESS_FLASH_INTENSITY/);
+    assert.equal(loadConfig({}).liveness.flashOptOut, true);
+    assert.equal(loadConfig({ LIVENESS_FLASH_OPT_OUT: 'deny' }).liveness.flashOptOut, false);
+    assert.throws(() => loadConfig({ LIVENESS_FLASH_OPT_OUT: 'maybe' }), /LIVENESS_FLASH_OPT_OUT/);
   });
 
   it('the challenge draws from the session palette, starts after the notice and changes colour at most 3 times a second', () => {
