@@ -23,3 +23,22 @@ export const DEFAULT_HNSW_MIN = 5_000;
 /** The large-gallery index: IVF (the default, chosen by measurement, see src/SERVICE.md) or the HNSW graph. */
 export type LargeIndexKind = 'ivf' | 'hnsw';
 export const DEFAULT_LARGE_INDEX: LargeIndexKind = 'ivf';
+
+/**
+ * The colour flash's look (LIVENESS_FLASH_* defaults): base hues with no pure
+ * red, mixed toward grey to 70 % saturation and dimmed to 85 % (photosensitivity
+ * and comfort; `npm run eval:flash` measures detection with them), the notice
+ * the prompt gives before the first colour, and the steps of one sequence.
+ */
+export const DEFAULT_FLASH_BASE_COLORS: readonly (readonly [number, number, number])[] = Object.freeze([
+  Object.freeze([255, 96, 64] as const),
+  Object.freeze([0, 255, 0] as const),
+  Object.freeze([0, 96, 255] as const),
+  Object.freeze([255, 255, 0] as const),
+  Object.freeze([255, 0, 255] as const),
+  Object.freeze([0, 255, 255] as const),
+]);
+export const DEFAULT_FLASH_SATURATION = 0.7;
+export const DEFAULT_FLASH_INTENSITY = 0.85;
+export const DEFAULT_FLASH_NOTICE_MS = 1500;
+export const DEFAULT_FLASH_STEPS = 5;

@@ -7,7 +7,13 @@ export interface AuthorizedSession {
   readonly clientId?: string;
 }
 
+/** What the client asked for at join (the user's accessibility choices). */
+export interface JoinPreferences {
+  /** 'off': the user opted out of the colour flash. */
+  readonly flash?: 'off';
+}
+
 export interface SessionAuthorizer {
   /** The session the token opens, or null when it is invalid, expired or revoked. */
-  authorize(token: string): Promise<AuthorizedSession | null>;
+  authorize(token: string, preferences?: JoinPreferences): Promise<AuthorizedSession | null>;
 }

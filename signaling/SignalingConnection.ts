@@ -20,7 +20,7 @@ import {
   type SignalingNotification,
   type SignalingResponse,
 } from '../common/protocol/signaling.ts';
-import type { SessionAuthorizer } from './SessionAuthorizer.ts';
+import type { JoinPreferences, SessionAuthorizer } from './SessionAuthorizer.ts';
 
 export interface SignalingConnectionOptions {
   readonly pool: MediaWorkerPool;
@@ -111,7 +111,7 @@ export class SignalingConnection {
     }
     switch (request.name) {
       case 'join':
-        return this.#join(request.data.token);
+        return this.#join(request.data.token, request.data.flash !== undefined ? { flash: request.data.flash } : {});
       case 'heartbeat':
         return {} satisfies Response<'heartbeat'>;
       case 'createTransport':
@@ -151,11 +151,11 @@ export class SignalingConnection {
     return s;
   }
 
-  async #join(token: string): Promise<Response<'join'>> {
+  async #join(token: string, preferences: JoinPreferences): Promise<Response<'join'>> {
     if (this.#session !== undefined || this.#joining) throw new FacegateError('conflict', 'already joined');
     this.#joining = true;
     try {
-      const auth = await this.#options.authorizer.authorize(token);
+      const auth = await this.#options.authorizer.authorize(token, preferences);
       if (auth === null) throw new FacegateError('unauthorized', 'invalid or expired session token');
       if (this.#closed) throw new FacegateError('conflict', 'the connection is closing');
       const session = await this.#options.pool.createSession({

@@ -5,5 +5,5 @@
 export { attachSignaling, type AttachSignalingOptions, type SignalingAttachment } from './attachSignaling.ts';
 export { createSdkRouter, type SdkRouterOptions } from './sdkRouter.ts';
 export { HmacSessionAuthorizer, mintSessionToken, type MintSessionTokenOptions } from './HmacSessionAuthorizer.ts';
-export type { AuthorizedSession, SessionAuthorizer } from './SessionAuthorizer.ts';
+export type { AuthorizedSession, JoinPreferences, SessionAuthorizer } from './SessionAuthorizer.ts';
 export { SIGNALING_NAMESPACE, type SignalingRequest, type SignalingNotification, type IceServer } from '../common/protocol/signaling.ts';

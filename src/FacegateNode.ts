@@ -184,7 +184,13 @@ export class FacegateNode {
         sessionMaxFrames: REST_LIVENESS_MAX_FRAMES,
         healthChecks: { ...o.healthChecks, media: mediaHealth(pool, config.media.workers) },
       }, stack);
-      const link = new LiveSessionLink({ sessions: service.sessions, engines, loadClientKey: (id) => core.tenants.loadClientKey(id), log: log.child({ component: 'live' }) });
+      const link = new LiveSessionLink({
+        sessions: service.sessions,
+        engines,
+        loadClientKey: (id) => core.tenants.loadClientKey(id),
+        log: log.child({ component: 'live' }),
+        allowFlashOptOut: config.liveness.flashOptOut,
+      });
       const demo = config.server.demo ? new DemoSessions({ store: core.store, tenants: core.tenants, sessions: service.sessions }) : null;
       if (demo) log.warn('demo route POST /demo/session is on (FACEGATE_DEMO); anyone who reaches this server can start demo sessions');
       const { server, io } = openHttp(service, demo, t, stack);

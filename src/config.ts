@@ -7,7 +7,20 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_HNSW_MIN, DEFAULT_LARGE_INDEX, DEFAULT_MATCH_THRESHOLD } from '../common/defaults.ts';
+import {
+  DEFAULT_FLASH_BASE_COLORS,
+  DEFAULT_FLASH_INTENSITY,
+  DEFAULT_FLASH_NOTICE_MS,
+  DEFAULT_FLASH_SATURATION,
+  DEFAULT_FLASH_STEPS,
+  DEFAULT_HNSW_MIN,
+  DEFAULT_LARGE_INDEX,
+  DEFAULT_MATCH_THRESHOLD,
+} from '../common/defaults.ts';
+
+const FLASH_STEPS = DEFAULT_FLASH_STEPS;
+const hex2 = (v: number): string => v.toString(16).padStart(2, '0');
+const DEFAULT_FLASH_COLORS = DEFAULT_FLASH_BASE_COLORS.map((c) => `#${hex2(c[0])}${hex2(c[1])}${hex2(c[2])}`).join(',');
 
 const port = z.coerce.number().int().min(0).max(65535);
 const csv = z
@@ -124,6 +137,28 @@ const EnvSchema = z.object({
   LIVENESS_CHALLENGES: z.coerce.number().int().min(1).max(2).default(2),
   LIVENESS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(2),
   LIVENESS_FLASH: z.enum(['on', 'off']).default('on'),
+  // The flash's look: base colours (#rrggbb, comma-separated, distinct, at
+  // least as many as a sequence has steps), then mixed toward grey by
+  // 1 - saturation and scaled by intensity; the first colour comes
+  // NOTICE_MS after the prompt that announces it.
+  LIVENESS_FLASH_COLORS: z
+    .string()
+    .default(DEFAULT_FLASH_COLORS)
+    .transform((v, ctx) => {
+      const list = v.split(',').map((c) => c.trim().toLowerCase()).filter((c) => c !== '');
+      const bad = list.find((c) => !/^#[0-9a-f]{6}$/.test(c));
+      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `"${bad}" is not a #rrggbb colour` });
+      else if (new Set(list).size !== list.length) ctx.addIssue({ code: 'custom', message: 'colours must be distinct' });
+      else if (list.length < FLASH_STEPS || list.length > 12) ctx.addIssue({ code: 'custom', message: `give ${FLASH_STEPS}..12 colours (a sequence has ${FLASH_STEPS} steps)` });
+      return list.map((c) => [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)] as const);
+    }),
+  LIVENESS_FLASH_SATURATION: z.coerce.number().gt(0).max(1).default(DEFAULT_FLASH_SATURATION),
+  LIVENESS_FLASH_INTENSITY: z.coerce.number().gt(0).max(1).default(DEFAULT_FLASH_INTENSITY),
+  // Whether a user's opt-out of the flash (the kiosk's "Avoid flashing
+  // colours", SDK option flash: 'off') is honoured: 'deny' keeps the flash
+  // for every live session (the opt-out is also what an attacker would pick).
+  LIVENESS_FLASH_OPT_OUT: z.enum(['allow', 'deny']).default('allow'),
+  LIVENESS_FLASH_NOTICE_MS: z.coerce.number().int().min(0).max(5000).default(DEFAULT_FLASH_NOTICE_MS),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -210,6 +245,13 @@ export interface Config {
     readonly maxAttempts: number;
     /** Whether live WebRTC sessions may draw the colour-flash challenge (REST uploads never do). */
     readonly flash: boolean;
+    /** The flash's base colours (sRGB), saturation and intensity (0..1), and the notice before it, ms. */
+    readonly flashColors: readonly (readonly [number, number, number])[];
+    readonly flashSaturation: number;
+    readonly flashIntensity: number;
+    readonly flashNoticeMs: number;
+    /** Whether a client's flash opt-out at join is honoured. */
+    readonly flashOptOut: boolean;
   };
 }
 
@@ -297,6 +339,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1',
     },
-    liveness: { challenges: e.LIVENESS_CHALLENGES, maxAttempts: e.LIVENESS_MAX_ATTEMPTS, flash: e.LIVENESS_FLASH === 'on' },
+    liveness: {
+      challenges: e.LIVENESS_CHALLENGES,
+      maxAttempts: e.LIVENESS_MAX_ATTEMPTS,
+      flash: e.LIVENESS_FLASH === 'on',
+      flashColors: e.LIVENESS_FLASH_COLORS,
+      flashSaturation: e.LIVENESS_FLASH_SATURATION,
+      flashIntensity: e.LIVENESS_FLASH_INTENSITY,
+      flashNoticeMs: e.LIVENESS_FLASH_NOTICE_MS,
+      flashOptOut: e.LIVENESS_FLASH_OPT_OUT === 'allow',
+    },
   });
 }

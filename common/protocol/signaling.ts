@@ -55,7 +55,11 @@ const SctpStreamParametersSchema = loose({
 
 /** zod schema of each request's data, by name. */
 export const RequestDataSchemas = {
-  join: z.object({ token: z.string().min(1).max(4096) }),
+  join: z.object({
+    token: z.string().min(1).max(4096),
+    /** The user opted out of the colour flash: the session draws its challenges from the other families. */
+    flash: z.literal('off').optional(),
+  }),
   createTransport: z.object({ direction: z.enum(['send', 'recv']) }),
   connectTransport: z.object({ transportId: id, dtlsParameters: DtlsParametersSchema }),
   restartIce: z.object({ transportId: id }),

@@ -6,9 +6,18 @@
 // lights the centre of each frame with the colour being flashed (a screen's
 // light on a face, 100 ms of camera latency later), so a fake camera file can
 // answer a colour flash on cue; =ignore publishes the same canvas unlit.
+// Accessibility: prompts and results sit in aria-live regions and are also
+// spoken (speechSynthesis, opt-out with the "Read prompts aloud" box or
+// ?speak=0); the colour flash is announced by its prompt before the first
+// colour, and "Avoid flashing colours" (?flash=off) opts out of it at join;
+// the page names the step (enrollment or verification) and, after
+// a failed try, says in words what to do (reasonText.ts).
 import { FacegateClient } from '../sdk/FacegateClient.ts';
 import { flashColorAt, type FlashSchedule } from '../sdk/flashSchedule.ts';
 import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
+import { endText, reasonText } from './reasonText.ts';
+
+type Step = 'enrollment' | 'authentication';
 
 interface DemoState {
   state: string;
@@ -16,9 +25,17 @@ interface DemoState {
   closedReason: string | undefined;
   error: string | undefined;
   client: FacegateClient | undefined;
+  /** The session's step, when the server says (GET /api/auth/session/:token/status). */
+  step: Step | undefined;
+  /** The sentence shown after the last try. */
+  reason: string;
+  /** Every text handed to speechSynthesis, in order. */
+  spoken: string[];
 }
 
-const demo: DemoState = { state: 'idle', messages: [], closedReason: undefined, error: undefined, client: undefined };
+const demo: DemoState = {
+  state: 'idle', messages: [], closedReason: undefined, error: undefined, client: undefined, step: undefined, reason: '', spoken: [],
+};
 (window as unknown as { facegateDemo: DemoState }).facegateDemo = demo;
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -36,6 +53,59 @@ const cameraEl = $<HTMLSelectElement>('camera');
 const startEl = $<HTMLButtonElement>('start');
 const stopEl = $<HTMLButtonElement>('stop');
 const flashEl = $('flash');
+const stepEl = $('step');
+const reasonEl = $('reason');
+const speakEl = $<HTMLInputElement>('speak');
+const noFlashEl = $<HTMLInputElement>('noflash');
+
+const SPEAK_KEY = 'facegate.kiosk.speak';
+const NO_FLASH_KEY = 'facegate.kiosk.noflash';
+const pageParams = new URLSearchParams(location.search);
+// The flash opt-out (?flash=off, or the box, remembered): the server then asks for other challenges.
+noFlashEl.checked = pageParams.get('flash') === 'off' || localStorage.getItem(NO_FLASH_KEY) === 'on';
+noFlashEl.addEventListener('change', () => localStorage.setItem(NO_FLASH_KEY, noFlashEl.checked ? 'on' : 'off'));
+speakEl.checked = pageParams.get('speak') !== '0' && localStorage.getItem(SPEAK_KEY) !== 'off';
+speakEl.addEventListener('change', () => {
+  localStorage.setItem(SPEAK_KEY, speakEl.checked ? 'on' : 'off');
+  if (!speakEl.checked && 'speechSynthesis' in window) speechSynthesis.cancel();
+});
+
+/** Says `text` aloud where the browser can and the user has not opted out; a newer text interrupts an older one. */
+function speak(text: string): void {
+  if (!speakEl.checked || text === '' || !('speechSynthesis' in window)) return;
+  demo.spoken.push(text);
+  speechSynthesis.cancel();
+  speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+}
+
+const STEP_TEXT: Readonly<Record<Step, string>> = {
+  enrollment: 'Step: enrollment. We are registering your face.',
+  authentication: 'Step: verification. We are checking that you are the enrolled person.',
+};
+const DONE_TEXT: Readonly<Record<Step, string>> = {
+  enrollment: 'You are enrolled. Press Start to verify.',
+  authentication: 'You are verified.',
+};
+
+function showReason(text: string): void {
+  demo.reason = text;
+  reasonEl.textContent = text;
+}
+
+interface StatusView {
+  kind: Step;
+  decision: { outcome: string; reason: string | null } | null;
+}
+
+/** The session's service view; undefined where the server has no REST API (a bare signaling server). */
+async function sessionStatus(tok: string): Promise<StatusView | undefined> {
+  try {
+    const res = await fetch(`/api/auth/session/${encodeURIComponent(tok)}/status`);
+    return res.ok ? ((await res.json()) as StatusView) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 let flashFrame: number | undefined;
 
 /**
@@ -145,21 +215,68 @@ async function token(): Promise<string> {
   return body.token;
 }
 
+/** Words for a start that failed, by the DOMException name getUserMedia gives. */
+function startFailureText(name: string): string {
+  if (name === 'NotAllowedError') return 'The camera is blocked. Allow camera access for this page in the browser, then press Start.';
+  if (name === 'NotFoundError') return 'No camera was found. Connect a camera, then press Start.';
+  return 'The check could not start. Press Start to try again.';
+}
+
+/**
+ * The verdict (the service has committed it before the result leaves, so its
+ * reason, e.g. no_match or locked_out, is the one the user can act on) and a
+ * connection that ended before one: shown, announced and spoken.
+ */
+function showResults(client: FacegateClient, tok: string, loopback: { stop(): void } | undefined): void {
+  let gotResult = false;
+  client.on('result', (r) => {
+    gotResult = true;
+    ovalEl.dataset['result'] = r.outcome;
+    resultEl.textContent = r.outcome === 'pass' ? 'Verified' : r.outcome === 'fail' ? 'Not verified' : 'Error';
+    // The service has committed its verdict before the result leaves: its
+    // reason (no_match, locked_out, ...) is the one the user can act on.
+    void sessionStatus(tok).then((after) => {
+      const d = after?.decision ?? null;
+      const passed = d !== null ? d.outcome === 'succeeded' : r.outcome === 'pass';
+      const text = passed ? DONE_TEXT[after?.kind ?? 'authentication'] : reasonText(d?.reason ?? r.reason);
+      showReason(text);
+      speak(`${resultEl.textContent ?? ''}. ${text}`);
+    });
+  });
+  client.on('closed', (reason) => {
+    loopback?.stop();
+    demo.closedReason = reason;
+    const why = gotResult ? undefined : endText(reason);
+    if (why !== undefined) {
+      showReason(why);
+      speak(why);
+    }
+    startEl.disabled = false;
+    stopEl.disabled = true;
+  });
+}
+
 async function start(): Promise<void> {
   startEl.disabled = true;
   resultEl.textContent = '';
+  showReason('');
   delete ovalEl.dataset['result'];
   try {
     const params = new URLSearchParams(location.search);
     const relay = params.get('relay') === '1';
     const mode = params.get('flashloopback');
     const loopback = mode === 'reflect' || mode === 'ignore' ? await loopbackCamera(mode === 'reflect') : undefined;
+    const tok = await token();
+    const view = await sessionStatus(tok);
+    demo.step = view?.kind;
+    stepEl.textContent = view !== undefined ? STEP_TEXT[view.kind] : 'Step: face check.';
     const client = new FacegateClient({
       serverUrl: location.origin,
-      token: await token(),
+      token: tok,
       ...(cameraEl.value ? { deviceId: cameraEl.value } : {}),
       ...(relay ? { iceTransportPolicy: 'relay' as const } : {}),
       ...(loopback !== undefined ? { stream: loopback.stream } : {}),
+      ...(noFlashEl.checked ? { flash: 'off' as const } : {}),
     });
     demo.client = client;
     client.on('state', (s) => {
@@ -167,22 +284,16 @@ async function start(): Promise<void> {
       statusEl.textContent = s;
     });
     client.on('message', (m) => void demo.messages.push(m));
-    client.on('prompt', (p) => (promptEl.textContent = p.text));
+    client.on('prompt', (p) => {
+      promptEl.textContent = p.text;
+      speak(p.text);
+    });
     client.on('flash', (schedule) => {
       playColors(schedule);
       loopback?.play(schedule);
     });
     client.on('progress', (p) => (progressEl.value = p.value));
-    client.on('result', (r) => {
-      ovalEl.dataset['result'] = r.outcome;
-      resultEl.textContent = r.outcome === 'pass' ? 'Verified' : r.outcome === 'fail' ? 'Not verified' : 'Error';
-    });
-    client.on('closed', (reason) => {
-      loopback?.stop();
-      demo.closedReason = reason;
-      startEl.disabled = false;
-      stopEl.disabled = true;
-    });
+    showResults(client, tok, loopback);
     await client.start();
     video.srcObject = client.stream ?? null;
     stopEl.disabled = false;
@@ -190,6 +301,7 @@ async function start(): Promise<void> {
   } catch (e) {
     demo.error = (e as Error).message;
     statusEl.textContent = `error: ${demo.error}`;
+    showReason(startFailureText((e as Error).name));
     startEl.disabled = false;
   }
 }
@@ -197,4 +309,4 @@ async function start(): Promise<void> {
 startEl.addEventListener('click', () => void start());
 stopEl.addEventListener('click', () => void demo.client?.stop());
 void fillCameras();
-if (new URLSearchParams(location.search).get('autostart') === '1') void start();
+if (pageParams.get('autostart') === '1') void start();

@@ -63,6 +63,8 @@ export interface FacegateClientOptions {
   readonly codec?: 'VP8' | 'H264';
   /** An existing stream to publish instead of opening the camera. */
   readonly stream?: MediaStream;
+  /** 'off': the user opted out of the colour flash; the server asks for other challenges. */
+  readonly flash?: 'off';
   readonly namespace?: string;
 }
 
@@ -178,7 +180,7 @@ export class FacegateClient {
       socket.once('connect_error', (e) => reject(new FacegateError('connection_failed', e.message)));
     });
 
-    const joined = await this.#request('join', { token: o.token });
+    const joined = await this.#request('join', { token: o.token, ...(o.flash === 'off' ? { flash: 'off' as const } : {}) });
     this.#sessionId = joined.sessionId;
     this.#heartbeat = setInterval(() => void this.#request('heartbeat', {}).catch(() => undefined), joined.heartbeatIntervalMs);
     const device = new Device();

@@ -8,7 +8,7 @@
 // audit, webhooks, metrics, analytics all observe it there).
 import type { Logger } from 'pino';
 import type { FrameSink, FrameSinkFactory, LiveSessionHandle } from '../../media/index.ts';
-import type { AuthorizedSession, SessionAuthorizer } from '../../signaling/index.ts';
+import type { AuthorizedSession, JoinPreferences, SessionAuthorizer } from '../../signaling/index.ts';
 import type { Decision } from '../engine/index.ts';
 import { liveSinkFactory, type LiveSessionSpec } from './liveBridge.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
@@ -24,6 +24,8 @@ interface Joined {
   readonly kind: SessionKind;
   readonly externalUserId: string | null;
   readonly expiresAt: number;
+  /** The user opted out of the colour flash at join. */
+  readonly noFlash: boolean;
 }
 
 export interface LiveSessionLinkDeps {
@@ -32,6 +34,8 @@ export interface LiveSessionLinkDeps {
   /** Loads the client's data key (TenantService.loadClientKey) before its gallery is used. */
   readonly loadClientKey: (clientId: string) => Promise<unknown>;
   readonly log: Logger;
+  /** Server policy: whether a client's flash opt-out at join is honoured (LIVENESS_FLASH_OPT_OUT; default true). */
+  readonly allowFlashOptOut?: boolean;
 }
 
 export class LiveSessionLink implements SessionAuthorizer {
@@ -45,13 +49,20 @@ export class LiveSessionLink implements SessionAuthorizer {
     this.sinkFactory = (handle) => this.#sink(handle);
   }
 
-  async authorize(token: string): Promise<AuthorizedSession | null> {
+  async authorize(token: string, preferences: JoinPreferences = {}): Promise<AuthorizedSession | null> {
     const auth = await this.#deps.sessions.authorize(token);
     if (auth === null) return null;
     const rec = await this.#deps.sessions.get(token);
     await this.#deps.loadClientKey(rec.clientId);
     this.#sweep();
-    this.#joined.set(rec.id, { token, clientId: rec.clientId, kind: rec.kind, externalUserId: rec.externalUserId, expiresAt: rec.expiresAt });
+    this.#joined.set(rec.id, {
+      token,
+      clientId: rec.clientId,
+      kind: rec.kind,
+      externalUserId: rec.externalUserId,
+      expiresAt: rec.expiresAt,
+      noFlash: preferences.flash === 'off' && this.#deps.allowFlashOptOut !== false,
+    });
     return { sessionId: auth.sessionId, clientId: auth.clientId };
   }
 
@@ -68,7 +79,7 @@ export class LiveSessionLink implements SessionAuthorizer {
     // The bridge closes the session right after sending the result; that is safe
     // because LiveSession.close() flushes the data channel before tearing down.
     return liveSinkFactory(engine, {
-      resolve: async (): Promise<LiveSessionSpec> => liveSessionSpec(joined.kind, joined.externalUserId),
+      resolve: async (): Promise<LiveSessionSpec> => ({ ...liveSessionSpec(joined.kind, joined.externalUserId), ...(joined.noFlash ? { flash: false } : {}) }),
       onError: (err) => log.warn({ err, sessionId: handle.sessionId }, 'live liveness session failed'),
       onDecision: (m) => this.#record(handle.sessionId, joined, m.decision),
     })(handle);

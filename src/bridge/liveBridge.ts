@@ -53,6 +53,8 @@ export interface LiveSink {
 export interface LiveSessionSpec {
   readonly kind: EngineMode;
   readonly subjectId?: string;
+  /** false: the user opted out of the colour flash (the plan draws from the other families). */
+  readonly flash?: boolean;
 }
 
 export interface LiveBridgeOptions {
@@ -138,7 +140,7 @@ class LiveEngineSink implements LiveSink {
     const rec = await this.#engine.create({
       kind: spec.kind,
       ...(spec.subjectId !== undefined ? { subjectId: spec.subjectId } : {}),
-      ...(this.#options.flash !== undefined ? { flash: this.#options.flash } : {}),
+      ...(spec.flash === false ? { flash: false } : this.#options.flash !== undefined ? { flash: this.#options.flash } : {}),
       ...(rttMs !== undefined ? { rttMs } : {}),
       sink: { send: (m: EngineMessage) => this.#send(m) },
     });

@@ -3,6 +3,7 @@
 // lives in the bridge because the engine never reads the service config.
 import type { Config } from '../config.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from '../engine/index.ts';
+import { flashPalette } from '../engine/signals/colorFlash.ts';
 
 export function sessionOptionsFromConfig(config: Config): SessionOptions {
   return {
@@ -13,5 +14,10 @@ export function sessionOptionsFromConfig(config: Config): SessionOptions {
     maxAttempts: config.liveness.maxAttempts,
     // The flash is the live path's default; the REST fallback turns it off per session.
     plan: { ...DEFAULT_SESSION_OPTIONS.plan, count: config.liveness.challenges, flash: config.liveness.flash },
+    flash: {
+      ...DEFAULT_SESSION_OPTIONS.flash,
+      palette: flashPalette(config.liveness.flashColors, { saturation: config.liveness.flashSaturation, intensity: config.liveness.flashIntensity }),
+      noticeMs: config.liveness.flashNoticeMs,
+    },
   };
 }

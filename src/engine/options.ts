@@ -2,6 +2,7 @@
 // and the challenge-plan options. Pure data: the session, the evidence
 // processor and the challenge plug-ins read them; nothing here reads the
 // environment (the service maps its config onto these in src/bridge/sessionOptions.ts).
+import { DEFAULT_FLASH_STEPS } from '../../common/defaults.ts';
 import { DEFAULT_MATCH_THRESHOLD } from '../../models/similarity.ts';
 import { DEFAULT_GATE_OPTIONS, type GateOptions } from './frameGate.ts';
 import { DEFAULT_FUSION_OPTIONS, type FusionOptions } from './fusion.ts';
@@ -98,7 +99,7 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   fusion: DEFAULT_FUSION_OPTIONS,
   plan: DEFAULT_PLAN_OPTIONS,
   // 5 of the 6 palette colours: 720 sequences, 5 frames a step at 10 fps.
-  flashSteps: 5,
+  flashSteps: DEFAULT_FLASH_STEPS,
   // Above minFlashStepMs (460 ms with the default window): a shift by a whole step must fall outside the lag window.
   flashStepMs: 500,
   // Steps stretch to ~2.5 analysed frames when the engine keeps up with fewer than 8 a second.

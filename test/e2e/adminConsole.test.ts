@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -20,19 +19,12 @@ import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
 import type { FacegateNode } from '../../src/FacegateNode.ts';
 import { startScheduledNode, type ScheduledNode } from '../src/scheduledNode.ts';
-import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
+import { chromiumMissing, launchWithFakeCamera } from '../support/fakeCamera.ts';
+import { describeViolations, seriousAxeViolations, type AxeViolation } from '../support/axe.ts';
 
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
 const SHOTS = new URL('../../test-output/console/', import.meta.url).pathname;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const skip = chromiumMissing;
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
-}
 
 describe('admin console in Chromium', { skip, timeout: 180_000 }, () => {
   let fixture: ScheduledNode;
@@ -57,20 +49,13 @@ describe('admin console in Chromium', { skip, timeout: 180_000 }, () => {
     (await fetch(`${node.url}/api/auth/client`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ api_key: apiKey }) })).status;
 
   /** axe-core in the page: the serious and critical violations of the current page. */
-  const axe = async (): Promise<AxeViolation[]> => {
-    await page.evaluate(AXE_SOURCE);
-    const found = await page.evaluate(async () => {
-      const a = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-      return (await a.run(document, { resultTypes: ['violations'] })).violations;
-    });
-    return found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  };
+  const axe = (): Promise<AxeViolation[]> => seriousAxeViolations(page);
   /** Screenshot to test-output/console/NAME.png and the axe check. */
   const checkPage = async (name: string): Promise<void> => {
     await page.waitForFunction(() => !document.body.innerText.includes('Loading…'), undefined, { timeout: 10_000 });
     await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
     const v = await axe();
-    assert.deepEqual(v.map((x) => `${x.id} (${x.impact}): ${x.help} at ${JSON.stringify(x.nodes.map((n) => n.target))}`), [], `axe on ${name}`);
+    assert.deepEqual(describeViolations(v), [], `axe on ${name}`);
   };
   const goTo = async (linkName: string, heading: string): Promise<void> => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: linkName, exact: true }).click();

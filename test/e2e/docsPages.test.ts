@@ -12,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.ts';
 import { FacegateNode } from '../../src/FacegateNode.ts';
 import { ColourAnalyzer } from '../src/fixtures.ts';
-import { CHROMIUM, chromiumMissing } from './fakeCamera.ts';
+import { CHROMIUM, chromiumMissing } from '../support/fakeCamera.ts';
 
 interface Problems {
   readonly console: string[];

@@ -7,12 +7,9 @@
 // published. A real browser answering a real flash on cue passes; the same
 // canvas unlit fails with challenge_failed.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { bundledFfmpegPath } from '../../media/FfmpegDecoder.ts';
-import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
+import { chromiumMissing, launchWithFakeCamera, videoToY4m } from '../support/fakeCamera.ts';
 import { startFlashNode, type FlashNode } from '../src/flashNode.ts';
 
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
@@ -29,11 +26,7 @@ describe('demo kiosk in Chromium answers a colour flash (test-only loopback came
 
   before(async () => {
     fixture = await startFlashNode({ tmpPrefix: 'facegate-e2e-flash-', node: { sdkBundles: 'build' } });
-    clip = path.join(fixture.tmp, 'd0.y4m');
-    await promisify(execFile)(bundledFfmpegPath(), [
-      '-hide_banner', '-loglevel', 'error', '-y', '-i', path.join(SHARED, 'video', 'genuine', 'liveportrait_d0.mp4'), '-t', '6',
-      '-vf', 'scale=640:480:force_original_aspect_ratio=increase,crop=640:480,fps=15', '-pix_fmt', 'yuv420p', '-f', 'yuv4mpegpipe', clip,
-    ]);
+    clip = await videoToY4m(path.join(SHARED, 'video', 'genuine', 'liveportrait_d0.mp4'), path.join(fixture.tmp, 'd0.y4m'), 6);
   });
 
   after(async () => {

@@ -16,7 +16,7 @@ import { frameSocketPath, FrameSocketServerMessage } from '../../common/protocol
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
 import { startScheduledNode, type ScheduledNode } from '../src/scheduledNode.ts';
 import { clipDataUrls, restCaller, type RestCaller } from '../src/api/frameSocketFixture.ts';
-import { CHROMIUM, chromiumMissing } from './fakeCamera.ts';
+import { CHROMIUM, chromiumMissing } from '../support/fakeCamera.ts';
 
 const CLIP = new URL('../../../shared/video/genuine/liveportrait_d0.mp4', import.meta.url).pathname;
 const USER = 'browser-user-1';

@@ -20,7 +20,7 @@ import type { DecodedFrame, SessionEndReason } from '../../media/types.ts';
 import { startCoturn, type RunningCoturn } from '../../turn/coturn.ts';
 import { iceServersFor } from '../../turn/turnCredentials.ts';
 import { startLiveServer, type LiveServer } from '../signaling/liveServer.ts';
-import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
+import { chromiumMissing, launchWithFakeCamera } from '../support/fakeCamera.ts';
 
 const VIDEO = new URL('../../../shared/video/genuine/', import.meta.url).pathname;
 const TURN_SECRET = 'e2e-turn-secret-0123456789';

@@ -20,7 +20,7 @@ import type { Decision } from '../../src/engine/index.ts';
 import { startScheduledNode, type ScheduledNode } from '../src/scheduledNode.ts';
 import { CLIP_SCHEDULES } from '../../scripts/eval/lib/clipRunner.ts';
 import type { PlannedChallenge } from '../../src/engine/challengePlan.ts';
-import { chromiumMissing, launchWithFakeCamera } from './fakeCamera.ts';
+import { chromiumMissing, launchWithFakeCamera } from '../support/fakeCamera.ts';
 
 const SHARED = new URL('../../../shared/', import.meta.url).pathname;
 const skip = chromiumMissing;

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import { loadConfig } from '../../src/config.ts';
 import { FacegateNode } from '../../src/FacegateNode.ts';
+import { loopbackNodeEnv } from '../support/nodeEnv.ts';
 
 export interface RunningNode {
   readonly node: FacegateNode;
@@ -22,12 +23,7 @@ export interface RunningNode {
 export async function startNode(o: { tmpPrefix: string; env?: Readonly<Record<string, string>> }): Promise<RunningNode> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), o.tmpPrefix));
   const config = loadConfig({
-    FACEGATE_DATA_DIR: path.join(tmp, 'data'),
-    HOST: '127.0.0.1',
-    PORT: '0',
-    RTC_PORT: '0',
-    MEDIA_WORKERS: '1',
-    LOG_LEVEL: 'silent',
+    ...loopbackNodeEnv(tmp),
     FACEGATE_DEMO: 'auto',
     SESSION_TTL_S: '3600',
     RATE_LIMIT_PER_KEY: '100000000',

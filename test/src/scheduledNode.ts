@@ -15,6 +15,7 @@ import type { PlannedChallenge } from '../../src/engine/challengePlan.ts';
 import { loadConfig } from '../../src/config.ts';
 import { FacegateNode, type NodeTesting } from '../../src/FacegateNode.ts';
 import { LivenessEngine, type CreateSessionInput, type Decision, type LivenessEngineOptions, type EngineSessionRecord } from '../../src/engine/index.ts';
+import { loopbackNodeEnv } from '../support/nodeEnv.ts';
 
 export interface ScheduledNode {
   readonly node: FacegateNode;
@@ -63,12 +64,7 @@ export async function startScheduledNode(o: ScheduledNodeOptions): Promise<Sched
     }
   }
   const config = loadConfig({
-    FACEGATE_DATA_DIR: path.join(tmp, 'data'),
-    HOST: '127.0.0.1',
-    PORT: '0',
-    RTC_PORT: '0',
-    MEDIA_WORKERS: '1',
-    LOG_LEVEL: 'silent',
+    ...loopbackNodeEnv(tmp),
     FACEGATE_DEMO: 'auto',
     ENROLL_SAMPLES: '2',
     ...o.env,

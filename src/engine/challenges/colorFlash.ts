@@ -2,12 +2,22 @@
 // sequence full-screen and the face must reflect it in step, at a lag the
 // round trip plus display and camera latency explain (signals/colorFlash.ts).
 // Scored once, when every alignment searched has its frames; not a reaction:
-// the lag is optics, reported in the signal.
+// the lag is optics, reported in the signal. Gentle by default: the palette is
+// desaturated and dimmed (options.flash.palette, from LIVENESS_FLASH_*), the
+// colours change at most MAX_FLASH_CHANGES_PER_S times a second, and the
+// first colour comes options.flash.noticeMs after the prompt, which tells the
+// user the screen is about to change colour.
 import { median } from '../../../common/vector.ts';
 import type { FrameEvidence } from '../FrameEvidence.ts';
 import type { SessionOptions } from '../options.ts';
 import { flashRtt, flashSettleMs, generateFlashSequence, minFlashStepMs, scoreFlash } from '../signals/colorFlash.ts';
 import type { ChallengeType } from './ChallengeType.ts';
+
+/** Photosensitivity: the general flash threshold (WCAG 2.3.1) is three flashes in any one second. */
+export const MAX_FLASH_CHANGES_PER_S = 3;
+
+/** The prompt: it comes noticeMs before the first colour, so it is the notice. */
+export const FLASH_PROMPT = 'The screen will change colour for a few seconds. Keep looking at the screen';
 
 /**
  * Flash step length for the cadence frames are analysed at: a step needs
@@ -18,7 +28,7 @@ function flashStepMs(evidence: FrameEvidence, o: SessionOptions): number {
   const ts = evidence.skin.slice(-11).map((x) => x.t);
   const gaps = ts.slice(1).map((x, i) => x - ts[i]!);
   const dt = gaps.length >= 3 ? median(gaps) : 0;
-  const floor = Math.max(o.flashStepMs, minFlashStepMs(o.flash));
+  const floor = Math.max(o.flashStepMs, minFlashStepMs(o.flash), Math.ceil(1000 / MAX_FLASH_CHANGES_PER_S));
   return Math.max(floor, Math.min(o.flashMaxStepMs, Math.ceil((2.5 * dt) / 50) * 50));
 }
 
@@ -28,10 +38,15 @@ export const colorFlashChallenge: ChallengeType<'color_flash'> = {
   needsFlash: true,
   turnsFace: false,
   timesReaction: false,
-  prompt: () => 'Keep looking at the screen',
+  prompt: () => FLASH_PROMPT,
   windowMs: (o) => o.flashWindowMs,
   setup(evidence, options) {
-    const colors = generateFlashSequence({ steps: options.flashSteps, stepMs: flashStepMs(evidence, options) });
+    const colors = generateFlashSequence({
+      steps: options.flashSteps,
+      stepMs: flashStepMs(evidence, options),
+      palette: options.flash.palette,
+      leadMs: options.flash.noticeMs,
+    });
     // A flash is judged after its last step plus the latency window: its deadline must not come first.
     return { colors, minWindowMs: flashSettleMs(colors, options.flash) + 1000 };
   },

@@ -14,37 +14,65 @@
 // step lasts longer than the window is wide (minFlashStepMs), a guess that
 // is right but a step off cannot line up inside it.
 import { randomInt } from 'node:crypto';
+import { DEFAULT_FLASH_BASE_COLORS, DEFAULT_FLASH_INTENSITY, DEFAULT_FLASH_NOTICE_MS, DEFAULT_FLASH_SATURATION } from '../../../common/defaults.ts';
 import type { ColorStep } from '../types.ts';
 
-export const FLASH_PALETTE: readonly (readonly [number, number, number])[] = Object.freeze([
-  [255, 0, 0],
-  [0, 255, 0],
-  [0, 0, 255],
-  [255, 255, 0],
-  [255, 0, 255],
-  [0, 255, 255],
-]);
+export type PaletteColor = readonly [number, number, number];
+
+/** Hues the flash draws from (one per palette colour, all distinct in chromaticity); no pure red. */
+export const FLASH_BASE_COLORS: readonly PaletteColor[] = DEFAULT_FLASH_BASE_COLORS;
+
+export interface FlashPaletteOptions {
+  /** 0..1: each colour is mixed with its own grey (Rec. 601 luma) by 1 - saturation. */
+  readonly saturation: number;
+  /** 0..1: the colours are scaled by it (screen brightness of the flash). */
+  readonly intensity: number;
+}
+
+/** The default look: lower saturation and brightness than the full primaries (photosensitivity and comfort). */
+export const DEFAULT_FLASH_PALETTE_OPTIONS: FlashPaletteOptions = Object.freeze({ saturation: DEFAULT_FLASH_SATURATION, intensity: DEFAULT_FLASH_INTENSITY });
+
+/** The painted palette: `base` desaturated toward grey and scaled by the intensity, rounded to sRGB 0..255. */
+export function flashPalette(base: readonly PaletteColor[], o: FlashPaletteOptions = DEFAULT_FLASH_PALETTE_OPTIONS): PaletteColor[] {
+  if (!(o.saturation > 0 && o.saturation <= 1)) throw new TypeError('flash saturation must be in (0, 1]');
+  if (!(o.intensity > 0 && o.intensity <= 1)) throw new TypeError('flash intensity must be in (0, 1]');
+  return base.map((c) => {
+    const grey = 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
+    const mix = (v: number): number => Math.max(0, Math.min(255, Math.round(o.intensity * (grey + o.saturation * (v - grey)))));
+    return Object.freeze([mix(c[0]), mix(c[1]), mix(c[2])] as const);
+  });
+}
+
+/** The default palette (FLASH_BASE_COLORS at the default saturation and intensity). */
+export const FLASH_PALETTE: readonly PaletteColor[] = Object.freeze(flashPalette(FLASH_BASE_COLORS));
 
 export interface FlashSequenceOptions {
   readonly steps: number;
   readonly stepMs: number;
   /** Uniform random integer in [0, max): crypto by default, seeded in tests. */
   readonly randomInt?: (max: number) => number;
+  /** The colours drawn from (default FLASH_PALETTE); all distinct. */
+  readonly palette?: readonly PaletteColor[];
+  /** Ms before the first colour (a notice on the page comes first). */
+  readonly leadMs?: number;
 }
 
 /** A random sequence of distinct palette colours (a CSPRNG permutation prefix). */
 export function generateFlashSequence(options: FlashSequenceOptions): ColorStep[] {
   const rnd = options.randomInt ?? ((max: number) => randomInt(max));
-  if (!(Number.isInteger(options.steps) && options.steps >= 2 && options.steps <= FLASH_PALETTE.length)) {
-    throw new TypeError(`a flash sequence needs 2..${FLASH_PALETTE.length} steps`);
+  const palette = options.palette ?? FLASH_PALETTE;
+  const lead = options.leadMs ?? 0;
+  if (!(Number.isInteger(options.steps) && options.steps >= 2 && options.steps <= palette.length)) {
+    throw new TypeError(`a flash sequence needs 2..${palette.length} steps`);
   }
   if (!(options.stepMs >= 50)) throw new TypeError('flash steps must last at least 50 ms');
-  const order = FLASH_PALETTE.map((_, i) => i);
+  if (!(lead >= 0)) throw new TypeError('flash lead must be >= 0 ms');
+  const order = palette.map((_, i) => i);
   for (let i = 0; i < options.steps; i++) {
     const j = i + rnd(order.length - i);
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  return order.slice(0, options.steps).map((c, i) => ({ rgb: FLASH_PALETTE[c]!, startMs: i * options.stepMs, durationMs: options.stepMs }));
+  return order.slice(0, options.steps).map((c, i) => ({ rgb: palette[c]!, startMs: lead + i * options.stepMs, durationMs: options.stepMs }));
 }
 
 export interface SkinSample {
@@ -76,6 +104,10 @@ export interface FlashOptions {
    * wrong in all but 6 of the 720 five-step sequences.
    */
   readonly minMatchedFraction: number;
+  /** The colours sequences are drawn from, and each step is decoded against (flashPalette()). */
+  readonly palette: readonly PaletteColor[];
+  /** Ms between the prompt (the page's notice that the screen will change colour) and the first colour. */
+  readonly noticeMs: number;
 }
 
 export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
@@ -86,6 +118,8 @@ export const DEFAULT_FLASH_OPTIONS: FlashOptions = Object.freeze({
   minCorrelation: 0.6,
   minAmplitude: 0.003,
   minMatchedFraction: 0.75,
+  palette: FLASH_PALETTE,
+  noticeMs: DEFAULT_FLASH_NOTICE_MS,
 });
 
 export interface FlashScore {
@@ -191,8 +225,15 @@ function correlate({ exp, obs }: Alignment): { corr: number; amplitude: number; 
  * Decodes each covered step alone: its mean deviation from the flash-wide mean
  * must be closest in direction to the painted colour's deviation. Returns the steps that match.
  */
-function matchedSteps(a: Alignment, covered: ReadonlySet<number>, sequence: readonly ColorStep[], me: readonly number[], mo: readonly number[]): number {
-  const palette = FLASH_PALETTE.map(chroma);
+function matchedSteps(
+  a: Alignment,
+  covered: ReadonlySet<number>,
+  sequence: readonly ColorStep[],
+  me: readonly number[],
+  mo: readonly number[],
+  colors: readonly PaletteColor[],
+): number {
+  const palette = colors.map(chroma);
   let matched = 0;
   for (const k of covered) {
     const d = [0, 0, 0];
@@ -211,7 +252,7 @@ function matchedSteps(a: Alignment, covered: ReadonlySet<number>, sequence: read
       if (cos > bestCos) [bestCos, bestC] = [cos, p];
     }
     const painted = sequence[k]!.rgb;
-    const decoded = FLASH_PALETTE[bestC];
+    const decoded = colors[bestC];
     if (n > 0 && decoded !== undefined && decoded.every((v, c) => v === painted[c])) matched++;
   }
   return matched;
@@ -248,7 +289,7 @@ export function scoreFlash(
     if (covered.size < needSteps || a.exp.length < 4) continue;
     const { corr, amplitude, me, mo } = correlate(a);
     if (!(corr > best.correlation)) continue;
-    const matched = matchedSteps(a, covered, sequence, me, mo);
+    const matched = matchedSteps(a, covered, sequence, me, mo, options.palette);
     best = {
       passed: inWindow && corr >= options.minCorrelation && amplitude >= options.minAmplitude && matched >= needSteps && matched >= covered.size - 1,
       score: Math.max(0, Math.min(1, corr)),

@@ -2,28 +2,9 @@
 // frames as the JPEG data URLs a browser canvas gives, and a REST caller that
 // exchanges a client's API key for its bearer token and creates sessions.
 import assert from 'node:assert/strict';
-import sharp from 'sharp';
-import { decodeClip } from '../../../scripts/eval/lib/decodeClip.ts';
 import type { FacegateNode } from '../../../src/FacegateNode.ts';
 
-export interface ClipFrame {
-  /** Capture time in the clip, ms. */
-  readonly t: number;
-  /** data:image/jpeg;base64,... */
-  readonly dataUrl: string;
-}
-
-/** The clip's frames at `fps` as JPEG data URLs of `quality`. */
-export async function clipDataUrls(file: string, fps: number, quality: number): Promise<ClipFrame[]> {
-  const out: ClipFrame[] = [];
-  for await (const { frame, t } of decodeClip(file, { fps })) {
-    const jpeg = await sharp(Buffer.from(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength), {
-      raw: { width: frame.width, height: frame.height, channels: 3 },
-    }).jpeg({ quality }).toBuffer();
-    out.push({ t, dataUrl: `data:image/jpeg;base64,${jpeg.toString('base64')}` });
-  }
-  return out;
-}
+export { clipDataUrls, type ClipFrame } from '../../../scripts/eval/lib/clipJpegs.ts';
 
 export interface RestCaller {
   /** A JSON call with the client's bearer token; asserts a 2xx answer. */

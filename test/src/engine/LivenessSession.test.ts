@@ -378,7 +378,8 @@ describe('LivenessSession', () => {
     const c = sink.of('challenge')[0]!.challenge;
     s.markSent(c.id, issued);
     s.setRtt(1000);
-    await feed(s, issued + 100, issued + 8000, (t) => {
+    // Long enough for the flash, its retry and both notices (flash.noticeMs before each first colour).
+    await feed(s, issued + 100, issued + 12_000, (t) => {
       const rel = t - issued - 20 - 700;
       const step = c.colors!.find((x) => rel >= x.startMs && rel < x.startMs + x.durationMs);
       return { artefacts: { skinRgb: [150, 110, 90].map((b, k) => b * (1 + (step ? 0.15 * (step.rgb[k]! / 255) : 0))) as [number, number, number] } };

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chanceAcceptance, flashGuessChance, sessionChance } from '../../../../scripts/eval/lib/chanceAcceptance.ts';
+
+const close = (a: number, b: number, eps = 1e-9): void => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
+
+describe('chanceAcceptance', () => {
+  it('flashGuessChance() counts the arrangements matching in enough places: 6 of the 720 five-step sequences of 6 colours match in 4 or 5', () => {
+    close(flashGuessChance(6, 5, 5), 1 / 720);
+    close(flashGuessChance(6, 5, 4), 6 / 720);
+    close(flashGuessChance(6, 5, 0), 1);
+    // Three of three colours: the one arrangement matches in all places.
+    close(flashGuessChance(3, 3, 3), 1 / 6);
+  });
+
+  it('sessionChance() allows maxAttempts - 1 failures over the whole session', () => {
+    close(sessionChance([0.5], 1), 0.5);
+    close(sessionChance([0.5], 2), 0.75);
+    // Two challenges, one retry between them: pp + 2 p(1-p)p.
+    close(sessionChance([0.5, 0.5], 2), 0.25 + 2 * 0.125);
+    close(sessionChance([1, 0], 3), 0);
+  });
+
+  it('chanceAcceptance() averages over the family draws and bounds a day of sessions with the lockout', () => {
+    const on = chanceAcceptance({ challenges: 2, maxAttempts: 2, flash: true, lockoutFailures: 5, lockoutWindowS: 180 });
+    const off = chanceAcceptance({ challenges: 2, maxAttempts: 2, flash: false, lockoutFailures: 5, lockoutWindowS: 180 });
+    assert.deepEqual(off.families, ['blink', 'turn']);
+    assert.ok(on.perSession < off.perSession, 'the flash lowers the chance');
+    // Head turn: the worst case over turn rates is an interior maximum below 1/2.
+    assert.ok(on.perAttempt.turn! > 0 && on.perAttempt.turn! < 0.5);
+    close(off.perSession, sessionChance([off.perAttempt.blink!, off.perAttempt.turn!], 2));
+    assert.equal(on.sessionsPerDay, 2400);
+    close(on.perLockoutWindow, 1 - (1 - on.perSession) ** 5);
+    const always = chanceAcceptance({ challenges: 2, maxAttempts: 2, flash: false, lockoutFailures: 5, lockoutWindowS: 180, blinkRatePerMin: Number.POSITIVE_INFINITY });
+    assert.equal(always.perAttempt.blink, 1);
+  });
+});
