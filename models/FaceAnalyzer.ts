@@ -17,6 +17,7 @@ import {
   decodeDetections,
   eyeCropRects,
   fivePointsFrom68,
+  frontalnessFromLandmarks,
   intBox,
   invertSimilarity,
   letterbox,
@@ -47,6 +48,8 @@ import type {
   Point,
   RawFrame,
 } from './types.ts';
+
+export { frontalnessFromLandmarks };
 
 export const FACE_STAGES: readonly FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'embedding', 'quality'];
 /** Stages run when AnalyzeOptions.stages is not given. */
@@ -535,18 +538,6 @@ function shiftBox(b: Box, px: number, py: number, frame: RawFrame): Box {
 /** 1 at frontal (yaw 0, pitch at the frontal reading), 0 at 60 degrees away or more. */
 export function frontalnessFromPose(p: { readonly yaw: number; readonly pitch: number }): number {
   return clamp01(1 - Math.hypot(p.yaw, p.pitch - FRONTAL_PITCH) / 60);
-}
-
-/**
- * Without the pose model: how far the nose tip sits from the midpoint of the
- * eyes, in half inter-ocular distances (0 = centred = frontal).
- */
-export function frontalnessFromLandmarks(lm: ArrayLike<number>): number {
-  const [le, re, nose] = fivePointsFrom68(lm);
-  const half = Math.hypot(re!.x - le!.x, re!.y - le!.y) / 2;
-  if (half <= 0) return 0;
-  const off = Math.abs(nose!.x - (le!.x + re!.x) / 2);
-  return clamp01(1 - off / half);
 }
 
 function checkRawFrame(f: RawFrame): void {

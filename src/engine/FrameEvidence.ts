@@ -18,6 +18,10 @@ import { IdentityTracker } from './signals/identity.ts';
 import { aggregatePassive } from './signals/passive.ts';
 import type { ArtefactSample, ChallengeTiming, Decision, GateVerdict, Observation, SignalName, SignalReport } from './types.ts';
 
+/** The stages a session may run below the frame rate when no challenge needs them. */
+export const SPARSE_STAGES = ['eyes', 'pose', 'liveness'] as const satisfies readonly FaceStage[];
+type SparseStage = (typeof SPARSE_STAGES)[number];
+
 /** How the session's state bears on one frame's evidence. */
 export interface FrameContext {
   /** The active challenge asks for a turned face: the gate does not require a frontal one. */
@@ -55,6 +59,8 @@ export class FrameEvidence {
   readonly #nose: { t: number; x: number; y: number }[] = [];
   readonly #identity: IdentityTracker;
   #lastEmbeddingT = Number.NEGATIVE_INFINITY;
+  /** When each sparse stage last delivered a result (its model ran on a face). */
+  readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, pose: -Infinity, liveness: -Infinity };
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -110,9 +116,18 @@ export class FrameEvidence {
     this.#lastGoodT = t;
   }
 
-  /** Which model stages the next frame needs (the eye model always; embeddings at a cadence). */
-  wantedStages(t: number): FaceStage[] {
-    const s: FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'quality'];
+  /**
+   * Which model stages the frame at `t` needs: landmarks and quality always
+   * (tracking, the gate), `everyFrame` (what the active challenge or the
+   * baseline scores on) on every frame, the other sparse stages when they last
+   * ran `sparseStageIntervalMs` ago or more, embeddings at their own cadence.
+   */
+  wantedStages(t: number, everyFrame: readonly FaceStage[] = SPARSE_STAGES): FaceStage[] {
+    const s: FaceStage[] = ['landmarks', 'quality'];
+    const interval = this.#options.sparseStageIntervalMs;
+    for (const stage of SPARSE_STAGES) {
+      if (everyFrame.includes(stage) || !(t - this.#lastStageT[stage] < interval)) s.push(stage);
+    }
     if (t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');
     return s;
   }
@@ -121,6 +136,10 @@ export class FrameEvidence {
   add(obs: Observation, context: FrameContext): GateVerdict {
     this.#frames++;
     this.#lastT = obs.t;
+    const f = obs.face;
+    if (f?.eyes) this.#lastStageT.eyes = obs.t;
+    if (f?.pose) this.#lastStageT.pose = obs.t;
+    if (typeof f?.live === 'number') this.#lastStageT.liveness = obs.t;
     this.#analyzeMs += obs.analyzeMs ?? 0;
     const verdict = gateFrame(obs, !context.turning, this.#options.gate, this.#eyeCover.update(obs));
     this.#gateCounts.set(verdict, (this.#gateCounts.get(verdict) ?? 0) + 1);

@@ -146,9 +146,17 @@ export class LivenessSession {
     if (!this.#fixed) a.notBefore = Math.max(a.notBefore, t + this.#rttMs / 2 + this.#options.minReactionMs);
   }
 
-  /** Which model stages the next frame needs (the eye model always; embeddings at a cadence). */
+  /**
+   * Which model stages the frame at `t` needs (the need-now API the analyzer
+   * is driven by): the active challenge's stages on every frame, head pose on
+   * every frame of the capture (the frontal baseline), the rest sparse.
+   */
   wantedStages(t: number): FaceStage[] {
-    return this.#evidence.wantedStages(t);
+    if (this.#options.sparseStageIntervalMs <= 0) return this.#evidence.wantedStages(t);
+    const a = this.#active;
+    if (a !== null) return this.#evidence.wantedStages(t, challengeFor(a.challenge.kind).needs);
+    const baseline = this.#timings.length === 0;
+    return this.#evidence.wantedStages(t, baseline ? ['pose'] : []);
   }
 
   connect(t: number): void {

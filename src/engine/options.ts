@@ -54,6 +54,13 @@ export interface SessionOptions {
   /** Fastest plausible human reaction after the prompt reaches the page, ms. */
   readonly minReactionMs: number;
   readonly embeddingIntervalMs: number;
+  /**
+   * Eye state, head pose and passive anti-spoof run at least this often (ms)
+   * when nothing needs them on every frame: pose through the capture (the
+   * frontal baseline), eyes and pose while their challenge is active. 0: every
+   * stage on every frame.
+   */
+  readonly sparseStageIntervalMs: number;
   readonly enrollmentSamples: number;
   /** Cosine at or above which a probe matches a template (the models layer's measured default). */
   readonly matchThreshold: number;
@@ -88,6 +95,7 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   staticFrames: 10,
   minReactionMs: 120,
   embeddingIntervalMs: 400,
+  sparseStageIntervalMs: 200,
   enrollmentSamples: 3,
   matchThreshold: DEFAULT_MATCH_THRESHOLD,
   gate: DEFAULT_GATE_OPTIONS,

@@ -28,6 +28,7 @@ export const colorFlashChallenge: ChallengeType<'color_flash'> = {
   needsFlash: true,
   turnsFace: false,
   timesReaction: false,
+  needs: [],
   prompt: () => 'Keep looking at the screen',
   windowMs: (o) => o.flashWindowMs,
   setup(evidence, options) {
