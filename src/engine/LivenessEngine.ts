@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeImage } from '../../models/decodeImage.ts';
-import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
+import type { FaceAnalyzerLike, FaceStage, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
 import type { PlannedChallenge } from './challengePlan.ts';
 import { LivenessSession } from './LivenessSession.ts';
@@ -164,6 +164,11 @@ export class LivenessEngine {
   markSent(id: string, challengeId: string, t: number = this.#clock.now()): void {
     if (typeof challengeId !== 'string') throw new TypeError('challengeId must be a string');
     this.#live(id).session.markSent(challengeId, t);
+  }
+
+  /** The model stages session `id` needs on a frame captured at `t` (what pushFrame runs). */
+  wantedStages(id: string, t: number): FaceStage[] {
+    return this.#live(id).session.wantedStages(t);
   }
 
   /**
