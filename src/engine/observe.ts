@@ -1,7 +1,7 @@
 // Turns one raw frame into the engine's Observation: the face analyzer's
 // output for the biggest face plus the pixel artefact cues around it.
 import { frontalnessFromLandmarks } from '../../models/faceGeometry.ts';
-import type { FaceAnalyzerLike, FaceStage, RawFrame } from '../../models/types.ts';
+import type { FaceAnalyzerLike, FaceStage, FaceTrack, RawFrame } from '../../models/types.ts';
 import { measureArtefacts, type FaceGrid } from './signals/artefacts.ts';
 import { measureEyeCrops } from './signals/eyeCrop.ts';
 import type { Observation } from './types.ts';
@@ -10,6 +10,35 @@ export interface Observed {
   readonly observation: Observation;
   /** Face grid for the next frame's temporal cue (undefined without a face). */
   readonly grid: FaceGrid | undefined;
+  /** The one face to follow on the next frame (undefined unless exactly one face with landmarks). */
+  readonly track: FaceTrack | undefined;
+  /** The face was followed from `track`, not detected. */
+  readonly tracked: boolean;
+}
+
+/**
+ * When a session's next frame is detected and when its face is followed
+ * instead (SessionOptions.detectIntervalMs): one per session, fed each
+ * frame's Observed.
+ */
+export class DetectSchedule {
+  readonly #intervalMs: number;
+  #track: FaceTrack | undefined;
+  #detectedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  /** The face to follow on the frame at `t`, or undefined: run the detector. */
+  trackFor(t: number): FaceTrack | undefined {
+    return this.#track !== undefined && t - this.#detectedAt < this.#intervalMs ? this.#track : undefined;
+  }
+
+  update(o: Observed, t: number): void {
+    this.#track = o.track;
+    if (!o.tracked) this.#detectedAt = t;
+  }
 }
 
 export async function observeFrame(
@@ -18,9 +47,10 @@ export async function observeFrame(
   t: number,
   stages: readonly FaceStage[],
   previous?: FaceGrid,
+  track?: FaceTrack,
 ): Promise<Observed> {
   const t0 = performance.now();
-  const r = await analyzer.analyze(frame, { stages, maxFaces: 1 });
+  const r = await analyzer.analyze(frame, { stages, maxFaces: 1, ...(track !== undefined ? { track } : {}) });
   const face = r.faces[0];
   const other = r.faces[1];
   let artefacts;
@@ -45,6 +75,8 @@ export async function observeFrame(
       analyzeMs: performance.now() - t0,
     },
     grid,
+    track: face?.landmarks !== undefined && r.faces.length === 1 ? { box: face.box, score: face.score, landmarks: face.landmarks } : undefined,
+    tracked: face?.tracked === true,
   };
 }
 

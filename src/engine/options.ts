@@ -61,6 +61,13 @@ export interface SessionOptions {
    * stage on every frame.
    */
   readonly sparseStageIntervalMs: number;
+  /**
+   * Between detections the face is followed on its previous box (landmarks
+   * say where it went); the detector runs again after this long, when the
+   * track is lost, or on every frame while it last saw no face or several
+   * (a second face is noticed within this interval). 0: detect every frame.
+   */
+  readonly detectIntervalMs: number;
   readonly enrollmentSamples: number;
   /** Cosine at or above which a probe matches a template (the models layer's measured default). */
   readonly matchThreshold: number;
@@ -96,6 +103,7 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   minReactionMs: 120,
   embeddingIntervalMs: 400,
   sparseStageIntervalMs: 200,
+  detectIntervalMs: 300,
   enrollmentSamples: 3,
   matchThreshold: DEFAULT_MATCH_THRESHOLD,
   gate: DEFAULT_GATE_OPTIONS,
