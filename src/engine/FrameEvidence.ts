@@ -61,6 +61,8 @@ export class FrameEvidence {
   #lastEmbeddingT = Number.NEGATIVE_INFINITY;
   /** When each sparse stage last delivered a result (its model ran on a face). */
   readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, pose: -Infinity, liveness: -Infinity };
+  /** The frame count (#frames) at that time. */
+  readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, pose: -Infinity, liveness: -Infinity };
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -125,8 +127,11 @@ export class FrameEvidence {
   wantedStages(t: number, everyFrame: readonly FaceStage[] = SPARSE_STAGES): FaceStage[] {
     const s: FaceStage[] = ['landmarks', 'quality'];
     const interval = this.#options.sparseStageIntervalMs;
+    const minFrames = this.#options.sparseStageMinFrames;
     for (const stage of SPARSE_STAGES) {
-      if (everyFrame.includes(stage) || !(t - this.#lastStageT[stage] < interval)) s.push(stage);
+      // The frame asked about is frame #frames + 1.
+      const due = !(t - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames;
+      if (everyFrame.includes(stage) || due) s.push(stage);
     }
     if (t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');
     return s;
@@ -137,9 +142,13 @@ export class FrameEvidence {
     this.#frames++;
     this.#lastT = obs.t;
     const f = obs.face;
-    if (f?.eyes) this.#lastStageT.eyes = obs.t;
-    if (f?.pose) this.#lastStageT.pose = obs.t;
-    if (typeof f?.live === 'number') this.#lastStageT.liveness = obs.t;
+    const ran = (stage: SparseStage): void => {
+      this.#lastStageT[stage] = obs.t;
+      this.#lastStageFrame[stage] = this.#frames;
+    };
+    if (f?.eyes) ran('eyes');
+    if (f?.pose) ran('pose');
+    if (typeof f?.live === 'number') ran('liveness');
     this.#analyzeMs += obs.analyzeMs ?? 0;
     const verdict = gateFrame(obs, !context.turning, this.#options.gate, this.#eyeCover.update(obs));
     this.#gateCounts.set(verdict, (this.#gateCounts.get(verdict) ?? 0) + 1);

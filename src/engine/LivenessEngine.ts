@@ -139,7 +139,7 @@ export class LivenessEngine {
       session.expire(this.#clock.now());
       void this.#settle(id);
     });
-    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, detect: new DetectSchedule(this.#options.detectIntervalMs), busy: false, dropped: 0, storedState: session.state });
+    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, detect: new DetectSchedule(this.#options.detectIntervalMs, this.#options.detectMinFrames), busy: false, dropped: 0, storedState: session.state });
     log?.debug('liveness session created');
     await this.#store.put(session.record, this.#options.ttlMs);
     return session.record;

@@ -23,21 +23,30 @@ export interface Observed {
  */
 export class DetectSchedule {
   readonly #intervalMs: number;
+  readonly #minFrames: number;
   #track: FaceTrack | undefined;
   #detectedAt = Number.NEGATIVE_INFINITY;
+  #followed = 0;
 
-  constructor(intervalMs: number) {
+  /** Detect every `intervalMs`, but follow at least `minFrames - 1` frames in between (0 / 1: detect every frame). */
+  constructor(intervalMs: number, minFrames = 1) {
     this.#intervalMs = intervalMs;
+    this.#minFrames = intervalMs > 0 ? minFrames : 0;
   }
 
   /** The face to follow on the frame at `t`, or undefined: run the detector. */
   trackFor(t: number): FaceTrack | undefined {
-    return this.#track !== undefined && t - this.#detectedAt < this.#intervalMs ? this.#track : undefined;
+    if (this.#track === undefined || this.#intervalMs <= 0) return undefined;
+    return t - this.#detectedAt < this.#intervalMs || this.#followed + 1 < this.#minFrames ? this.#track : undefined;
   }
 
   update(o: Observed, t: number): void {
     this.#track = o.track;
-    if (!o.tracked) this.#detectedAt = t;
+    if (o.tracked) this.#followed++;
+    else {
+      this.#detectedAt = t;
+      this.#followed = 0;
+    }
   }
 }
 

@@ -68,6 +68,14 @@ export interface SessionOptions {
    * (a second face is noticed within this interval). 0: detect every frame.
    */
   readonly detectIntervalMs: number;
+  /**
+   * Frame-count floors under the two intervals above: a sparse stage skips at
+   * least `sparseStageMinFrames - 1` frames and the detector follows at least
+   * `detectMinFrames - 1`, so a node that sheds load (fewer analysed fps per
+   * session) does not make each frame dearer. At 10 fps they change nothing.
+   */
+  readonly sparseStageMinFrames: number;
+  readonly detectMinFrames: number;
   readonly enrollmentSamples: number;
   /** Cosine at or above which a probe matches a template (the models layer's measured default). */
   readonly matchThreshold: number;
@@ -104,6 +112,8 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   embeddingIntervalMs: 400,
   sparseStageIntervalMs: 200,
   detectIntervalMs: 300,
+  sparseStageMinFrames: 2,
+  detectMinFrames: 3,
   enrollmentSamples: 3,
   matchThreshold: DEFAULT_MATCH_THRESHOLD,
   gate: DEFAULT_GATE_OPTIONS,

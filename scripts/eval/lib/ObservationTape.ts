@@ -28,7 +28,7 @@ export class ObservationTape {
     async function* gen(): AsyncGenerator<Observation> {
       let grid: FaceGrid | undefined;
       // Detected and followed as the live path does (the schedule does not depend on the challenges).
-      const detect = new DetectSchedule(DEFAULT_SESSION_OPTIONS.detectIntervalMs);
+      const detect = new DetectSchedule(DEFAULT_SESSION_OPTIONS.detectIntervalMs, DEFAULT_SESSION_OPTIONS.detectMinFrames);
       for await (const { frame, t } of frames) {
         const o = await observeFrame(analyzer, frame, t, ALL_STAGES, grid, detect.trackFor(t));
         grid = o.grid;

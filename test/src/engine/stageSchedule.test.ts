@@ -6,7 +6,7 @@ import type { FaceStage } from '../../../models/types.ts';
 import type { PlannedChallenge } from '../../../src/engine/challengePlan.ts';
 import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
 import { LivenessSession } from '../../../src/engine/LivenessSession.ts';
-import { restrictObservation } from '../../../src/engine/observe.ts';
+import { DetectSchedule, restrictObservation, type Observed } from '../../../src/engine/observe.ts';
 import { DEFAULT_SESSION_OPTIONS } from '../../../src/engine/options.ts';
 import { obs, RecordingSink, type FaceSpec } from './fixtures.ts';
 
@@ -86,5 +86,40 @@ describe('restrictObservation()', () => {
     assert.notEqual(r.face?.quality?.frontalness, 0.2);
     const all = restrictObservation(o, ['landmarks', 'pose', 'eyes', 'liveness', 'quality', 'embedding']);
     assert.deepEqual(all.face, o.face);
+  });
+});
+
+describe('shedding keeps frames cheap', () => {
+  it('wantedStages() at 4 fps still skips every other frame for the sparse stages', async () => {
+    const { s } = session([{ kind: 'blink', delayMs: 60_000, windowMs: 3000 }]);
+    const live: boolean[] = [];
+    for (let t = 0; t < 4000; t += 250) {
+      const stages = s.wantedStages(t);
+      live.push(stages.includes('liveness'));
+      await s.process(restrictObservation(obs(t), stages));
+    }
+    assert.deepEqual(live.slice(0, 6), [true, false, true, false, true, false]);
+  });
+
+  it('DetectSchedule detects every 300 ms at 10 fps and every 3rd frame at 2 fps, and at once when the track is gone', () => {
+    const track = { box: { x1: 0, y1: 0, x2: 10, y2: 10 }, score: 0.9, landmarks: [] };
+    const seen = (tracked: boolean, withTrack = true): Observed => ({ observation: { t: 0, width: 1, height: 1, faceCount: 1 }, grid: undefined, track: withTrack ? track : undefined, tracked });
+    for (const [step, expected] of [
+      [100, 'DFFDFFDFF'],
+      [500, 'DFFDFFDFF'],
+    ] as const) {
+      const d = new DetectSchedule(300, 3);
+      let got = '';
+      for (let i = 0, t = 0; i < 9; i++, t += step) {
+        const follow = d.trackFor(t) !== undefined;
+        got += follow ? 'F' : 'D';
+        d.update(seen(follow), t);
+      }
+      assert.equal(got, expected, `every ${step} ms`);
+    }
+    const d = new DetectSchedule(300, 3);
+    d.update(seen(false, false), 0);
+    assert.equal(d.trackFor(100), undefined, 'no face (or several) last time: detect');
+    assert.equal(new DetectSchedule(0, 3).trackFor(0), undefined);
   });
 });
