@@ -130,7 +130,7 @@ export class FrameEvidence {
     const minFrames = this.#options.sparseStageMinFrames;
     for (const stage of SPARSE_STAGES) {
       // The frame asked about is frame #frames + 1.
-      const due = !(t - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames;
+      const due = interval <= 0 || (!(t - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames);
       if (everyFrame.includes(stage) || due) s.push(stage);
     }
     if (t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');

@@ -146,17 +146,10 @@ export class LivenessSession {
     if (!this.#fixed) a.notBefore = Math.max(a.notBefore, t + this.#rttMs / 2 + this.#options.minReactionMs);
   }
 
-  /**
-   * Which model stages the frame at `t` needs (the need-now API the analyzer
-   * is driven by): the active challenge's stages on every frame, head pose on
-   * every frame of the capture (the frontal baseline), the rest sparse.
-   */
+  /** Stages the frame at `t` needs (need-now API): the active challenge's every frame, pose through the capture, the rest sparse. */
   wantedStages(t: number): FaceStage[] {
-    if (this.#options.sparseStageIntervalMs <= 0) return this.#evidence.wantedStages(t);
     const a = this.#active;
-    if (a !== null) return this.#evidence.wantedStages(t, challengeFor(a.challenge.kind).needs);
-    const baseline = this.#timings.length === 0;
-    return this.#evidence.wantedStages(t, baseline ? ['pose'] : []);
+    return this.#evidence.wantedStages(t, a !== null ? challengeFor(a.challenge.kind).needs : this.#timings.length === 0 ? ['pose'] : []);
   }
 
   connect(t: number): void {
