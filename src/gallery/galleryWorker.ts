@@ -5,7 +5,8 @@
 // thread after a worker) makes IndexFlatIP.fromBuffer abort the process.
 // Each FaissGallery is a namespace here; requests are handled in order.
 // Graph builds (ClientIndex.step) run in BUILD_STEP_MS slices queued behind
-// setImmediate, so requests that arrive meanwhile are answered between slices.
+// setImmediate, so requests that arrive meanwhile are answered between slices;
+// an IVF build in child processes is polled every POLL_MS.
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ClientIndex, type ClientIndexOptions } from './ClientIndex.ts';
@@ -73,16 +74,25 @@ function pump(): void {
   }
 }
 
+/** How often a build that runs in child processes is polled when no build here has work. */
+const POLL_MS = 25;
+
 function schedulePump(): void {
   if (pumping) return;
+  let waiting = false;
   for (const sp of spaces.values()) {
     for (const c of sp.clients.values()) {
-      if (c.building) {
+      if (c.building && !c.waiting) {
         pumping = true;
         setImmediate(pump);
         return;
       }
+      waiting ||= c.building;
     }
+  }
+  if (waiting) {
+    pumping = true;
+    setTimeout(pump, POLL_MS);
   }
 }
 

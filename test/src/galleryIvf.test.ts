@@ -111,7 +111,7 @@ describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? f
    * `padding` synthetic clustered distractors; returns, per held-out photo,
    * the identity of the best hit at or above the threshold (null: rejected).
    */
-  function identify(options: { hnswMin: number }, padding: number): { idx: ClientIndex; answers: Map<string, string | null> } {
+  function identify(options: { hnswMin: number; ivfChildMin?: number }, padding: number): { idx: ClientIndex; answers: Map<string, string | null> } {
     const people = [...new Set(faces.map((f) => f.identity))];
     const members = new Set(people.filter((_, i) => i % 2 === 0));
     const held = new Map<string, FaceEmbedding>();
@@ -119,6 +119,8 @@ describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? f
     const idx = ClientIndex.empty(DIM, options);
     const pad = clustered(padding, 21);
     idx.add(pad.ids, pad.vectors);
+    // Removed while a build (in this thread or in child processes) is under way: never returned.
+    idx.remove(pad.ids.slice(0, 8));
     const owner = new Map<string, string>();
     for (const f of faces) {
       if (!members.has(f.identity) || held.get(f.identity) === f) continue;
@@ -131,6 +133,9 @@ describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? f
     for (const [person, f] of held) {
       const top = idx.search(f.embedding, 5)[0];
       answers.set(person, top && top.score >= DEFAULT_MATCH_THRESHOLD ? (owner.get(top.templateId) ?? `distractor ${top.templateId}`) : null);
+    }
+    for (let i = 0; i < 8; i++) {
+      assert.ok(idx.search(pad.vectors.subarray(i * DIM, (i + 1) * DIM), 5).every((h) => !pad.ids.slice(0, 8).includes(h.templateId)));
     }
     return { idx, answers };
   }
@@ -145,5 +150,16 @@ describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? f
     for (const p of members) assert.equal(ivf.answers.get(p), p, `${p} is identified`);
     for (const p of people.filter((_, i) => i % 2 === 1)) assert.equal(ivf.answers.get(p), null, `${p} is rejected (open set)`);
     assert.deepEqual(ivf.answers, flat.answers);
+  });
+
+  test('an IVF build in child processes (trained there, filled by two, merged) answers as the flat path, with the photos enrolled during the build', () => {
+    // 20k templates: the lead child adds one half, its helper the other (labels shifted at the merge).
+    const flat = identify({ hnswMin: Number.MAX_SAFE_INTEGER }, 20_000);
+    const child = identify({ hnswMin: 1000, ivfChildMin: 10_000 }, 20_000);
+    assert.equal(child.idx.kind, 'ivf');
+    assert.equal(child.idx.size, flat.idx.size);
+    assert.deepEqual(child.answers, flat.answers);
+    const people = [...flat.answers.keys()];
+    for (const p of people.filter((_, i) => i % 2 === 0)) assert.equal(child.answers.get(p), p, `${p} is identified`);
   });
 });
