@@ -1,8 +1,8 @@
 // The gallery worker's side of an IVF build in child processes
 // (ivfBuildChild.ts): the templates go to a private temp file, the children
 // train and fill the index on both cores, and poll() (called from the build's
-// step(), so it never blocks) picks up the finished index bytes. The only
-// blocking part left on the worker is loading those bytes into faiss.
+// step(), so it never blocks) picks up the finished index. The only
+// blocking part left on the worker is faiss reading that file.
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import type { IvfChildJob } from './ivfBuildChild.ts';
 export class IvfChildBuild {
   readonly #dim: number;
   readonly #ids: readonly string[];
+  readonly #params: IvfParams;
   readonly #dir: string;
   readonly #out: string;
   readonly #child: ChildProcess;
@@ -30,6 +31,7 @@ export class IvfChildBuild {
   private constructor(dim: number, ids: readonly string[], vectors: Float32Array, params: IvfParams & { readonly trainRows: number }) {
     this.#dim = dim;
     this.#ids = ids;
+    this.#params = { nlist: params.nlist, nprobe: Math.min(params.nprobe, params.nlist) };
     this.#dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facegate-ivf-'));
     const file = path.join(this.#dir, 'vectors.f32');
     this.#out = path.join(this.#dir, 'index.faiss');
@@ -63,7 +65,7 @@ export class IvfChildBuild {
       return null;
     }
     try {
-      return IvfIndex.fromBuffer(this.#dim, fs.readFileSync(this.#out), this.#ids);
+      return IvfIndex.readFile(this.#dim, this.#out, this.#ids, this.#params);
     } finally {
       this.cancel();
     }
