@@ -11,6 +11,7 @@
 import './faissThreads.ts';
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import faiss from 'faiss-node';
 import { setIvfNprobe, shiftIvfLabels } from './faissBytes.ts';
 
@@ -82,12 +83,23 @@ function helperDone(child: ReturnType<typeof fork>): Promise<void> {
   });
 }
 
+/** FACEGATE_IVF_BUILD_LOG=1 (the benchmark sets it): the lead prints its phases' times to stderr. */
+const LOG = process.env.FACEGATE_IVF_BUILD_LOG === '1';
+const started = performance.now();
+const phases: string[] = [];
+function phase(name: string): void {
+  if (LOG) phases.push(`${name} ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 async function lead(job: IvfChildJob): Promise<void> {
   const fd = fs.openSync(job.vectors, 'r');
   try {
     const total = job.to;
     const index = faiss.Index.fromFactory(job.dim, `IVF${job.nlist},Flat`, faiss.MetricType.METRIC_INNER_PRODUCT);
-    index.train(sample(fd, job, total));
+    const rows = sample(fd, job, total);
+    phase(`sampled ${rows.length / job.dim} rows`);
+    index.train(rows);
+    phase(`trained ${job.nlist} cells`);
     const trained = index.toBuffer();
     setIvfNprobe(trained, Math.min(job.nprobe, job.nlist));
     const mid = Math.floor(total / 2);
@@ -105,14 +117,25 @@ async function lead(job: IvfChildJob): Promise<void> {
     const mine = faiss.Index.fromBuffer(trained);
     // OMP_NUM_THREADS was read when faiss loaded (2, for training); the adds now share the cores with the helper.
     addRows(mine, job, fd, 0, helper ? mid : total);
+    phase(`added ${helper ? mid : total} rows`);
     if (helper) {
       await helper;
+      phase('helper done');
       const bytes = fs.readFileSync(part);
       shiftIvfLabels(bytes, job.dim, mid);
       mine.mergeFrom(faiss.Index.fromBuffer(bytes));
     }
     if (mine.ntotal() !== total) throw new Error('IVF build lost rows');
+    if (helper) phase('merged');
     writeAtomic(job.out, mine.toBuffer());
+    phase('written');
+    if (LOG) {
+      // cutime/cstime (fields 16, 17 of /proc/self/stat, clock ticks) include the reaped helper.
+      const stat = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+      const cpu = process.cpuUsage();
+      const child = (Number(stat[13]) + Number(stat[14])) / 100;
+      process.stderr.write(`ivf build: ${phases.join(', ')}; CPU lead ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, helper ${child.toFixed(1)} s\n`);
+    }
   } finally {
     fs.closeSync(fd);
     fs.rmSync(`${job.out}.trained`, { force: true });
