@@ -76,6 +76,13 @@ function writeAtomic(file: string, bytes: Buffer): void {
   fs.renameSync(`${file}.tmp`, file);
 }
 
+/** faiss writes the index file itself (no copy of a 2 GB index through a JS buffer); then it appears under its name. */
+function writeIndex(file: string, index: faiss.Index): void {
+  index.write(`${file}.tmp`);
+  fs.chmodSync(`${file}.tmp`, 0o600);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
 function helperDone(child: ReturnType<typeof fork>): Promise<void> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
@@ -122,12 +129,13 @@ async function lead(job: IvfChildJob): Promise<void> {
       await helper;
       phase('helper done');
       const bytes = fs.readFileSync(part);
+      fs.rmSync(part);
       shiftIvfLabels(bytes, job.dim, mid);
       mine.mergeFrom(faiss.Index.fromBuffer(bytes));
     }
     if (mine.ntotal() !== total) throw new Error('IVF build lost rows');
     if (helper) phase('merged');
-    writeAtomic(job.out, mine.toBuffer());
+    writeIndex(job.out, mine);
     phase('written');
     if (LOG) {
       // cutime/cstime (fields 16, 17 of /proc/self/stat, clock ticks) include the reaped helper.
@@ -149,7 +157,7 @@ function helper(job: IvfChildJob): void {
   try {
     const index = faiss.Index.fromBuffer(fs.readFileSync(job.trained));
     addRows(index, job, fd, job.from, job.to);
-    writeAtomic(job.out, index.toBuffer());
+    writeIndex(job.out, index);
   } finally {
     fs.closeSync(fd);
   }
