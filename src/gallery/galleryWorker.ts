@@ -47,6 +47,12 @@ function persist(sp: Space): number {
   return n;
 }
 
+/** Drops a client's index here (a replaced, dropped or closed one): a build in child processes is stopped. */
+function forget(sp: Space, clientId: string): void {
+  sp.clients.get(clientId)?.cancelBuild();
+  sp.clients.delete(clientId);
+}
+
 let pumping = false;
 
 /** One build slice for one client (round robin over namespaces and clients), then yield. */
@@ -123,7 +129,7 @@ function handle(ns: number, req: GalleryRequest): unknown {
     case 'stats':
       return sp.clients.get(req.clientId)?.stats() ?? null;
     case 'drop':
-      sp.clients.delete(req.clientId);
+      forget(sp, req.clientId);
       sp.keys.delete(req.clientId);
       if (SAFE.test(req.clientId)) ClientIndex.deleteSnapshot(sp.dir, req.clientId);
       return null;
@@ -132,6 +138,7 @@ function handle(ns: number, req: GalleryRequest): unknown {
       sp.keys.set(req.clientId, req.key);
       const loaded = ClientIndex.load(sp.dir, req.clientId, sp.dim, req.key, sp.options);
       if (!loaded) return null;
+      forget(sp, req.clientId);
       sp.clients.set(req.clientId, loaded);
       return [...loaded.ids()];
     }
@@ -141,6 +148,7 @@ function handle(ns: number, req: GalleryRequest): unknown {
       c.add(req.ids, req.vectors);
       c.dirty = true;
       sp.keys.set(req.clientId, req.key);
+      forget(sp, req.clientId);
       sp.clients.set(req.clientId, c);
       return null;
     }
@@ -161,6 +169,7 @@ function handle(ns: number, req: GalleryRequest): unknown {
     }
     case 'close': {
       const n = persist(sp);
+      for (const id of [...sp.clients.keys()]) forget(sp, id);
       spaces.delete(ns);
       return n;
     }

@@ -11,6 +11,7 @@
 import './faissThreads.ts';
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import faiss from 'faiss-node';
 import { setIvfNprobe, shiftIvfLabels } from './faissBytes.ts';
@@ -168,6 +169,10 @@ try {
   if (job.role === 'helper') helper(job);
   else await lead(job);
 } catch (err) {
-  if (job.role === 'lead' && typeof job.out === 'string') fs.writeFileSync(`${job.out}.err`, String(err instanceof Error ? err.message : err));
+  if (job.role === 'lead' && typeof job.out === 'string') {
+    // Nobody will read the result once the gallery process is gone: remove its temp folder (the templates).
+    if (orphaned()) fs.rmSync(path.dirname(job.out), { recursive: true, force: true });
+    else fs.writeFileSync(`${job.out}.err`, String(err instanceof Error ? err.message : err));
+  }
   process.exitCode = 1;
 }
