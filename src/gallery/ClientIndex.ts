@@ -3,8 +3,10 @@
 // default, or the HNSW graph, HnswGraph), back to flat below DEMOTE_RATIO of
 // that. Large indexes are built and rebuilt (after removals leave too many
 // tombstones, or an IVF index outgrows its cells) a slice at a time by step(), which the
-// gallery worker calls between requests; until a build finishes the old index
-// keeps serving and every change is applied to both.
+// gallery worker calls between requests (an IVF build of IVF_CHILD_MIN or more
+// templates runs in child processes, IvfChildBuild, and step() only polls for
+// it); until a build finishes the old index keeps serving and every change is
+// applied to both.
 // Snapshots (one file per client) hold the serving index's bytes and its id
 // array, sealed with AES-256-GCM under a key derived from the client's data
 // key, so they are unreadable once the client (and its key) is deleted, and a
