@@ -3,8 +3,10 @@
 // default, or the HNSW graph, HnswGraph), back to flat below DEMOTE_RATIO of
 // that. Large indexes are built and rebuilt (after removals leave too many
 // tombstones, or an IVF index outgrows its cells) a slice at a time by step(), which the
-// gallery worker calls between requests; until a build finishes the old index
-// keeps serving and every change is applied to both.
+// gallery worker calls between requests (an IVF build of IVF_CHILD_MIN or more
+// templates runs in child processes, IvfChildBuild, and step() only polls for
+// it); until a build finishes the old index keeps serving and every change is
+// applied to both.
 // Snapshots (one file per client) hold the serving index's bytes and its id
 // array, sealed with AES-256-GCM under a key derived from the client's data
 // key, so they are unreadable once the client (and its key) is deleted, and a
@@ -18,14 +20,16 @@ import type { GalleryHit } from './Gallery.ts';
 import { FlatIndex } from './FlatIndex.ts';
 import { GraphBuild } from './GraphBuild.ts';
 import { HnswGraph } from './HnswGraph.ts';
+import { IvfChildBuild } from './IvfChildBuild.ts';
 import { IvfIndex } from './IvfIndex.ts';
 import {
   DEFAULT_HNSW_MIN,
   DEFAULT_LARGE_INDEX,
   DEMOTE_RATIO,
+  IVF_CHILD_MIN,
   IVF_NPROBE,
   IVF_REGROW,
-  IVF_TRAIN_PER_LIST,
+  ivfTrainRows,
   type LargeIndexKind,
   TOMBSTONE_REBUILD_FRACTION,
   efSearchFor,
@@ -44,6 +48,8 @@ export interface ClientIndexOptions {
   readonly hnswMin?: number;
   /** The index that serves from hnswMin on (GALLERY_INDEX): 'ivf' (default) or 'hnsw'. */
   readonly largeIndex?: LargeIndexKind;
+  /** IVF builds of at least this many templates train and fill the index in child processes (IVF_CHILD_MIN). */
+  readonly ivfChildMin?: number;
 }
 
 export interface ClientIndexStats {
@@ -104,6 +110,9 @@ function trainingSample(vectors: Float32Array, dim: number, rows: number): Float
   return out;
 }
 
+/** settle()'s pause between polls of a build in child processes. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
 export function snapshotFile(dir: string, name: string): string {
   return path.join(dir, `${name}.gallery`);
 }
@@ -112,6 +121,7 @@ export class ClientIndex {
   readonly dim: number;
   readonly #hnswMin: number;
   readonly #largeIndex: LargeIndexKind;
+  readonly #ivfChildMin: number;
   /** Exactly one of #flat and #graph (the large index, HNSW or IVF) serves. */
   #flat: FlatIndex | null;
   #graph: LargeIndex | null;
@@ -125,6 +135,7 @@ export class ClientIndex {
     this.dim = dim;
     this.#hnswMin = hnswMin;
     this.#largeIndex = options.largeIndex ?? DEFAULT_LARGE_INDEX;
+    this.#ivfChildMin = options.ivfChildMin ?? IVF_CHILD_MIN;
     this.#flat = serving instanceof FlatIndex ? serving : null;
     this.#graph = serving instanceof FlatIndex ? null : serving;
   }
@@ -145,6 +156,11 @@ export class ClientIndex {
   /** True while a background graph build wants step() calls. */
   get building(): boolean {
     return this.#build !== null;
+  }
+
+  /** True while the build runs in child processes: step() only polls, so call it less often. */
+  get waiting(): boolean {
+    return this.#build?.waiting ?? false;
   }
 
   stats(): ClientIndexStats {
@@ -221,12 +237,16 @@ export class ClientIndex {
 
   /** Drops the background build; the serving index is unaffected. */
   cancelBuild(): void {
+    this.#build?.cancel();
     this.#build = null;
   }
 
   /** Runs any background build to the end (start-up tools, benchmarks, tests). */
   settle(): void {
-    while (this.#build) this.step(1000);
+    while (this.#build) {
+      this.step(1000);
+      if (this.waiting) Atomics.wait(PAUSE, 0, 0, 20);
+    }
   }
 
   /** Starts, cancels or finishes transitions after a change in size or tombstones. */
@@ -235,7 +255,7 @@ export class ClientIndex {
     const demoteBelow = Math.floor(this.#hnswMin * DEMOTE_RATIO);
     if (this.#flat) {
       if (!this.#build && size >= this.#hnswMin) this.#startBuild([...this.#flat.ids()], this.#flat.vectors());
-      else if (this.#build && size < demoteBelow) this.#build = null;
+      else if (this.#build && size < demoteBelow) this.cancelBuild();
       return;
     }
     const graph = this.#graph!;
@@ -246,7 +266,7 @@ export class ClientIndex {
       flat.add(ids, vectors);
       this.#flat = flat;
       this.#graph = null;
-      this.#build = null;
+      this.cancelBuild();
       this.dirty = true;
       return;
     }
@@ -270,7 +290,16 @@ export class ClientIndex {
       this.#build = new GraphBuild<LargeIndex>(dim, () => HnswGraph.empty(dim, efSearchFor(size)));
     } else {
       const nlist = nlistFor(size);
-      const sample = trainingSample(vectors, dim, nlist * IVF_TRAIN_PER_LIST);
+      const trainRows = ivfTrainRows(nlist);
+      if (size >= this.#ivfChildMin) {
+        // Training and the bulk adds run in child processes; changes meanwhile queue here.
+        const child = IvfChildBuild.start(dim, ids, vectors, { nlist, nprobe: IVF_NPROBE, trainRows });
+        if (child) {
+          this.#build = new GraphBuild<LargeIndex>(dim, () => child.poll(), () => child.cancel());
+          return;
+        }
+      }
+      const sample = trainingSample(vectors, dim, trainRows);
       this.#build = new GraphBuild<LargeIndex>(dim, () => IvfIndex.train(dim, sample, { nlist, nprobe: IVF_NPROBE }));
     }
     this.#build.enqueue(ids, vectors);

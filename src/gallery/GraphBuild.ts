@@ -23,9 +23,17 @@ interface Batch {
 
 export class GraphBuild<T extends BuildTarget> {
   readonly dim: number;
-  /** Made by the first step() (an IVF index trains its quantizer there). */
+  /**
+   * Made by the first step() (an IVF index trains its quantizer there), or
+   * the first step() after a child process finished the bulk of it.
+   */
   #graph: T | null = null;
-  readonly #create: () => T;
+  /** The index to fill, or null while a child process still builds it (the owner polls with step()). */
+  readonly #create: () => T | null;
+  readonly #cancel: () => void;
+  /** Removals that arrived while #create still returned null: applied to the index when it comes. */
+  readonly #early = new Set<string>();
+  #waiting = false;
   readonly #queue: Batch[] = [];
   /** Offset of the next row in the queue's first batch. */
   #row = 0;
@@ -35,9 +43,20 @@ export class GraphBuild<T extends BuildTarget> {
   /** Rows per add() call, tuned so one step stays near its time budget. */
   #chunk = 16;
 
-  constructor(dim: number, create: () => T) {
+  constructor(dim: number, create: () => T | null, cancel: () => void = () => {}) {
     this.dim = dim;
     this.#create = create;
+    this.#cancel = cancel;
+  }
+
+  /** True while the index is being made elsewhere (a child process): step() only polls. */
+  get waiting(): boolean {
+    return this.#waiting;
+  }
+
+  /** Stops any work done elsewhere for this build (the owner dropped it). */
+  cancel(): void {
+    this.#cancel();
   }
 
   /** The index being built; throws before the first step(). */
@@ -47,7 +66,7 @@ export class GraphBuild<T extends BuildTarget> {
   }
 
   get done(): boolean {
-    return this.#pending.size === 0;
+    return this.#graph !== null && this.#pending.size === 0;
   }
 
   /** Live templates once the build finishes (graph + still queued). */
@@ -68,13 +87,22 @@ export class GraphBuild<T extends BuildTarget> {
 
   remove(ids: readonly string[]): void {
     for (const id of ids) this.#pending.delete(id);
-    this.#graph?.remove(ids);
+    if (this.#graph) this.#graph.remove(ids);
+    else for (const id of ids) this.#early.add(id);
   }
 
   /** Adds queued rows for about budgetMs; returns true when the build is done. */
   step(budgetMs: number): boolean {
     const t0 = performance.now();
-    const graph = (this.#graph ??= this.#create());
+    if (!this.#graph) {
+      const made = this.#create();
+      this.#waiting = made === null;
+      if (!made) return false;
+      made.remove([...this.#early]);
+      this.#early.clear();
+      this.#graph = made;
+    }
+    const graph = this.#graph;
     while (!this.done && performance.now() - t0 < budgetMs) {
       const ids: string[] = [];
       const rows: Float32Array[] = [];

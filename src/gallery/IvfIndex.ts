@@ -61,7 +61,20 @@ export class IvfIndex {
   static fromBuffer(dim: number, bytes: Buffer, ids: readonly (string | null)[]): IvfIndex {
     const layout = ivfLayout(bytes);
     if (layout.dim !== dim || layout.ntotal !== ids.length) throw new Error('IVF index does not match its ids');
-    const index = faiss.Index.fromBuffer(bytes);
+    return IvfIndex.#wrap(dim, faiss.Index.fromBuffer(bytes), ids, { nlist: layout.nlist, nprobe: ivfNprobe(bytes) });
+  }
+
+  /**
+   * From an index file faiss wrote with these parameters (a build in child
+   * processes): faiss reads the file itself, without a copy through a JS buffer.
+   */
+  static readFile(dim: number, file: string, ids: readonly string[], params: IvfParams): IvfIndex {
+    const index = faiss.Index.read(file);
+    if (index.getDimension() !== dim) throw new Error('IVF index does not match its ids');
+    return IvfIndex.#wrap(dim, index, ids, params);
+  }
+
+  static #wrap(dim: number, index: faiss.Index, ids: readonly (string | null)[], params: IvfParams): IvfIndex {
     if (index.ntotal() !== ids.length) throw new Error('IVF index does not match its ids');
     const live = new Map<string, number>();
     const positions = ids.map((id, p) => {
@@ -70,7 +83,7 @@ export class IvfIndex {
       live.set(id, p);
       return id;
     });
-    return new IvfIndex(dim, index, positions, live, { nlist: layout.nlist, nprobe: ivfNprobe(bytes) });
+    return new IvfIndex(dim, index, positions, live, params);
   }
 
   /** Live templates. */

@@ -147,13 +147,13 @@ export function ivfNprobe(bytes: Buffer): number {
 }
 
 /**
- * Copies the rows stored under the given ids (faiss labels, here positions)
- * out of a serialised IndexIVFFlat, in the order of `want` (label -> output
- * row). ArrayInvertedLists ("ilar"): nlist, code_size (u64), "full" with one
- * size per list or "sprs" with (list, size) pairs, then per non-empty list its
- * codes (raw floats) followed by its ids (i64).
+ * Visits each non-empty inverted list of a serialised IndexIVFFlat with the
+ * byte offsets of its codes and ids and its length. ArrayInvertedLists
+ * ("ilar"): nlist, code_size (u64), "full" with one size per list or "sprs"
+ * with (list, size) pairs, then per non-empty list its codes (raw floats)
+ * followed by its ids (i64).
  */
-export function ivfRows(bytes: Buffer, dim: number, want: ReadonlyMap<number, number>): Float32Array {
+function eachIvfList(bytes: Buffer, dim: number, visit: (codesAt: number, idsAt: number, n: number) => void): void {
   const layout = ivfLayout(bytes);
   let at = layout.invlistsAt;
   if (bytes.toString('latin1', at, at + 4) !== 'ilar') throw new Error('IVF lists are not array lists');
@@ -167,21 +167,45 @@ export function ivfRows(bytes: Buffer, dim: number, want: ReadonlyMap<number, nu
   at += count * 8;
   const listSizes = type === 'full' ? sizes : type === 'sprs' ? sizes.filter((_, i) => i % 2 === 1) : null;
   if (!listSizes) throw new Error('IVF lists have an unknown layout');
-  const out = new Float32Array(want.size * dim);
-  const outBytes = new Uint8Array(out.buffer);
-  let found = 0;
   for (const n of listSizes) {
     if (n === 0) continue;
     const idsAt = at + n * codeSize;
     if (idsAt + n * 8 > bytes.length) throw new Error('IVF index is truncated');
+    visit(at, idsAt, n);
+    at = idsAt + n * 8;
+  }
+}
+
+/**
+ * Copies the rows stored under the given ids (faiss labels, here positions)
+ * out of a serialised IndexIVFFlat, in the order of `want` (label -> output row).
+ */
+export function ivfRows(bytes: Buffer, dim: number, want: ReadonlyMap<number, number>): Float32Array {
+  const codeSize = dim * 4;
+  const out = new Float32Array(want.size * dim);
+  const outBytes = new Uint8Array(out.buffer);
+  let found = 0;
+  eachIvfList(bytes, dim, (codesAt, idsAt, n) => {
     for (let j = 0; j < n; j++) {
       const row = want.get(Number(bytes.readBigInt64LE(idsAt + j * 8)));
       if (row === undefined) continue;
-      outBytes.set(bytes.subarray(at + j * codeSize, at + (j + 1) * codeSize), row * codeSize);
+      outBytes.set(bytes.subarray(codesAt + j * codeSize, codesAt + (j + 1) * codeSize), row * codeSize);
       found++;
     }
-    at = idsAt + n * 8;
-  }
+  });
   if (found !== want.size) throw new Error('IVF index lacks some of the rows asked for');
   return out;
+}
+
+/**
+ * Adds `offset` to every label of a serialised IndexIVFFlat, in place: an
+ * index filled in another process numbers its rows from 0, and faiss's
+ * merge_from keeps labels as they are, so the part that holds rows
+ * offset.. is renumbered before the merge.
+ */
+export function shiftIvfLabels(bytes: Buffer, dim: number, offset: number): void {
+  const by = BigInt(offset);
+  eachIvfList(bytes, dim, (_codesAt, idsAt, n) => {
+    for (let j = 0; j < n; j++) bytes.writeBigInt64LE(bytes.readBigInt64LE(idsAt + j * 8) + by, idsAt + j * 8);
+  });
 }

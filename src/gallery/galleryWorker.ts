@@ -5,7 +5,8 @@
 // thread after a worker) makes IndexFlatIP.fromBuffer abort the process.
 // Each FaissGallery is a namespace here; requests are handled in order.
 // Graph builds (ClientIndex.step) run in BUILD_STEP_MS slices queued behind
-// setImmediate, so requests that arrive meanwhile are answered between slices.
+// setImmediate, so requests that arrive meanwhile are answered between slices;
+// an IVF build in child processes is polled every POLL_MS.
 import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { ClientIndex, type ClientIndexOptions } from './ClientIndex.ts';
@@ -46,6 +47,12 @@ function persist(sp: Space): number {
   return n;
 }
 
+/** Drops a client's index here (a replaced, dropped or closed one): a build in child processes is stopped. */
+function forget(sp: Space, clientId: string): void {
+  sp.clients.get(clientId)?.cancelBuild();
+  sp.clients.delete(clientId);
+}
+
 let pumping = false;
 
 /** One build slice for one client (round robin over namespaces and clients), then yield. */
@@ -73,16 +80,25 @@ function pump(): void {
   }
 }
 
+/** How often a build that runs in child processes is polled when no build here has work. */
+const POLL_MS = 25;
+
 function schedulePump(): void {
   if (pumping) return;
+  let waiting = false;
   for (const sp of spaces.values()) {
     for (const c of sp.clients.values()) {
-      if (c.building) {
+      if (c.building && !c.waiting) {
         pumping = true;
         setImmediate(pump);
         return;
       }
+      waiting ||= c.building;
     }
+  }
+  if (waiting) {
+    pumping = true;
+    setTimeout(pump, POLL_MS);
   }
 }
 
@@ -113,7 +129,7 @@ function handle(ns: number, req: GalleryRequest): unknown {
     case 'stats':
       return sp.clients.get(req.clientId)?.stats() ?? null;
     case 'drop':
-      sp.clients.delete(req.clientId);
+      forget(sp, req.clientId);
       sp.keys.delete(req.clientId);
       if (SAFE.test(req.clientId)) ClientIndex.deleteSnapshot(sp.dir, req.clientId);
       return null;
@@ -122,6 +138,7 @@ function handle(ns: number, req: GalleryRequest): unknown {
       sp.keys.set(req.clientId, req.key);
       const loaded = ClientIndex.load(sp.dir, req.clientId, sp.dim, req.key, sp.options);
       if (!loaded) return null;
+      forget(sp, req.clientId);
       sp.clients.set(req.clientId, loaded);
       return [...loaded.ids()];
     }
@@ -131,6 +148,7 @@ function handle(ns: number, req: GalleryRequest): unknown {
       c.add(req.ids, req.vectors);
       c.dirty = true;
       sp.keys.set(req.clientId, req.key);
+      forget(sp, req.clientId);
       sp.clients.set(req.clientId, c);
       return null;
     }
@@ -151,6 +169,7 @@ function handle(ns: number, req: GalleryRequest): unknown {
     }
     case 'close': {
       const n = persist(sp);
+      for (const id of [...sp.clients.keys()]) forget(sp, id);
       spaces.delete(ns);
       return n;
     }

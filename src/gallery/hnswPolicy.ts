@@ -34,22 +34,36 @@ export function efSearchFor(n: number): number {
 export { DEFAULT_LARGE_INDEX, type LargeIndexKind } from '../../common/defaults.ts';
 
 /**
- * IVF cells for a gallery of n: a power of two near 2 sqrt(n) (1M: 2048,
- * 100k: 512, 10k: 128), at most n / IVF_TRAIN_PER_LIST so every cell has its k-means rows.
+ * IVF cells for a gallery of n: a power of two near sqrt(n) (1M: 1024,
+ * 300k: 512, 100k: 256, 10k: 128), at most n / IVF_TRAIN_PER_LIST so every
+ * cell has its k-means rows. More cells make a search cheaper (it scans
+ * nprobe / nlist of the gallery) but training (rows x cells x iterations)
+ * and every add's assignment costlier; at 1M, 2048 cells would need 4x the
+ * k-means work of 1024 (measured in src/SERVICE.md).
  */
 export function nlistFor(n: number): number {
-  const target = 2 ** Math.round(Math.log2(2 * Math.sqrt(Math.max(1, n))));
+  const target = 2 ** Math.round(Math.log2(Math.sqrt(Math.max(1, n))));
   return Math.max(1, Math.min(4096, target, 2 ** Math.floor(Math.log2(Math.max(1, n / IVF_TRAIN_PER_LIST)))));
 }
 
 /**
  * Cells scanned per search. Measured on clustered 512-d embeddings at 100k
- * with 1024 cells: 1 -> recall@1 0.743, 8 -> 0.980, 16 -> see SERVICE.md.
+ * with 1024 cells: 1 -> recall@1 0.743, 8 -> 0.980; 16 at 1M: see SERVICE.md.
  */
 export const IVF_NPROBE = 16;
 
-/** k-means training rows per cell (faiss warns below 39); bounds the one unsliced step of a build. */
+/** k-means training rows per cell (faiss warns below 39). */
 export const IVF_TRAIN_PER_LIST = 40;
+
+/** At most this many k-means rows: faiss trains on what it is given, and its cost is rows x cells. */
+export const IVF_TRAIN_MAX = 100_000;
+
+export function ivfTrainRows(nlist: number): number {
+  return Math.min(IVF_TRAIN_MAX, nlist * IVF_TRAIN_PER_LIST);
+}
+
+/** IVF builds of this many templates or more run in child processes (IvfChildBuild), off the gallery worker. */
+export const IVF_CHILD_MIN = 20_000;
 
 /** An IVF index is rebuilt with more cells once the gallery outgrows its cell count this many times over. */
 export const IVF_REGROW = 2;

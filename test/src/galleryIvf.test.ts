@@ -111,7 +111,10 @@ describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? f
    * `padding` synthetic clustered distractors; returns, per held-out photo,
    * the identity of the best hit at or above the threshold (null: rejected).
    */
-  function identify(options: { hnswMin: number }, padding: number): { idx: ClientIndex; answers: Map<string, string | null> } {
+  function identify(
+    options: { hnswMin: number; ivfChildMin?: number },
+    padding: number,
+  ): { idx: ClientIndex; answers: Map<string, string | null>; inChild: boolean } {
     const people = [...new Set(faces.map((f) => f.identity))];
     const members = new Set(people.filter((_, i) => i % 2 === 0));
     const held = new Map<string, FaceEmbedding>();
@@ -119,6 +122,11 @@ describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? f
     const idx = ClientIndex.empty(DIM, options);
     const pad = clustered(padding, 21);
     idx.add(pad.ids, pad.vectors);
+    // Removed while a build (in this thread or in child processes) is under way: never returned.
+    idx.remove(pad.ids.slice(0, 8));
+    // One zero-budget slice: an in-thread build trains here, a child build is only polled (and not done yet).
+    idx.step(0);
+    const inChild = idx.waiting;
     const owner = new Map<string, string>();
     for (const f of faces) {
       if (!members.has(f.identity) || held.get(f.identity) === f) continue;
@@ -132,7 +140,10 @@ describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? f
       const top = idx.search(f.embedding, 5)[0];
       answers.set(person, top && top.score >= DEFAULT_MATCH_THRESHOLD ? (owner.get(top.templateId) ?? `distractor ${top.templateId}`) : null);
     }
-    return { idx, answers };
+    for (let i = 0; i < 8; i++) {
+      assert.ok(idx.search(pad.vectors.subarray(i * DIM, (i + 1) * DIM), 5).every((h) => !pad.ids.slice(0, 8).includes(h.templateId)));
+    }
+    return { idx, answers, inChild };
   }
 
   test('members are identified from an unseen photo and non-members rejected, on the IVF path exactly as on the flat one', () => {
@@ -140,10 +151,23 @@ describe('1:N identification on real faces, IVF as flat', { skip: HAVE_FACES ? f
     const ivf = identify({ hnswMin: 1000 }, 4000);
     assert.equal(flat.idx.kind, 'flat');
     assert.equal(ivf.idx.kind, 'ivf');
+    assert.equal(ivf.inChild, false, 'a 4k gallery builds in the gallery thread');
     const people = [...flat.answers.keys()];
     const members = people.filter((_, i) => i % 2 === 0);
     for (const p of members) assert.equal(ivf.answers.get(p), p, `${p} is identified`);
     for (const p of people.filter((_, i) => i % 2 === 1)) assert.equal(ivf.answers.get(p), null, `${p} is rejected (open set)`);
     assert.deepEqual(ivf.answers, flat.answers);
+  });
+
+  test('an IVF build in child processes (trained there, filled by two, merged) answers as the flat path, with the photos enrolled during the build', () => {
+    // 20k templates: the lead child adds one half, its helper the other (labels shifted at the merge).
+    const flat = identify({ hnswMin: Number.MAX_SAFE_INTEGER }, 20_000);
+    const child = identify({ hnswMin: 1000, ivfChildMin: 10_000 }, 20_000);
+    assert.equal(child.inChild, true, 'the build ran in child processes');
+    assert.equal(child.idx.kind, 'ivf');
+    assert.equal(child.idx.size, flat.idx.size);
+    assert.deepEqual(child.answers, flat.answers);
+    const people = [...flat.answers.keys()];
+    for (const p of people.filter((_, i) => i % 2 === 0)) assert.equal(child.answers.get(p), p, `${p} is identified`);
   });
 });
