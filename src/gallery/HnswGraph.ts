@@ -11,7 +11,7 @@
 import faiss from 'faiss-node';
 import type { GalleryHit as Hit } from './Gallery.ts';
 import { flatRows, hnswLayout, hnswParams, setHnswParams } from './faissBytes.ts';
-import { searchLive } from './tombstoneSearch.ts';
+import { PositionIds } from './PositionIds.ts';
 
 /** Graph degree (HNSW32: 64 links per node at level 0). */
 const FACTORY = 'HNSW32,Flat';
@@ -21,24 +21,21 @@ export const EF_CONSTRUCTION = 40;
 export class HnswGraph {
   readonly dim: number;
   #index: faiss.Index;
-  /** Position -> template id; positions of removed templates keep their old id until the graph is rebuilt. */
-  readonly #ids: string[];
-  /** Live template id -> its position; a position is a tombstone when its id maps elsewhere or nowhere. */
-  readonly #live: Map<string, number>;
+  /** Position <-> template id, tombstones included. */
+  readonly #pos: PositionIds;
   #efSearch: number;
 
-  private constructor(dim: number, index: faiss.Index, ids: string[], live: Map<string, number>, efSearch: number) {
+  private constructor(dim: number, index: faiss.Index, pos: PositionIds, efSearch: number) {
     this.dim = dim;
     this.#index = index;
-    this.#ids = ids;
-    this.#live = live;
+    this.#pos = pos;
     this.#efSearch = efSearch;
   }
 
   static empty(dim: number, efSearch: number): HnswGraph {
     const bytes = faiss.Index.fromFactory(dim, FACTORY, faiss.MetricType.METRIC_INNER_PRODUCT).toBuffer();
     setHnswParams(bytes, { efConstruction: EF_CONSTRUCTION, efSearch });
-    return new HnswGraph(dim, faiss.Index.fromBuffer(bytes), [], new Map(), efSearch);
+    return new HnswGraph(dim, faiss.Index.fromBuffer(bytes), PositionIds.empty(), efSearch);
   }
 
   /**
@@ -50,28 +47,21 @@ export class HnswGraph {
     if (layout.dim !== dim || layout.ntotal !== ids.length) throw new Error('graph index does not match its ids');
     const index = faiss.Index.fromBuffer(bytes);
     if (index.ntotal() !== ids.length) throw new Error('graph index does not match its ids');
-    const live = new Map<string, number>();
-    const positions = ids.map((id, p) => {
-      if (id === null) return '';
-      if (live.has(id)) throw new Error('graph ids repeat');
-      live.set(id, p);
-      return id;
-    });
-    return new HnswGraph(dim, index, positions, live, hnswParams(bytes).efSearch);
+    return new HnswGraph(dim, index, PositionIds.fromSnapshot(ids, 'graph'), hnswParams(bytes).efSearch);
   }
 
   /** Live templates. */
   get size(): number {
-    return this.#live.size;
+    return this.#pos.size;
   }
 
   /** Positions in the graph, tombstones included. */
   get total(): number {
-    return this.#ids.length;
+    return this.#pos.total;
   }
 
   get tombstones(): number {
-    return this.#ids.length - this.#live.size;
+    return this.#pos.tombstones;
   }
 
   get efSearch(): number {
@@ -79,16 +69,16 @@ export class HnswGraph {
   }
 
   has(templateId: string): boolean {
-    return this.#live.has(templateId);
+    return this.#pos.has(templateId);
   }
 
   liveIds(): string[] {
-    return [...this.#live.keys()];
+    return this.#pos.liveIds();
   }
 
   /** Position -> id with null at tombstones (the snapshot's id array). */
   ids(): (string | null)[] {
-    return this.#ids.map((id, p) => (this.#live.get(id) === p ? id : null));
+    return this.#pos.snapshot();
   }
 
   /** Adds vectors (row-major) to the graph; the caller has dropped ids already present. */
@@ -96,23 +86,18 @@ export class HnswGraph {
     if (templateIds.length === 0) return;
     if (vectors.length !== templateIds.length * this.dim) throw new TypeError('vectors do not match ids x dim');
     this.#index.add(Array.from(vectors));
-    for (const id of templateIds) {
-      this.#live.set(id, this.#ids.length);
-      this.#ids.push(id);
-    }
-    if (this.#index.ntotal() !== this.#ids.length) throw new Error('graph index and id array diverged');
+    this.#pos.append(templateIds);
+    if (this.#index.ntotal() !== this.#pos.total) throw new Error('graph index and id array diverged');
   }
 
   /** Tombstones the templates; returns how many were live. */
   remove(templateIds: readonly string[]): number {
-    let n = 0;
-    for (const id of templateIds) if (this.#live.delete(id)) n++;
-    return n;
+    return this.#pos.remove(templateIds);
   }
 
   search(query: Float32Array, k: number): Hit[] {
     const q = Array.from(query);
-    return searchLive((fetch) => this.#index.search(q, fetch), this.#ids, this.#live, k);
+    return this.#pos.search((fetch) => this.#index.search(q, fetch), k);
   }
 
   /**
@@ -131,7 +116,7 @@ export class HnswGraph {
   liveVectors(): { ids: string[]; vectors: Float32Array } {
     // A full serialise, O(gallery): once per rebuild or return to flat, never per request.
     const bytes = this.#index.toBuffer();
-    const live = [...this.#live].sort((a, b) => a[1] - b[1]);
+    const live = this.#pos.liveByPosition();
     const vectors = flatRows(bytes, hnswLayout(bytes).storageAt, this.dim, live.map(([, p]) => p));
     return { ids: live.map(([id]) => id), vectors };
   }

@@ -13,7 +13,7 @@
 import faiss from 'faiss-node';
 import type { GalleryHit as Hit } from './Gallery.ts';
 import { ivfLayout, ivfNprobe, ivfRows, setIvfNprobe } from './faissBytes.ts';
-import { searchLive } from './tombstoneSearch.ts';
+import { PositionIds } from './PositionIds.ts';
 
 /** faiss-node's add() and train() take number[]: convert this many rows at a time to bound the copy. */
 const ADD_ROWS = 8192;
@@ -28,16 +28,13 @@ export class IvfIndex {
   readonly nlist: number;
   readonly nprobe: number;
   readonly #index: faiss.Index;
-  /** Position (faiss label) -> template id; removed positions keep their old id until the next rebuild. */
-  readonly #ids: string[];
-  /** Live template id -> its position. */
-  readonly #live: Map<string, number>;
+  /** Position <-> template id, tombstones included. */
+  readonly #pos: PositionIds;
 
-  private constructor(dim: number, index: faiss.Index, ids: string[], live: Map<string, number>, params: IvfParams) {
+  private constructor(dim: number, index: faiss.Index, pos: PositionIds, params: IvfParams) {
     this.dim = dim;
     this.#index = index;
-    this.#ids = ids;
-    this.#live = live;
+    this.#pos = pos;
     this.nlist = params.nlist;
     this.nprobe = params.nprobe;
   }
@@ -54,7 +51,7 @@ export class IvfIndex {
     index.train(Array.from(sample));
     const bytes = index.toBuffer();
     setIvfNprobe(bytes, Math.min(params.nprobe, params.nlist));
-    return new IvfIndex(dim, faiss.Index.fromBuffer(bytes), [], new Map(), { nlist: params.nlist, nprobe: Math.min(params.nprobe, params.nlist) });
+    return new IvfIndex(dim, faiss.Index.fromBuffer(bytes), PositionIds.empty(), { nlist: params.nlist, nprobe: Math.min(params.nprobe, params.nlist) });
   }
 
   /** From faiss's serialised bytes and the position -> id array (null at tombstones); throws when they disagree. */
@@ -76,41 +73,34 @@ export class IvfIndex {
 
   static #wrap(dim: number, index: faiss.Index, ids: readonly (string | null)[], params: IvfParams): IvfIndex {
     if (index.ntotal() !== ids.length) throw new Error('IVF index does not match its ids');
-    const live = new Map<string, number>();
-    const positions = ids.map((id, p) => {
-      if (id === null) return '';
-      if (live.has(id)) throw new Error('IVF ids repeat');
-      live.set(id, p);
-      return id;
-    });
-    return new IvfIndex(dim, index, positions, live, params);
+    return new IvfIndex(dim, index, PositionIds.fromSnapshot(ids, 'IVF'), params);
   }
 
   /** Live templates. */
   get size(): number {
-    return this.#live.size;
+    return this.#pos.size;
   }
 
   /** Positions in the index, tombstones included. */
   get total(): number {
-    return this.#ids.length;
+    return this.#pos.total;
   }
 
   get tombstones(): number {
-    return this.#ids.length - this.#live.size;
+    return this.#pos.tombstones;
   }
 
   has(templateId: string): boolean {
-    return this.#live.has(templateId);
+    return this.#pos.has(templateId);
   }
 
   liveIds(): string[] {
-    return [...this.#live.keys()];
+    return this.#pos.liveIds();
   }
 
   /** Position -> id with null at tombstones (the snapshot's id array). */
   ids(): (string | null)[] {
-    return this.#ids.map((id, p) => (this.#live.get(id) === p ? id : null));
+    return this.#pos.snapshot();
   }
 
   /** Adds vectors (row-major); the caller has dropped ids already present. One assignment to the nearest cell per row. */
@@ -120,28 +110,23 @@ export class IvfIndex {
     for (let r = 0; r < templateIds.length; r += ADD_ROWS) {
       this.#index.add(Array.from(vectors.subarray(r * this.dim, Math.min(templateIds.length, r + ADD_ROWS) * this.dim)));
     }
-    for (const id of templateIds) {
-      this.#live.set(id, this.#ids.length);
-      this.#ids.push(id);
-    }
-    if (this.#index.ntotal() !== this.#ids.length) throw new Error('IVF index and id array diverged');
+    this.#pos.append(templateIds);
+    if (this.#index.ntotal() !== this.#pos.total) throw new Error('IVF index and id array diverged');
   }
 
   /** Tombstones the templates; returns how many were live. */
   remove(templateIds: readonly string[]): number {
-    let n = 0;
-    for (const id of templateIds) if (this.#live.delete(id)) n++;
-    return n;
+    return this.#pos.remove(templateIds);
   }
 
   search(query: Float32Array, k: number): Hit[] {
     const q = Array.from(query);
-    return searchLive((fetch) => this.#index.search(q, fetch), this.#ids, this.#live, k);
+    return this.#pos.search((fetch) => this.#index.search(q, fetch), k);
   }
 
   /** The live templates' ids and vectors (row-major, a copy), for a rebuild or a return to flat: O(gallery). */
   liveVectors(): { ids: string[]; vectors: Float32Array } {
-    const live = [...this.#live].sort((a, b) => a[1] - b[1]);
+    const live = this.#pos.liveByPosition();
     const want = new Map<number, number>(live.map(([, p], row) => [p, row]));
     return { ids: live.map(([id]) => id), vectors: ivfRows(this.#index.toBuffer(), this.dim, want) };
   }
