@@ -131,6 +131,10 @@ export const DateRangeQuery = z
     const from = start !== undefined ? new Date(start) : new Date(to.getTime() - 7 * DAY_MS);
     return { from, to, clientId: q.client_id ?? null };
   })
-  .refine((q) => q.from.getTime() <= q.to.getTime(), { message: 'start_date (from) must not be after end_date (to)' });
+  .refine((q) => q.from.getTime() <= q.to.getTime(), { message: 'start_date (from) must not be after end_date (to)' })
+  // The store's timestamps cannot hold year 0 (PostgreSQL has no year 0): dates stay within 1970..9999.
+  .refine((q) => [q.from, q.to].every((d) => d.getTime() >= 0 && d.getTime() < Date.UTC(10000, 0, 1)), {
+    message: 'dates must lie between 1970-01-01 and 9999-12-31',
+  });
 
 export const WebhookBody = z.object({ url: z.string().url().max(2000).nullable() }).strict();
