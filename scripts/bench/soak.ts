@@ -9,6 +9,9 @@
 // After a warm-up (a fifth of the run, at most 60 s) it samples RSS, heap used
 // (after a GC), open fds (/proc/self/fd) and the event-loop delay p99 of a
 // window at the start and at the end, and prints both and the growth in %.
+// Every minute it also records a memory timeline (RSS, heap used, external:
+// PGlite's WebAssembly memory and native buffers live there) to tell a leak,
+// which grows steadily, from caches that fill once and stay.
 // The tenant's access token is exchanged again before it expires (a soak
 // outlives JWT_TTL_S); errors over 1% of the requests exit 2, since a soak
 // whose load stopped measures an idle node. Everything is bounded by the
@@ -48,6 +51,14 @@ interface Figures {
   readonly eventLoopP99Ms: number;
 }
 
+interface TimelinePoint {
+  readonly tS: number;
+  readonly rssMb: number;
+  readonly heapUsedMb: number;
+  readonly externalMb: number;
+  readonly fds: number;
+}
+
 interface Counts {
   liveSessions: number;
   liveDecided: number;
@@ -59,12 +70,19 @@ interface Counts {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+const mb = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
+
+function point(t0: number): TimelinePoint {
+  const m = process.memoryUsage();
+  return { tS: Math.round((Date.now() - t0) / 1000), rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), externalMb: mb(m.external), fds: readdirSync('/proc/self/fd').length };
+}
+
 function sample(h: ReturnType<typeof monitorEventLoopDelay>): Figures {
   (globalThis as { gc?: () => void }).gc?.();
   const m = process.memoryUsage();
   return {
-    rssMb: Math.round((m.rss / 2 ** 20) * 10) / 10,
-    heapUsedMb: Math.round((m.heapUsed / 2 ** 20) * 10) / 10,
+    rssMb: mb(m.rss),
+    heapUsedMb: mb(m.heapUsed),
     fds: readdirSync('/proc/self/fd').length,
     eventLoopP99Ms: Math.round((h.percentile(99) / 1e6) * 10) / 10,
   };
@@ -182,7 +200,17 @@ async function restLoop(url: string, tenant: AccessToken, image: string, ratePer
 
 const growth = (a: number, b: number): number => (a === 0 ? 0 : Math.round(((b - a) / a) * 1000) / 10);
 
-function print(json: boolean, o: { minutes: number; live: number; restRate: number; start: Figures; end: Figures; counts: Counts }): void {
+interface Report {
+  minutes: number;
+  live: number;
+  restRate: number;
+  start: Figures;
+  end: Figures;
+  counts: Counts;
+  timeline: readonly TimelinePoint[];
+}
+
+function print(json: boolean, o: Report): void {
   const g = {
     rssPct: growth(o.start.rssMb, o.end.rssMb),
     heapUsedPct: growth(o.start.heapUsedMb, o.end.heapUsedMb),
@@ -197,6 +225,9 @@ function print(json: boolean, o: { minutes: number; live: number; restRate: numb
   process.stdout.write(`soak: ${o.minutes} min, ${o.live} live sessions at a time, ${o.restRate} REST uploads/s\n`);
   process.stdout.write(`${row('start', o.start)}\n${row('end', o.end)}\n`);
   process.stdout.write(`growth rss ${g.rssPct}%  heap used ${g.heapUsedPct}%  fds ${g.fdsPct}%  event-loop p99 ${g.eventLoopP99Pct}%\n`);
+  for (const p of o.timeline) {
+    process.stdout.write(`  t ${String(p.tS).padStart(5)} s  rss ${p.rssMb} MB  heap used ${p.heapUsedMb} MB  external ${p.externalMb} MB  fds ${p.fds}\n`);
+  }
   const c = o.counts;
   process.stdout.write(`live sessions ${c.liveSessions} (${c.liveDecided} decided), REST sessions ${c.restSessions}, frames ${c.restFrames}, errors ${c.errors}${c.lastError ? ` (last: ${c.lastError})` : ''}\n`);
 }
@@ -216,6 +247,8 @@ async function main(): Promise<void> {
     const tenant = new AccessToken(running.url, await createTenant(running.node, 'Soak', { users: 0, sessions: 0 }));
     const t0 = Date.now();
     const until = t0 + totalMs;
+    const timeline: TimelinePoint[] = [point(t0)];
+    const every = setInterval(() => timeline.push(point(t0)), 60_000);
     const loops = [
       ...Array.from({ length: live }, () => liveLoop(running.url, tenant, packets, until, counts)),
       restLoop(running.url, tenant, image, restRate, until, counts),
@@ -229,8 +262,10 @@ async function main(): Promise<void> {
     await sleep(Math.max(0, until - Date.now()));
     const end = sample(h);
     h.disable();
+    clearInterval(every);
+    timeline.push(point(t0));
     await Promise.all(loops);
-    print(json, { minutes, live, restRate, start, end, counts });
+    print(json, { minutes, live, restRate, start, end, counts, timeline });
     // A soak whose load stopped measures an idle node: errors over 1% of the requests fail it.
     const requests = counts.liveSessions + counts.restSessions + counts.restFrames;
     if (counts.errors > requests / 100) {
