@@ -4,7 +4,9 @@ FROM node:20-bookworm
 WORKDIR /app
 COPY . .
 RUN bash scripts/install.sh && rm -rf /root/.cache/facegate/pymeson
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 FACEGATE_DATA_DIR=/data
+# Two glibc malloc arenas: with onnxruntime, libvips and libuv threads each
+# taking an arena, RSS crept up by fragmentation (src/SERVICE.md, "Memory").
+ENV MALLOC_ARENA_MAX=2 NODE_ENV=production HOST=0.0.0.0 PORT=8080 FACEGATE_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8080 40000/udp 40000/tcp
 CMD ["node", "--import", "tsx", "src/main.ts"]
