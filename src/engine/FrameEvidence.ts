@@ -18,6 +18,10 @@ import { IdentityTracker } from './signals/identity.ts';
 import { aggregatePassive } from './signals/passive.ts';
 import type { ArtefactSample, ChallengeTiming, Decision, GateVerdict, Observation, SignalName, SignalReport } from './types.ts';
 
+/** The stages a session may run below the frame rate when no challenge needs them. */
+export const SPARSE_STAGES = ['eyes', 'pose', 'liveness'] as const satisfies readonly FaceStage[];
+type SparseStage = (typeof SPARSE_STAGES)[number];
+
 /** How the session's state bears on one frame's evidence. */
 export interface FrameContext {
   /** The active challenge asks for a turned face: the gate does not require a frontal one. */
@@ -55,6 +59,10 @@ export class FrameEvidence {
   readonly #nose: { t: number; x: number; y: number }[] = [];
   readonly #identity: IdentityTracker;
   #lastEmbeddingT = Number.NEGATIVE_INFINITY;
+  /** When each sparse stage last delivered a result (its model ran on a face). */
+  readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, pose: -Infinity, liveness: -Infinity };
+  /** The frame count (#frames) at that time. */
+  readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, pose: -Infinity, liveness: -Infinity };
 
   constructor(options: SessionOptions) {
     this.#options = options;
@@ -110,9 +118,21 @@ export class FrameEvidence {
     this.#lastGoodT = t;
   }
 
-  /** Which model stages the next frame needs (the eye model always; embeddings at a cadence). */
-  wantedStages(t: number): FaceStage[] {
-    const s: FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'quality'];
+  /**
+   * Which model stages the frame at `t` needs: landmarks and quality always
+   * (tracking, the gate), `everyFrame` (what the active challenge or the
+   * baseline scores on) on every frame, the other sparse stages when they last
+   * ran `sparseStageIntervalMs` ago or more, embeddings at their own cadence.
+   */
+  wantedStages(t: number, everyFrame: readonly FaceStage[] = SPARSE_STAGES): FaceStage[] {
+    const s: FaceStage[] = ['landmarks', 'quality'];
+    const interval = this.#options.sparseStageIntervalMs;
+    const minFrames = this.#options.sparseStageMinFrames;
+    for (const stage of SPARSE_STAGES) {
+      // The frame asked about is frame #frames + 1.
+      const due = interval <= 0 || (!(t - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames);
+      if (everyFrame.includes(stage) || due) s.push(stage);
+    }
     if (t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');
     return s;
   }
@@ -121,6 +141,14 @@ export class FrameEvidence {
   add(obs: Observation, context: FrameContext): GateVerdict {
     this.#frames++;
     this.#lastT = obs.t;
+    const f = obs.face;
+    const ran = (stage: SparseStage): void => {
+      this.#lastStageT[stage] = obs.t;
+      this.#lastStageFrame[stage] = this.#frames;
+    };
+    if (f?.eyes) ran('eyes');
+    if (f?.pose) ran('pose');
+    if (typeof f?.live === 'number') ran('liveness');
     this.#analyzeMs += obs.analyzeMs ?? 0;
     const verdict = gateFrame(obs, !context.turning, this.#options.gate, this.#eyeCover.update(obs));
     this.#gateCounts.set(verdict, (this.#gateCounts.get(verdict) ?? 0) + 1);

@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeImage } from '../../models/decodeImage.ts';
-import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
+import type { FaceAnalyzerLike, FaceStage, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
 import type { PlannedChallenge } from './challengePlan.ts';
 import { LivenessSession } from './LivenessSession.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
 import { InMemorySessionStore } from './InMemorySessionStore.ts';
-import { observeFrame } from './observe.ts';
+import { DetectSchedule, observeFrame } from './observe.ts';
 import type { FaceGrid } from './signals/artefacts.ts';
 import { SystemClock } from './SystemClock.ts';
 import type { Clock, EngineMode, EngineSessionRecord, EngineSink, Observation, SessionState, SessionStore, SubjectMatcher } from './types.ts';
@@ -54,6 +54,7 @@ interface Entry {
   readonly cancelTtl: () => void;
   cancelTick: (() => void) | null;
   grid: FaceGrid | undefined;
+  readonly detect: DetectSchedule;
   busy: boolean;
   dropped: number;
   storedState: SessionState;
@@ -138,7 +139,7 @@ export class LivenessEngine {
       session.expire(this.#clock.now());
       void this.#settle(id);
     });
-    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, busy: false, dropped: 0, storedState: session.state });
+    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, detect: new DetectSchedule(this.#options.detectIntervalMs, this.#options.detectMinFrames), busy: false, dropped: 0, storedState: session.state });
     log?.debug('liveness session created');
     await this.#store.put(session.record, this.#options.ttlMs);
     return session.record;
@@ -166,6 +167,11 @@ export class LivenessEngine {
     this.#live(id).session.markSent(challengeId, t);
   }
 
+  /** The model stages session `id` needs on a frame captured at `t` (what pushFrame runs). */
+  wantedStages(id: string, t: number): FaceStage[] {
+    return this.#live(id).session.wantedStages(t);
+  }
+
   /**
    * Analyses one frame captured at `t` (engine clock, ms) and feeds the session.
    * Returns false when the frame was dropped because the previous one is still
@@ -180,8 +186,9 @@ export class LivenessEngine {
     }
     e.busy = true;
     try {
-      const o = await observeFrame(this.#analyzer, frame, t, e.session.wantedStages(t), e.grid);
+      const o = await observeFrame(this.#analyzer, frame, t, e.session.wantedStages(t), e.grid, e.detect.trackFor(t));
       e.grid = o.grid;
+      e.detect.update(o, t);
       await e.session.process(o.observation);
     } finally {
       e.busy = false;

@@ -146,9 +146,10 @@ export class LivenessSession {
     if (!this.#fixed) a.notBefore = Math.max(a.notBefore, t + this.#rttMs / 2 + this.#options.minReactionMs);
   }
 
-  /** Which model stages the next frame needs (the eye model always; embeddings at a cadence). */
+  /** Stages the frame at `t` needs (need-now API): the active challenge's every frame, pose through the capture, the rest sparse. */
   wantedStages(t: number): FaceStage[] {
-    return this.#evidence.wantedStages(t);
+    const a = this.#active;
+    return this.#evidence.wantedStages(t, a !== null ? challengeFor(a.challenge.kind).needs : this.#timings.length === 0 ? ['pose'] : []);
   }
 
   connect(t: number): void {

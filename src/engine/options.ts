@@ -55,6 +55,28 @@ export interface SessionOptions {
   /** Fastest plausible human reaction after the prompt reaches the page, ms. */
   readonly minReactionMs: number;
   readonly embeddingIntervalMs: number;
+  /**
+   * Eye state, head pose and passive anti-spoof run at least this often (ms)
+   * when nothing needs them on every frame: pose through the capture (the
+   * frontal baseline), eyes and pose while their challenge is active. 0: every
+   * stage on every frame.
+   */
+  readonly sparseStageIntervalMs: number;
+  /**
+   * Between detections the face is followed on its previous box (landmarks
+   * say where it went); the detector runs again after this long, when the
+   * track is lost, or on every frame while it last saw no face or several
+   * (a second face is noticed within this interval). 0: detect every frame.
+   */
+  readonly detectIntervalMs: number;
+  /**
+   * Frame-count floors under the two intervals above: a sparse stage skips at
+   * least `sparseStageMinFrames - 1` frames and the detector follows at least
+   * `detectMinFrames - 1`, so a node that sheds load (fewer analysed fps per
+   * session) does not make each frame dearer. At 10 fps they change nothing.
+   */
+  readonly sparseStageMinFrames: number;
+  readonly detectMinFrames: number;
   readonly enrollmentSamples: number;
   /** Cosine at or above which a probe matches a template (the models layer's measured default). */
   readonly matchThreshold: number;
@@ -89,6 +111,10 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   staticFrames: 10,
   minReactionMs: 120,
   embeddingIntervalMs: 400,
+  sparseStageIntervalMs: 200,
+  detectIntervalMs: 300,
+  sparseStageMinFrames: 2,
+  detectMinFrames: 3,
   enrollmentSamples: 3,
   matchThreshold: DEFAULT_MATCH_THRESHOLD,
   gate: DEFAULT_GATE_OPTIONS,
