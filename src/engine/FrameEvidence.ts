@@ -39,6 +39,8 @@ export interface MotionEvidence {
 
 export class FrameEvidence {
   readonly #options: SessionOptions;
+  /** Uploads: the schedule counts frames of this length (SessionOptions.uploadFrameMs); null: capture times. */
+  readonly #frameMs: number | null;
   #frames = 0;
   #good = 0;
   #oneFace = 0;
@@ -64,8 +66,10 @@ export class FrameEvidence {
   /** The frame count (#frames) at that time. */
   readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, pose: -Infinity, liveness: -Infinity };
 
-  constructor(options: SessionOptions) {
+  /** `uploaded`: frames arrive as uploads (REST, frame socket), scheduled by count, not capture time. */
+  constructor(options: SessionOptions, uploaded = false) {
     this.#options = options;
+    this.#frameMs = uploaded ? options.uploadFrameMs : null;
     this.#identity = new IdentityTracker(options.identity);
     this.#eyeCover = new EyeCoverTracker(options.gate);
   }
@@ -123,18 +127,30 @@ export class FrameEvidence {
    * (tracking, the gate), `everyFrame` (what the active challenge or the
    * baseline scores on) on every frame, the other sparse stages when they last
    * ran `sparseStageIntervalMs` ago or more, embeddings at their own cadence.
+   * An upload session reads those intervals on its frame count (scheduleTime).
    */
   wantedStages(t: number, everyFrame: readonly FaceStage[] = SPARSE_STAGES): FaceStage[] {
     const s: FaceStage[] = ['landmarks', 'quality'];
     const interval = this.#options.sparseStageIntervalMs;
     const minFrames = this.#options.sparseStageMinFrames;
+    // The frame asked about is frame #frames + 1.
+    const st = this.scheduleTime(t, this.#frames + 1);
     for (const stage of SPARSE_STAGES) {
-      // The frame asked about is frame #frames + 1.
-      const due = interval <= 0 || (!(t - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames);
+      const due = interval <= 0 || (!(st - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames);
       if (everyFrame.includes(stage) || due) s.push(stage);
     }
-    if (t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');
+    if (st - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');
     return s;
+  }
+
+  /**
+   * The time the analysis schedule reads for frame number `frame` (1-based)
+   * captured at `t`: `t` on the live path; on uploads `frame * uploadFrameMs`,
+   * so frames sent back-to-back or seconds apart run the same stages on the
+   * same frames and a session never waits on the clock for a stage it needs.
+   */
+  scheduleTime(t: number, frame: number = this.#frames + 1): number {
+    return this.#frameMs === null ? t : frame * this.#frameMs;
   }
 
   /** Gates one frame and keeps its evidence; returns the gate verdict. */
@@ -142,8 +158,9 @@ export class FrameEvidence {
     this.#frames++;
     this.#lastT = obs.t;
     const f = obs.face;
+    const st = this.scheduleTime(obs.t, this.#frames);
     const ran = (stage: SparseStage): void => {
-      this.#lastStageT[stage] = obs.t;
+      this.#lastStageT[stage] = st;
       this.#lastStageFrame[stage] = this.#frames;
     };
     if (f?.eyes) ran('eyes');
@@ -152,11 +169,12 @@ export class FrameEvidence {
     this.#analyzeMs += obs.analyzeMs ?? 0;
     const verdict = gateFrame(obs, !context.turning, this.#options.gate, this.#eyeCover.update(obs));
     this.#gateCounts.set(verdict, (this.#gateCounts.get(verdict) ?? 0) + 1);
-    this.#collect(obs, verdict, context.baseline);
+    this.#collect(obs, verdict, context.baseline, st);
     return verdict;
   }
 
-  #collect(obs: Observation, verdict: GateVerdict, baseline: boolean): void {
+  /** `st`: the frame's schedule time (the embedding cadence). */
+  #collect(obs: Observation, verdict: GateVerdict, baseline: boolean, st: number): void {
     const f = obs.face;
     if (!f || countedFaces(obs, this.#options.gate) !== 1) return;
     this.#oneFace++;
@@ -184,8 +202,8 @@ export class FrameEvidence {
     // must agree: no identity sample from a face turned as far as a head-turn answer.
     const turnedAway = ratio !== null && this.#frontalRatios.length > 0 && Math.abs(ratio - this.baselineRatio()) >= this.#options.turn.turnRatio;
     const frontal = (f.quality?.frontalness ?? 1) >= 0.6 && !turnedAway;
-    if (f.embedding && frontal && verdict === 'ok' && t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) {
-      this.#lastEmbeddingT = t;
+    if (f.embedding && frontal && verdict === 'ok' && st - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) {
+      this.#lastEmbeddingT = st;
       this.#identity.add(f.embedding);
     }
   }

@@ -43,6 +43,8 @@ export interface CreateSessionInput {
   readonly fixedSchedule?: readonly PlannedChallenge[];
   /** A pre-drawn plan (live semantics); default: drawn at random per session. */
   readonly plan?: readonly PlannedChallenge[];
+  /** Frames arrive as uploads (REST, frame socket): analysed on a schedule by frame count (SessionOptions.uploadFrameMs). */
+  readonly uploaded?: boolean;
 }
 
 /** Deadline check period while frames do not arrive. */
@@ -130,6 +132,7 @@ export class LivenessEngine {
         ...(input.flash !== undefined ? { flash: input.flash } : {}),
         ...(input.fixedSchedule ? { fixedSchedule: input.fixedSchedule } : {}),
         ...(input.plan ? { plan: input.plan } : {}),
+        ...(input.uploaded !== undefined ? { uploaded: input.uploaded } : {}),
       },
       this.#gallery,
       sink,
@@ -186,9 +189,11 @@ export class LivenessEngine {
     }
     e.busy = true;
     try {
-      const o = await observeFrame(this.#analyzer, frame, t, e.session.wantedStages(t), e.grid, e.detect.trackFor(t));
+      const st = e.session.scheduleTime(t);
+      const track = e.session.followsFace ? e.detect.trackFor(st) : undefined;
+      const o = await observeFrame(this.#analyzer, frame, t, e.session.wantedStages(t), e.grid, track);
       e.grid = o.grid;
-      e.detect.update(o, t);
+      e.detect.update(o, st);
       await e.session.process(o.observation);
     } finally {
       e.busy = false;

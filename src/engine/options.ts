@@ -77,6 +77,13 @@ export interface SessionOptions {
    */
   readonly sparseStageMinFrames: number;
   readonly detectMinFrames: number;
+  /**
+   * Uploaded frames (REST, frame socket) are scheduled by count: the intervals
+   * above (stages, detection, embeddings) count frames of this length, whatever
+   * their capture times, so uploads back-to-back or sparse run the same stages
+   * on the same frames (the live path at 10 fps).
+   */
+  readonly uploadFrameMs: number;
   readonly enrollmentSamples: number;
   /** Cosine at or above which a probe matches a template (the models layer's measured default). */
   readonly matchThreshold: number;
@@ -115,6 +122,7 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   detectIntervalMs: 300,
   sparseStageMinFrames: 2,
   detectMinFrames: 3,
+  uploadFrameMs: 100,
   enrollmentSamples: 3,
   matchThreshold: DEFAULT_MATCH_THRESHOLD,
   gate: DEFAULT_GATE_OPTIONS,
