@@ -227,7 +227,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     if (!(maxFaces >= 0)) return Promise.reject(new TypeError(`maxFaces must be >= 0, got ${maxFaces}`));
     const track = options.track;
     if (track !== undefined && !validTrack(track)) return Promise.reject(new TypeError('track needs a finite box, a score and 68 landmarks'));
-    const run = this.#queue.then(() => this.#analyze(input, stages, maxFaces, track));
+    const queued = performance.now();
+    const run = this.#queue.then(() => this.#analyze(input, stages, maxFaces, track, performance.now() - queued));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -240,7 +241,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     if (this.#ownsRegistry) await this.#registry.close();
   }
 
-  async #analyze(input: RawFrame | Uint8Array, stages: Set<FaceStage>, maxFaces: number, track?: FaceTrack): Promise<AnalyzeResult> {
+  /** `queueMs`: how long the call waited behind earlier ones (AnalyzeResult.queueMs). */
+  async #analyze(input: RawFrame | Uint8Array, stages: Set<FaceStage>, maxFaces: number, track: FaceTrack | undefined, queueMs: number): Promise<AnalyzeResult> {
     const t0 = performance.now();
     const timings: Timings = {};
     let frame: RawFrame;
@@ -255,7 +257,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
         const face = await this.#follow(frame, track, stages, timings);
         if (face !== undefined) {
           timings.total = performance.now() - t0;
-          return { faces: [face], width: frame.width, height: frame.height, timings };
+          return { faces: [face], width: frame.width, height: frame.height, timings, queueMs };
         }
       }
     }
@@ -291,7 +293,7 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
       faces.push(await this.#analyzeFace(work, frame, shared, det, px, py, stages, needLandmarks, timings));
     }
     timings.total = performance.now() - t0;
-    return { faces, width: frame.width, height: frame.height, timings };
+    return { faces, width: frame.width, height: frame.height, timings, queueMs };
   }
 
   /**

@@ -85,6 +85,8 @@ export interface AnalyzeResult {
   readonly height: number;
   /** Milliseconds per stage for this call. */
   readonly timings: Readonly<Record<string, number>>;
+  /** Milliseconds the call waited behind earlier calls before it started (one analysis runs at a time). */
+  readonly queueMs?: number;
 }
 
 /** The seam the liveness engine and the service use (fakeable in unit tests). */

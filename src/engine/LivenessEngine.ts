@@ -29,6 +29,19 @@ export interface LivenessEngineOptions {
   readonly maxSessions?: number;
   /** Structured log; each session gets a child logger with its id. */
   readonly log?: Logger;
+  /** Told about every frame pushFrame() analyses or drops (per-frame metrics). */
+  readonly onFrame?: (stats: EngineFrameStats) => void;
+}
+
+/** One frame pushFrame() saw. */
+export interface EngineFrameStats {
+  /** 'dropped': the session's previous frame was still in analysis (the live path does not queue). */
+  readonly outcome: 'analysed' | 'dropped';
+  readonly transport: 'live' | 'upload';
+  /** Frame in -> its consequences settled (analysis and the session's step), ms; 0 when dropped. */
+  readonly analysisMs: number;
+  /** Of which waiting for the shared face analyzer, ms. */
+  readonly queueMs: number;
 }
 
 export interface CreateSessionInput {
@@ -57,6 +70,7 @@ interface Entry {
   cancelTick: (() => void) | null;
   grid: FaceGrid | undefined;
   readonly detect: DetectSchedule;
+  readonly transport: EngineFrameStats['transport'];
   busy: boolean;
   dropped: number;
   storedState: SessionState;
@@ -71,6 +85,7 @@ export class LivenessEngine {
   readonly #options: SessionOptions;
   readonly #maxSessions: number;
   readonly #log: Logger | undefined;
+  readonly #onFrame: ((stats: EngineFrameStats) => void) | undefined;
   readonly #sessions = new Map<string, Entry>();
   #closed = false;
 
@@ -84,6 +99,7 @@ export class LivenessEngine {
     this.#options = { ...DEFAULT_SESSION_OPTIONS, ...options.session };
     this.#maxSessions = options.maxSessions ?? 1000;
     this.#log = options.log;
+    this.#onFrame = options.onFrame;
   }
 
   get clock(): Clock {
@@ -142,7 +158,7 @@ export class LivenessEngine {
       session.expire(this.#clock.now());
       void this.#settle(id);
     });
-    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, detect: new DetectSchedule(this.#options.detectIntervalMs, this.#options.detectMinFrames), busy: false, dropped: 0, storedState: session.state });
+    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, detect: new DetectSchedule(this.#options.detectIntervalMs, this.#options.detectMinFrames), transport: input.uploaded === true ? 'upload' : 'live', busy: false, dropped: 0, storedState: session.state });
     log?.debug('liveness session created');
     await this.#store.put(session.record, this.#options.ttlMs);
     return session.record;
@@ -185,13 +201,17 @@ export class LivenessEngine {
     if (!this.#analyzer) throw new FacegateError('service_unavailable', 'this engine has no face analyzer');
     if (e.busy) {
       e.dropped++;
+      this.#onFrame?.({ outcome: 'dropped', transport: e.transport, analysisMs: 0, queueMs: 0 });
       return false;
     }
     e.busy = true;
+    const t0 = performance.now();
+    let queueMs = 0;
     try {
       const st = e.session.scheduleTime(t);
       const track = e.session.followsFace ? e.detect.trackFor(st) : undefined;
       const o = await observeFrame(this.#analyzer, frame, t, e.session.wantedStages(t), e.grid, track);
+      queueMs = o.queueMs ?? 0;
       e.grid = o.grid;
       e.detect.update(o, st);
       await e.session.process(o.observation);
@@ -199,6 +219,7 @@ export class LivenessEngine {
       e.busy = false;
     }
     await this.#afterFrame(id, e);
+    this.#onFrame?.({ outcome: 'analysed', transport: e.transport, analysisMs: performance.now() - t0, queueMs });
     return true;
   }
 

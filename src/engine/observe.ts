@@ -14,6 +14,8 @@ export interface Observed {
   readonly track: FaceTrack | undefined;
   /** The face was followed from `track`, not detected. */
   readonly tracked: boolean;
+  /** Time the frame waited for the shared analyzer, ms (0: did not wait or not measured). */
+  readonly queueMs?: number;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function observeFrame(
     grid,
     track: face?.landmarks !== undefined && r.faces.length === 1 ? { box: face.box, score: face.score, landmarks: face.landmarks } : undefined,
     tracked: face?.tracked === true,
+    queueMs: r.queueMs ?? 0,
   };
 }
 
