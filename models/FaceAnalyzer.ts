@@ -17,7 +17,7 @@ import {
   decodeDetections,
   eyeCropRects,
   fivePointsFrom68,
-  frontalnessFromLandmarks,
+  frontalnessFromPose,
   intBox,
   invertSimilarity,
   letterbox,
@@ -36,6 +36,7 @@ import {
   type TensorSpec,
 } from './imageKernels.ts';
 import { ModelRegistry, type ModelName, type ModelRegistryOptions } from './ModelRegistry.ts';
+import { poseFromLandmarks } from './landmarkPose.ts';
 import { StageWorker, type SharedFrame, type StageResult } from './StageWorker.ts';
 import type {
   AnalyzeOptions,
@@ -50,7 +51,7 @@ import type {
   RawFrame,
 } from './types.ts';
 
-export { frontalnessFromLandmarks };
+export { frontalnessFromPose };
 
 export const FACE_STAGES: readonly FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'embedding', 'quality'];
 /** Stages run when AnalyzeOptions.stages is not given. */
@@ -64,8 +65,6 @@ const DET_W = 320;
 const DET_H = 240;
 /** Photos whose long side is at most this are tight crops: detect on a grey-padded copy. */
 const SMALL_STILL_SIDE = 256;
-/** Frontal faces read about -8 degrees of pitch on the pose model (models/README.md). */
-const FRONTAL_PITCH = -8;
 /**
  * A followed face is lost when its landmarks' centroid moved more than this
  * fraction of the box side since the previous frame, or their spread changed by
@@ -376,7 +375,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
         faceSize: face.box.y2 - face.box.y1,
         sharpness: landmarks.cropStats.variance,
         brightness: landmarks.cropStats.mean,
-        frontalness: face.pose !== undefined ? frontalnessFromPose(face.pose) : frontalnessFromLandmarks(landmarks.lm),
+        // Without the pose model: the landmark pose (models/landmarkPose.ts, measured against the model).
+        frontalness: frontalnessFromPose(face.pose ?? poseFromLandmarks(face.landmarks!)),
       };
       add(timings, 'quality', t);
     }
@@ -577,11 +577,6 @@ function shiftBox(b: Box, px: number, py: number, frame: RawFrame): Box {
   const cx = (v: number): number => Math.min(Math.max(v - px, 0), frame.width - 1);
   const cy = (v: number): number => Math.min(Math.max(v - py, 0), frame.height - 1);
   return { x1: cx(b.x1), y1: cy(b.y1), x2: cx(b.x2), y2: cy(b.y2) };
-}
-
-/** 1 at frontal (yaw 0, pitch at the frontal reading), 0 at 60 degrees away or more. */
-export function frontalnessFromPose(p: { readonly yaw: number; readonly pitch: number }): number {
-  return clamp01(1 - Math.hypot(p.yaw, p.pitch - FRONTAL_PITCH) / 60);
 }
 
 /** Centroid shift and spread ratio (now / before) of two 68-point sets. */

@@ -285,9 +285,18 @@ export function poseAngle(bins: ArrayLike<number>): number {
   return s * 3 - 99;
 }
 
+/** Frontal faces read about -8 degrees of pitch on the pose model (models/README.md). */
+const FRONTAL_PITCH = -8;
+
+/** 1 at frontal (yaw 0, pitch at the frontal reading), 0 at 60 degrees away or more. */
+export function frontalnessFromPose(p: { readonly yaw: number; readonly pitch: number }): number {
+  return clamp01(1 - Math.hypot(p.yaw, p.pitch - FRONTAL_PITCH) / 60);
+}
+
 /**
- * Without the pose model: how far the nose tip sits from the midpoint of the
- * eyes, in half inter-ocular distances (0 = centred = frontal).
+ * How far the nose tip sits from the midpoint of the eyes, in half
+ * inter-ocular distances (0 = centred = frontal). A cruder frontalness than
+ * the landmark pose (scripts/eval/poseFit.ts reports both against the model).
  */
 export function frontalnessFromLandmarks(lm: ArrayLike<number>): number {
   const [le, re, nose] = fivePointsFrom68(lm);

@@ -18,8 +18,13 @@ import { IdentityTracker } from './signals/identity.ts';
 import { aggregatePassive } from './signals/passive.ts';
 import type { ArtefactSample, ChallengeTiming, Decision, GateVerdict, Observation, SignalName, SignalReport } from './types.ts';
 
-/** The stages a session may run below the frame rate when no challenge needs them. */
-export const SPARSE_STAGES = ['eyes', 'pose', 'liveness'] as const satisfies readonly FaceStage[];
+/**
+ * The stages a session runs below the frame rate when no challenge needs them.
+ * The pose model is not one: it runs only where a session asks for it (the
+ * capture's baseline, a head turn); elsewhere frontalness comes from the
+ * landmark pose (models/landmarkPose.ts, measured against the model).
+ */
+export const SPARSE_STAGES = ['eyes', 'liveness'] as const satisfies readonly FaceStage[];
 type SparseStage = (typeof SPARSE_STAGES)[number];
 
 /** How the session's state bears on one frame's evidence. */
@@ -62,9 +67,9 @@ export class FrameEvidence {
   readonly #identity: IdentityTracker;
   #lastEmbeddingT = Number.NEGATIVE_INFINITY;
   /** When each sparse stage last delivered a result (its model ran on a face). */
-  readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, pose: -Infinity, liveness: -Infinity };
+  readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity };
   /** The frame count (#frames) at that time. */
-  readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, pose: -Infinity, liveness: -Infinity };
+  readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity };
 
   /** `uploaded`: frames arrive as uploads (REST, frame socket), scheduled by count, not capture time. */
   constructor(options: SessionOptions, uploaded = false) {
@@ -125,22 +130,22 @@ export class FrameEvidence {
   /**
    * Which model stages the frame at `t` needs: landmarks and quality always
    * (tracking, the gate), `everyFrame` (what the active challenge or the
-   * baseline scores on) on every frame, the other sparse stages when they last
-   * ran `sparseStageIntervalMs` ago or more, embeddings at their own cadence.
+   * baseline scores on) on every frame, the sparse stages when they last ran
+   * `sparseStageIntervalMs` ago or more, embeddings at their own cadence.
    * An upload session reads those intervals on its frame count (scheduleTime).
    */
-  wantedStages(t: number, everyFrame: readonly FaceStage[] = SPARSE_STAGES): FaceStage[] {
-    const s: FaceStage[] = ['landmarks', 'quality'];
+  wantedStages(t: number, everyFrame: readonly FaceStage[] = [...SPARSE_STAGES, 'pose']): FaceStage[] {
     const interval = this.#options.sparseStageIntervalMs;
     const minFrames = this.#options.sparseStageMinFrames;
+    // interval 0: every stage on every frame, the pose model included.
+    const s = new Set<FaceStage>(['landmarks', 'quality', ...everyFrame, ...(interval <= 0 ? (['pose'] as const) : [])]);
     // The frame asked about is frame #frames + 1.
     const st = this.scheduleTime(t, this.#frames + 1);
     for (const stage of SPARSE_STAGES) {
-      const due = interval <= 0 || (!(st - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames);
-      if (everyFrame.includes(stage) || due) s.push(stage);
+      if (interval <= 0 || (!(st - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames)) s.add(stage);
     }
-    if (st - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');
-    return s;
+    if (st - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.add('embedding');
+    return [...s];
   }
 
   /**
@@ -164,7 +169,6 @@ export class FrameEvidence {
       this.#lastStageFrame[stage] = this.#frames;
     };
     if (f?.eyes) ran('eyes');
-    if (f?.pose) ran('pose');
     if (typeof f?.live === 'number') ran('liveness');
     this.#analyzeMs += obs.analyzeMs ?? 0;
     const verdict = gateFrame(obs, !context.turning, this.#options.gate, this.#eyeCover.update(obs));

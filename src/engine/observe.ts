@@ -1,6 +1,7 @@
 // Turns one raw frame into the engine's Observation: the face analyzer's
 // output for the biggest face plus the pixel artefact cues around it.
-import { frontalnessFromLandmarks } from '../../models/faceGeometry.ts';
+import { frontalnessFromPose } from '../../models/faceGeometry.ts';
+import { poseFromLandmarks } from '../../models/landmarkPose.ts';
 import type { FaceAnalyzerLike, FaceStage, FaceTrack, RawFrame } from '../../models/types.ts';
 import { measureArtefacts, type FaceGrid } from './signals/artefacts.ts';
 import { measureEyeCrops } from './signals/eyeCrop.ts';
@@ -105,7 +106,7 @@ export function restrictObservation(obs: Observation, stages: readonly FaceStage
   const { pose, eyes, live, embedding, quality, ...rest } = f;
   let q = has('quality') ? quality : undefined;
   if (q !== undefined && pose !== undefined && !has('pose') && f.landmarks !== undefined) {
-    q = { ...q, frontalness: frontalnessFromLandmarks(f.landmarks.flatMap((p) => [p.x, p.y])) };
+    q = { ...q, frontalness: frontalnessFromPose(poseFromLandmarks(f.landmarks)) };
   }
   const face: NonNullable<Observation['face']> = {
     ...rest,
