@@ -153,6 +153,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   readonly #auto: boolean;
   readonly #modeStats = new Map<string, ModeStats>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Calls waiting behind the running one. */
+  #waiting = 0;
   #closed = false;
 
   private constructor(
@@ -227,7 +229,11 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     const track = options.track;
     if (track !== undefined && !validTrack(track)) return Promise.reject(new TypeError('track needs a finite box, a score and 68 landmarks'));
     const queued = performance.now();
-    const run = this.#queue.then(() => this.#analyze(input, stages, maxFaces, track, performance.now() - queued));
+    this.#waiting++;
+    const run = this.#queue.then(() => {
+      this.#waiting--;
+      return this.#analyze(input, stages, maxFaces, track, performance.now() - queued);
+    });
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -387,6 +393,9 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   #planOffload(canShare: boolean, stages: Set<FaceStage>, needLandmarks: boolean): { offload: BoxStage[]; stats: ModeStats | undefined } {
     let offload = canShare ? this.#split(stages, needLandmarks) : [];
     let stats: ModeStats | undefined;
+    // 'auto' with calls queued: the node is saturated, the worker's core is busy
+    // with other work anyway, and handing stages over costs CPU (models/README.md).
+    if (offload.length > 0 && this.#auto && this.#waiting > 0) offload = [];
     if (offload.length > 0 && this.#auto) {
       const key = [...stages].sort().join(',');
       stats = this.#modeStats.get(key) ?? { inline: [], worker: [], count: 0 };

@@ -66,14 +66,19 @@ export class FrameEvidence {
   readonly #nose: { t: number; x: number; y: number }[] = [];
   readonly #identity: IdentityTracker;
   #lastEmbeddingT = Number.NEGATIVE_INFINITY;
+  readonly #samplesNeeded: number;
   /** When each sparse stage last delivered a result (its model ran on a face). */
   readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity };
   /** The frame count (#frames) at that time. */
   readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity };
 
-  /** `uploaded`: frames arrive as uploads (REST, frame socket), scheduled by count, not capture time. */
-  constructor(options: SessionOptions, uploaded = false) {
+  /**
+   * `uploaded`: frames arrive as uploads (REST, frame socket), scheduled by count, not capture time.
+   * `samplesNeeded`: identity samples the decision needs (enrollment: its samples; else the match's one).
+   */
+  constructor(options: SessionOptions, uploaded = false, samplesNeeded = 1) {
     this.#options = options;
+    this.#samplesNeeded = samplesNeeded;
     this.#frameMs = uploaded ? options.uploadFrameMs : null;
     this.#identity = new IdentityTracker(options.identity);
     this.#eyeCover = new EyeCoverTracker(options.gate);
@@ -144,7 +149,7 @@ export class FrameEvidence {
     for (const stage of SPARSE_STAGES) {
       if (interval <= 0 || (!(st - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames)) s.add(stage);
     }
-    if (st - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.add('embedding');
+    if (st - this.#lastEmbeddingT >= this.#embeddingInterval()) s.add('embedding');
     return [...s];
   }
 
@@ -206,10 +211,16 @@ export class FrameEvidence {
     // must agree: no identity sample from a face turned as far as a head-turn answer.
     const turnedAway = ratio !== null && this.#frontalRatios.length > 0 && Math.abs(ratio - this.baselineRatio()) >= this.#options.turn.turnRatio;
     const frontal = (f.quality?.frontalness ?? 1) >= 0.6 && !turnedAway;
-    if (f.embedding && frontal && verdict === 'ok' && st - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) {
+    if (f.embedding && frontal && verdict === 'ok' && st - this.#lastEmbeddingT >= this.#embeddingInterval()) {
       this.#lastEmbeddingT = st;
       this.#identity.add(f.embedding);
     }
+  }
+
+  /** Embeddings at `embeddingIntervalMs` until the decision has its samples, then identity continuity at `identityIntervalMs`. */
+  #embeddingInterval(): number {
+    const o = this.#options;
+    return this.#identity.samples.length < this.#samplesNeeded ? o.embeddingIntervalMs : Math.max(o.embeddingIntervalMs, o.identityIntervalMs);
   }
 
   /** Median pose yaw of the frontal frames before the first challenge, or null. */

@@ -75,7 +75,7 @@ export class LivenessSession {
     this.#rttMinMs = init.rttMs ?? null;
     this.#fixed = init.fixedSchedule !== undefined;
     this.#plan = [...(init.fixedSchedule ?? init.plan ?? planChallenges({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
-    this.#evidence = new FrameEvidence(options, init.uploaded === true);
+    this.#evidence = new FrameEvidence(options, init.uploaded === true, init.kind === 'enrollment' ? options.enrollmentSamples : 1);
   }
 
   get state(): SessionState {
