@@ -17,6 +17,7 @@ import {
   decodeDetections,
   eyeCropRects,
   fivePointsFrom68,
+  frontalnessFromPose,
   intBox,
   invertSimilarity,
   letterbox,
@@ -35,6 +36,7 @@ import {
   type TensorSpec,
 } from './imageKernels.ts';
 import { ModelRegistry, type ModelName, type ModelRegistryOptions } from './ModelRegistry.ts';
+import { poseFromLandmarks } from './landmarkPose.ts';
 import { StageWorker, type SharedFrame, type StageResult } from './StageWorker.ts';
 import type {
   AnalyzeOptions,
@@ -44,9 +46,12 @@ import type {
   FaceAnalyzerLike,
   FaceQuality,
   FaceStage,
+  FaceTrack,
   Point,
   RawFrame,
 } from './types.ts';
+
+export { frontalnessFromPose };
 
 export const FACE_STAGES: readonly FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'embedding', 'quality'];
 /** Stages run when AnalyzeOptions.stages is not given. */
@@ -60,8 +65,13 @@ const DET_W = 320;
 const DET_H = 240;
 /** Photos whose long side is at most this are tight crops: detect on a grey-padded copy. */
 const SMALL_STILL_SIDE = 256;
-/** Frontal faces read about -8 degrees of pitch on the pose model (models/README.md). */
-const FRONTAL_PITCH = -8;
+/**
+ * A followed face is lost when its landmarks' centroid moved more than this
+ * fraction of the box side since the previous frame, or their spread changed by
+ * more than this factor: the box the stages ran on no longer frames it.
+ */
+const TRACK_MAX_SHIFT = 0.15;
+const TRACK_MAX_SCALE = 1.2;
 
 const SPEC_DETECT: TensorSpec = { layout: 'bgr', mean: [127, 127, 127], mul: [1 / 128, 1 / 128, 1 / 128] };
 const SPEC_LANDMARK: TensorSpec = { layout: 'gray', mean: [0, 0, 0], mul: [1 / 256, 0, 0], grayWeights: GRAY_MODEL };
@@ -143,6 +153,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   readonly #auto: boolean;
   readonly #modeStats = new Map<string, ModeStats>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Calls waiting behind the running one. */
+  #waiting = 0;
   #closed = false;
 
   private constructor(
@@ -214,7 +226,14 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     }
     const maxFaces = options.maxFaces ?? Infinity;
     if (!(maxFaces >= 0)) return Promise.reject(new TypeError(`maxFaces must be >= 0, got ${maxFaces}`));
-    const run = this.#queue.then(() => this.#analyze(input, stages, maxFaces));
+    const track = options.track;
+    if (track !== undefined && !validTrack(track)) return Promise.reject(new TypeError('track needs a finite box, a score and 68 landmarks'));
+    const queued = performance.now();
+    this.#waiting++;
+    const run = this.#queue.then(() => {
+      this.#waiting--;
+      return this.#analyze(input, stages, maxFaces, track, performance.now() - queued);
+    });
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -227,7 +246,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     if (this.#ownsRegistry) await this.#registry.close();
   }
 
-  async #analyze(input: RawFrame | Uint8Array, stages: Set<FaceStage>, maxFaces: number): Promise<AnalyzeResult> {
+  /** `queueMs`: how long the call waited behind earlier ones (AnalyzeResult.queueMs). */
+  async #analyze(input: RawFrame | Uint8Array, stages: Set<FaceStage>, maxFaces: number, track: FaceTrack | undefined, queueMs: number): Promise<AnalyzeResult> {
     const t0 = performance.now();
     const timings: Timings = {};
     let frame: RawFrame;
@@ -238,6 +258,13 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
     } else {
       frame = input;
       checkRawFrame(frame);
+      if (track !== undefined && maxFaces >= 1) {
+        const face = await this.#follow(frame, track, stages, timings);
+        if (face !== undefined) {
+          timings.total = performance.now() - t0;
+          return { faces: [face], width: frame.width, height: frame.height, timings, queueMs };
+        }
+      }
     }
     // Tight crops (ID photos, thumbnails) leave the detector no context: look at a
     // grey-padded copy first, or when nothing is found in the original.
@@ -271,7 +298,32 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
       faces.push(await this.#analyzeFace(work, frame, shared, det, px, py, stages, needLandmarks, timings));
     }
     timings.total = performance.now() - t0;
-    return { faces, width: frame.width, height: frame.height, timings };
+    return { faces, width: frame.width, height: frame.height, timings, queueMs };
+  }
+
+  /**
+   * The stages on the previous frame's box, landmarks always: the face is
+   * followed when its landmarks moved less than TRACK_MAX_SHIFT of the box side
+   * and kept their spread within TRACK_MAX_SCALE; otherwise undefined (detect).
+   */
+  async #follow(frame: RawFrame, track: FaceTrack, stages: Set<FaceStage>, timings: Timings): Promise<Face | undefined> {
+    const t = performance.now();
+    const b = track.box;
+    if (!(b.x1 >= 0 && b.y1 >= 0 && b.x2 <= frame.width && b.y2 <= frame.height && b.x2 - b.x1 >= 8 && b.y2 - b.y1 >= 8)) return undefined;
+    const det: Detection = { x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2, score: track.score };
+    const withLm = new Set<FaceStage>(stages).add('landmarks');
+    const canShare = (stages.has('liveness') || stages.has('pose')) && this.#worker?.alive === true;
+    let sharedFrame: SharedFrame | undefined;
+    const shared = canShare ? (): SharedFrame => (sharedFrame ??= this.#share(frame)) : undefined;
+    const face = await this.#analyzeFace(frame, frame, shared, det, 0, 0, withLm, true, timings);
+    const moved = trackMotion(track.landmarks, face.landmarks!);
+    const side = b.y2 - b.y1;
+    add(timings, 'track', t);
+    if (!(Math.hypot(moved.dx, moved.dy) <= TRACK_MAX_SHIFT * side && moved.scale <= TRACK_MAX_SCALE && moved.scale >= 1 / TRACK_MAX_SCALE)) return undefined;
+    const cx = (v: number): number => Math.min(Math.max(v, 0), frame.width);
+    const cy = (v: number): number => Math.min(Math.max(v, 0), frame.height);
+    const box = { x1: cx(b.x1 + moved.dx), y1: cy(b.y1 + moved.dy), x2: cx(b.x2 + moved.dx), y2: cy(b.y2 + moved.dy) };
+    return { ...face, box, tracked: true };
   }
 
   async #detect(frame: RawFrame, timings: Timings): Promise<Detection[]> {
@@ -329,7 +381,8 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
         faceSize: face.box.y2 - face.box.y1,
         sharpness: landmarks.cropStats.variance,
         brightness: landmarks.cropStats.mean,
-        frontalness: face.pose !== undefined ? frontalnessFromPose(face.pose) : frontalnessFromLandmarks(landmarks.lm),
+        // Without the pose model: the landmark pose (models/landmarkPose.ts, measured against the model).
+        frontalness: frontalnessFromPose(face.pose ?? poseFromLandmarks(face.landmarks!)),
       };
       add(timings, 'quality', t);
     }
@@ -340,6 +393,9 @@ export class FaceAnalyzer implements FaceAnalyzerLike {
   #planOffload(canShare: boolean, stages: Set<FaceStage>, needLandmarks: boolean): { offload: BoxStage[]; stats: ModeStats | undefined } {
     let offload = canShare ? this.#split(stages, needLandmarks) : [];
     let stats: ModeStats | undefined;
+    // 'auto' with calls queued: the node is saturated, the worker's core is busy
+    // with other work anyway, and handing stages over costs CPU (models/README.md).
+    if (offload.length > 0 && this.#auto && this.#waiting > 0) offload = [];
     if (offload.length > 0 && this.#auto) {
       const key = [...stages].sort().join(',');
       stats = this.#modeStats.get(key) ?? { inline: [], worker: [], count: 0 };
@@ -532,21 +588,35 @@ function shiftBox(b: Box, px: number, py: number, frame: RawFrame): Box {
   return { x1: cx(b.x1), y1: cy(b.y1), x2: cx(b.x2), y2: cy(b.y2) };
 }
 
-/** 1 at frontal (yaw 0, pitch at the frontal reading), 0 at 60 degrees away or more. */
-export function frontalnessFromPose(p: { readonly yaw: number; readonly pitch: number }): number {
-  return clamp01(1 - Math.hypot(p.yaw, p.pitch - FRONTAL_PITCH) / 60);
+/** Centroid shift and spread ratio (now / before) of two 68-point sets. */
+function trackMotion(before: readonly Point[], now: readonly Point[]): { dx: number; dy: number; scale: number } {
+  const c = (pts: readonly Point[]): { x: number; y: number; r: number } => {
+    let x = 0;
+    let y = 0;
+    for (const p of pts) {
+      x += p.x;
+      y += p.y;
+    }
+    x /= pts.length;
+    y /= pts.length;
+    let r = 0;
+    for (const p of pts) r += Math.hypot(p.x - x, p.y - y);
+    return { x, y, r: r / pts.length };
+  };
+  const a = c(before);
+  const b = c(now);
+  return { dx: b.x - a.x, dy: b.y - a.y, scale: a.r > 0 ? b.r / a.r : Infinity };
 }
 
-/**
- * Without the pose model: how far the nose tip sits from the midpoint of the
- * eyes, in half inter-ocular distances (0 = centred = frontal).
- */
-export function frontalnessFromLandmarks(lm: ArrayLike<number>): number {
-  const [le, re, nose] = fivePointsFrom68(lm);
-  const half = Math.hypot(re!.x - le!.x, re!.y - le!.y) / 2;
-  if (half <= 0) return 0;
-  const off = Math.abs(nose!.x - (le!.x + re!.x) / 2);
-  return clamp01(1 - off / half);
+function validTrack(t: FaceTrack): boolean {
+  const b = t?.box;
+  const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  return (
+    b !== undefined &&
+    finite(b.x1) && finite(b.y1) && finite(b.x2) && finite(b.y2) && b.x2 > b.x1 && b.y2 > b.y1 &&
+    finite(t.score) &&
+    Array.isArray(t.landmarks) && t.landmarks.length === 68 && t.landmarks.every((p) => finite(p?.x) && finite(p?.y))
+  );
 }
 
 function checkRawFrame(f: RawFrame): void {

@@ -3,6 +3,7 @@
 // least-squares similarity used for alignment. Pure functions on numbers and
 // typed arrays, so each rule is tested on its own; the integer truncations
 // mirror the reference pipeline so crops land on the same pixels.
+import { clamp01 } from '../common/vector.ts';
 import type { Box, Point } from './types.ts';
 import type { Rect } from './imageKernels.ts';
 
@@ -282,4 +283,25 @@ export function poseAngle(bins: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < p.length; i++) s += p[i]! * i;
   return s * 3 - 99;
+}
+
+/** Frontal faces read about -8 degrees of pitch on the pose model (models/README.md). */
+const FRONTAL_PITCH = -8;
+
+/** 1 at frontal (yaw 0, pitch at the frontal reading), 0 at 60 degrees away or more. */
+export function frontalnessFromPose(p: { readonly yaw: number; readonly pitch: number }): number {
+  return clamp01(1 - Math.hypot(p.yaw, p.pitch - FRONTAL_PITCH) / 60);
+}
+
+/**
+ * How far the nose tip sits from the midpoint of the eyes, in half
+ * inter-ocular distances (0 = centred = frontal). A cruder frontalness than
+ * the landmark pose (scripts/eval/poseFit.ts reports both against the model).
+ */
+export function frontalnessFromLandmarks(lm: ArrayLike<number>): number {
+  const [le, re, nose] = fivePointsFrom68(lm);
+  const half = Math.hypot(re!.x - le!.x, re!.y - le!.y) / 2;
+  if (half <= 0) return 0;
+  const off = Math.abs(nose!.x - (le!.x + re!.x) / 2);
+  return clamp01(1 - off / half);
 }

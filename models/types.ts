@@ -19,6 +19,20 @@ export interface AnalyzeOptions {
   readonly stages?: readonly FaceStage[];
   /** Only analyse the N biggest faces (detection still reports the count). Default: all. */
   readonly maxFaces?: number;
+  /**
+   * The previous frame's one face (same camera, decoded frames only): detection
+   * is skipped and the stages run on its box; the face's landmarks say where it
+   * went. When they disagree with the track (it moved or scaled too far) the
+   * frame is detected as usual. The face comes back with `tracked: true`.
+   */
+  readonly track?: FaceTrack;
+}
+
+/** Where a face was on the previous frame: its box and 68 landmarks. */
+export interface FaceTrack {
+  readonly box: Box;
+  readonly score: number;
+  readonly landmarks: readonly Point[];
 }
 
 export interface Point {
@@ -60,6 +74,8 @@ export interface Face {
   readonly quality?: FaceQuality;
   /** L2-normalised 512-d embedding of the aligned face (embedding stage). */
   readonly embedding?: Float32Array;
+  /** Found by following AnalyzeOptions.track, not by the detector (other faces would not be seen). */
+  readonly tracked?: boolean;
 }
 
 export interface AnalyzeResult {
@@ -69,6 +85,8 @@ export interface AnalyzeResult {
   readonly height: number;
   /** Milliseconds per stage for this call. */
   readonly timings: Readonly<Record<string, number>>;
+  /** Milliseconds the call waited behind earlier calls before it started (one analysis runs at a time). */
+  readonly queueMs?: number;
 }
 
 /** The seam the liveness engine and the service use (fakeable in unit tests). */

@@ -172,6 +172,7 @@ export class FacegateNode {
       const core = await openServiceCore(config, { log, testing: t }, stack);
       const engines = new ClientEngines({
         config, analyzer: o.analyzer, templates: core.templates, log,
+        onFrame: core.metrics.engineFrameSink(),
         ...(t.createEngine ? { createEngine: t.createEngine } : {}),
       });
       stack.push('liveness', () => engines.close());

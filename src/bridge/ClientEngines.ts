@@ -17,6 +17,8 @@ export interface ClientEnginesDeps {
   readonly log: Logger;
   /** Builds an engine (default: `new LivenessEngine`); tests pass one with a fixed challenge schedule. */
   readonly createEngine?: (options: LivenessEngineOptions) => LivenessEngine;
+  /** Every engine's per-frame stats (the node's metrics). */
+  readonly onFrame?: LivenessEngineOptions['onFrame'];
 }
 
 export class ClientEngines {
@@ -46,6 +48,7 @@ export class ClientEngines {
         analyzer: d.analyzer,
         session: sessionOptionsFromConfig(d.config),
         log: d.log.child({ component: 'liveness', clientId }),
+        ...(d.onFrame ? { onFrame: d.onFrame } : {}),
       };
       e = d.createEngine ? d.createEngine(options) : new LivenessEngine(options);
       this.#engines.set(clientId, e);

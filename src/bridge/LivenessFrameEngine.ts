@@ -100,6 +100,8 @@ export class LivenessFrameEngine implements SessionEngine {
       id: session.id,
       // An HTTP client cannot paint colour flashes on cue.
       flash: false,
+      // Uploads come back-to-back or seconds apart: their analysis schedule counts frames.
+      uploaded: true,
       sink: { send: (m) => void o.inbox.push(m) },
     });
     await engine.connect(session.id);

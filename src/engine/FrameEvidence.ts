@@ -18,6 +18,15 @@ import { IdentityTracker } from './signals/identity.ts';
 import { aggregatePassive } from './signals/passive.ts';
 import type { ArtefactSample, ChallengeTiming, Decision, GateVerdict, Observation, SignalName, SignalReport } from './types.ts';
 
+/**
+ * The stages a session runs below the frame rate when no challenge needs them.
+ * The pose model is not one: it runs only where a session asks for it (the
+ * capture's baseline, a head turn); elsewhere frontalness comes from the
+ * landmark pose (models/landmarkPose.ts, measured against the model).
+ */
+export const SPARSE_STAGES = ['eyes', 'liveness'] as const satisfies readonly FaceStage[];
+type SparseStage = (typeof SPARSE_STAGES)[number];
+
 /** How the session's state bears on one frame's evidence. */
 export interface FrameContext {
   /** The active challenge asks for a turned face: the gate does not require a frontal one. */
@@ -35,6 +44,8 @@ export interface MotionEvidence {
 
 export class FrameEvidence {
   readonly #options: SessionOptions;
+  /** Uploads: the schedule counts frames of this length (SessionOptions.uploadFrameMs); null: capture times. */
+  readonly #frameMs: number | null;
   #frames = 0;
   #good = 0;
   #oneFace = 0;
@@ -55,9 +66,20 @@ export class FrameEvidence {
   readonly #nose: { t: number; x: number; y: number }[] = [];
   readonly #identity: IdentityTracker;
   #lastEmbeddingT = Number.NEGATIVE_INFINITY;
+  readonly #samplesNeeded: number;
+  /** When each sparse stage last delivered a result (its model ran on a face). */
+  readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity };
+  /** The frame count (#frames) at that time. */
+  readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity };
 
-  constructor(options: SessionOptions) {
+  /**
+   * `uploaded`: frames arrive as uploads (REST, frame socket), scheduled by count, not capture time.
+   * `samplesNeeded`: identity samples the decision needs (enrollment: its samples; else the match's one).
+   */
+  constructor(options: SessionOptions, uploaded = false, samplesNeeded = 1) {
     this.#options = options;
+    this.#samplesNeeded = samplesNeeded;
+    this.#frameMs = uploaded ? options.uploadFrameMs : null;
     this.#identity = new IdentityTracker(options.identity);
     this.#eyeCover = new EyeCoverTracker(options.gate);
   }
@@ -110,25 +132,58 @@ export class FrameEvidence {
     this.#lastGoodT = t;
   }
 
-  /** Which model stages the next frame needs (the eye model always; embeddings at a cadence). */
-  wantedStages(t: number): FaceStage[] {
-    const s: FaceStage[] = ['landmarks', 'pose', 'eyes', 'liveness', 'quality'];
-    if (t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) s.push('embedding');
-    return s;
+  /**
+   * Which model stages the frame at `t` needs: landmarks and quality always
+   * (tracking, the gate), `everyFrame` (what the active challenge or the
+   * baseline scores on) on every frame, the sparse stages when they last ran
+   * `sparseStageIntervalMs` ago or more, embeddings at their own cadence.
+   * An upload session reads those intervals on its frame count (scheduleTime).
+   */
+  wantedStages(t: number, everyFrame: readonly FaceStage[] = [...SPARSE_STAGES, 'pose']): FaceStage[] {
+    const interval = this.#options.sparseStageIntervalMs;
+    const minFrames = this.#options.sparseStageMinFrames;
+    // interval 0: every stage on every frame, the pose model included.
+    const s = new Set<FaceStage>(['landmarks', 'quality', ...everyFrame, ...(interval <= 0 ? (['pose'] as const) : [])]);
+    // The frame asked about is frame #frames + 1.
+    const st = this.scheduleTime(t, this.#frames + 1);
+    for (const stage of SPARSE_STAGES) {
+      if (interval <= 0 || (!(st - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames)) s.add(stage);
+    }
+    if (st - this.#lastEmbeddingT >= this.#embeddingInterval()) s.add('embedding');
+    return [...s];
+  }
+
+  /**
+   * The time the analysis schedule reads for frame number `frame` (1-based)
+   * captured at `t`: `t` on the live path; on uploads `frame * uploadFrameMs`,
+   * so frames sent back-to-back or seconds apart run the same stages on the
+   * same frames and a session never waits on the clock for a stage it needs.
+   */
+  scheduleTime(t: number, frame: number = this.#frames + 1): number {
+    return this.#frameMs === null ? t : frame * this.#frameMs;
   }
 
   /** Gates one frame and keeps its evidence; returns the gate verdict. */
   add(obs: Observation, context: FrameContext): GateVerdict {
     this.#frames++;
     this.#lastT = obs.t;
+    const f = obs.face;
+    const st = this.scheduleTime(obs.t, this.#frames);
+    const ran = (stage: SparseStage): void => {
+      this.#lastStageT[stage] = st;
+      this.#lastStageFrame[stage] = this.#frames;
+    };
+    if (f?.eyes) ran('eyes');
+    if (typeof f?.live === 'number') ran('liveness');
     this.#analyzeMs += obs.analyzeMs ?? 0;
     const verdict = gateFrame(obs, !context.turning, this.#options.gate, this.#eyeCover.update(obs));
     this.#gateCounts.set(verdict, (this.#gateCounts.get(verdict) ?? 0) + 1);
-    this.#collect(obs, verdict, context.baseline);
+    this.#collect(obs, verdict, context.baseline, st);
     return verdict;
   }
 
-  #collect(obs: Observation, verdict: GateVerdict, baseline: boolean): void {
+  /** `st`: the frame's schedule time (the embedding cadence). */
+  #collect(obs: Observation, verdict: GateVerdict, baseline: boolean, st: number): void {
     const f = obs.face;
     if (!f || countedFaces(obs, this.#options.gate) !== 1) return;
     this.#oneFace++;
@@ -156,10 +211,16 @@ export class FrameEvidence {
     // must agree: no identity sample from a face turned as far as a head-turn answer.
     const turnedAway = ratio !== null && this.#frontalRatios.length > 0 && Math.abs(ratio - this.baselineRatio()) >= this.#options.turn.turnRatio;
     const frontal = (f.quality?.frontalness ?? 1) >= 0.6 && !turnedAway;
-    if (f.embedding && frontal && verdict === 'ok' && t - this.#lastEmbeddingT >= this.#options.embeddingIntervalMs) {
-      this.#lastEmbeddingT = t;
+    if (f.embedding && frontal && verdict === 'ok' && st - this.#lastEmbeddingT >= this.#embeddingInterval()) {
+      this.#lastEmbeddingT = st;
       this.#identity.add(f.embedding);
     }
+  }
+
+  /** Embeddings at `embeddingIntervalMs` until the decision has its samples, then identity continuity at `identityIntervalMs`. */
+  #embeddingInterval(): number {
+    const o = this.#options;
+    return this.#identity.samples.length < this.#samplesNeeded ? o.embeddingIntervalMs : Math.max(o.embeddingIntervalMs, o.identityIntervalMs);
   }
 
   /** Median pose yaw of the frontal frames before the first challenge, or null. */

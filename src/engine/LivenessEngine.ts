@@ -6,13 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { decodeImage } from '../../models/decodeImage.ts';
-import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
+import type { FaceAnalyzerLike, FaceStage, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
 import type { PlannedChallenge } from './challengePlan.ts';
 import { LivenessSession } from './LivenessSession.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
 import { InMemorySessionStore } from './InMemorySessionStore.ts';
-import { observeFrame } from './observe.ts';
+import { DetectSchedule, observeFrame } from './observe.ts';
 import type { FaceGrid } from './signals/artefacts.ts';
 import { SystemClock } from './SystemClock.ts';
 import type { Clock, EngineMode, EngineSessionRecord, EngineSink, Observation, SessionState, SessionStore, SubjectMatcher } from './types.ts';
@@ -29,6 +29,19 @@ export interface LivenessEngineOptions {
   readonly maxSessions?: number;
   /** Structured log; each session gets a child logger with its id. */
   readonly log?: Logger;
+  /** Told about every frame pushFrame() analyses or drops (per-frame metrics). */
+  readonly onFrame?: (stats: EngineFrameStats) => void;
+}
+
+/** One frame pushFrame() saw. */
+export interface EngineFrameStats {
+  /** 'dropped': the session's previous frame was still in analysis (the live path does not queue). */
+  readonly outcome: 'analysed' | 'dropped';
+  readonly transport: 'live' | 'upload';
+  /** Frame in -> its consequences settled (analysis and the session's step), ms; 0 when dropped. */
+  readonly analysisMs: number;
+  /** Of which waiting for the shared face analyzer, ms. */
+  readonly queueMs: number;
 }
 
 export interface CreateSessionInput {
@@ -43,6 +56,8 @@ export interface CreateSessionInput {
   readonly fixedSchedule?: readonly PlannedChallenge[];
   /** A pre-drawn plan (live semantics); default: drawn at random per session. */
   readonly plan?: readonly PlannedChallenge[];
+  /** Frames arrive as uploads (REST, frame socket): analysed on a schedule by frame count (SessionOptions.uploadFrameMs). */
+  readonly uploaded?: boolean;
 }
 
 /** Deadline check period while frames do not arrive. */
@@ -54,6 +69,8 @@ interface Entry {
   readonly cancelTtl: () => void;
   cancelTick: (() => void) | null;
   grid: FaceGrid | undefined;
+  readonly detect: DetectSchedule;
+  readonly transport: EngineFrameStats['transport'];
   busy: boolean;
   dropped: number;
   storedState: SessionState;
@@ -68,6 +85,7 @@ export class LivenessEngine {
   readonly #options: SessionOptions;
   readonly #maxSessions: number;
   readonly #log: Logger | undefined;
+  readonly #onFrame: ((stats: EngineFrameStats) => void) | undefined;
   readonly #sessions = new Map<string, Entry>();
   #closed = false;
 
@@ -81,6 +99,7 @@ export class LivenessEngine {
     this.#options = { ...DEFAULT_SESSION_OPTIONS, ...options.session };
     this.#maxSessions = options.maxSessions ?? 1000;
     this.#log = options.log;
+    this.#onFrame = options.onFrame;
   }
 
   get clock(): Clock {
@@ -129,6 +148,7 @@ export class LivenessEngine {
         ...(input.flash !== undefined ? { flash: input.flash } : {}),
         ...(input.fixedSchedule ? { fixedSchedule: input.fixedSchedule } : {}),
         ...(input.plan ? { plan: input.plan } : {}),
+        ...(input.uploaded !== undefined ? { uploaded: input.uploaded } : {}),
       },
       this.#gallery,
       sink,
@@ -138,7 +158,7 @@ export class LivenessEngine {
       session.expire(this.#clock.now());
       void this.#settle(id);
     });
-    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, busy: false, dropped: 0, storedState: session.state });
+    this.#sessions.set(id, { session, log, cancelTtl, cancelTick: null, grid: undefined, detect: new DetectSchedule(this.#options.detectIntervalMs, this.#options.detectMinFrames), transport: input.uploaded === true ? 'upload' : 'live', busy: false, dropped: 0, storedState: session.state });
     log?.debug('liveness session created');
     await this.#store.put(session.record, this.#options.ttlMs);
     return session.record;
@@ -166,6 +186,11 @@ export class LivenessEngine {
     this.#live(id).session.markSent(challengeId, t);
   }
 
+  /** The model stages session `id` needs on a frame captured at `t` (what pushFrame runs). */
+  wantedStages(id: string, t: number): FaceStage[] {
+    return this.#live(id).session.wantedStages(t);
+  }
+
   /**
    * Analyses one frame captured at `t` (engine clock, ms) and feeds the session.
    * Returns false when the frame was dropped because the previous one is still
@@ -176,17 +201,25 @@ export class LivenessEngine {
     if (!this.#analyzer) throw new FacegateError('service_unavailable', 'this engine has no face analyzer');
     if (e.busy) {
       e.dropped++;
+      this.#onFrame?.({ outcome: 'dropped', transport: e.transport, analysisMs: 0, queueMs: 0 });
       return false;
     }
     e.busy = true;
+    const t0 = performance.now();
+    let queueMs = 0;
     try {
-      const o = await observeFrame(this.#analyzer, frame, t, e.session.wantedStages(t), e.grid);
+      const st = e.session.scheduleTime(t);
+      const track = e.session.followsFace ? e.detect.trackFor(st) : undefined;
+      const o = await observeFrame(this.#analyzer, frame, t, e.session.wantedStages(t), e.grid, track);
+      queueMs = o.queueMs ?? 0;
       e.grid = o.grid;
+      e.detect.update(o, st);
       await e.session.process(o.observation);
     } finally {
       e.busy = false;
     }
     await this.#afterFrame(id, e);
+    this.#onFrame?.({ outcome: 'analysed', transport: e.transport, analysisMs: performance.now() - t0, queueMs });
     return true;
   }
 

@@ -1,15 +1,15 @@
 // One liveness session's state machine: created -> connected -> capturing ->
-// challenging -> deciding -> succeeded | failed | expired | cancelled.
-// It feeds each analysed observation (from the live path, the REST fallback or
-// a recorded clip alike) once to its FrameEvidence, issues the planned
-// challenges and lets the active one (a plug-in, challenges/) score the
-// evidence, then reaches one Decision, matching through a read-only
-// SubjectMatcher (an enrollment's template goes out in the decision; the
-// caller commits it). It owns no transport and no timers: its owner
+// challenging -> deciding -> succeeded | failed | expired | cancelled. It feeds
+// each analysed observation (live path, REST fallback or recorded clip alike)
+// once to its FrameEvidence, issues the planned challenges, lets the active one
+// (a plug-in, challenges/) score the evidence and reaches one Decision through
+// a read-only SubjectMatcher (an enrollment's template goes out in the
+// decision; the caller commits it). No transport, no timers: its owner
 // (LivenessEngine) feeds it frames and clock ticks and forwards its messages.
 import { meanTemplate } from '../../common/vector.ts';
 import type { FaceStage } from '../../models/types.ts';
 import { planChallenges, redraw, type PlannedChallenge } from './challengePlan.ts';
+import type { SessionInit } from './LivenessSessionTypes.ts';
 import { challengeFor } from './challenges/index.ts';
 import { FrameEvidence } from './FrameEvidence.ts';
 import { countedFaces, promptFor, reasonFor } from './frameGate.ts';
@@ -20,24 +20,7 @@ import type {
   Observation, ReasonCode, SessionState, SignalName, SignalReport, SubjectMatcher, TerminalState,
 } from './types.ts';
 
-export interface SessionInit {
-  readonly id: string;
-  readonly kind: EngineMode;
-  /** Verification: the claimed subject; enrollment: the subject to enrol. */
-  readonly subjectId?: string;
-  readonly createdAt: number;
-  readonly rttMs?: number;
-  /** Whether the transport can paint colour flashes (the live path). */
-  readonly flash?: boolean;
-  /**
-   * Test-only: a fixed schedule that a recording can contain. Challenges are
-   * then issued as soon as capture is done and the reaction floor is not applied.
-   */
-  readonly fixedSchedule?: readonly PlannedChallenge[];
-  /** A plan drawn by the caller (live semantics: delays, reaction floor); default: drawn here. */
-  readonly plan?: readonly PlannedChallenge[];
-}
-
+export type { SessionInit };
 const SIGNALS: readonly SignalName[] = ['passive', 'blink', 'head_turn', 'depth', 'color_flash', 'artefacts', 'motion', 'reaction', 'identity'];
 
 const notEvaluated = (): SignalReport => ({ evaluated: false, score: 0, passed: false, values: {} });
@@ -92,7 +75,7 @@ export class LivenessSession {
     this.#rttMinMs = init.rttMs ?? null;
     this.#fixed = init.fixedSchedule !== undefined;
     this.#plan = [...(init.fixedSchedule ?? init.plan ?? planChallenges({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
-    this.#evidence = new FrameEvidence(options);
+    this.#evidence = new FrameEvidence(options, init.uploaded === true, init.kind === 'enrollment' ? options.enrollmentSamples : 1);
   }
 
   get state(): SessionState {
@@ -146,10 +129,26 @@ export class LivenessSession {
     if (!this.#fixed) a.notBefore = Math.max(a.notBefore, t + this.#rttMs / 2 + this.#options.minReactionMs);
   }
 
-  /** Which model stages the next frame needs (the eye model always; embeddings at a cadence). */
+  /** Stages the frame at `t` needs (need-now API): the active challenge's every frame, pose through the capture, the rest sparse. */
   wantedStages(t: number): FaceStage[] {
-    return this.#evidence.wantedStages(t);
+    return this.#evidence.wantedStages(t, this.#active !== null ? this.#needs() : this.#timings.length === 0 ? ['pose'] : []);
   }
+
+  /** The time the next frame's analysis schedule reads (FrameEvidence.scheduleTime). */
+  scheduleTime(t: number): number {
+    return this.#evidence.scheduleTime(t);
+  }
+
+  /**
+   * Whether the next frame may follow the face on its previous box instead of
+   * detecting it: not while the active challenge scores eye state, which the eye
+   * model reads differently on a followed box's crops (a blink can vanish).
+   */
+  get followsFace(): boolean {
+    return !(this.#active !== null && this.#needs().includes('eyes'));
+  }
+
+  #needs = (): readonly FaceStage[] => (this.#active !== null ? challengeFor(this.#active.challenge.kind).needs : []);
 
   connect(t: number): void {
     if (this.#state !== 'created') return;

@@ -2,7 +2,7 @@
 // the REST service and the live path use (other modules are internal).
 export type * from './types.ts';
 export { ENGINE_REASONS } from './types.ts';
-export { LivenessEngine, type CreateSessionInput, type LivenessEngineOptions } from './LivenessEngine.ts';
+export { LivenessEngine, type CreateSessionInput, type EngineFrameStats, type LivenessEngineOptions } from './LivenessEngine.ts';
 export { LivenessSession, type SessionInit } from './LivenessSession.ts';
 export { DEFAULT_SESSION_OPTIONS, type PlanOptions, type SessionOptions } from './options.ts';
 export { InMemorySessionStore } from './InMemorySessionStore.ts';

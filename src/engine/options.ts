@@ -54,7 +54,43 @@ export interface SessionOptions {
   readonly staticFrames: number;
   /** Fastest plausible human reaction after the prompt reaches the page, ms. */
   readonly minReactionMs: number;
+  /** Embeddings at least this often (ms) while the decision still needs identity samples (enrollment: its samples). */
   readonly embeddingIntervalMs: number;
+  /**
+   * Then for identity continuity (identity_changed) this often: embeddings
+   * are the dearest model (~15 ms), and a swap of faces is caught within it.
+   */
+  readonly identityIntervalMs: number;
+  /**
+   * Eye state and passive anti-spoof run at least this often (ms) when nothing
+   * needs them on every frame (eyes while a blink is asked for); the pose model
+   * runs only where a session asks for it (capture, head turn). 0: every stage
+   * on every frame. 400 ms (every 4th frame at 10 fps) still gives the passive
+   * median ~8 samples in a 3 s session (eval:liveness verdicts unchanged).
+   */
+  readonly sparseStageIntervalMs: number;
+  /**
+   * Between detections the face is followed on its previous box (landmarks
+   * say where it went); the detector runs again after this long, when the
+   * track is lost, or on every frame while it last saw no face or several
+   * (a second face is noticed within this interval). 0: detect every frame.
+   */
+  readonly detectIntervalMs: number;
+  /**
+   * Frame-count floors under the two intervals above: a sparse stage skips at
+   * least `sparseStageMinFrames - 1` frames and the detector follows at least
+   * `detectMinFrames - 1`, so a node that sheds load (fewer analysed fps per
+   * session) does not make each frame dearer. At 10 fps they change nothing.
+   */
+  readonly sparseStageMinFrames: number;
+  readonly detectMinFrames: number;
+  /**
+   * Uploaded frames (REST, frame socket) are scheduled by count: the intervals
+   * above (stages, detection, embeddings) count frames of this length, whatever
+   * their capture times, so uploads back-to-back or sparse run the same stages
+   * on the same frames (the live path at 10 fps).
+   */
+  readonly uploadFrameMs: number;
   readonly enrollmentSamples: number;
   /** Cosine at or above which a probe matches a template (the models layer's measured default). */
   readonly matchThreshold: number;
@@ -89,6 +125,12 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   staticFrames: 10,
   minReactionMs: 120,
   embeddingIntervalMs: 400,
+  identityIntervalMs: 800,
+  sparseStageIntervalMs: 400,
+  detectIntervalMs: 300,
+  sparseStageMinFrames: 4,
+  detectMinFrames: 3,
+  uploadFrameMs: 100,
   enrollmentSamples: 3,
   matchThreshold: DEFAULT_MATCH_THRESHOLD,
   gate: DEFAULT_GATE_OPTIONS,

@@ -5,7 +5,8 @@
 // decoding only as far as the slowest session needs.
 import type { FaceAnalyzerLike, FaceStage } from '../../../models/types.ts';
 import type { TimedFrame } from './decodeClip.ts';
-import { observeFrame } from '../../../src/engine/observe.ts';
+import { DetectSchedule, observeFrame } from '../../../src/engine/observe.ts';
+import { DEFAULT_SESSION_OPTIONS } from '../../../src/engine/options.ts';
 import type { FaceGrid } from '../../../src/engine/signals/artefacts.ts';
 import type { Observation } from '../../../src/engine/types.ts';
 
@@ -26,9 +27,12 @@ export class ObservationTape {
   static fromFrames(analyzer: FaceAnalyzerLike, frames: AsyncIterable<TimedFrame>): ObservationTape {
     async function* gen(): AsyncGenerator<Observation> {
       let grid: FaceGrid | undefined;
+      // Detected and followed as the live path does (the schedule does not depend on the challenges).
+      const detect = new DetectSchedule(DEFAULT_SESSION_OPTIONS.detectIntervalMs, DEFAULT_SESSION_OPTIONS.detectMinFrames);
       for await (const { frame, t } of frames) {
-        const o = await observeFrame(analyzer, frame, t, ALL_STAGES, grid);
+        const o = await observeFrame(analyzer, frame, t, ALL_STAGES, grid, detect.trackFor(t));
         grid = o.grid;
+        detect.update(o, t);
         yield o.observation;
       }
     }

@@ -6,6 +6,7 @@ import { InMemoryGallery } from '../../../src/engine/InMemoryGallery.ts';
 import { LivenessEngine } from '../../../src/engine/LivenessEngine.ts';
 import type { SessionOptions } from '../../../src/engine/options.ts';
 import { ManualClock } from '../../../src/engine/ManualClock.ts';
+import { restrictObservation } from '../../../src/engine/observe.ts';
 import type { ObservationTape } from './ObservationTape.ts';
 import type { Decision, EngineMessage, EngineMode } from '../../../src/engine/types.ts';
 
@@ -75,7 +76,8 @@ async function runOnce(
     for await (const obs of tape.replay()) {
       clock.set(obs.t);
       last = obs.t;
-      await engine.pushObservation(rec.id, obs);
+      // Replayed as the live path analyses it: only the stages the session asks for on this frame.
+      await engine.pushObservation(rec.id, restrictObservation(obs, engine.wantedStages(rec.id, obs.t)));
       if (decision) break;
     }
     const endedUndecided = !decision;

@@ -3,6 +3,7 @@
 // while it is active, and what the decision reports when it never scored. The
 // session state machine knows challenges only through this interface; the one
 // list of them is ./index.ts.
+import type { FaceStage } from '../../../models/types.ts';
 import type { FrameEvidence } from '../FrameEvidence.ts';
 import type { PlanOptions, SessionOptions } from '../options.ts';
 import type { Challenge, ChallengeKind, ColorStep, SignalName, SignalReport } from '../types.ts';
@@ -60,6 +61,11 @@ export interface ChallengeType<K extends ChallengeKind = ChallengeKind> {
   readonly turnsFace: boolean;
   /** The answer's start is a human reaction (timed against the prompt). */
   readonly timesReaction: boolean;
+  /**
+   * Model stages this challenge scores on, run on every frame while it is
+   * active; outside their challenge they run at the session's sparse cadence.
+   */
+  readonly needs: readonly FaceStage[];
   /** Text the page shows for `kind`. */
   prompt(kind: K): string;
   /** Time the user has to answer, ms. */

@@ -9,6 +9,7 @@ export const blinkChallenge: ChallengeType<'blink'> = {
   needsFlash: false,
   turnsFace: false,
   timesReaction: true,
+  needs: ['eyes'],
   prompt: () => 'Blink',
   windowMs: (o) => o.blinkWindowMs,
   setup: () => ({ minWindowMs: 0 }),

@@ -38,6 +38,7 @@ export const colorFlashChallenge: ChallengeType<'color_flash'> = {
   needsFlash: true,
   turnsFace: false,
   timesReaction: false,
+  needs: [],
   prompt: () => FLASH_PROMPT,
   windowMs: (o) => o.flashWindowMs,
   setup(evidence, options) {

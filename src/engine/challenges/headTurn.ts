@@ -21,6 +21,7 @@ export const headTurnChallenge: ChallengeType<TurnKind> = {
   needsFlash: false,
   turnsFace: true,
   timesReaction: true,
+  needs: ['pose'],
   prompt: (kind) => TEXT[kind],
   windowMs: (o) => o.turnWindowMs,
   setup: () => ({ minWindowMs: 0 }),

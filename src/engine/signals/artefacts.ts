@@ -65,14 +65,21 @@ function clampBox(b: Box, w: number, h: number): { x1: number; y1: number; x2: n
  */
 function hfRatio(p: Px, b: ReturnType<typeof clampBox>): number {
   const step = Math.max(1, Math.floor(Math.max(b.x2 - b.x1, b.y2 - b.y1) / 160));
+  // Every sample and its neighbours lie on the step lattice from (x1, y1): gray once per lattice point.
+  const cols = Math.ceil((b.x2 - b.x1) / step);
+  const rows = Math.ceil((b.y2 - b.y1) / step);
+  if (cols < 5 || rows < 5) return 0;
+  const g = new Float64Array(cols * rows);
+  for (let j = 0; j < rows; j++) for (let i = 0; i < cols; i++) g[j * cols + i] = gray(p, b.x1 + i * step, b.y1 + j * step);
   let fine = 0;
   let coarse = 0;
   let n = 0;
-  for (let y = b.y1 + 2 * step; y < b.y2 - 2 * step; y += step) {
-    for (let x = b.x1 + 2 * step; x < b.x2 - 2 * step; x += step) {
-      const c = gray(p, x, y);
-      const l1 = 4 * c - gray(p, x - step, y) - gray(p, x + step, y) - gray(p, x, y - step) - gray(p, x, y + step);
-      const l2 = 4 * c - gray(p, x - 2 * step, y) - gray(p, x + 2 * step, y) - gray(p, x, y - 2 * step) - gray(p, x, y + 2 * step);
+  for (let j = 2, y = b.y1 + 2 * step; y < b.y2 - 2 * step; j++, y += step) {
+    for (let i = 2, x = b.x1 + 2 * step; x < b.x2 - 2 * step; i++, x += step) {
+      const k = j * cols + i;
+      const c = g[k]!;
+      const l1 = 4 * c - g[k - 1]! - g[k + 1]! - g[k - cols]! - g[k + cols]!;
+      const l2 = 4 * c - g[k - 2]! - g[k + 2]! - g[k - 2 * cols]! - g[k + 2 * cols]!;
       fine += l1 * l1;
       coarse += l2 * l2;
       n++;

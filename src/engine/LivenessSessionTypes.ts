@@ -1,0 +1,24 @@
+// The types a LivenessSession is created with (beside it, as mediasoup keeps
+// RouterTypes.ts beside Router.ts).
+import type { PlannedChallenge } from './challengePlan.ts';
+import type { EngineMode } from './types.ts';
+
+export interface SessionInit {
+  readonly id: string;
+  readonly kind: EngineMode;
+  /** Verification: the claimed subject; enrollment: the subject to enrol. */
+  readonly subjectId?: string;
+  readonly createdAt: number;
+  readonly rttMs?: number;
+  /** Whether the transport can paint colour flashes (the live path). */
+  readonly flash?: boolean;
+  /**
+   * Test-only: a fixed schedule that a recording can contain. Challenges are
+   * then issued as soon as capture is done and the reaction floor is not applied.
+   */
+  readonly fixedSchedule?: readonly PlannedChallenge[];
+  /** A plan drawn by the caller (live semantics: delays, reaction floor); default: drawn here. */
+  readonly plan?: readonly PlannedChallenge[];
+  /** Frames arrive as uploads (REST, frame socket): the analysis schedule counts them (SessionOptions.uploadFrameMs). */
+  readonly uploaded?: boolean;
+}
