@@ -3,6 +3,7 @@
 // add_with_ids and IndexIDMap aborts the process, so ids live here; removeIds
 // on a flat index compacts positions and the array is spliced the same way.
 import faiss from 'faiss-node';
+import { faissFloats } from './faissFloats.ts';
 import { flatIndexBytes, flatVectors } from './faissBytes.ts';
 import type { GalleryHit as Hit } from './Gallery.ts';
 
@@ -74,7 +75,7 @@ export class FlatIndex {
   search(query: Float32Array, k: number): Hit[] {
     const n = this.#index.ntotal();
     if (n === 0) return [];
-    const r = this.#index.search(Array.from(query), Math.min(Math.max(1, Math.floor(k)), n));
+    const r = this.#index.search(faissFloats(query), Math.min(Math.max(1, Math.floor(k)), n));
     const out: Hit[] = [];
     for (let i = 0; i < r.labels.length; i++) {
       const label = r.labels[i]!;

@@ -9,6 +9,7 @@
 // larger k alone does not do it: faiss 1.7.3 widens the candidate heap to k
 // but still stops once efSearch candidates beat the next one.
 import faiss from 'faiss-node';
+import { faissFloats } from './faissFloats.ts';
 import type { GalleryHit as Hit } from './Gallery.ts';
 import { flatRows, hnswLayout, hnswParams, setHnswParams } from './faissBytes.ts';
 import { PositionIds } from './PositionIds.ts';
@@ -85,7 +86,7 @@ export class HnswGraph {
   add(templateIds: readonly string[], vectors: Float32Array): void {
     if (templateIds.length === 0) return;
     if (vectors.length !== templateIds.length * this.dim) throw new TypeError('vectors do not match ids x dim');
-    this.#index.add(Array.from(vectors));
+    this.#index.add(faissFloats(vectors));
     this.#pos.append(templateIds);
     if (this.#index.ntotal() !== this.#pos.total) throw new Error('graph index and id array diverged');
   }
@@ -96,7 +97,7 @@ export class HnswGraph {
   }
 
   search(query: Float32Array, k: number): Hit[] {
-    const q = Array.from(query);
+    const q = faissFloats(query);
     return this.#pos.search((fetch) => this.#index.search(q, fetch), k);
   }
 

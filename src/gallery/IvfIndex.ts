@@ -11,6 +11,7 @@
 // is written into the serialised index (faissBytes.ts) once, after training,
 // while the index is still empty and its bytes are only the quantizer.
 import faiss from 'faiss-node';
+import { faissFloats } from './faissFloats.ts';
 import type { GalleryHit as Hit } from './Gallery.ts';
 import { ivfLayout, ivfNprobe, ivfRows, setIvfNprobe } from './faissBytes.ts';
 import { PositionIds } from './PositionIds.ts';
@@ -48,7 +49,7 @@ export class IvfIndex {
     const rows = sample.length / dim;
     if (!Number.isInteger(rows) || rows < params.nlist) throw new RangeError('an IVF index needs at least nlist training rows');
     const index = faiss.Index.fromFactory(dim, `IVF${params.nlist},Flat`, faiss.MetricType.METRIC_INNER_PRODUCT);
-    index.train(Array.from(sample));
+    index.train(faissFloats(sample));
     const bytes = index.toBuffer();
     setIvfNprobe(bytes, Math.min(params.nprobe, params.nlist));
     return new IvfIndex(dim, faiss.Index.fromBuffer(bytes), PositionIds.empty(), { nlist: params.nlist, nprobe: Math.min(params.nprobe, params.nlist) });
@@ -108,7 +109,7 @@ export class IvfIndex {
     if (templateIds.length === 0) return;
     if (vectors.length !== templateIds.length * this.dim) throw new TypeError('vectors do not match ids x dim');
     for (let r = 0; r < templateIds.length; r += ADD_ROWS) {
-      this.#index.add(Array.from(vectors.subarray(r * this.dim, Math.min(templateIds.length, r + ADD_ROWS) * this.dim)));
+      this.#index.add(faissFloats(vectors.subarray(r * this.dim, Math.min(templateIds.length, r + ADD_ROWS) * this.dim)));
     }
     this.#pos.append(templateIds);
     if (this.#index.ntotal() !== this.#pos.total) throw new Error('IVF index and id array diverged');
@@ -120,7 +121,7 @@ export class IvfIndex {
   }
 
   search(query: Float32Array, k: number): Hit[] {
-    const q = Array.from(query);
+    const q = faissFloats(query);
     return this.#pos.search((fetch) => this.#index.search(q, fetch), k);
   }
 

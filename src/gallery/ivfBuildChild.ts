@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import faiss from 'faiss-node';
+import { faissFloats } from './faissFloats.ts';
 import { setIvfNprobe, shiftIvfLabels } from './faissBytes.ts';
 
 export interface IvfChildJob {
@@ -56,18 +57,17 @@ function readRows(fd: number, dim: number, from: number, to: number): Float32Arr
 function addRows(index: faiss.Index, job: IvfChildJob, fd: number, from: number, to: number): void {
   for (let r = from; r < to; r += ADD_ROWS) {
     if (orphaned()) throw new Error('IVF build parent is gone');
-    index.add(Array.from(readRows(fd, job.dim, r, Math.min(to, r + ADD_ROWS))));
+    index.add(faissFloats(readRows(fd, job.dim, r, Math.min(to, r + ADD_ROWS))));
   }
 }
 
 /** Up to trainRows rows spread evenly over the whole file. */
-function sample(fd: number, job: IvfChildJob, total: number): number[] {
+function sample(fd: number, job: IvfChildJob, total: number): Float32Array {
   const rows = Math.min(total, job.trainRows);
-  const out: number[] = new Array<number>(rows * job.dim);
+  const out = new Float32Array(rows * job.dim);
   for (let i = 0; i < rows; i++) {
     const r = Math.floor((i * total) / rows);
-    const v = readRows(fd, job.dim, r, r + 1);
-    for (let j = 0; j < job.dim; j++) out[i * job.dim + j] = v[j]!;
+    out.set(readRows(fd, job.dim, r, r + 1), i * job.dim);
   }
   return out;
 }
@@ -106,7 +106,7 @@ async function lead(job: IvfChildJob): Promise<void> {
     const index = faiss.Index.fromFactory(job.dim, `IVF${job.nlist},Flat`, faiss.MetricType.METRIC_INNER_PRODUCT);
     const rows = sample(fd, job, total);
     phase(`sampled ${rows.length / job.dim} rows`);
-    index.train(rows);
+    index.train(faissFloats(rows));
     phase(`trained ${job.nlist} cells`);
     const trained = index.toBuffer();
     setIvfNprobe(trained, Math.min(job.nprobe, job.nlist));

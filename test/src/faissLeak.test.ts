@@ -90,4 +90,35 @@ describe('faiss-node addon (patched build)', () => {
     assert.match(r.write, /FileIOWriter/);
     assert.equal(r.ntotal, 2);
   });
+  test('add(), train() and search() take a Float32Array: the same index bytes and hits as the same values in an Array; a Float64Array is a TypeError', () => {
+    const r = runChild<{ sameIndex: boolean; sameHits: boolean; trainedSame: boolean; f64: string; badLength: string }>(`
+      const dim = 64;
+      const rows = Float32Array.from({ length: 600 * dim }, (_, i) => Math.sin(i * 0.37));
+      const viaArray = faiss.Index.fromFactory(dim, 'IVF8,Flat', faiss.MetricType.METRIC_INNER_PRODUCT);
+      const viaTyped = faiss.Index.fromFactory(dim, 'IVF8,Flat', faiss.MetricType.METRIC_INNER_PRODUCT);
+      viaArray.train(Array.from(rows));
+      viaTyped.train(rows);
+      const trainedSame = viaArray.toBuffer().equals(viaTyped.toBuffer());
+      viaArray.add(Array.from(rows));
+      // A subarray view: its own offset into the buffer, not the buffer's start.
+      viaTyped.add(rows.subarray(0, 300 * dim));
+      viaTyped.add(rows.subarray(300 * dim));
+      const q = rows.subarray(5 * dim, 6 * dim);
+      const a = viaArray.search(Array.from(q), 5);
+      const t = viaTyped.search(q, 5);
+      const msg = (f) => { try { f(); return 'no error'; } catch (e) { return e instanceof Error ? e.name + ': ' + e.message : String(e); } };
+      print({
+        sameIndex: viaArray.toBuffer().equals(viaTyped.toBuffer()),
+        sameHits: JSON.stringify(a) === JSON.stringify(t) && t.labels.every((l) => l >= 0),
+        trainedSame,
+        f64: msg(() => viaTyped.add(new Float64Array(dim))),
+        badLength: msg(() => viaTyped.search(new Float32Array(dim + 1), 1)),
+      });
+    `);
+    assert.ok(r.trainedSame, 'train(Float32Array) trained a different quantizer');
+    assert.ok(r.sameIndex, 'add(Float32Array) stored different rows');
+    assert.ok(r.sameHits, 'search(Float32Array) returned different hits');
+    assert.match(r.f64, /^TypeError: .*Float32Array/);
+    assert.match(r.badLength, /length/);
+  });
 });
