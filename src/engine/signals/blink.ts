@@ -4,8 +4,9 @@
 // never seen to misread both (models/README.md), and a wink is no blink.
 // A live "Blink" prompt is answered only by blinks it caused (scoreLiveBlinks):
 // the prompt goes out after a quiet period (blinkQuiet), the first closure
-// starts after the reaction floor and within a human reaction of it, and each
-// further blink asked for follows the previous one within maxGapMs.
+// starts after the reaction floor and within a human reaction of it, each
+// further blink asked for follows the previous one within maxGapMs, and none
+// more follows within maxGapMs (the count drawn, not a source that blinks on).
 
 export interface EyeSample {
   readonly t: number;
@@ -23,7 +24,10 @@ export interface BlinkOptions {
   readonly maxDurationMs: number;
   /** Live prompts: the first closure starts within this long after the reaction floor (plus the uplink half RTT). */
   readonly maxOnsetMs: number;
-  /** Live prompts asking for more than one blink: each next closure starts within this long after the previous reopening. */
+  /**
+   * Live prompts: each next blink asked for starts within this long after the
+   * previous reopening, and no closure follows the last one this soon (the answer waits for it).
+   */
   readonly maxGapMs: number;
   /** Live prompts: no closure in this long before the prompt (the engine waits for it before prompting). */
   readonly quietMs: number;
@@ -140,7 +144,7 @@ export function scoreBlink(
 }
 
 /** Why live blinks were not caused by their prompt (null: they may have been). */
-export type BlinkCause = 'pre_prompt_motion' | null;
+export type BlinkCause = 'pre_prompt_motion' | 'wrong_count' | null;
 
 /** Whether any sample in [from, to) has both eyes closed. */
 function closedIn(series: readonly EyeSample[], from: number, to: number, options: BlinkOptions): boolean {
@@ -163,6 +167,8 @@ export interface LiveBlinkInput {
   readonly onsetEnd: number;
   /** Blinks asked for (1: "Blink", 2: "Blink twice", ...). */
   readonly count: number;
+  /** Capture time of the frame being judged: the answer stands once maxGapMs after its last blink passed. */
+  readonly t: number;
 }
 
 export interface LiveBlinkScore extends BlinkScore {
@@ -175,12 +181,13 @@ export interface LiveBlinkScore extends BlinkScore {
  * Scores a live blink prompt: a closure in the quietMs before the prompt fails
  * it (pre_prompt_motion); closures before the floor are ignored (too soon to be
  * a reaction); the first plausible blink must start by onsetEnd and each next
- * one within maxGapMs after the previous reopened. Blinks outside that chain do
- * not count, so a late answer runs into the challenge's deadline.
+ * one within maxGapMs after the previous reopened, and a closure within
+ * maxGapMs after the last one asked for fails it (wrong_count). Blinks outside
+ * that chain do not count, so a late answer runs into the challenge's deadline.
  */
 export function scoreLiveBlinks(series: readonly EyeSample[], input: LiveBlinkInput, options: BlinkOptions = DEFAULT_BLINK_OPTIONS): LiveBlinkScore {
   const base = scoreBlink(series, input.notBefore, options);
-  const cause: BlinkCause = closedIn(series, input.issuedAt - options.quietMs, input.issuedAt, options) ? 'pre_prompt_motion' : null;
+  let cause: BlinkCause = closedIn(series, input.issuedAt - options.quietMs, input.issuedAt, options) ? 'pre_prompt_motion' : null;
   const chain: BlinkEvent[] = [];
   for (const e of detectBlinks(series, options)) {
     if (!e.plausible || e.closedFrom < input.notBefore || chain.length >= input.count) continue;
@@ -189,9 +196,12 @@ export function scoreLiveBlinks(series: readonly EyeSample[], input: LiveBlinkIn
     if (e.closedFrom > limit) break;
     chain.push(e);
   }
-  const done = cause === null && chain.length >= input.count;
   const first = chain[0];
   const last = chain[chain.length - 1];
+  const full = chain.length >= input.count && last !== undefined;
+  const extra = full && closedIn(series, last.reopenedAt + 1, last.reopenedAt + options.maxGapMs + 1, options);
+  if (cause === null && extra) cause = 'wrong_count';
+  const done = cause === null && full && input.t >= last.reopenedAt + options.maxGapMs;
   return {
     ...base,
     passed: done,

@@ -25,8 +25,8 @@ function eyes(endMs: number, closures: readonly (readonly [number, number])[]): 
   return out;
 }
 
-// Prompt issued at 2000, floor at 2160 (rtt 80: 40 + 120 ms), first onset by 2160 + 40 + 1500 = 3700.
-const PROMPT = { issuedAt: 2000, notBefore: 2160, onsetEnd: 3700, count: 1 };
+// Prompt issued at 2000, floor at 2160 (rtt 80: 40 + 120 ms), first onset by 2160 + 40 + 1500 = 3700; judged at 6000.
+const PROMPT = { issuedAt: 2000, notBefore: 2160, onsetEnd: 3700, count: 1, t: 6000 };
 
 describe('live blink', () => {
   it('scoreLiveBlinks() passes a blink 400 ms after the prompt and reports when it began', () => {
@@ -66,6 +66,16 @@ describe('live blink', () => {
     const apart = scoreLiveBlinks(eyes(6000, [[2400, 2600], [4000, 4200]]), twice);
     assert.equal(apart.passed, false);
     assert.equal(apart.chained, 1);
+  });
+
+  it('scoreLiveBlinks() fails "Blink" answered by two blinks (wrong_count) and holds the answer until maxGapMs after the blink', () => {
+    const s = scoreLiveBlinks(eyes(5000, [[2400, 2600], [3000, 3200]]), PROMPT);
+    assert.equal(s.cause, 'wrong_count');
+    assert.equal(s.passed, false);
+    const pending = scoreLiveBlinks(eyes(3000, [[2400, 2600]]), { ...PROMPT, t: 2900 });
+    assert.equal(pending.passed, false);
+    assert.equal(pending.cause, null);
+    assert.equal(scoreLiveBlinks(eyes(3700, [[2400, 2600]]), { ...PROMPT, t: 2600 + B.maxGapMs }).passed, true);
   });
 
   it('blinkQuiet() is false while a closure lies within quietMs and true after', () => {
