@@ -10,9 +10,8 @@
 //   (or after blink.maxQuietWaitMs, when a closure in that period then fails
 //   it); the first of the k blinks asked (k drawn from 1..3) must start within
 //   W = blink.maxOnsetMs (+ half the RTT) after the reaction floor, each next
-//   one within G = blink.maxGapMs after the previous reopened, and none more
-//   within G after the last. For closures at rate r (Poisson):
-//   (1 - e^(-r W)) (1 - e^(-r G))^(k-1) e^(-r G), averaged over k.
+//   one within G = blink.maxGapMs after the previous reopened. For blinks at
+//   rate r (Poisson): (1 - e^(-r W)) (1 - e^(-r G))^(k-1), averaged over k.
 //   Waiting for the quiet period changes nothing for a memoryless source, so
 //   this (perAttempt.blink) is an upper bound at a given rate; at the worst
 //   rate (worst.blink) it is weighted by the chance that the source shows a
@@ -145,7 +144,7 @@ function blinkChance(rate: number, counts: readonly number[], onsetS: number, ga
   if (!Number.isFinite(rate)) return 1;
   const first = 1 - Math.exp(-rate * onsetS);
   const next = 1 - Math.exp(-rate * gapS);
-  return counts.reduce((s, k) => s + first * next ** (k - 1) * Math.exp(-rate * gapS), 0) / counts.length;
+  return counts.reduce((s, k) => s + first * next ** (k - 1), 0) / counts.length;
 }
 
 /**

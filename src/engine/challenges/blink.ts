@@ -4,8 +4,7 @@
 // engine has waited maxQuietWaitMs), and only blinks it caused answer it: the
 // first closure within maxOnsetMs of the reaction floor (plus the uplink half
 // of the RTT), each further one within maxGapMs of the previous reopening
-// and no further closure within maxGapMs after the last (signals/blink.ts
-// scoreLiveBlinks): a source that blinks on answers the wrong count.
+// (signals/blink.ts scoreLiveBlinks).
 import { blinkQuiet, scoreBlink, scoreLiveBlinks } from '../signals/blink.ts';
 import type { ChallengeType } from './ChallengeType.ts';
 
@@ -23,10 +22,10 @@ export const blinkChallenge: ChallengeType<'blink'> = {
   setup: () => ({ minWindowMs: 0 }),
   quietMs: (o) => o.blink.quietMs,
   canIssue: (evidence, t, dueAt, o) => t - dueAt >= o.blink.maxQuietWaitMs || blinkQuiet(evidence.eyes, t, o.blink),
-  evaluate({ t, challenge, evidence, notBefore, prompted, count, rttMs, options }) {
+  evaluate({ challenge, evidence, notBefore, prompted, count, rttMs, options }) {
     const onsetEnd = notBefore + rttMs / 2 + options.blink.maxOnsetMs;
     const s = prompted
-      ? scoreLiveBlinks(evidence.eyes, { issuedAt: challenge.issuedAt, notBefore, onsetEnd, count, t }, options.blink)
+      ? scoreLiveBlinks(evidence.eyes, { issuedAt: challenge.issuedAt, notBefore, onsetEnd, count }, options.blink)
       : { ...scoreBlink(evidence.eyes, notBefore, options.blink), cause: null, chained: null };
     return {
       reports: {
@@ -43,7 +42,6 @@ export const blinkChallenge: ChallengeType<'blink'> = {
             chained: s.chained,
             // 1 where a closure in the quiet period before the prompt shows it could not have caused the blinks.
             prePromptMotion: s.cause === 'pre_prompt_motion' ? 1 : 0,
-            wrongCount: s.cause === 'wrong_count' ? 1 : 0,
           },
         },
       },

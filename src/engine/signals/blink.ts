@@ -4,9 +4,10 @@
 // never seen to misread both (models/README.md), and a wink is no blink.
 // A live "Blink" prompt is answered only by blinks it caused (scoreLiveBlinks):
 // the prompt goes out after a quiet period (blinkQuiet), the first closure
-// starts after the reaction floor and within a human reaction of it, each
-// further blink asked for follows the previous one within maxGapMs, and none
-// more follows within maxGapMs (the count drawn, not a source that blinks on).
+// starts after the reaction floor and within a human reaction of it, and each
+// further blink asked for follows the previous one within maxGapMs. Only
+// plausible blinks count there: eyes that read closed for longer (a look
+// down, glasses glare) neither delay the prompt nor fail it.
 
 export interface EyeSample {
   readonly t: number;
@@ -24,14 +25,11 @@ export interface BlinkOptions {
   readonly maxDurationMs: number;
   /** Live prompts: the first closure starts within this long after the reaction floor (plus the uplink half RTT). */
   readonly maxOnsetMs: number;
-  /**
-   * Live prompts: each next blink asked for starts within this long after the
-   * previous reopening, and no closure follows the last one this soon (the answer waits for it).
-   */
+  /** Live prompts asking for more than one blink: each next one starts within this long after the previous reopening. */
   readonly maxGapMs: number;
-  /** Live prompts: no closure in this long before the prompt (the engine waits for it before prompting). */
+  /** Live prompts: no blink starts in this long before the prompt (the engine waits for it before prompting). */
   readonly quietMs: number;
-  /** The longest the engine waits for that quiet period; then it prompts and a closure in it fails the challenge. */
+  /** The longest the engine waits for that quiet period; then it prompts and a blink in it fails the challenge. */
   readonly maxQuietWaitMs: number;
 }
 
@@ -47,8 +45,12 @@ export const DEFAULT_BLINK_OPTIONS: BlinkOptions = Object.freeze({
   maxOnsetMs: 1500,
   // A deliberate double blink reopens and closes again within ~0.2-0.4 s; 1 s is 2.5x that.
   maxGapMs: 1000,
-  // From the genuine split (scripts/eval/blinkTiming.ts, leave-one-out): see BLINK_QUIET_RULE there.
-  quietMs: 1000,
+  // About one spontaneous blink interval (17/min: 3.5 s) plus a margin.
+  // scripts/eval/blinkTiming.ts BLINK_QUIET_RULE on the 16 genuine clips: 900 ms on all of
+  // them and on each leave-one-out fold (the longest quiet period whose added wait stays
+  // <= 1 s in 9 of 10 due times on every training clip; held-out p90 waits 0..1.9 s, beyond
+  // eyes that read closed).
+  quietMs: 900,
   maxQuietWaitMs: 4000,
 });
 
@@ -144,20 +146,24 @@ export function scoreBlink(
 }
 
 /** Why live blinks were not caused by their prompt (null: they may have been). */
-export type BlinkCause = 'pre_prompt_motion' | 'wrong_count' | null;
+export type BlinkCause = 'pre_prompt_motion' | null;
 
-/** Whether any sample in [from, to) has both eyes closed. */
-function closedIn(series: readonly EyeSample[], from: number, to: number, options: BlinkOptions): boolean {
-  return series.some((s) => s.t >= from && s.t < to && Math.min(s.leftClosed, s.rightClosed) >= options.closedThreshold);
+/** Whether a plausible blink of `series` starts in [from, to). */
+function blinkIn(series: readonly EyeSample[], from: number, to: number, options: BlinkOptions): boolean {
+  return detectBlinks(series, options).some((e) => e.plausible && e.closedFrom >= from && e.closedFrom < to);
 }
 
 /**
- * Whether the series shows a quiet period ending at `t`: no sample in the last
- * `quietMs` (of what the session has seen) has both eyes closed. The engine
- * issues a live blink prompt only then (or once it has waited maxQuietWaitMs).
+ * Whether the series shows a quiet period ending at `t`: no plausible blink
+ * started in the last `quietMs` (of what the session has seen, up to `t`) and
+ * the eyes are not closing now. The engine issues a live blink prompt only
+ * then (or once it has waited maxQuietWaitMs).
  */
 export function blinkQuiet(series: readonly EyeSample[], t: number, options: BlinkOptions = DEFAULT_BLINK_OPTIONS): boolean {
-  return !closedIn(series, t - options.quietMs, t + 1, options);
+  const seen = series.filter((s) => s.t <= t);
+  const last = seen[seen.length - 1];
+  if (last !== undefined && Math.min(last.leftClosed, last.rightClosed) >= options.closedThreshold) return false;
+  return !blinkIn(seen, t - options.quietMs, t + 1, options);
 }
 
 export interface LiveBlinkInput {
@@ -167,8 +173,6 @@ export interface LiveBlinkInput {
   readonly onsetEnd: number;
   /** Blinks asked for (1: "Blink", 2: "Blink twice", ...). */
   readonly count: number;
-  /** Capture time of the frame being judged: the answer stands once maxGapMs after its last blink passed. */
-  readonly t: number;
 }
 
 export interface LiveBlinkScore extends BlinkScore {
@@ -178,16 +182,17 @@ export interface LiveBlinkScore extends BlinkScore {
 }
 
 /**
- * Scores a live blink prompt: a closure in the quietMs before the prompt fails
- * it (pre_prompt_motion); closures before the floor are ignored (too soon to be
- * a reaction); the first plausible blink must start by onsetEnd and each next
- * one within maxGapMs after the previous reopened, and a closure within
- * maxGapMs after the last one asked for fails it (wrong_count). Blinks outside
+ * Scores a live blink prompt: a blink starting in the quietMs before the
+ * prompt fails it (pre_prompt_motion); blinks before the floor are ignored (too
+ * soon to be a reaction); the first plausible blink must start by onsetEnd and
+ * each next one within maxGapMs after the previous reopened. Blinks outside
  * that chain do not count, so a late answer runs into the challenge's deadline.
+ * No upper bound on the count: on the genuine clips a second blink (or one
+ * blink read as two) follows within a second often (scripts/eval/blinkTiming.ts).
  */
 export function scoreLiveBlinks(series: readonly EyeSample[], input: LiveBlinkInput, options: BlinkOptions = DEFAULT_BLINK_OPTIONS): LiveBlinkScore {
   const base = scoreBlink(series, input.notBefore, options);
-  let cause: BlinkCause = closedIn(series, input.issuedAt - options.quietMs, input.issuedAt, options) ? 'pre_prompt_motion' : null;
+  const cause: BlinkCause = blinkIn(series, input.issuedAt - options.quietMs, input.issuedAt, options) ? 'pre_prompt_motion' : null;
   const chain: BlinkEvent[] = [];
   for (const e of detectBlinks(series, options)) {
     if (!e.plausible || e.closedFrom < input.notBefore || chain.length >= input.count) continue;
@@ -198,10 +203,7 @@ export function scoreLiveBlinks(series: readonly EyeSample[], input: LiveBlinkIn
   }
   const first = chain[0];
   const last = chain[chain.length - 1];
-  const full = chain.length >= input.count && last !== undefined;
-  const extra = full && closedIn(series, last.reopenedAt + 1, last.reopenedAt + options.maxGapMs + 1, options);
-  if (cause === null && extra) cause = 'wrong_count';
-  const done = cause === null && full && input.t >= last.reopenedAt + options.maxGapMs;
+  const done = cause === null && chain.length >= input.count;
   return {
     ...base,
     passed: done,
