@@ -210,7 +210,7 @@ function chanceLines(config: Config, r: ChanceReport, worst: ChanceReport): stri
     `  a session draws ${r.draws.map((d) => d.join(' + ')).join(' or ')} (src/engine/challengePlan.ts sessionPlan), ` +
       `${config.liveness.maxAttempts - 1} retry per session (LIVENESS_MAX_ATTEMPTS=${config.liveness.maxAttempts}, a retry redraws the family)`,
     `  per attempt: blink ${pct(a.blink ?? 0)} at ${TYPICAL_BLINK_RATE_PER_MIN} blinks/min (1-3 blinks drawn; prompted after ${b.quietMs / 1000} s with the eyes open, ` +
-      `the first within ${b.maxOnsetMs / 1000} s of the floor, each next within ${b.maxGapMs / 1000} s, none more within ${b.maxGapMs / 1000} s), ` +
+      `the first within ${b.maxOnsetMs / 1000} s of the floor, each next within ${b.maxGapMs / 1000} s), ` +
       `${pct(r.worstBlink)} at the worst rate (${(60 * r.worstBlinkRatePerS).toFixed(0)}/min, waiting ${b.maxQuietWaitMs / 1000} s for the quiet period included);` +
       ` head turn ${pct(a.turn ?? 0)} (1 of 2 sides, onset within ${o.turn.maxOnsetMs / 1000} s of the floor, none in the ${o.turn.quietMs / 1000} s before; worst case over the recording's turn rate, at ${r.worstTurnRatePerS.toFixed(2)} turns/s)` +
       (a.flash !== null ? `; colour flash ${pct(a.flash)} (a random sequence of distinct colours matching the asked one in enough steps)` : ''),
