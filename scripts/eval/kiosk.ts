@@ -204,14 +204,18 @@ function chanceLines(config: Config, r: ChanceReport, worst: ChanceReport): stri
   const pct = (x: number): string => `${(100 * x).toPrecision(3)} %`;
   const a = r.perAttempt;
   const o = DEFAULT_SESSION_OPTIONS;
+  const b = o.blink;
   return [
     `Chance acceptance the challenge design implies (a source that never sees the prompts; scripts/eval/lib/chanceAcceptance.ts):`,
-    `  ${config.liveness.challenges} challenges per session from the families ${r.families.join(', ')} (distinct, uniform), ` +
+    `  a session draws ${r.draws.map((d) => d.join(' + ')).join(' or ')} (src/engine/challengePlan.ts sessionPlan), ` +
       `${config.liveness.maxAttempts - 1} retry per session (LIVENESS_MAX_ATTEMPTS=${config.liveness.maxAttempts}, a retry redraws the family)`,
-    `  per attempt: blink ${pct(a.blink ?? 0)} (a spontaneous blink in the ${o.plan.blinkWindowMs / 1000} s window at ${TYPICAL_BLINK_RATE_PER_MIN}/min; no option to guess, no quiet period),` +
+    `  per attempt: blink ${pct(a.blink ?? 0)} at ${TYPICAL_BLINK_RATE_PER_MIN} blinks/min (1-3 blinks drawn; prompted after ${b.quietMs / 1000} s with the eyes open, ` +
+      `the first within ${b.maxOnsetMs / 1000} s of the floor, each next within ${b.maxGapMs / 1000} s), ` +
+      `${pct(r.worstBlink)} at the worst rate (${(60 * r.worstBlinkRatePerS).toFixed(0)}/min, waiting ${b.maxQuietWaitMs / 1000} s for the quiet period included);` +
       ` head turn ${pct(a.turn ?? 0)} (1 of 2 sides, onset within ${o.turn.maxOnsetMs / 1000} s of the floor, none in the ${o.turn.quietMs / 1000} s before; worst case over the recording's turn rate, at ${r.worstTurnRatePerS.toFixed(2)} turns/s)` +
-      (a.flash !== null ? `, colour flash ${pct(a.flash)} (a random sequence of distinct colours matching the asked one in enough steps)` : ''),
-    `  per session: ${pct(r.perSession)}; with a source that blinks all the time: ${pct(worst.perSession)}`,
+      (a.flash !== null ? `; colour flash ${pct(a.flash)} (a random sequence of distinct colours matching the asked one in enough steps)` : ''),
+    `  per session (= per trial): ${pct(r.perSession)} at the typical blink rate, ${pct(r.perSessionWorst)} at the worst; ` +
+      `if every blink prompt were answered (no blink rule): ${pct(worst.perSession)}`,
     `Lockout (1:1 verification, LOCKOUT_FAILURES=${config.service.lockoutFailures} in LOCKOUT_WINDOW_S=${config.service.lockoutWindowS}):` +
       ` at most ${config.service.lockoutFailures} failed sessions per user per window, so P(an accept within one window) <= ${pct(r.perLockoutWindow)};` +
       ` ${r.sessionsPerDay} sessions per user per day -> P(an accept within a day) ${pct(r.perDay)}, expected ${(r.expectedDaysToAccept * 24 * 60).toFixed(1)} min to a first accept.` +
@@ -265,6 +269,7 @@ async function main(): Promise<void> {
 function report(config: Config, rows: readonly ClipRow[]): void {
   const input = {
     challenges: config.liveness.challenges,
+    challengesWithoutFlash: DEFAULT_SESSION_OPTIONS.plan.countWithoutFlash,
     maxAttempts: config.liveness.maxAttempts,
     // REST uploads never get the flash.
     flash: FLASH === 'on' && !REST,

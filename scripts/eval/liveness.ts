@@ -350,6 +350,19 @@ async function heldOut(main: readonly ClipResult[], out: Record<string, unknown>
   void main;
 }
 
+/** Verdict time minus the clip's own answer (blink reopening, turn return) over accepted genuine clips: p50 and max, ms. */
+function answerToVerdict(clips: readonly ClipResult[]): { p50: number | null; max: number | null; n: number } {
+  const d = clips
+    .filter((c) => c.label === 'genuine' && c.verdict === 'accept' && c.timeToVerdictMs !== null)
+    .map((c) => {
+      const at = c.scores['blink.at'] ?? c.scores['head_turn.returnedAt'];
+      return typeof at === 'number' ? c.timeToVerdictMs! - at : null;
+    })
+    .filter((x): x is number => x !== null)
+    .sort((a, b) => a - b);
+  return { p50: d.length ? d[Math.floor((d.length - 1) / 2)]! : null, max: d.length ? d[d.length - 1]! : null, n: d.length };
+}
+
 try {
   const t0 = performance.now();
   const report = await evaluator.directory(dir, { ...(only ? { only } : {}), onClip: (r) => !json && console.log(line(r)) });
@@ -362,6 +375,12 @@ try {
     apcer_by_species: species.apcerBySpecies,
     worst_species: species.worstSpecies,
     species: species.rows,
+    // First frame -> verdict over the accepted genuine clips, and how much of it follows the clip's own answer
+    // (its blink reopening or its turn's return): the rest is when the person in the clip happens to blink or turn.
+    time_to_verdict_p50_ms: times.p50,
+    time_to_verdict_p95_ms: times.p95,
+    time_to_verdict_n: times.n,
+    answer_to_verdict_ms: answerToVerdict(report.clips),
     clips: report.clips,
   };
   if (!json) {
@@ -375,6 +394,8 @@ try {
     }
     console.log(`worst species: ${species.worstSpecies ?? '-'}`);
     console.log(`first frame -> verdict, accepted genuine clips: p50 ${fmt(times.p50, 0)} ms, p95 ${fmt(times.p95, 0)} ms (n=${times.n})`);
+    const av = answerToVerdict(report.clips);
+    console.log(`  of it after the clip's own blink or turn: p50 ${av.p50 ?? '-'} ms, max ${av.max ?? '-'} ms (n=${av.n})`);
     console.log(`wall ${((performance.now() - t0) / 1000).toFixed(1)} s at ${fps} fps`);
   }
   if (ablation) {

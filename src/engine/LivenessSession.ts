@@ -8,7 +8,7 @@
 // (LivenessEngine) feeds it frames and clock ticks and forwards its messages.
 import { meanTemplate } from '../../common/vector.ts';
 import type { FaceStage } from '../../models/types.ts';
-import { planChallenges, redraw, type PlannedChallenge } from './challengePlan.ts';
+import { nextDueAt, redraw, sessionPlan, type PlannedChallenge } from './challengePlan.ts';
 import type { SessionInit } from './LivenessSessionTypes.ts';
 import { challengeFor } from './challenges/index.ts';
 import { FrameEvidence } from './FrameEvidence.ts';
@@ -74,7 +74,7 @@ export class LivenessSession {
     this.#rttMs = init.rttMs ?? 0;
     this.#rttMinMs = init.rttMs ?? null;
     this.#fixed = init.fixedSchedule !== undefined;
-    this.#plan = [...(init.fixedSchedule ?? init.plan ?? planChallenges({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
+    this.#plan = [...(init.fixedSchedule ?? init.plan ?? sessionPlan({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
     this.#evidence = new FrameEvidence(options, init.uploaded === true, init.kind === 'enrollment' ? options.enrollmentSamples : 1);
   }
 
@@ -95,17 +95,9 @@ export class LivenessSession {
   }
 
   get record(): EngineSessionRecord {
-    return {
-      id: this.id,
-      kind: this.kind,
-      state: this.#state,
-      ...(this.subjectId !== undefined ? { subjectId: this.subjectId } : {}),
-      createdAt: this.createdAt,
-      expiresAt: this.createdAt + this.#options.ttlMs,
-      attempts: this.#attempts,
-      rttMs: this.#rttMs,
-      ...(this.#decision ? { decision: this.#decision } : {}),
-    };
+    const [subject, decision] = [this.subjectId !== undefined ? { subjectId: this.subjectId } : {}, this.#decision ? { decision: this.#decision } : {}];
+    const expiresAt = this.createdAt + this.#options.ttlMs;
+    return { id: this.id, kind: this.kind, state: this.#state, ...subject, createdAt: this.createdAt, expiresAt, attempts: this.#attempts, rttMs: this.#rttMs, ...decision };
   }
 
   /** The data-channel round-trip time; reaction times are measured against it. */
@@ -250,7 +242,11 @@ export class LivenessSession {
   // ---- challenges --------------------------------------------------------
 
   #issueDue(t: number): void {
-    if (!this.#active && this.#planIndex < this.#plan.length && this.#nextIssueAt !== null && t >= this.#nextIssueAt) this.#issue(t);
+    const due = this.#nextIssueAt;
+    if (this.#active || this.#planIndex >= this.#plan.length || due === null || t < due) return;
+    // A live prompt may wait for the quiet period its cause check needs (blink: eyes open for quietMs).
+    const type = challengeFor(this.#plan[this.#planIndex]!.kind);
+    if (this.#fixed || (type.canIssue?.(this.#evidence, t, due, this.#options) ?? true)) this.#issue(t);
   }
 
   #issue(t: number): void {
@@ -262,6 +258,7 @@ export class LivenessSession {
       issuedAt: t,
       deadline: t + Math.max(planned.windowMs, setup.minWindowMs) + (this.#fixed ? 0 : this.#rttMs),
       ...(setup.colors ? { colors: setup.colors } : {}),
+      ...(planned.count !== undefined && planned.count > 1 ? { count: planned.count } : {}),
     };
     // A fixed (recorded) schedule is active from the first frame; a live prompt
     // only counts answers that could follow it: half an RTT to reach the page plus a human reaction.
@@ -275,24 +272,25 @@ export class LivenessSession {
     const c = a.challenge;
     const type = challengeFor(c.kind);
     const [rttMs, rttMinMs, evidence, options] = [this.#rttMs, this.#rttMinMs, this.#evidence, this.#options];
-    const r = type.evaluate({ t, kind: c.kind, challenge: c, notBefore: a.notBefore, prompted: !this.#fixed, sentAt: a.sentAt, rttMs, rttMinMs, evidence, options });
+    const context = { t, kind: c.kind, challenge: c, notBefore: a.notBefore, count: c.count ?? 1, prompted: !this.#fixed, sentAt: a.sentAt };
+    const r = type.evaluate({ ...context, rttMs, rttMinMs, evidence, options });
     for (const [name, report] of Object.entries(r.reports) as [SignalName, SignalReport][]) this.#results.set(name, report);
     if (r.answer) {
       const { answeredAt, respondedAt } = r.answer;
       const reactionMs = this.#fixed || !type.timesReaction ? null : (respondedAt ?? answeredAt) - a.sentAt - this.#rttMs / 2;
       this.#timings.push({ kind: c.kind, issuedAt: c.issuedAt, answeredAt, reactionMs, passed: true });
-      this.#answered(t);
+      this.#answered(t, c, answeredAt);
       return;
     }
     if (r.failed) this.#challengeFailed('challenge_failed', t);
     else if (t > c.deadline) this.#challengeFailed('challenge_timeout', t);
   }
 
-  #answered(t: number): void {
+  #answered(t: number, previous: Challenge, answeredAt: number): void {
     this.#active = null;
     this.#planIndex++;
     const next = this.#plan[this.#planIndex];
-    this.#nextIssueAt = next ? (this.#fixed ? t : t + next.delayMs) : null;
+    this.#nextIssueAt = next ? (this.#fixed ? t : nextDueAt(t, next, previous.kind, answeredAt, this.#options)) : null;
     this.#emit({ type: 'progress', sessionId: this.id, goodFrames: this.#evidence.good, challengesPassed: this.#planIndex, of: this.#plan.length, t });
     if (next && this.#fixed) this.#issue(t);
   }
@@ -306,7 +304,7 @@ export class LivenessSession {
       this.#fail(reason, t);
       return;
     }
-    // Retry with a fresh draw of the same family (new direction / colours), after a new delay.
+    // Retry with a fresh draw of the same family (new direction / colours / count), after a new delay.
     const replacement = redraw(this.#plan[this.#planIndex]!.kind, this.#options.plan);
     if (replacement) this.#plan[this.#planIndex] = replacement;
     this.#nextIssueAt = t + (replacement?.delayMs ?? 0);
@@ -346,7 +344,6 @@ export class LivenessSession {
   #failGate(t: number): void {
     this.#fail(reasonFor(this.#evidence.worstGate()), t);
   }
-
   #fail(reason: ReasonCode, t: number): void {
     this.#finish('failed', reason, t);
   }

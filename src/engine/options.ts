@@ -12,8 +12,14 @@ import { DEFAULT_TURN_OPTIONS, type TurnOptions } from './signals/headTurn.ts';
 import { DEFAULT_IDENTITY_OPTIONS, type IdentityOptions } from './signals/identity.ts';
 
 export interface PlanOptions {
-  /** Number of challenges per session. */
+  /** Challenges per session where the flash is drawn (it is always one of them; LIVENESS_CHALLENGES). */
   readonly count: number;
+  /**
+   * Challenges per session where the transport cannot paint a flash (REST, an
+   * opt-out): more, since blinks and turns leave a recording far more chance
+   * than a flash (scripts/eval/lib/chanceAcceptance.ts).
+   */
+  readonly countWithoutFlash: number;
   /** Whether the transport can paint a colour sequence (live path yes, REST no). */
   readonly flash: boolean;
   readonly minDelayMs: number;
@@ -26,6 +32,8 @@ export interface PlanOptions {
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = Object.freeze({
   count: 2,
+  // Two blinks and two turns: under 1 in 200 per session for a recording (eval:kiosk prints the derivation).
+  countWithoutFlash: 4,
   flash: false,
   minDelayMs: 200,
   maxDelayMs: 800,

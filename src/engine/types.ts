@@ -154,6 +154,8 @@ export interface Challenge {
   readonly deadline: number;
   /** Colour sequence for color_flash. */
   readonly colors?: readonly ColorStep[];
+  /** How many times the prompt asks (blink: "Blink twice"); absent: once. */
+  readonly count?: number;
 }
 
 export type PromptCode =

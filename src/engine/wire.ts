@@ -46,7 +46,7 @@ export function toClientMessage(m: EngineMessage): LivenessMessage | null {
         type: 'prompt',
         id: m.challenge.id.slice(-64),
         action: m.challenge.kind,
-        text: challengeFor(m.challenge.kind).prompt(m.challenge.kind),
+        text: challengeFor(m.challenge.kind).prompt(m.challenge.kind, m.challenge.count),
         timeoutMs: Math.max(1, Math.round(m.challenge.deadline - m.challenge.issuedAt)),
         ...(m.challenge.colors
           ? {

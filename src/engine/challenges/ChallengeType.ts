@@ -26,6 +26,8 @@ export interface ChallengeContext<K extends ChallengeKind = ChallengeKind> {
   readonly challenge: Challenge;
   /** Earliest engine time an answer may start (the reaction floor). */
   readonly notBefore: number;
+  /** Times the prompt asks for its answer (1 unless the plan drew more). */
+  readonly count: number;
   /**
    * A live prompt: the answer must be caused by it (reaction window, no such
    * motion before it). False for a fixed schedule a recording plays against.
@@ -66,8 +68,17 @@ export interface ChallengeType<K extends ChallengeKind = ChallengeKind> {
    * active; outside their challenge they run at the session's sparse cadence.
    */
   readonly needs: readonly FaceStage[];
-  /** Text the page shows for `kind`. */
-  prompt(kind: K): string;
+  /** Text the page shows for `kind`, asked `count` times (default once). */
+  prompt(kind: K, count?: number): string;
+  /** Counts a random plan draws one of (blink: 1..3 blinks); absent: the kind is asked once. */
+  readonly counts?: readonly number[];
+  /** Live prompts: the quiet period before the prompt the answer's cause check looks at, ms (0: none). */
+  quietMs(options: SessionOptions): number;
+  /**
+   * Live prompts: whether the prompt may go out at `t`, due since `dueAt`
+   * (e.g. only after a quiet period the evidence shows); absent: whenever due.
+   */
+  canIssue?(evidence: FrameEvidence, t: number, dueAt: number, options: SessionOptions): boolean;
   /** Time the user has to answer, ms. */
   windowMs(options: PlanOptions): number;
   /** What the prompt carries beyond its kind, drawn when it is issued. */

@@ -41,6 +41,8 @@ export const colorFlashChallenge: ChallengeType<'color_flash'> = {
   needs: [],
   prompt: () => FLASH_PROMPT,
   windowMs: (o) => o.flashWindowMs,
+  // Not a motion: the reflection is scored against the painted sequence only.
+  quietMs: () => 0,
   setup(evidence, options) {
     const colors = generateFlashSequence({
       steps: options.flashSteps,

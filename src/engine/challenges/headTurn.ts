@@ -25,6 +25,7 @@ export const headTurnChallenge: ChallengeType<TurnKind> = {
   prompt: (kind) => TEXT[kind],
   windowMs: (o) => o.turnWindowMs,
   setup: () => ({ minWindowMs: 0 }),
+  quietMs: (o) => o.turn.quietMs,
   evaluate({ t, kind, evidence, notBefore, prompted, options }) {
     const s = scoreTurn(evidence.poses, DIRECTION[kind], evidence.baselineRatio(), evidence.baselineYaw(), notBefore, options.turn);
     const cause = prompted ? turnCause(evidence.poses, DIRECTION[kind], evidence.baselineRatio(), notBefore, t, options.turn) : null;
