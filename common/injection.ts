@@ -6,6 +6,14 @@
 // (src/engine/signals/injection.ts); this is their one vocabulary.
 import type { CaptureReport } from './protocol/capture.ts';
 
+/** The injection signals, each scored by one file of src/engine/injection/. */
+export const INJECTION_SIGNALS = ['capture_facts', 'rtp_timing', 'frame_timing', 'encoder', 'peer_binding'] as const;
+export type InjectionSignal = (typeof INJECTION_SIGNALS)[number];
+
+export const INJECTION_POLICIES = ['flag', 'step_up', 'block'] as const;
+/** What a fired signal does: report it only, ask for one more challenge, or fail the session with injection_suspected. */
+export type InjectionPolicy = (typeof INJECTION_POLICIES)[number];
+
 /** Regularity of one stream of frames: each frame's media-clock time against its arrival time. */
 export interface FrameTimingFacts {
   /** Frames measured (the last ones, bounded). */

@@ -9,6 +9,7 @@ import { decodeImage } from '../../models/decodeImage.ts';
 import type { FaceAnalyzerLike, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
 import type { PlannedChallenge } from './challengePlan.ts';
+import type { InjectionSource } from './injection/index.ts';
 import { LivenessSession } from './LivenessSession.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
 import { InMemorySessionStore } from './InMemorySessionStore.ts';
@@ -43,6 +44,8 @@ export interface CreateSessionInput {
   readonly fixedSchedule?: readonly PlannedChallenge[];
   /** A pre-drawn plan (live semantics); default: drawn at random per session. */
   readonly plan?: readonly PlannedChallenge[];
+  /** The live transport's facts and injection policy (see SessionInit.injection). */
+  readonly injection?: InjectionSource;
 }
 
 /** Deadline check period while frames do not arrive. */
@@ -129,6 +132,7 @@ export class LivenessEngine {
         ...(input.flash !== undefined ? { flash: input.flash } : {}),
         ...(input.fixedSchedule ? { fixedSchedule: input.fixedSchedule } : {}),
         ...(input.plan ? { plan: input.plan } : {}),
+        ...(input.injection ? { injection: input.injection } : {}),
       },
       this.#gallery,
       sink,

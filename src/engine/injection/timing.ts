@@ -1,0 +1,58 @@
+// rtp_timing and frame_timing: the server's own clocks. rtp_timing reads the
+// RTP frames (the sender's media clock against packet arrival): a sender that
+// stamps frames from a counter (a synthetic or scripted publisher) has one
+// media interval and a coefficient of variation near 0, which a camera's
+// capture clock never has; a media clock that runs at another rate than
+// ours (a file re-timed on the way, a stream paced by something other than
+// a capture clock) drifts. frame_timing reads the decoded frames (capture
+// time against decode time): the same drift, and delivery in bursts (a
+// relay that buffers and re-sends) as a large latency jitter around the fit.
+// Harder to fake than the page's word, but a careful injector can add jitter.
+import type { FrameTimingFacts } from '../../../common/injection.ts';
+import type { InjectionOptions, InjectionScore, InjectionScorer } from './types.ts';
+import { notScored } from './types.ts';
+
+/** At most this many distinct intervals (0.1 ms) and this CV make a clock synthetic. */
+const PERIODIC_DISTINCT = 2;
+const PERIODIC_CV = 0.001;
+
+function timingValues(f: FrameTimingFacts): InjectionScore['values'] {
+  const r = (x: number, d = 1000) => Math.round(x * d) / d;
+  return {
+    frames: f.frames,
+    meanIntervalMs: r(f.meanIntervalMs),
+    arrivalJitterMs: r(f.arrivalJitterMs),
+    mediaIntervalCv: r(f.mediaIntervalCv, 1e5),
+    distinctMediaIntervals: f.distinctMediaIntervals,
+    driftPpm: Math.round(f.driftPpm),
+    residualMs: r(f.residualMs),
+  };
+}
+
+function drifting(f: FrameTimingFacts, o: InjectionOptions): boolean {
+  return f.spanMs >= o.minDriftSpanMs && Math.abs(f.driftPpm) > o.maxDriftPpm;
+}
+
+export const rtpTimingSignal: InjectionScorer = {
+  name: 'rtp_timing',
+  score(facts, o) {
+    const f = facts.rtp;
+    if (f === null || f.frames < o.minTimingFrames) return notScored(f === null ? {} : { frames: f.frames });
+    const values = timingValues(f);
+    if (f.distinctMediaIntervals <= PERIODIC_DISTINCT && f.mediaIntervalCv < PERIODIC_CV) return { evaluated: true, score: 1, why: 'periodic_clock', values };
+    if (drifting(f, o)) return { evaluated: true, score: 1, why: 'clock_drift', values };
+    return { evaluated: true, score: 0, why: null, values };
+  },
+};
+
+export const frameTimingSignal: InjectionScorer = {
+  name: 'frame_timing',
+  score(facts, o) {
+    const f = facts.decoded;
+    if (f === null || f.frames < o.minTimingFrames) return notScored(f === null ? {} : { frames: f.frames });
+    const values = timingValues(f);
+    if (drifting(f, o)) return { evaluated: true, score: 1, why: 'clock_drift', values };
+    if (f.residualMs > o.maxResidualMs) return { evaluated: true, score: 0.7, why: 'bursty_delivery', values };
+    return { evaluated: true, score: 0, why: null, values };
+  },
+};
