@@ -19,6 +19,8 @@ export const VIRTUAL_CAMERA_PATTERNS: readonly RegExp[] = Object.freeze([
   /dummy video device/i, // v4l2loopback's default name
   /v4l2 ?loopback/i,
   /fake_device|fake video capture|fake camera/i, // Chromium's --use-fake-device-for-media-stream
+  /\.(y4m|mjpe?g|mp4|webm|mkv|avi|mov)$/i, // ...with --use-file-for-fake-video-capture: the label is the file
+  /^(\/|[a-z]:\\)/i, // any file path as a camera name
   /virtual ?cam(era)?/i,
   /splitcam/i,
   /youcam/i,
@@ -47,7 +49,8 @@ export const captureFactsSignal: InjectionScorer = {
       width: c.settings.width ?? null,
       height: c.settings.height ?? null,
       frameRate: c.settings.frameRate ?? null,
-      pageJitterMs: t.source === 'none' ? null : t.jitterMs,
+      pageTiming: t.source,
+      pageJitterMs: t.source === 'none' ? null : Math.round(t.jitterMs * 1000) / 1000,
       pageFrames: t.frames,
     };
     const virtual = virtualCameraMatch(c.label);

@@ -22,14 +22,16 @@ export const DEFAULT_INJECTION_OPTIONS: InjectionOptions = Object.freeze({
   policy: Object.freeze(Object.fromEntries(INJECTION_SIGNALS.map((s) => [s, 'flag'])) as Record<InjectionSignal, InjectionPolicy>),
   fireAt: 0.5,
   minTimingFrames: 30,
-  // 2 %: a recording re-timed from 25 to 24 fps is 4 %; two clocks on one
-  // machine agree to a few ppm, crystal oscillators to ~100 ppm, and 4 s of
-  // loopback arrival jitter moves the slope by well under 1 %.
-  maxDriftPpm: 20_000,
+  // Measured on loopback with Chromium's fake camera while this 2-core
+  // machine ran other builds (test/e2e/injection.test.ts logs it): RTP clock
+  // against packet arrival drifted 1.0 % (event-loop lag delays arrival
+  // stamps), decoded capture time against decode time 3.0 % with 255 ms RMS
+  // latency jitter. The limits sit 5x, 3.3x and 3.9x above: a recording
+  // re-timed from 25 to 30 fps (20 %) still fires both, a 2 % re-timing does not.
+  maxDriftPpm: 50_000,
+  maxDecodedDriftPpm: 100_000,
   minDriftSpanMs: 4000,
-  // Decode latency jitter includes this server's own load; 400 ms is far
-  // above what a busy 2-core test machine showed, below a relay's buffering.
-  maxResidualMs: 400,
+  maxResidualMs: 1000,
   // A sensor's frame intervals jitter by >= 0.1 ms; a generated stream's by ~0.
   minPageJitterMs: 0.05,
 });

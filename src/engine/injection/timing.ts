@@ -29,8 +29,8 @@ function timingValues(f: FrameTimingFacts): InjectionScore['values'] {
   };
 }
 
-function drifting(f: FrameTimingFacts, o: InjectionOptions): boolean {
-  return f.spanMs >= o.minDriftSpanMs && Math.abs(f.driftPpm) > o.maxDriftPpm;
+function drifting(f: FrameTimingFacts, o: InjectionOptions, maxPpm: number): boolean {
+  return f.spanMs >= o.minDriftSpanMs && Math.abs(f.driftPpm) > maxPpm;
 }
 
 export const rtpTimingSignal: InjectionScorer = {
@@ -40,7 +40,7 @@ export const rtpTimingSignal: InjectionScorer = {
     if (f === null || f.frames < o.minTimingFrames) return notScored(f === null ? {} : { frames: f.frames });
     const values = timingValues(f);
     if (f.distinctMediaIntervals <= PERIODIC_DISTINCT && f.mediaIntervalCv < PERIODIC_CV) return { evaluated: true, score: 1, why: 'periodic_clock', values };
-    if (drifting(f, o)) return { evaluated: true, score: 1, why: 'clock_drift', values };
+    if (drifting(f, o, o.maxDriftPpm)) return { evaluated: true, score: 1, why: 'clock_drift', values };
     return { evaluated: true, score: 0, why: null, values };
   },
 };
@@ -51,7 +51,7 @@ export const frameTimingSignal: InjectionScorer = {
     const f = facts.decoded;
     if (f === null || f.frames < o.minTimingFrames) return notScored(f === null ? {} : { frames: f.frames });
     const values = timingValues(f);
-    if (drifting(f, o)) return { evaluated: true, score: 1, why: 'clock_drift', values };
+    if (drifting(f, o, o.maxDecodedDriftPpm)) return { evaluated: true, score: 1, why: 'clock_drift', values };
     if (f.residualMs > o.maxResidualMs) return { evaluated: true, score: 0.7, why: 'bursty_delivery', values };
     return { evaluated: true, score: 0, why: null, values };
   },

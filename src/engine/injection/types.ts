@@ -14,8 +14,10 @@ export interface InjectionOptions {
   readonly fireAt: number;
   /** Frames a timing signal needs before it is evaluated. */
   readonly minTimingFrames: number;
-  /** Media-clock drift against the arrival clock, in ppm, above which the clock is not the sender's wall clock. */
+  /** RTP media-clock drift against the packet arrival clock, in ppm, above which the clock is not the sender's capture clock. */
   readonly maxDriftPpm: number;
+  /** The same for decoded frames (capture time against decode time, which this server's load also moves), ppm. */
+  readonly maxDecodedDriftPpm: number;
   /** Span of arrival times the drift needs, ms (a short span's slope is network jitter). */
   readonly minDriftSpanMs: number;
   /** RMS latency jitter of decoded frames around the clock fit above which delivery is bursty (re-streamed), ms. */
