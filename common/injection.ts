@@ -27,7 +27,7 @@ export interface FrameTimingFacts {
   readonly mediaIntervalCv: number;
   /** Distinct media-clock intervals (rounded to 0.1 ms): 1 for a synthetic periodic clock. */
   readonly distinctMediaIntervals: number;
-  /** Rate of the media clock against the arrival clock, minus 1, in parts per million (least squares). */
+  /** Rate of the media clock against the arrival clock, minus 1, in parts per million (from the lower envelope of transit). */
   readonly driftPpm: number;
   /** RMS of the arrival times around that fit, ms. */
   readonly residualMs: number;

@@ -11,6 +11,42 @@ import { mean, stdDev as std } from '../common/vector.ts';
 
 /** Frames kept (the last ones): about 20 s at 15 fps. */
 const MAX_SAMPLES = 300;
+/** Windows of the lower envelope the drift is fitted to. */
+const ENVELOPE_WINDOWS = 5;
+
+/**
+ * Drift of the media clock against the arrival clock, ppm, from the lower
+ * envelope of transit (arrival - media time): queueing, a loaded event loop
+ * and decode lag only ever add delay, so the fastest frame of each window
+ * shows the clocks' own offset, and the slope of those minima is the drift.
+ * Null with too few frames for the windows.
+ */
+function envelopeDriftPpm(m: readonly number[], a: readonly number[]): number | null {
+  const n = m.length;
+  if (n < ENVELOPE_WINDOWS * 3) return null;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let w = 0; w < ENVELOPE_WINDOWS; w++) {
+    const from = Math.floor((w * n) / ENVELOPE_WINDOWS);
+    const to = Math.floor(((w + 1) * n) / ENVELOPE_WINDOWS);
+    let best = from;
+    for (let i = from; i < to; i++) if (a[i]! - m[i]! < a[best]! - m[best]!) best = i;
+    xs.push(m[best]!);
+    ys.push(a[best]! - m[best]!);
+  }
+  const xm = mean(xs);
+  const ym = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i]! - xm) * (ys[i]! - ym);
+    sxx += (xs[i]! - xm) ** 2;
+  }
+  if (sxx <= 0) return null;
+  // Transit grows by k ms per media ms: arrival runs at 1 + k per media ms, the media clock at 1 / (1 + k).
+  const k = sxy / sxx;
+  return (1 / (1 + k) - 1) * 1e6;
+}
 
 export class TimingRegularity {
   readonly #media: number[] = [];
@@ -65,8 +101,7 @@ export class TimingRegularity {
       arrivalJitterMs: std(arrivalIntervals),
       mediaIntervalCv: mediaMean > 0 ? std(mediaIntervals) / mediaMean : 0,
       distinctMediaIntervals: new Set(mediaIntervals.map((d) => Math.round(d * 10))).size,
-      // Media time per arrival time is 1/slope.
-      driftPpm: slope > 0 ? (1 / slope - 1) * 1e6 : 0,
+      driftPpm: envelopeDriftPpm(m, a) ?? (slope > 0 ? (1 / slope - 1) * 1e6 : 0),
       residualMs: Math.sqrt(rss / n),
     };
   }
