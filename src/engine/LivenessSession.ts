@@ -328,7 +328,7 @@ export class LivenessSession {
   async #decide(t: number): Promise<void> {
     const signals = this.#signals();
     if (!signals.artefacts.passed) return this.#finish('failed', 'spoof_suspected', t, signals);
-    if (!signals.injection.passed) return this.#finish('failed', 'injection_suspected', t, signals);
+    if (this.#injection?.blocks(true)) return this.#finish('failed', 'injection_suspected', t, signals);
     if (!signals.motion.passed) return this.#finish('failed', 'liveness_failed', t, signals);
     const probe = meanTemplate(this.#evidence.identitySamples);
     // Enrollment: the decision carries the template; the caller commits it once it knows the session still stands.
