@@ -33,26 +33,28 @@ function drifting(f: FrameTimingFacts, o: InjectionOptions, maxPpm: number): boo
   return f.spanMs >= o.minDriftSpanMs && Math.abs(f.driftPpm) > maxPpm;
 }
 
+/** Scores `f` by the first rule that holds (each gives its score and name), once it has enough frames. */
+function scoreTiming(f: FrameTimingFacts | null, o: InjectionOptions, rules: readonly (readonly [(f: FrameTimingFacts) => boolean, number, string])[]): InjectionScore {
+  if (f === null || f.frames < o.minTimingFrames) return notScored(f === null ? {} : { frames: f.frames });
+  const values = timingValues(f);
+  const hit = rules.find(([rule]) => rule(f));
+  return hit === undefined ? { evaluated: true, score: 0, why: null, values } : { evaluated: true, score: hit[1], why: hit[2], values };
+}
+
 export const rtpTimingSignal: InjectionScorer = {
   name: 'rtp_timing',
-  score(facts, o) {
-    const f = facts.rtp;
-    if (f === null || f.frames < o.minTimingFrames) return notScored(f === null ? {} : { frames: f.frames });
-    const values = timingValues(f);
-    if (f.distinctMediaIntervals <= PERIODIC_DISTINCT && f.mediaIntervalCv < PERIODIC_CV) return { evaluated: true, score: 1, why: 'periodic_clock', values };
-    if (drifting(f, o, o.maxDriftPpm)) return { evaluated: true, score: 1, why: 'clock_drift', values };
-    return { evaluated: true, score: 0, why: null, values };
-  },
+  score: (facts, o) =>
+    scoreTiming(facts.rtp, o, [
+      [(f) => f.distinctMediaIntervals <= PERIODIC_DISTINCT && f.mediaIntervalCv < PERIODIC_CV, 1, 'periodic_clock'],
+      [(f) => drifting(f, o, o.maxDriftPpm), 1, 'clock_drift'],
+    ]),
 };
 
 export const frameTimingSignal: InjectionScorer = {
   name: 'frame_timing',
-  score(facts, o) {
-    const f = facts.decoded;
-    if (f === null || f.frames < o.minTimingFrames) return notScored(f === null ? {} : { frames: f.frames });
-    const values = timingValues(f);
-    if (drifting(f, o, o.maxDecodedDriftPpm)) return { evaluated: true, score: 1, why: 'clock_drift', values };
-    if (f.residualMs > o.maxResidualMs) return { evaluated: true, score: 0.7, why: 'bursty_delivery', values };
-    return { evaluated: true, score: 0, why: null, values };
-  },
+  score: (facts, o) =>
+    scoreTiming(facts.decoded, o, [
+      [(f) => drifting(f, o, o.maxDecodedDriftPpm), 1, 'clock_drift'],
+      [(f) => f.residualMs > o.maxResidualMs, 0.7, 'bursty_delivery'],
+    ]),
 };
