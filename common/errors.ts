@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'rtp_invalid',
   'media_worker_died',
   'decoder_failed',
+  /** A transport presented another DTLS fingerprint than the peer the session is bound to. */
+  'peer_mismatch',
   // liveness engine
   'session_not_found',
   'session_closed',

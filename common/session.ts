@@ -26,6 +26,7 @@ export const DECISION_REASONS = [
   'challenge_failed',
   'challenge_timeout',
   'spoof_suspected',
+  'injection_suspected',
   'identity_changed',
   'no_match',
   'locked_out',

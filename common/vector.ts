@@ -50,3 +50,18 @@ export function median(xs: readonly number[]): number {
 export function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : Number.isFinite(x) ? x : 0;
 }
+
+/** Arithmetic mean; 0 for an empty list. */
+export function mean(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return xs.length > 0 ? s / xs.length : 0;
+}
+
+/** Population standard deviation; 0 for an empty list. */
+export function stdDev(xs: readonly number[]): number {
+  const m = mean(xs);
+  let s = 0;
+  for (const x of xs) s += (x - m) ** 2;
+  return xs.length > 0 ? Math.sqrt(s / xs.length) : 0;
+}

@@ -6,6 +6,7 @@
 // as mediasoup's objects announce theirs, for whoever listens (signaling
 // tells the client; the engine adapter times reactions).
 import type { EventEmitter } from 'node:events';
+import type { TransportFacts } from '../common/injection.ts';
 import type { ClientMessage, ServerMessage } from '../common/protocol/dataChannel.ts';
 import type { DecodedFrame, SessionEndReason } from './types.ts';
 
@@ -26,6 +27,8 @@ export interface LiveSessionHandle {
   readonly rttMs: number | undefined;
   /** Announces the session's end and RTT changes (listen only; the session emits). */
   readonly observer: EventEmitter<LiveSessionEvents>;
+  /** What the session measured about its stream so far, for the injection signals (common/injection.ts). */
+  transportFacts(): TransportFacts;
   /** Ends the session (e.g. after the result was sent). */
   close(reason?: SessionEndReason): Promise<void>;
 }

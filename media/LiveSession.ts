@@ -24,6 +24,9 @@ import { ntpToUnixMs } from './CaptureClock.ts';
 import { DATA_CHANNEL_LABEL, parseClientMessage, ServerMessageSchema, type ClientMessage, type ServerMessage } from '../common/protocol/dataChannel.ts';
 import { MediaError } from './errors.ts';
 import type { FrameSink, LiveSessionEvents, LiveSessionHandle } from './FrameSink.ts';
+import type { TransportFacts } from '../common/injection.ts';
+import type { CaptureReport } from '../common/protocol/capture.ts';
+import { InjectionProbe } from './InjectionProbe.ts';
 import { ServerPeer } from './ServerPeer.ts';
 import type { DecodedFrame, SessionEndReason } from './types.ts';
 import { VideoPipeline, type VideoPipelineStats } from './VideoPipeline.ts';
@@ -64,6 +67,10 @@ export interface LiveSessionOptions {
   readonly clientIceConsentTimeoutS?: number;
   /** Longest close() waits for the data channel to flush, ms. Default 2000. */
   readonly flushTimeoutMs?: number;
+  /** The signaling connection's User-Agent header (part of the encoder fingerprint). */
+  readonly userAgent?: string;
+  /** Fingerprints an earlier session with this id was bound to (see InjectionProbe): the binding carries over. */
+  readonly peerFingerprints?: readonly string[];
   readonly onClose: (session: LiveSession, reason: SessionEndReason) => void;
 }
 
@@ -163,6 +170,8 @@ export class LiveSession implements LiveSessionHandle {
   /** mediasoup's DataConsumers carrying the server channel to the client, by id. */
   readonly #clientDataConsumers = new Map<string, ms.DataConsumer>();
   readonly #outbox: string[] = [];
+  /** Facts for the injection signals (capture report, RTP and frame timing, encoder, DTLS binding). */
+  readonly #probe: InjectionProbe;
   #peer: Promise<ServerPeer> | undefined;
   #producer: ms.Producer | undefined;
   #pipeline: VideoPipeline | undefined;
@@ -198,6 +207,7 @@ export class LiveSession implements LiveSessionHandle {
     this.#clientIceConsentTimeoutS = options.clientIceConsentTimeoutS ?? 30;
     this.#flushTimeoutMs = checkFlushTimeout(options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS, 'flushTimeoutMs');
     this.#onClose = options.onClose;
+    this.#probe = new InjectionProbe(options.userAgent, options.peerFingerprints);
   }
 
   get closed(): boolean {
@@ -257,10 +267,12 @@ export class LiveSession implements LiveSessionHandle {
     const transport = this.#transport(transportId);
     // mediasoup's worker answers a second connect() with a plain Error: a client error, said as one.
     if (this.#connected.has(transportId)) throw new MediaError('conflict', 'this transport is already connected', { transportId });
+    const unbind = this.#probe.bindPeer(dtlsParameters);
     this.#connected.add(transportId);
     try {
       await transport.connect({ dtlsParameters });
     } catch (e) {
+      unbind();
       this.#connected.delete(transportId);
       throw this.#clientInputError(e, 'sdp_invalid');
     }
@@ -282,6 +294,7 @@ export class LiveSession implements LiveSessionHandle {
       throw this.#clientInputError(e, 'rtp_invalid');
     }
     this.#producer = producer;
+    this.#probe.onProduce(rtpParameters);
     if (this.#closed) {
       producer.close();
       this.#assertOpen();
@@ -291,7 +304,10 @@ export class LiveSession implements LiveSessionHandle {
       let pipeline: VideoPipeline | undefined;
       const consumed = await peer.consumeVideo(
         producer.id,
-        (rtp) => pipeline?.pushRtp(rtp),
+        (rtp) => {
+          this.#probe.onRtp(rtp.header.timestamp, performance.now());
+          pipeline?.pushRtp(rtp);
+        },
         (rtcp) => this.#onRtcp(rtcp),
       );
       this.#assertOpen();
@@ -367,6 +383,22 @@ export class LiveSession implements LiveSessionHandle {
       label: dc.label,
       protocol: dc.protocol,
     };
+  }
+
+  /** The SDK's facts about its camera (signaling request reportCapture, validated there); one per session. */
+  reportCapture(report: CaptureReport): void {
+    this.#assertOpen();
+    this.#probe.reportCapture(report);
+  }
+
+  /** The DTLS fingerprints this session is bound to (empty before its first transport connected). */
+  get boundFingerprints(): readonly string[] {
+    return this.#probe.boundFingerprints;
+  }
+
+  /** What the session measured for the injection signals so far. */
+  transportFacts(): TransportFacts {
+    return this.#probe.toJSON();
   }
 
   /** Sends a message to the client; a message the client would reject is a TypeError here. */
@@ -610,6 +642,7 @@ export class LiveSession implements LiveSessionHandle {
   }
 
   #deliver(frame: DecodedFrame): void {
+    this.#probe.onDecodedFrame(frame);
     const sink = this.#sink;
     if (sink === undefined || this.#closed) return;
     if (this.#sinkBusy) {

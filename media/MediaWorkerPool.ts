@@ -31,6 +31,10 @@ export interface MediaWorkerPoolOptions {
 export interface CreateSessionOptions {
   readonly sessionId: string;
   readonly clientId?: string;
+  /** The signaling connection's User-Agent header (encoder fingerprint). */
+  readonly userAgent?: string;
+  /** DTLS fingerprints an earlier live session with this id was bound to: this one's transports must present one of them. */
+  readonly peerFingerprints?: readonly string[];
 }
 
 export interface MediaWorkerPoolStats {
@@ -122,6 +126,8 @@ export class MediaWorkerPool {
     const session = new LiveSession({
       sessionId: options.sessionId,
       ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
+      ...(options.userAgent !== undefined ? { userAgent: options.userAgent } : {}),
+      ...(options.peerFingerprints !== undefined ? { peerFingerprints: options.peerFingerprints } : {}),
       router: owner.router,
       webRtcServer: owner.webRtcServer,
       frameRate: this.#options.frameRate,

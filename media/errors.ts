@@ -4,7 +4,7 @@ import { FacegateError } from '../common/errors.ts';
 
 export class MediaError extends FacegateError {
   constructor(
-    code: 'decoder_failed' | 'media_worker_died' | 'rtp_invalid' | 'sdp_invalid' | 'service_unavailable' | 'invalid_request' | 'conflict',
+    code: 'decoder_failed' | 'media_worker_died' | 'rtp_invalid' | 'sdp_invalid' | 'service_unavailable' | 'invalid_request' | 'conflict' | 'peer_mismatch',
     message: string,
     details?: Record<string, unknown>,
     options?: { cause?: unknown },

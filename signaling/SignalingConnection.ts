@@ -20,6 +20,7 @@ import {
   type SignalingNotification,
   type SignalingResponse,
 } from '../common/protocol/signaling.ts';
+import type { PeerBindings } from './PeerBindings.ts';
 import type { JoinPreferences, SessionAuthorizer } from './SessionAuthorizer.ts';
 
 export interface SignalingConnectionOptions {
@@ -29,6 +30,8 @@ export interface SignalingConnectionOptions {
   readonly sinkFactory: FrameSinkFactory;
   readonly logger: Logger;
   readonly heartbeatIntervalMs: number;
+  /** DTLS bindings of session ids across joins (one per attachment). */
+  readonly peerBindings: PeerBindings;
 }
 
 type Response<N extends ParsedRequest['name']> = RequestOf<N>['responseData'];
@@ -136,6 +139,9 @@ export class SignalingConnection {
         )) satisfies Response<'produceData'>;
       case 'consumeData':
         return (await this.#live().consumeData(request.data.transportId)) satisfies Response<'consumeData'>;
+      case 'reportCapture':
+        this.#live().reportCapture(request.data);
+        return {} satisfies Response<'reportCapture'>;
       case 'leave':
         // Answer first, then tear down.
         setImmediate(() => void this.close('client_left'));
@@ -158,11 +164,17 @@ export class SignalingConnection {
       const auth = await this.#options.authorizer.authorize(token, preferences);
       if (auth === null) throw new FacegateError('unauthorized', 'invalid or expired session token');
       if (this.#closed) throw new FacegateError('conflict', 'the connection is closing');
+      const userAgent = this.#socket.handshake.headers['user-agent'];
+      const bound = this.#options.peerBindings.get(auth.sessionId);
       const session = await this.#options.pool.createSession({
         sessionId: auth.sessionId,
         ...(auth.clientId !== undefined ? { clientId: auth.clientId } : {}),
+        ...(typeof userAgent === 'string' ? { userAgent } : {}),
+        ...(bound !== undefined ? { peerFingerprints: bound } : {}),
       });
       this.#session = session;
+      // A later join with this session's token must come from the same peer.
+      session.observer.once('close', () => this.#options.peerBindings.set(session.sessionId, session.boundFingerprints));
       if (this.#closed) {
         await session.close('client_gone');
         throw new FacegateError('conflict', 'the connection is closing');

@@ -6,6 +6,7 @@ import type { Server } from 'socket.io';
 import type { FrameSinkFactory } from '../media/FrameSink.ts';
 import type { MediaWorkerPool } from '../media/MediaWorkerPool.ts';
 import { SIGNALING_NAMESPACE, type IceServer } from '../common/protocol/signaling.ts';
+import { PeerBindings } from './PeerBindings.ts';
 import type { SessionAuthorizer } from './SessionAuthorizer.ts';
 import { SignalingConnection } from './SignalingConnection.ts';
 
@@ -20,6 +21,8 @@ export interface AttachSignalingOptions {
   readonly namespace?: string;
   /** Clients send a heartbeat this often; three missed intervals end the session. Default 5000. */
   readonly heartbeatIntervalMs?: number;
+  /** Which DTLS fingerprints each session id is bound to across joins; default: a fresh map of this attachment's. */
+  readonly peerBindings?: PeerBindings;
 }
 
 export interface SignalingAttachment {
@@ -35,6 +38,7 @@ export function attachSignaling(io: Server, options: AttachSignalingOptions): Si
   const nsp = io.of(name);
   const connections = new Set<SignalingConnection>();
   const logger = options.logger.child({ component: 'signaling' });
+  const peerBindings = options.peerBindings ?? new PeerBindings();
   let closed = false;
   const onConnection = (socket: Parameters<Parameters<typeof nsp.on<'connection'>>[1]>[0]) => {
     if (closed) {
@@ -50,6 +54,7 @@ export function attachSignaling(io: Server, options: AttachSignalingOptions): Si
         sinkFactory: options.sinkFactory,
         logger,
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? 5000,
+        peerBindings,
       },
       (conn) => connections.delete(conn),
     );

@@ -27,6 +27,7 @@ import { DemoSessions } from './bridge/DemoSessions.ts';
 import { LivenessFrameEngine } from './bridge/LivenessFrameEngine.ts';
 import { LiveSessionLink } from './bridge/LiveSessionLink.ts';
 import { mediaHealth } from './bridge/mediaHealth.ts';
+import { injectionOptionsFromConfig } from './bridge/sessionOptions.ts';
 import { CloseStack } from './CloseStack.ts';
 import { AffinityFrameEngine } from './cluster/AffinityFrameEngine.ts';
 import { RedisNodeLink } from './cluster/RedisNodeLink.ts';
@@ -191,6 +192,7 @@ export class FacegateNode {
         loadClientKey: (id) => core.tenants.loadClientKey(id),
         log: log.child({ component: 'live' }),
         allowFlashOptOut: config.liveness.flashOptOut,
+        injection: injectionOptionsFromConfig(config),
       });
       const demo = config.server.demo ? new DemoSessions({ store: core.store, tenants: core.tenants, sessions: service.sessions }) : null;
       if (demo) log.warn('demo route POST /demo/session is on (FACEGATE_DEMO); anyone who reaches this server can start demo sessions');

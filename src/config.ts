@@ -17,6 +17,7 @@ import {
   DEFAULT_LARGE_INDEX,
   DEFAULT_MATCH_THRESHOLD,
 } from '../common/defaults.ts';
+import { INJECTION_POLICIES, INJECTION_SIGNALS, type InjectionPolicy, type InjectionSignal } from '../common/injection.ts';
 
 const FLASH_STEPS = DEFAULT_FLASH_STEPS;
 const hex2 = (v: number): string => v.toString(16).padStart(2, '0');
@@ -159,6 +160,24 @@ const EnvSchema = z.object({
   // for every live session (the opt-out is also what an attacker would pick).
   LIVENESS_FLASH_OPT_OUT: z.enum(['allow', 'deny']).default('allow'),
   LIVENESS_FLASH_NOTICE_MS: z.coerce.number().int().min(0).max(5000).default(DEFAULT_FLASH_NOTICE_MS),
+  // Injection signals on the live path (src/engine/README.md): what a fired
+  // signal does, for all of them, then per signal (capture_facts=block,...).
+  LIVENESS_INJECTION_POLICY: z.enum(INJECTION_POLICIES).default('flag'),
+  LIVENESS_INJECTION_OVERRIDES: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const out: Partial<Record<InjectionSignal, InjectionPolicy>> = {};
+      for (const item of v.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+        const [name, policy, ...rest] = item.split('=').map((x) => x.trim());
+        if (rest.length > 0 || !(INJECTION_SIGNALS as readonly string[]).includes(name ?? '') || !(INJECTION_POLICIES as readonly string[]).includes(policy ?? '')) {
+          ctx.addIssue({ code: 'custom', message: `"${item}" is not signal=policy (signals: ${INJECTION_SIGNALS.join(', ')}; policies: ${INJECTION_POLICIES.join(', ')})` });
+          continue;
+        }
+        out[name as InjectionSignal] = policy as InjectionPolicy;
+      }
+      return out;
+    }),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -252,6 +271,8 @@ export interface Config {
     readonly flashNoticeMs: number;
     /** Whether a client's flash opt-out at join is honoured. */
     readonly flashOptOut: boolean;
+    /** What each injection signal does when it fires (flag, step_up, block). */
+    readonly injectionPolicy: Readonly<Record<InjectionSignal, InjectionPolicy>>;
   };
 }
 
@@ -348,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       flashIntensity: e.LIVENESS_FLASH_INTENSITY,
       flashNoticeMs: e.LIVENESS_FLASH_NOTICE_MS,
       flashOptOut: e.LIVENESS_FLASH_OPT_OUT === 'allow',
+      injectionPolicy: Object.fromEntries(INJECTION_SIGNALS.map((s) => [s, e.LIVENESS_INJECTION_OVERRIDES[s] ?? e.LIVENESS_INJECTION_POLICY])) as Record<InjectionSignal, InjectionPolicy>,
     },
   });
 }

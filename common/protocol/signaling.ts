@@ -7,6 +7,7 @@
 // and emits 'notification' with { name, data }.
 // This module is bundled into the browser SDK: no Node-only imports.
 import { z } from 'zod';
+import { CaptureReportSchema } from './capture.ts';
 import type { ClientMessage, ServerMessage } from './dataChannel.ts';
 
 export const SIGNALING_NAMESPACE = '/facegate';
@@ -71,6 +72,8 @@ export const RequestDataSchemas = {
     protocol: z.string().max(64).default(''),
   }),
   consumeData: z.object({ transportId: id }),
+  /** The SDK's facts about its camera (common/protocol/capture.ts); once per session. */
+  reportCapture: CaptureReportSchema,
   heartbeat: z.object({}),
   leave: z.object({}),
 } as const;
@@ -115,6 +118,7 @@ export const ResponseDataSchemas = {
   produce: z.object({ producerId: id }),
   produceData: z.object({ dataProducerId: id }),
   consumeData: z.object({ id, dataProducerId: id, sctpStreamParameters: z.unknown(), label: z.string(), protocol: z.string() }),
+  reportCapture: empty,
   heartbeat: empty,
   leave: empty,
 } as const satisfies Record<RequestName, z.ZodType>;

@@ -13,6 +13,7 @@ export const REASON_TEXT: Readonly<Record<DecisionReason, string>> = {
   challenge_failed: 'The action we asked for was not seen. Follow each prompt as soon as it appears, then try again.',
   challenge_timeout: 'Time ran out before the action was seen. Do each action as soon as it is shown, then try again.',
   spoof_suspected: 'This looked like a photo, a screen or a recording, not a live face. Use the camera directly and try again.',
+  injection_suspected: 'The video did not come straight from a camera (a virtual camera or another video source). Use your device\'s own camera directly and try again.',
   identity_changed: 'A different face appeared during the check. Only one person should be in front of the camera.',
   no_match: 'Your face did not match the enrolled person. Check that you are the right person, or ask to enroll again.',
   locked_out: 'Too many tries failed. Wait a few minutes before you try again.',

@@ -20,6 +20,7 @@ import {
   type SignalingNotification,
   type SignalingResponse,
 } from '../../common/protocol/signaling.ts';
+import { captureReport } from './captureFacts.ts';
 import { flashScheduleOf, type FlashSchedule } from './flashSchedule.ts';
 
 export type ClientState = 'idle' | 'connecting' | 'publishing' | 'reconnecting' | 'closed' | 'failed';
@@ -65,6 +66,8 @@ export interface FacegateClientOptions {
   readonly stream?: MediaStream;
   /** 'off': the user opted out of the colour flash; the server asks for other challenges. */
   readonly flash?: 'off';
+  /** false: do not send the camera's facts (track label, settings, frame timing) to the server. Default: sent. */
+  readonly reportCapture?: boolean;
   readonly namespace?: string;
 }
 
@@ -186,9 +189,13 @@ export class FacegateClient {
     const device = new Device();
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
     if (!device.canProduce('video')) throw new FacegateError('unsupported', 'this browser cannot send video to the server');
+    // One certificate for both transports: the server binds the session to
+    // the DTLS fingerprint of the peer that connects first and refuses others.
+    const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as EcKeyGenParams).catch(() => undefined);
     const transportOptions = {
       iceServers: joined.iceServers,
       iceTransportPolicy: o.iceTransportPolicy ?? 'all',
+      ...(certificate !== undefined ? { additionalSettings: { certificates: [certificate] } } : {}),
     };
 
     const sendInfo = await this.#request('createTransport', { direction: 'send' });
@@ -213,6 +220,8 @@ export class FacegateClient {
       stopTracks: false,
     });
     this.#channel = await send.produceData({ ordered: true, label: DATA_CHANNEL_LABEL });
+    // The camera's facts for the server's injection signals, once the frame timing is measured (a few seconds).
+    if (o.reportCapture !== false) void this.#reportCapture(track);
 
     const recvInfo = await this.#request('createTransport', { direction: 'recv' });
     const recv = device.createRecvTransport({ ...(recvInfo as object), ...transportOptions } as never);
@@ -274,6 +283,16 @@ export class FacegateClient {
       await transport.restartIce({ iceParameters: iceParameters as never });
     } catch {
       await this.#end('transport_failed');
+    }
+  }
+
+  async #reportCapture(track: MediaStreamTrack): Promise<void> {
+    try {
+      const report = await captureReport(track);
+      if (this.#state === 'publishing' || this.#state === 'connecting' || this.#state === 'reconnecting') await this.#request('reportCapture', report);
+    } catch (e) {
+      // The session goes on without it; the server scores a missing report itself.
+      this.#emit('error', e instanceof Error ? e : new Error(String(e)));
     }
   }
 

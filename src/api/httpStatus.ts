@@ -26,6 +26,7 @@ const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   rtp_invalid: 400,
   media_worker_died: 503,
   decoder_failed: 500,
+  peer_mismatch: 403,
   session_not_found: 404,
   session_closed: 409,
 };

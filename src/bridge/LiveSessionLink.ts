@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { FrameSink, FrameSinkFactory, LiveSessionHandle } from '../../media/index.ts';
 import type { AuthorizedSession, JoinPreferences, SessionAuthorizer } from '../../signaling/index.ts';
-import type { Decision } from '../engine/index.ts';
+import type { Decision, InjectionOptions } from '../engine/index.ts';
 import { liveSinkFactory, type LiveSessionSpec } from './liveBridge.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
 import type { SessionKind } from '../../common/session.ts';
@@ -36,6 +36,8 @@ export interface LiveSessionLinkDeps {
   readonly log: Logger;
   /** Server policy: whether a client's flash opt-out at join is honoured (LIVENESS_FLASH_OPT_OUT; default true). */
   readonly allowFlashOptOut?: boolean;
+  /** Thresholds and policies of the injection signals (sessionOptions.ts injectionOptionsFromConfig); default: every signal flags. */
+  readonly injection?: InjectionOptions;
 }
 
 export class LiveSessionLink implements SessionAuthorizer {
@@ -82,6 +84,7 @@ export class LiveSessionLink implements SessionAuthorizer {
       resolve: async (): Promise<LiveSessionSpec> => ({ ...liveSessionSpec(joined.kind, joined.externalUserId), ...(joined.noFlash ? { flash: false } : {}) }),
       onError: (err) => log.warn({ err, sessionId: handle.sessionId }, 'live liveness session failed'),
       onDecision: (m) => this.#record(handle.sessionId, joined, m.decision),
+      ...(this.#deps.injection !== undefined ? { injection: this.#deps.injection } : {}),
     })(handle);
   }
 

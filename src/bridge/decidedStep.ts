@@ -18,6 +18,7 @@ export const DECISION_REASON_OF: Readonly<Record<ReasonCode, DecisionReason>> = 
   challenge_failed: 'challenge_failed',
   challenge_timeout: 'challenge_timeout',
   spoof_suspected: 'spoof_suspected',
+  injection_suspected: 'injection_suspected',
   identity_changed: 'identity_changed',
   no_match: 'no_match',
   expired: 'expired',

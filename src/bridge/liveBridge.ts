@@ -21,6 +21,8 @@
 import type { RawFrame } from '../../models/types.ts';
 import type { LivenessEngine } from '../engine/LivenessEngine.ts';
 import type { EngineMessage, EngineMode } from '../engine/types.ts';
+import type { InjectionOptions } from '../engine/injection/index.ts';
+import type { TransportFacts } from '../../common/injection.ts';
 import type { ServerMessage } from '../../common/protocol/dataChannel.ts';
 import { toClientMessage } from '../engine/wire.ts';
 
@@ -35,6 +37,8 @@ export interface LiveHandle {
   };
   send(message: ServerMessage): boolean;
   close(reason?: 'closed_by_server'): Promise<void>;
+  /** What the transport measured for the injection signals; without it they are not evaluated. */
+  transportFacts?(): TransportFacts;
 }
 
 /** What the bridge needs of media's DecodedFrame. */
@@ -71,6 +75,8 @@ export interface LiveBridgeOptions {
    * colours). Default: the engine's plan option (config LIVENESS_FLASH).
    */
   readonly flash?: boolean;
+  /** Thresholds and the policy of each injection signal (config LIVENESS_INJECTION_*); default: every signal flags. */
+  readonly injection?: InjectionOptions;
 }
 
 /**
@@ -137,11 +143,14 @@ class LiveEngineSink implements LiveSink {
   async #open(): Promise<void> {
     const spec = await this.#options.resolve(this.#handle);
     const rttMs = this.#handle.rttMs;
+    const handle = this.#handle;
+    const injection = handle.transportFacts === undefined ? undefined : { facts: () => handle.transportFacts!(), ...(this.#options.injection ? { options: this.#options.injection } : {}) };
     const rec = await this.#engine.create({
       kind: spec.kind,
       ...(spec.subjectId !== undefined ? { subjectId: spec.subjectId } : {}),
       ...(spec.flash === false ? { flash: false } : this.#options.flash !== undefined ? { flash: this.#options.flash } : {}),
       ...(rttMs !== undefined ? { rttMs } : {}),
+      ...(injection !== undefined ? { injection } : {}),
       sink: { send: (m: EngineMessage) => this.#send(m) },
     });
     await this.#engine.connect(rec.id);

@@ -2,7 +2,7 @@
 // environment settings onto the engine, so the REST and live paths agree. It
 // lives in the bridge because the engine never reads the service config.
 import type { Config } from '../config.ts';
-import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from '../engine/index.ts';
+import { DEFAULT_INJECTION_OPTIONS, DEFAULT_SESSION_OPTIONS, type InjectionOptions, type SessionOptions } from '../engine/index.ts';
 import { flashPalette } from '../engine/signals/colorFlash.ts';
 
 export function sessionOptionsFromConfig(config: Config): SessionOptions {
@@ -20,4 +20,9 @@ export function sessionOptionsFromConfig(config: Config): SessionOptions {
       noticeMs: config.liveness.flashNoticeMs,
     },
   };
+}
+
+/** The live path's injection signals: the configured policy per signal over the measured thresholds. */
+export function injectionOptionsFromConfig(config: Config): InjectionOptions {
+  return { ...DEFAULT_INJECTION_OPTIONS, policy: config.liveness.injectionPolicy };
 }

@@ -9,6 +9,7 @@ import { decodeImage } from '../../models/decodeImage.ts';
 import type { FaceAnalyzerLike, FaceStage, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
 import type { PlannedChallenge } from './challengePlan.ts';
+import type { InjectionSource } from './injection/index.ts';
 import { LivenessSession } from './LivenessSession.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
 import { InMemorySessionStore } from './InMemorySessionStore.ts';
@@ -58,6 +59,8 @@ export interface CreateSessionInput {
   readonly plan?: readonly PlannedChallenge[];
   /** Frames arrive as uploads (REST, frame socket): analysed on a schedule by frame count (SessionOptions.uploadFrameMs). */
   readonly uploaded?: boolean;
+  /** The live transport's facts and injection policy (see SessionInit.injection). */
+  readonly injection?: InjectionSource;
 }
 
 /** Deadline check period while frames do not arrive. */
@@ -149,6 +152,7 @@ export class LivenessEngine {
         ...(input.fixedSchedule ? { fixedSchedule: input.fixedSchedule } : {}),
         ...(input.plan ? { plan: input.plan } : {}),
         ...(input.uploaded !== undefined ? { uploaded: input.uploaded } : {}),
+        ...(input.injection ? { injection: input.injection } : {}),
       },
       this.#gallery,
       sink,

@@ -12,6 +12,7 @@ import { nextDueAt, redraw, sessionPlan, type PlannedChallenge } from './challen
 import type { SessionInit } from './LivenessSessionTypes.ts';
 import { challengeFor } from './challenges/index.ts';
 import { FrameEvidence } from './FrameEvidence.ts';
+import { InjectionGate, type InjectionSource } from './injection/index.ts';
 import { countedFaces, promptFor, reasonFor } from './frameGate.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
 import { reactionReport } from './signals/reaction.ts';
@@ -21,7 +22,7 @@ import type {
 } from './types.ts';
 
 export type { SessionInit };
-const SIGNALS: readonly SignalName[] = ['passive', 'blink', 'head_turn', 'depth', 'color_flash', 'artefacts', 'motion', 'reaction', 'identity'];
+const SIGNALS: readonly SignalName[] = ['passive', 'blink', 'head_turn', 'depth', 'color_flash', 'artefacts', 'motion', 'reaction', 'identity', 'injection'];
 
 const notEvaluated = (): SignalReport => ({ evaluated: false, score: 0, passed: false, values: {} });
 
@@ -43,6 +44,7 @@ export class LivenessSession {
   readonly #plan: PlannedChallenge[];
   readonly #fixed: boolean;
   readonly #evidence: FrameEvidence;
+  readonly #injection: InjectionGate | undefined;
   #state: SessionState = 'created';
   #rttMs: number;
   /** Fastest data-channel round trip measured in this session (null until one is). */
@@ -76,23 +78,13 @@ export class LivenessSession {
     this.#fixed = init.fixedSchedule !== undefined;
     this.#plan = [...(init.fixedSchedule ?? init.plan ?? sessionPlan({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
     this.#evidence = new FrameEvidence(options, init.uploaded === true, init.kind === 'enrollment' ? options.enrollmentSamples : 1);
+    this.#injection = init.injection && new InjectionGate(init.injection.facts, init.injection.options);
   }
 
-  get state(): SessionState {
-    return this.#state;
-  }
-
-  get terminal(): boolean {
-    return this.#state === 'succeeded' || this.#state === 'failed' || this.#state === 'expired' || this.#state === 'cancelled';
-  }
-
-  get decision(): Decision | undefined {
-    return this.#decision;
-  }
-
-  get plan(): readonly PlannedChallenge[] {
-    return this.#plan;
-  }
+  get state(): SessionState { return this.#state; }
+  get terminal(): boolean { return this.#state === 'succeeded' || this.#state === 'failed' || this.#state === 'expired' || this.#state === 'cancelled'; }
+  get decision(): Decision | undefined { return this.#decision; }
+  get plan(): readonly PlannedChallenge[] { return this.#plan; }
 
   get record(): EngineSessionRecord {
     const [subject, decision] = [this.subjectId !== undefined ? { subjectId: this.subjectId } : {}, this.#decision ? { decision: this.#decision } : {}];
@@ -191,6 +183,7 @@ export class LivenessSession {
     if (this.#multiRun >= this.#options.multiFaceFrames) return this.#fail('multiple_faces', t);
     if (ev.identityChanged) return this.#fail('identity_changed', t);
     if (ev.isStill()) return this.#fail('liveness_failed', t);
+    if (this.#injection?.blocks(false)) return this.#fail('injection_suspected', t);
     // Screen or print evidence ends the session as soon as it is robust (a
     // median over enough frames), without waiting for a challenge a replay may answer.
     if (ev.artefactFrames >= this.#options.minEvidenceFrames && ev.spoofScore() >= this.#options.fusion.threshold) {
@@ -223,6 +216,9 @@ export class LivenessSession {
     if (this.terminal) return;
     if (this.#gateTimedOut(t)) return this.#failGate(t);
     if (this.#active || this.#planIndex < this.#plan.length) return;
+    // A step-up policy asks once for a fresh draw of the first family before deciding.
+    const extra = !this.#fixed && this.#injection?.stepUp() ? redraw(this.#plan[0]!.kind, this.#options.plan) : undefined;
+    if (extra) { this.#plan.push(extra); this.#nextIssueAt = t + extra.delayMs; return; }
     this.#challengesDoneAt ??= t;
     const embeddings = this.kind === 'enrollment' ? this.#options.enrollmentSamples : 1;
     if (this.#evidence.ready(embeddings)) {
@@ -320,12 +316,14 @@ export class LivenessSession {
     }
     Object.assign(out, this.#evidence.reports());
     out.reaction = reactionReport(this.#timings, this.#rttMs, this.#options.minReactionMs);
+    if (this.#injection) out.injection = this.#injection.report();
     return out;
   }
 
   async #decide(t: number): Promise<void> {
     const signals = this.#signals();
     if (!signals.artefacts.passed) return this.#finish('failed', 'spoof_suspected', t, signals);
+    if (this.#injection?.blocks(true)) return this.#finish('failed', 'injection_suspected', t, signals);
     if (!signals.motion.passed) return this.#finish('failed', 'liveness_failed', t, signals);
     const probe = meanTemplate(this.#evidence.identitySamples);
     // Enrollment: the decision carries the template; the caller commits it once it knows the session still stands.

@@ -1,6 +1,7 @@
 // The types a LivenessSession is created with (beside it, as mediasoup keeps
 // RouterTypes.ts beside Router.ts).
 import type { PlannedChallenge } from './challengePlan.ts';
+import type { InjectionSource } from './injection/index.ts';
 import type { EngineMode } from './types.ts';
 
 export interface SessionInit {
@@ -21,4 +22,6 @@ export interface SessionInit {
   readonly plan?: readonly PlannedChallenge[];
   /** Frames arrive as uploads (REST, frame socket): the analysis schedule counts them (SessionOptions.uploadFrameMs). */
   readonly uploaded?: boolean;
+  /** The live transport's facts and injection policy (injection/); absent: the signal is not evaluated. */
+  readonly injection?: InjectionSource;
 }

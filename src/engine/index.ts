@@ -13,3 +13,7 @@ export { planChallenges, type PlannedChallenge } from './challengePlan.ts';
 export { CHALLENGES, challengeFor, type ChallengeType } from './challenges/index.ts';
 export { toClientMessage, publicDecision } from './wire.ts';
 export { generateFlashSequence, scoreFlash } from './signals/colorFlash.ts';
+export {
+  assessInjection, DEFAULT_INJECTION_OPTIONS, INJECTION_POLICIES, INJECTION_SIGNALS,
+  type InjectionAssessment, type InjectionOptions, type InjectionPolicy, type InjectionSignal, type InjectionSource,
+} from './injection/index.ts';

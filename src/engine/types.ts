@@ -34,6 +34,8 @@ export const ENGINE_REASONS = [
   'challenge_failed',
   'challenge_timeout',
   'spoof_suspected',
+  /** An injection signal whose policy is block fired (a virtual camera, a synthetic sender, another peer; see injection/). */
+  'injection_suspected',
   'identity_changed',
   'no_match',
   'expired',
@@ -65,7 +67,9 @@ export type SignalName =
   | 'artefacts'
   | 'motion'
   | 'reaction'
-  | 'identity';
+  | 'identity'
+  /** The transport's injection signals (injection/): score = strongest evidence of an injected stream, 1 = most. */
+  | 'injection';
 
 /** One liveness signal as reported in every decision, evaluated or not. */
 export interface SignalReport {

@@ -34,6 +34,7 @@ const REASON_TEXT: Readonly<Record<string, string>> = {
   challenge_failed: 'The liveness challenge was not completed',
   challenge_timeout: 'The liveness challenge timed out',
   spoof_suspected: 'A presentation attack was suspected',
+  injection_suspected: 'The video did not come straight from a camera',
   poor_quality: 'Image quality too low for enrollment',
   no_match: 'Face not recognized',
   too_many_frames: 'Too many frames without a decision',

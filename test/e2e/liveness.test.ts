@@ -97,6 +97,12 @@ describe('demo kiosk in Chromium against the liveness engine', { skip, timeout: 
     assert.equal(shown, 'Verified');
     assert.equal(typeof view.decision?.scores['passive'], 'number');
     assert.equal(typeof view.decision?.scores['blink'], 'number');
+    // Chromium's fake camera is an injected stream: under the default policy (flag) the signal fires and the session still passes.
+    const inj = decisions.at(-1)?.signals.injection;
+    assert.equal(inj?.evaluated, true, JSON.stringify(inj));
+    assert.equal(inj?.values['action'], 'flag', JSON.stringify(inj));
+    assert.equal(inj?.values['capture_facts.why'], 'virtual_camera', JSON.stringify(inj));
+    console.log(`e2e injection (flag): ${JSON.stringify(inj)}`);
   });
 
   // The still check measures cell means in a fixed box, so the VP8 encoder

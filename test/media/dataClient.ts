@@ -11,6 +11,7 @@ import type { Transport as PeerTransport } from 'msc-node/lib/Transport.js';
 import { closeWeriftTransport } from '../../media/closeWeriftTransport.ts';
 import { DATA_CHANNEL_LABEL, parseServerMessage, type ServerMessage } from '../../common/protocol/dataChannel.ts';
 import type { LiveSession } from '../../media/LiveSession.ts';
+import { weriftDtlsSettings } from '../support/weriftCertificate.ts';
 
 export interface DataClientOptions {
   /** Open a client -> server channel and answer pings on it. Default true. */
@@ -37,11 +38,12 @@ export class DataClient {
   static async connect(session: LiveSession, options: DataClientOptions = {}): Promise<DataClient> {
     const device = new Device({ codecs: { video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000 })] } });
     await device.load({ routerRtpCapabilities: session.rtpCapabilities as never });
+    const additionalSettings = await weriftDtlsSettings();
     let send: PeerTransport | undefined;
     let channel: PeerDataProducer | undefined;
     if (options.answerPings !== false) {
       const info = await session.createTransport('send');
-      send = device.createSendTransport(info as never);
+      send = device.createSendTransport({ ...info, additionalSettings } as never);
       send.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, cb: () => void, eb: (e: Error) => void) => {
         session.connectTransport(info.id, dtlsParameters).then(cb, eb);
       });
@@ -54,7 +56,7 @@ export class DataClient {
       channel = await send.produceData({ ordered: true, label: DATA_CHANNEL_LABEL });
     }
     const info = await session.createTransport('recv');
-    const recv = device.createRecvTransport(info as never);
+    const recv = device.createRecvTransport({ ...info, additionalSettings } as never);
     recv.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, cb: () => void, eb: (e: Error) => void) => {
       session.connectTransport(info.id, dtlsParameters).then(cb, eb);
     });

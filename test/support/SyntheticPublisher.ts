@@ -30,6 +30,7 @@ import { closeWeriftTransport } from '../../media/closeWeriftTransport.ts';
 import { DATA_CHANNEL_LABEL, parseServerMessage, type ClientMessage, type ServerMessage } from '../../common/protocol/dataChannel.ts';
 import type { RtpClipPacket } from './rtpClip.ts';
 import type { VideoCodec } from '../../media/types.ts';
+import { weriftDtlsSettings } from './weriftCertificate.ts';
 
 /** What the publisher needs from the server side; LiveSession satisfies it, a signaling client can too. */
 export interface PublisherSignaling {
@@ -65,6 +66,12 @@ export interface SyntheticPublisherOptions {
   readonly variants?: readonly (readonly RtpClipPacket[])[];
   /** Which to send for a frame captured at this wall-clock time: 0 = `packets`, i = variants[i - 1]. */
   readonly selectVariant?: (captureTimeMs: number) => number;
+  /**
+   * 'wall' (default): each frame's RTP time is this host's wall clock when it
+   * leaves, as a camera stamps capture time; 'counter': frame k is stamped
+   * k frame intervals after the first, a perfectly periodic synthetic clock.
+   */
+  readonly rtpClock?: 'wall' | 'counter';
 }
 
 /** RTP timestamp (90 kHz) of a wall-clock time, as SyntheticPublisher stamps frames. */
@@ -126,8 +133,10 @@ export class SyntheticPublisher {
           });
     const device = new Device({ codecs: { video: [codec] }, headerExtensions: { video: [useSdesMid(), useAbsSendTime()] } });
     await device.load({ routerRtpCapabilities: s.rtpCapabilities as never });
+    // One certificate for both transports: the session is bound to the first one's fingerprint.
+    const additionalSettings = await weriftDtlsSettings();
     const sendInfo = await s.createTransport('send');
-    const send = device.createSendTransport(sendInfo as never);
+    const send = device.createSendTransport({ ...sendInfo, additionalSettings } as never);
     this.#send = send;
     send.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, cb: () => void, eb: (e: Error) => void) => {
       s.connectTransport(sendInfo.id, dtlsParameters).then(cb, eb);
@@ -150,7 +159,7 @@ export class SyntheticPublisher {
     this.#channel = await send.produceData({ ordered: true, label: DATA_CHANNEL_LABEL });
 
     const recvInfo = await s.createTransport('recv');
-    const recv = device.createRecvTransport(recvInfo as never);
+    const recv = device.createRecvTransport({ ...recvInfo, additionalSettings } as never);
     this.#recv = recv;
     recv.on('connect', ({ dtlsParameters }: { dtlsParameters: never }, cb: () => void, eb: (e: Error) => void) => {
       s.connectTransport(recvInfo.id, dtlsParameters).then(cb, eb);
@@ -229,6 +238,7 @@ export class SyntheticPublisher {
       }
     });
     const t0 = performance.now();
+    const ts0 = rtpTimestampAt(Date.now());
     let k = 0;
     let shift = 0;
     let seq = 0;
@@ -238,7 +248,7 @@ export class SyntheticPublisher {
         // RTP time is this sender's wall clock at 90 kHz when the frame leaves:
         // a receiver on the same host can read true capture times from it.
         const now = Date.now();
-        const ts = rtpTimestampAt(now);
+        const ts = this.#options.rtpClock === 'counter' ? (ts0 + Math.round(k * frameMs * 90)) % 2 ** 32 : rtpTimestampAt(now);
         if (this.#keyframeRequested) {
           this.#keyframeRequested = false;
           for (let j = 0; j < frames.length; j++) {

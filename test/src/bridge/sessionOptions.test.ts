@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sessionOptionsFromConfig } from '../../../src/bridge/sessionOptions.ts';
+import { injectionOptionsFromConfig, sessionOptionsFromConfig } from '../../../src/bridge/sessionOptions.ts';
 import { loadConfig } from '../../../src/config.ts';
 
 describe('sessionOptionsFromConfig', () => {
@@ -17,5 +17,15 @@ describe('sessionOptionsFromConfig', () => {
     assert.equal(sessionOptionsFromConfig(loadConfig({})).plan.flash, true);
     assert.equal(sessionOptionsFromConfig(loadConfig({ LIVENESS_FLASH: 'off' })).plan.flash, false);
     assert.throws(() => loadConfig({ LIVENESS_FLASH: 'yes' }), /LIVENESS_FLASH/);
+  });
+
+  it('LIVENESS_INJECTION_POLICY sets every injection signal (default flag) and LIVENESS_INJECTION_OVERRIDES single ones', () => {
+    assert.deepEqual(Object.values(injectionOptionsFromConfig(loadConfig({})).policy), ['flag', 'flag', 'flag', 'flag', 'flag']);
+    assert.equal(injectionOptionsFromConfig(loadConfig({ LIVENESS_INJECTION_POLICY: 'block' })).policy.rtp_timing, 'block');
+    const o = injectionOptionsFromConfig(loadConfig({ LIVENESS_INJECTION_POLICY: 'step_up', LIVENESS_INJECTION_OVERRIDES: ' capture_facts=block, encoder = flag ' }));
+    assert.deepEqual(o.policy, { capture_facts: 'block', rtp_timing: 'step_up', frame_timing: 'step_up', encoder: 'flag', peer_binding: 'step_up' });
+    assert.throws(() => loadConfig({ LIVENESS_INJECTION_POLICY: 'deny' }), /LIVENESS_INJECTION_POLICY/);
+    assert.throws(() => loadConfig({ LIVENESS_INJECTION_OVERRIDES: 'webcam=block' }), /LIVENESS_INJECTION_OVERRIDES.*"webcam=block" is not signal=policy/);
+    assert.throws(() => loadConfig({ LIVENESS_INJECTION_OVERRIDES: 'encoder=maybe' }), /LIVENESS_INJECTION_OVERRIDES/);
   });
 });

@@ -63,7 +63,7 @@ describe('LivenessSession', () => {
     assert.equal(d.timings.challenges[0]!.passed, true);
     assert.ok(d.timings.challenges[0]!.reactionMs! >= DEFAULT_SESSION_OPTIONS.minReactionMs);
     // Every signal is in the decision, evaluated or not.
-    assert.deepEqual(Object.keys(d.signals).sort(), ['artefacts', 'blink', 'color_flash', 'depth', 'head_turn', 'identity', 'motion', 'passive', 'reaction'].sort());
+    assert.deepEqual(Object.keys(d.signals).sort(), ['artefacts', 'blink', 'color_flash', 'depth', 'head_turn', 'identity', 'injection', 'motion', 'passive', 'reaction'].sort());
     assert.equal(d.signals.color_flash.evaluated, false);
   });
 
