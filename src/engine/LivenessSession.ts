@@ -113,9 +113,9 @@ export class LivenessSession {
     if (!this.#fixed) a.notBefore = Math.max(a.notBefore, t + this.#rttMs / 2 + this.#options.minReactionMs);
   }
 
-  /** Stages the frame at `t` needs (need-now API): the active challenge's every frame, pose through the capture, the rest sparse. */
+  /** Stages for the frame at `t`: the active or next challenge's every frame (its quiet period, read from capture on, too), pose in capture, the rest sparse. */
   wantedStages(t: number): FaceStage[] {
-    return this.#evidence.wantedStages(t, this.#active !== null ? this.#needs() : this.#timings.length === 0 ? ['pose'] : []);
+    return this.#evidence.wantedStages(t, [...(this.#active === null && this.#timings.length === 0 ? (['pose'] as const) : []), ...this.#needs()]);
   }
 
   /** The time the next frame's analysis schedule reads (FrameEvidence.scheduleTime). */
@@ -126,13 +126,17 @@ export class LivenessSession {
   /**
    * Whether the next frame may follow the face on its previous box instead of
    * detecting it: not while the active challenge scores eye state, which the eye
-   * model reads differently on a followed box's crops (a blink can vanish).
+   * model reads differently on a followed box's crops (a blink can vanish), nor
+   * while the next one's quiet period is read.
    */
   get followsFace(): boolean {
     return !(this.#active !== null && this.#needs().includes('eyes'));
   }
 
-  #needs = (): readonly FaceStage[] => (this.#active !== null ? challengeFor(this.#active.challenge.kind).needs : []);
+  #needs = (): readonly FaceStage[] => {
+    const kind = this.#active?.challenge.kind ?? this.#plan[this.#planIndex]?.kind;
+    return kind !== undefined ? challengeFor(kind).needs : [];
+  };
 
   connect(t: number): void {
     if (this.#state !== 'created') return;

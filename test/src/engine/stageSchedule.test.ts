@@ -57,6 +57,16 @@ describe('LivenessSession.wantedStages()', () => {
     assert.ok(posesInChallenge <= challenge.length / 2 + 1, `pose sparse during a blink (${posesInChallenge}/${challenge.length})`);
   });
 
+  it('asks for eyes on every frame of the quiet period before a blink prompt (a blink between sparse samples would pass as quiet)', async () => {
+    const { s, sink } = session(BLINK);
+    const asked = await run(s, (t, issued) => ({ closed: issued !== null && t >= issued + 400 && t < issued + 600 ? 0.95 : 0.05 }), sink);
+    const issuedAt = sink.of('challenge')[0]?.challenge.issuedAt;
+    assert.ok(issuedAt !== undefined, 'the blink was prompted');
+    const quiet = asked.filter((a) => a.t < issuedAt && a.t >= issuedAt - DEFAULT_SESSION_OPTIONS.blink.quietMs);
+    assert.ok(quiet.length >= 3, `${quiet.length} frames in the quiet period`);
+    for (const a of quiet) assert.ok(a.stages.includes('eyes'), `eyes at ${a.t} (prompt at ${issuedAt})`);
+  });
+
   it('asks for pose on every frame of a head turn and the turn still passes', async () => {
     const { s, sink } = session(TURN_LEFT);
     const turn = (t: number, issued: number | null): FaceSpec => {
