@@ -146,12 +146,14 @@ describe('LivenessSession with injection signals', () => {
     const s = new LivenessSession({ id: 's1', kind: 'enrollment', subjectId: 'a', createdAt: 0, rttMs: 80, plan: BLINK, injection: { facts, options } }, new InMemoryGallery(), sink);
     return { s, sink };
   };
-  /** Frames with a blink 400 ms after each challenge, until the session ends or `until`. */
+  /** Frames answering each challenge with its count of blinks (the first 400 ms after it, then every 500 ms), until the session ends or `until`. */
   const run = async (s: LivenessSession, sink: RecordingSink, until = 20_000, onFrame: (t: number) => void = () => undefined) => {
     for (let t = 0; t < until && !s.terminal; t += 100) {
       onFrame(t);
-      const c = sink.of('challenge').at(-1)?.challenge.issuedAt;
-      await s.process(obs(t, { closed: c !== undefined && t >= c + 400 && t < c + 600 ? 0.95 : 0.05 }));
+      const c = sink.of('challenge').at(-1)?.challenge;
+      const k = c === undefined ? -1 : Math.floor((t - c.issuedAt - 400) / 500);
+      const closed = c !== undefined && t >= c.issuedAt + 400 && k < (c.count ?? 1) && (t - c.issuedAt - 400) % 500 < 200;
+      await s.process(obs(t, { closed: closed ? 0.95 : 0.05 }));
     }
   };
 
