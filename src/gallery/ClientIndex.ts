@@ -64,6 +64,8 @@ export interface ClientIndexStats {
   /** Only while an IVF index serves: its cells and the cells scanned per search. */
   readonly nlist?: number;
   readonly nprobe?: number;
+  /** Searches run again over IVF_WIDE_NPROBE cells because their best hit was below IVF_WIDEN_BELOW. */
+  readonly widened?: number;
 }
 
 /** Format 1 (flat only) had no kind and no null ids. */
@@ -170,7 +172,7 @@ export class ClientIndex {
       tombstones: this.#graph?.tombstones ?? 0,
       building: this.building,
       efSearch: this.#graph instanceof HnswGraph ? this.#graph.efSearch : null,
-      ...(this.#graph instanceof IvfIndex ? { nlist: this.#graph.nlist, nprobe: this.#graph.nprobe } : {}),
+      ...(this.#graph instanceof IvfIndex ? { nlist: this.#graph.nlist, nprobe: this.#graph.nprobe, widened: this.#graph.widened } : {}),
     };
   }
 

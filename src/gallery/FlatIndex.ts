@@ -3,7 +3,7 @@
 // add_with_ids and IndexIDMap aborts the process, so ids live here; removeIds
 // on a flat index compacts positions and the array is spliced the same way.
 import faiss from 'faiss-node';
-import { faissFloats } from './faissFloats.ts';
+import { faissFloats } from './faissAddon.ts';
 import { flatIndexBytes, flatVectors } from './faissBytes.ts';
 import type { GalleryHit as Hit } from './Gallery.ts';
 

@@ -9,7 +9,7 @@
 // larger k alone does not do it: faiss 1.7.3 widens the candidate heap to k
 // but still stops once efSearch candidates beat the next one.
 import faiss from 'faiss-node';
-import { faissFloats } from './faissFloats.ts';
+import { faissFloats } from './faissAddon.ts';
 import type { GalleryHit as Hit } from './Gallery.ts';
 import { flatRows, hnswLayout, hnswParams, setHnswParams } from './faissBytes.ts';
 import { PositionIds } from './PositionIds.ts';

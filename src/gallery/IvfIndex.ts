@@ -11,7 +11,8 @@
 // is written into the serialised index (faissBytes.ts) once, after training,
 // while the index is still empty and its bytes are only the quantizer.
 import faiss from 'faiss-node';
-import { faissFloats } from './faissFloats.ts';
+import { IVF_SEARCH_NPROBE, faissFloats } from './faissAddon.ts';
+import { IVF_WIDE_NPROBE, IVF_WIDEN_BELOW } from './hnswPolicy.ts';
 import type { GalleryHit as Hit } from './Gallery.ts';
 import { ivfLayout, ivfNprobe, ivfRows, setIvfNprobe } from './faissBytes.ts';
 import { PositionIds } from './PositionIds.ts';
@@ -31,6 +32,7 @@ export class IvfIndex {
   readonly #index: faiss.Index;
   /** Position <-> template id, tombstones included. */
   readonly #pos: PositionIds;
+  #widened = 0;
 
   private constructor(dim: number, index: faiss.Index, pos: PositionIds, params: IvfParams) {
     this.dim = dim;
@@ -120,9 +122,19 @@ export class IvfIndex {
     return this.#pos.remove(templateIds);
   }
 
+  /** Over nprobe cells; again over IVF_WIDE_NPROBE when the best hit is below IVF_WIDEN_BELOW (hnswPolicy.ts). */
   search(query: Float32Array, k: number): Hit[] {
     const q = faissFloats(query);
-    return this.#pos.search((fetch) => this.#index.search(q, fetch), k);
+    const hits = this.#pos.search((fetch) => this.#index.search(q, fetch), k);
+    const wide = Math.min(IVF_WIDE_NPROBE, this.nlist);
+    if (!IVF_SEARCH_NPROBE || wide <= this.nprobe || (hits[0]?.score ?? -Infinity) >= IVF_WIDEN_BELOW) return hits;
+    this.#widened++;
+    return this.#pos.search((fetch) => this.#index.search(q, fetch, wide), k);
+  }
+
+  /** Searches run again over the wide cell count (since this index was made). */
+  get widened(): number {
+    return this.#widened;
   }
 
   /** The live templates' ids and vectors (row-major, a copy), for a rebuild or a return to flat: O(gallery). */

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import faiss from 'faiss-node';
-import { faissFloats } from './faissFloats.ts';
+import { faissFloats } from './faissAddon.ts';
 import { setIvfNprobe, shiftIvfLabels } from './faissBytes.ts';
 
 export interface IvfChildJob {

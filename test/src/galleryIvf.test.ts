@@ -11,6 +11,8 @@ import { before, describe, test } from 'node:test';
 import { ClientIndex } from '../../src/gallery/ClientIndex.ts';
 import { ivfLayout, ivfNprobe } from '../../src/gallery/faissBytes.ts';
 import { IvfIndex } from '../../src/gallery/IvfIndex.ts';
+import { IVF_SEARCH_NPROBE } from '../../src/gallery/faissAddon.ts';
+import { IVF_WIDEN_BELOW } from '../../src/gallery/hnswPolicy.ts';
 import { DEFAULT_MATCH_THRESHOLD } from '../../models/similarity.ts';
 import { ClusteredEmbeddings, HAVE_FACES, dot, faceEmbeddings, type FaceEmbedding } from './galleryData.ts';
 import { tempDir } from './fixtures.ts';
@@ -63,6 +65,32 @@ describe('IvfIndex', () => {
     assert.equal(hits.length, 10);
     assert.ok(hits.every((h) => !['t8', 't9', 't10', 't11'].includes(h.templateId)));
     assert.equal(ivf.tombstones, 4);
+  });
+  test('search() scans every cell again when its best hit is below the match threshold: non-members get the exact top hit, members scan nprobe cells only', { skip: IVF_SEARCH_NPROBE ? false : 'faiss-node addon built before the nprobe patch (run scripts/install.sh)' }, () => {
+    const { vectors, probes, ids } = clustered(4000, 13);
+    // 16 cells, so the wide pass (min(IVF_WIDE_NPROBE, nlist)) is all of them; one cell per first pass.
+    const ivf = IvfIndex.train(DIM, vectors, { nlist: 16, nprobe: 1 });
+    ivf.add(ids, vectors);
+    const gen = new ClusteredEmbeddings(DIM, 99);
+    const strangers = gen.centres(30);
+    for (let i = 0; i < 30; i++) {
+      const q = strangers.subarray(i * DIM, (i + 1) * DIM);
+      let best = -Infinity;
+      let bestId = '';
+      for (let p = 0; p < 4000; p++) {
+        const s = dot(vectors, p * DIM, q, 0, DIM);
+        if (s > best) [best, bestId] = [s, `t${p}`];
+      }
+      assert.ok(best < IVF_WIDEN_BELOW, 'a stranger is below the threshold');
+      const top = ivf.search(q, 1)[0]!;
+      assert.equal(top.templateId, bestId);
+      assert.ok(Math.abs(top.score - best) < 1e-5);
+    }
+    // Without the second pass, one cell of 16 would hold the exact best for only a few of the 30.
+    assert.equal(ivf.widened, 30);
+    // A member's probe finds its own samples above the threshold, almost always in its nearest cell: no second pass.
+    for (let c = 0; c < 40; c++) assert.ok(ivf.search(probes.subarray(c * DIM, (c + 1) * DIM), 1)[0]!.score >= IVF_WIDEN_BELOW);
+    assert.ok(ivf.widened - 30 <= 4, `${ivf.widened - 30} of 40 member searches widened`);
   });
 });
 
