@@ -8,9 +8,8 @@ import type { Logger } from 'pino';
 import { decodeImage } from '../../models/decodeImage.ts';
 import type { FaceAnalyzerLike, FaceStage, RawFrame } from '../../models/types.ts';
 import { FacegateError } from '../../common/errors.ts';
-import type { PlannedChallenge } from './challengePlan.ts';
-import type { InjectionSource } from './injection/index.ts';
 import { LivenessSession } from './LivenessSession.ts';
+import type { SessionInit } from './LivenessSessionTypes.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
 import { InMemorySessionStore } from './InMemorySessionStore.ts';
 import { DetectSchedule, observeFrame } from './observe.ts';
@@ -45,22 +44,11 @@ export interface EngineFrameStats {
   readonly queueMs: number;
 }
 
-export interface CreateSessionInput {
+/** What a caller gives for a new session: SessionInit's transport and plan fields (documented there), an id if it has one. */
+export interface CreateSessionInput extends Pick<SessionInit, 'subjectId' | 'flash' | 'rttMs' | 'fixedSchedule' | 'plan' | 'uploaded' | 'injection'> {
   readonly kind: EngineMode;
-  readonly subjectId?: string;
   readonly sink: EngineSink;
-  /** Whether the transport can paint colour flashes (live path: true; REST: false). */
-  readonly flash?: boolean;
-  readonly rttMs?: number;
   readonly id?: string;
-  /** Test-only: the challenge schedule a recording contains (see SessionInit.fixedSchedule). */
-  readonly fixedSchedule?: readonly PlannedChallenge[];
-  /** A pre-drawn plan (live semantics); default: drawn at random per session. */
-  readonly plan?: readonly PlannedChallenge[];
-  /** Frames arrive as uploads (REST, frame socket): analysed on a schedule by frame count (SessionOptions.uploadFrameMs). */
-  readonly uploaded?: boolean;
-  /** The live transport's facts and injection policy (see SessionInit.injection). */
-  readonly injection?: InjectionSource;
 }
 
 /** Deadline check period while frames do not arrive. */
