@@ -75,13 +75,22 @@ describe('engine seams with the real analyzer', { skip: present ? false : 'needs
       },
     };
     const errors: unknown[] = [];
+    // Gate prompts ("look at the camera") share the type; a challenge's id is not gate:*.
+    const isChallenge = (m: ServerMessage): boolean => m.type === 'prompt' && !m.id.startsWith('gate:');
     const sink = liveSinkFactory(engine, { resolve: async () => ({ kind: 'identification' }), onError: (e) => errors.push(e) })(handle);
-    for await (const { frame } of decodeClip(path.join(SHARED, 'video', 'genuine', 'liveportrait_d9.mp4'), { maxSeconds: 2.5 })) {
-      await sink.onFrame({ image: frame, captureTimeMs: Date.now() - 30 });
-      await new Promise((r) => setTimeout(r, 40));
+    // Frames at the clip's own pace until the first challenge goes out. A live
+    // blink or head-turn prompt waits for a quiet period (eyes open 900 ms, head
+    // steady 1.5 s, at most 4 s) and this clip blinks at ~0.4 s and ~1.4 s, so the
+    // prompt's time depends on the plan drawn: up to 8 s of clip, bounded.
+    const start = Date.now();
+    for await (const { frame, t } of decodeClip(path.join(SHARED, 'video', 'genuine', 'liveportrait_d9.mp4'), { maxSeconds: 8 })) {
+      const wait = start + t - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await sink.onFrame({ image: frame, captureTimeMs: start + t });
+      if (sent.some((m) => isChallenge(m) || m.type === 'result')) break;
     }
     assert.deepEqual(errors, []);
-    const prompt = sent.find((m) => m.type === 'prompt');
+    const prompt = sent.find(isChallenge);
     assert.ok(prompt && prompt.type === 'prompt' && ['blink', 'turn_left', 'turn_right'].includes(prompt.action), JSON.stringify(sent));
     assert.equal(engine.sessionCount, 1);
     sink.onEnd('client_left');
