@@ -21,11 +21,13 @@ import type { ArtefactSample, ChallengeTiming, Decision, GateVerdict, Observatio
 /**
  * The stages a session runs below the frame rate when no challenge needs them.
  * The pose model is not one: it runs only where a session asks for it (the
- * capture's baseline, a head turn); elsewhere frontalness comes from the
- * landmark pose (models/landmarkPose.ts, measured against the model).
+ * capture's baseline, a head turn), and there at the same sparse interval;
+ * on every other frame frontalness comes from the landmark pose
+ * (models/landmarkPose.ts, measured against the model).
  */
 export const SPARSE_STAGES = ['eyes', 'liveness'] as const satisfies readonly FaceStage[];
-type SparseStage = (typeof SPARSE_STAGES)[number];
+/** The stages a session may ask for at the sparse interval. */
+export type SparseStage = (typeof SPARSE_STAGES)[number] | 'pose';
 
 /** How the session's state bears on one frame's evidence. */
 export interface FrameContext {
@@ -68,9 +70,9 @@ export class FrameEvidence {
   #lastEmbeddingT = Number.NEGATIVE_INFINITY;
   readonly #samplesNeeded: number;
   /** When each sparse stage last delivered a result (its model ran on a face). */
-  readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity };
+  readonly #lastStageT: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity, pose: -Infinity };
   /** The frame count (#frames) at that time. */
-  readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity };
+  readonly #lastStageFrame: Record<SparseStage, number> = { eyes: -Infinity, liveness: -Infinity, pose: -Infinity };
 
   /**
    * `uploaded`: frames arrive as uploads (REST, frame socket), scheduled by count, not capture time.
@@ -134,19 +136,20 @@ export class FrameEvidence {
 
   /**
    * Which model stages the frame at `t` needs: landmarks and quality always
-   * (tracking, the gate), `everyFrame` (what the active challenge or the
-   * baseline scores on) on every frame, the sparse stages when they last ran
-   * `sparseStageIntervalMs` ago or more, embeddings at their own cadence.
+   * (tracking, the gate), `everyFrame` (what the active challenge scores on)
+   * on every frame, `sparse` (default: eye state and passive) when they last
+   * ran `sparseStageIntervalMs` ago or more, embeddings at their own cadence.
    * An upload session reads those intervals on its frame count (scheduleTime).
+   * Without arguments: every model on every frame.
    */
-  wantedStages(t: number, everyFrame: readonly FaceStage[] = [...SPARSE_STAGES, 'pose']): FaceStage[] {
+  wantedStages(t: number, everyFrame: readonly FaceStage[] = [...SPARSE_STAGES, 'pose'], sparse: readonly SparseStage[] = SPARSE_STAGES): FaceStage[] {
     const interval = this.#options.sparseStageIntervalMs;
     const minFrames = this.#options.sparseStageMinFrames;
     // interval 0: every stage on every frame, the pose model included.
     const s = new Set<FaceStage>(['landmarks', 'quality', ...everyFrame, ...(interval <= 0 ? (['pose'] as const) : [])]);
     // The frame asked about is frame #frames + 1.
     const st = this.scheduleTime(t, this.#frames + 1);
-    for (const stage of SPARSE_STAGES) {
+    for (const stage of sparse) {
       if (interval <= 0 || (!(st - this.#lastStageT[stage] < interval) && this.#frames + 1 - this.#lastStageFrame[stage] >= minFrames)) s.add(stage);
     }
     if (st - this.#lastEmbeddingT >= this.#embeddingInterval()) s.add('embedding');
@@ -175,6 +178,7 @@ export class FrameEvidence {
     };
     if (f?.eyes) ran('eyes');
     if (typeof f?.live === 'number') ran('liveness');
+    if (f?.pose) ran('pose');
     this.#analyzeMs += obs.analyzeMs ?? 0;
     const verdict = gateFrame(obs, !context.turning, this.#options.gate, this.#eyeCover.update(obs));
     this.#gateCounts.set(verdict, (this.#gateCounts.get(verdict) ?? 0) + 1);

@@ -11,7 +11,7 @@ import type { FaceStage } from '../../models/types.ts';
 import { nextDueAt, redraw, sessionPlan, type PlannedChallenge } from './challengePlan.ts';
 import type { SessionInit } from './LivenessSessionTypes.ts';
 import { challengeFor } from './challenges/index.ts';
-import { FrameEvidence } from './FrameEvidence.ts';
+import { FrameEvidence, SPARSE_STAGES } from './FrameEvidence.ts';
 import { InjectionGate, type InjectionSource } from './injection/index.ts';
 import { countedFaces, promptFor, reasonFor } from './frameGate.ts';
 import { DEFAULT_SESSION_OPTIONS, type SessionOptions } from './options.ts';
@@ -113,9 +113,17 @@ export class LivenessSession {
     if (!this.#fixed) a.notBefore = Math.max(a.notBefore, t + this.#rttMs / 2 + this.#options.minReactionMs);
   }
 
-  /** Stages for the frame at `t`: the active or next challenge's every frame (its quiet period, read from capture on, too), pose in capture, the rest sparse. */
+  /**
+   * Stages for the frame at `t`: the active or next challenge's on every frame
+   * (its quiet period, read from capture on, too), eye state and passive
+   * sparse, and the pose model sparse too where its yaw is recorded (the
+   * capture baseline, a head turn): no decision reads the model's yaw, and the
+   * landmark pose gives frontalness on the frames between (eval:pose).
+   */
   wantedStages(t: number): FaceStage[] {
-    return this.#evidence.wantedStages(t, [...(this.#active === null && this.#timings.length === 0 ? (['pose'] as const) : []), ...this.#needs()]);
+    const turning = this.#active !== null && challengeFor(this.#active.challenge.kind).turnsFace;
+    const yaw = turning || (this.#active === null && this.#timings.length === 0);
+    return this.#evidence.wantedStages(t, this.#needs(), yaw ? [...SPARSE_STAGES, 'pose'] : SPARSE_STAGES);
   }
 
   /** The time the next frame's analysis schedule reads (FrameEvidence.scheduleTime). */

@@ -21,7 +21,8 @@ export const headTurnChallenge: ChallengeType<TurnKind> = {
   needsFlash: false,
   turnsFace: true,
   timesReaction: true,
-  needs: ['pose'],
+  // Scored on the landmarks; the session records the pose model's yaw beside it at the sparse interval.
+  needs: [],
   prompt: (kind) => TEXT[kind],
   windowMs: (o) => o.turnWindowMs,
   setup: () => ({ minWindowMs: 0 }),

@@ -41,7 +41,7 @@ async function run(s: LivenessSession, spec: (t: number, issued: number | null) 
 }
 
 describe('LivenessSession.wantedStages()', () => {
-  it('asks for pose on every capture frame, eyes and passive every other frame at 10 fps, eyes on every frame of a blink challenge', async () => {
+  it('asks for the pose model, eyes and passive every other capture frame at 10 fps, eyes on every frame of a blink challenge and no pose model in it', async () => {
     const { s, sink } = session(BLINK);
     const asked = await run(s, (t, issued) => ({ closed: issued !== null && t >= issued + 400 && t < issued + 600 ? 0.95 : 0.05 }), sink);
     assert.equal(s.decision?.outcome, 'succeeded', 'the session decides on what it asked for');
@@ -49,12 +49,13 @@ describe('LivenessSession.wantedStages()', () => {
     const challenge = asked.filter((a) => a.active);
     assert.ok(capture.length >= 3 && challenge.length >= 6);
     for (const a of asked) for (const st of ['landmarks', 'quality'] as const) assert.ok(a.stages.includes(st), `${st} at ${a.t}`);
-    assert.ok(capture.every((a) => a.stages.includes('pose')), 'pose on every capture frame (the baseline)');
+    const capturePoses = capture.filter((a) => a.stages.includes('pose')).length;
+    assert.ok(capturePoses >= capture.length / 2 - 1 && capturePoses <= capture.length / 2 + 1, `pose model on ${capturePoses} of ${capture.length} capture frames (the baseline's yaw, sparse)`);
     assert.ok(challenge.every((a) => a.stages.includes('eyes')), 'eyes on every blink frame');
     const live = asked.filter((a) => a.stages.includes('liveness')).length;
     assert.ok(live >= asked.length / 2 - 1 && live <= asked.length / 2 + 1, `passive on ${live} of ${asked.length} frames`);
     const posesInChallenge = challenge.filter((a) => a.stages.includes('pose')).length;
-    assert.ok(posesInChallenge <= challenge.length / 2 + 1, `pose sparse during a blink (${posesInChallenge}/${challenge.length})`);
+    assert.equal(posesInChallenge, 0, `no pose model during a blink (${posesInChallenge}/${challenge.length})`);
   });
 
   it('asks for eyes on every frame of the quiet period before a blink prompt (a blink between sparse samples would pass as quiet)', async () => {
@@ -67,7 +68,7 @@ describe('LivenessSession.wantedStages()', () => {
     for (const a of quiet) assert.ok(a.stages.includes('eyes'), `eyes at ${a.t} (prompt at ${issuedAt})`);
   });
 
-  it('asks for pose on every frame of a head turn and the turn still passes', async () => {
+  it('asks for the pose model every other frame of a head turn (its yaw is recorded, the landmarks score it) and the turn passes', async () => {
     const { s, sink } = session(TURN_LEFT);
     const turn = (t: number, issued: number | null): FaceSpec => {
       if (issued === null || t < issued + 400) return {};
@@ -76,7 +77,9 @@ describe('LivenessSession.wantedStages()', () => {
     };
     const asked = await run(s, turn, sink);
     assert.equal(s.decision?.outcome, 'succeeded', JSON.stringify(s.decision?.signals.head_turn));
-    assert.ok(asked.filter((a) => a.active).every((a) => a.stages.includes('pose')));
+    const active = asked.filter((a) => a.active);
+    const poses = active.filter((a) => a.stages.includes('pose')).length;
+    assert.ok(active.length >= 10 && poses >= active.length / 2 - 1 && poses <= active.length / 2 + 1, `pose model on ${poses} of ${active.length} turn frames`);
   });
 
   it('with the default options asks for passive on every 4th frame at 10 fps, never for the pose model after capture outside a head turn, and embeddings at 400 ms until the enrollment has its samples, then at 800 ms', async () => {
