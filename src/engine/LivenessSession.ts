@@ -116,14 +116,14 @@ export class LivenessSession {
   /**
    * Stages for the frame at `t`: the active or next challenge's on every frame
    * (its quiet period, read from capture on, too), eye state and passive
-   * sparse, and the pose model sparse too where its yaw is recorded (the
-   * capture baseline, a head turn): no decision reads the model's yaw, and the
-   * landmark pose gives frontalness on the frames between (eval:pose).
+   * sparse, and the pose model sparse during a head turn, where the turn
+   * reports its yaw: no decision reads the model's yaw (the turn is scored on
+   * the landmarks' parallax) and the landmark pose gives frontalness on every
+   * other frame (eval:pose).
    */
   wantedStages(t: number): FaceStage[] {
     const turning = this.#active !== null && challengeFor(this.#active.challenge.kind).turnsFace;
-    const yaw = turning || (this.#active === null && this.#timings.length === 0);
-    return this.#evidence.wantedStages(t, this.#needs(), yaw ? [...SPARSE_STAGES, 'pose'] : SPARSE_STAGES);
+    return this.#evidence.wantedStages(t, this.#needs(), turning ? [...SPARSE_STAGES, 'pose'] : SPARSE_STAGES);
   }
 
   /** The time the next frame's analysis schedule reads (FrameEvidence.scheduleTime). */

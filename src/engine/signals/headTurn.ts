@@ -104,7 +104,7 @@ export interface TurnScore {
   readonly baselineRatio: number;
   /** Peak signed ratio excursion in the direction found (the parallax). */
   readonly parallax: number;
-  /** Peak pose-yaw change from its baseline over the same frames (degrees, for inspection). */
+  /** Peak pose-model yaw change from its baseline (0, frontal, when the model did not run in capture) over the same frames (degrees, for inspection). */
   readonly poseYawPeak: number | null;
   readonly turnedAt: number | null;
   readonly returnedAt: number | null;
@@ -160,8 +160,8 @@ export function scoreTurn(
         break;
       }
     }
-    if (turnedAt !== null && s.yaw !== null && baselineYaw !== null) {
-      const y = Math.abs(s.yaw - baselineYaw);
+    if (turnedAt !== null && s.yaw !== null) {
+      const y = Math.abs(s.yaw - (baselineYaw ?? 0));
       yawPeak = yawPeak === null ? y : Math.max(yawPeak, y);
     }
   }
