@@ -25,7 +25,7 @@
 // The machine is shared: CPU ms per frame is robust to other load,
 // sessions_sustained is not; os.loadavg() is printed before and after each step.
 //
-//   npm run bench:capacity [-- --json] [--max N] [--window S] [--steps 4,8,12] [--no-peer]
+//   npm run bench:capacity [-- --json] [--max N] [--window S] [--steps 4,8,12] [--no-peer] [--seed N]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -61,13 +61,15 @@ interface Args {
   readonly minFps: number;
   readonly maxP95: number;
   readonly peer: boolean;
+  /** Seeds the challenge draws: two runs (two builds) then draw the same plans in the same order. */
+  readonly seed: number | undefined;
 }
 
 function readArgs(argv: readonly string[]): Args {
   const { values: v } = parseScriptArgs(
     {
       name: 'bench:capacity',
-      usage: 'usage: npm run bench:capacity -- [--json] [--max N] [--window S] [--steps 4,8,...] [--clips DIR] [--min-fps F] [--max-p95 MS] [--no-peer]',
+      usage: 'usage: npm run bench:capacity -- [--json] [--max N] [--window S] [--steps 4,8,...] [--clips DIR] [--min-fps F] [--max-p95 MS] [--no-peer] [--seed N]',
       options: {
         json: { type: 'boolean' },
         max: { type: 'number', default: 24, valid: (n) => Number.isInteger(n) && n >= 1 && n <= 64, invalid: '--max must be an integer 1..64' },
@@ -77,13 +79,23 @@ function readArgs(argv: readonly string[]): Args {
         'min-fps': { type: 'number', default: 8, valid: (n) => n > 0 && n <= 30, invalid: '--min-fps must be in (0, 30]' },
         'max-p95': { type: 'number', default: 250, valid: (n) => n > 0, invalid: '--max-p95 must be positive' },
         'no-peer': { type: 'boolean' },
+        seed: { type: 'number', valid: (n) => Number.isInteger(n) && n >= 0, invalid: '--seed must be a non-negative integer' },
       },
       allowPositionals: false,
     },
     argv,
   );
   const steps = v.steps.split(',').map(Number).filter((n) => n >= 1 && n <= v.max);
-  return { json: v.json, max: v.max, window: v.window, steps, clips: path.resolve(v.clips), minFps: v['min-fps'], maxP95: v['max-p95'], peer: !v['no-peer'] };
+  return { json: v.json, max: v.max, window: v.window, steps, clips: path.resolve(v.clips), minFps: v['min-fps'], maxP95: v['max-p95'], peer: !v['no-peer'], seed: v.seed };
+}
+
+/** A small deterministic generator (LCG) for the plan draws of a seeded run. */
+function seededInt(seed: number): (max: number) => number {
+  let x = seed >>> 0;
+  return (max) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return Math.floor((x / 2 ** 32) * max);
+  };
 }
 
 /** Decoded frames of the genuine clips (each capped), replayed in a loop by the sessions. */
@@ -324,7 +336,11 @@ async function main(): Promise<void> {
   const clips = await loadClips(args.clips, fps);
   log(`clips: ${clips.length} genuine, ${clips.map((c) => c.length).join('+')} frames at ${fps} fps; path: FaceAnalyzer + StageWorker + LivenessEngine (no WebRTC/ffmpeg)`);
   const analyzer = await FaceAnalyzer.create();
-  const engine = new LivenessEngine({ gallery: new InMemoryGallery(), analyzer, session: sessionOptionsFromConfig(config) });
+  const session = sessionOptionsFromConfig(config);
+  // Which challenges a session draws decides which stages run (a blink keeps eye
+  // state and the detector on every frame): a seed makes runs comparable.
+  const plan = args.seed === undefined ? session.plan : { ...session.plan, randomInt: seededInt(args.seed) };
+  const engine = new LivenessEngine({ gallery: new InMemoryGallery(), analyzer, session: { ...session, plan } });
   const steps: Step[] = [];
   let ours: number;
   try {
