@@ -72,7 +72,7 @@ export interface SessionOptions {
   /**
    * Eye state and passive anti-spoof run at least this often (ms) when nothing
    * needs them on every frame (eyes while a blink is asked for); the pose model
-   * runs only where a session asks for it (capture, head turn). 0: every stage
+   * runs only where a session asks for it (sparse, in a head turn). 0: every stage
    * on every frame. 400 ms (every 4th frame at 10 fps) still gives the passive
    * median ~8 samples in a 3 s session (eval:liveness verdicts unchanged).
    */
