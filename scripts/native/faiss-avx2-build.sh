@@ -16,6 +16,8 @@ set -euo pipefail
 [ $# -eq 4 ] || { echo "usage: faiss-avx2-build.sh SOURCE_VERSION PREFIX WORKDIR CXXFLAGS" >&2; exit 2; }
 VERSION="$1" PREFIX="$2" WORK="$3" FLAGS="$4"
 rm -rf "$WORK"
+# The work folder (apt lists, sources, objects: ~300 MB) goes whatever happens.
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/apt/parts" "$WORK/apt/lists/partial" "$WORK/apt/cache/archives/partial" "$WORK/get"
 
 # deb-src twins of the enabled sources (deb822 .sources and one-line .list files).
@@ -45,4 +47,3 @@ cmake -S "$WORK/src" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$WORK/build" --target faiss -j"$(nproc)"
 cmake --install "$WORK/build" >/dev/null
 test -f "$PREFIX/lib/libfaiss.a" && test -f "$PREFIX/include/faiss/IndexIVFFlat.h"
-rm -rf "$WORK"

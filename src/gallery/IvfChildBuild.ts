@@ -1,14 +1,45 @@
 // The gallery worker's side of an IVF build in child processes
 // (ivfBuildChild.ts): the templates go to a private temp file, the children
-// train and fill the index on both cores, and poll() (called from the build's
-// step(), so it never blocks) picks up the finished index. The only
-// blocking part left on the worker is faiss reading that file.
+// train and fill the index on both cores in two parts, and poll() (called
+// from the build's step(), so it never blocks on the children) reads the
+// parts as they appear: the first one on its own poll, the second with the
+// merge. Reading the parts is the only blocking work left on the worker.
+// The hand-off folder is in /dev/shm when it has room (RAM: the 2 GB file at
+// 1M is written at memory speed and never flushed to disk), else the OS temp
+// folder.
 import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import faiss from 'faiss-node';
 import { IvfIndex, type IvfParams } from './IvfIndex.ts';
 import type { IvfChildJob } from './ivfBuildChild.ts';
+
+/**
+ * Writes the build's rows (row-major little-endian float32, in id order) to
+ * `file`; returns the byte offset of the first row (a flat index writes its
+ * own file through faiss, header included).
+ */
+export type WriteRows = (file: string) => number;
+
+/** A Float32Array as a WriteRows: the raw floats in one write. */
+export function writeFloats(vectors: Float32Array): WriteRows {
+  return (file) => {
+    fs.writeFileSync(file, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), { mode: 0o600 });
+    return 0;
+  };
+}
+
+/** /dev/shm when it can hold the rows and both parts with room to spare and the RAM is free, else the OS temp folder. */
+function handOffRoot(bytes: number): string {
+  try {
+    const shm = fs.statfsSync('/dev/shm');
+    if (shm.bavail * shm.bsize > 3 * bytes && os.freemem() > 4 * bytes) return '/dev/shm';
+  } catch {
+    // No /dev/shm here.
+  }
+  return os.tmpdir();
+}
 
 export class IvfChildBuild {
   readonly #dim: number;
@@ -16,28 +47,32 @@ export class IvfChildBuild {
   readonly #params: IvfParams;
   readonly #dir: string;
   readonly #out: string;
+  readonly #parts: readonly [string, string];
   readonly #child: ChildProcess;
   #exit: string | null = null;
+  /** The first part, once read (rows 0 .. middle). */
+  #first: faiss.Index | null = null;
 
   /** A started build, or null when the child processes cannot start here (the caller builds in-process). */
-  static start(dim: number, ids: readonly string[], vectors: Float32Array, params: IvfParams & { readonly trainRows: number }): IvfChildBuild | null {
+  static start(dim: number, ids: readonly string[], rows: WriteRows, params: IvfParams & { readonly trainRows: number }): IvfChildBuild | null {
     try {
-      return new IvfChildBuild(dim, ids, vectors, params);
+      return new IvfChildBuild(dim, ids, rows, params);
     } catch {
       return null;
     }
   }
 
-  private constructor(dim: number, ids: readonly string[], vectors: Float32Array, params: IvfParams & { readonly trainRows: number }) {
+  private constructor(dim: number, ids: readonly string[], rows: WriteRows, params: IvfParams & { readonly trainRows: number }) {
     this.#dim = dim;
     this.#ids = ids;
     this.#params = { nlist: params.nlist, nprobe: Math.min(params.nprobe, params.nlist) };
-    this.#dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facegate-ivf-'));
+    this.#dir = fs.mkdtempSync(path.join(handOffRoot(ids.length * dim * 4), 'facegate-ivf-'));
     const file = path.join(this.#dir, 'vectors.f32');
-    this.#out = path.join(this.#dir, 'index.faiss');
+    this.#out = path.join(this.#dir, 'index.parts');
+    this.#parts = [path.join(this.#dir, 'part-a.faiss'), path.join(this.#dir, 'part-b.faiss')];
     try {
-      fs.writeFileSync(file, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength), { mode: 0o600 });
-      const job: IvfChildJob = { role: 'lead', vectors: file, dim, from: 0, to: ids.length, ...params, out: this.#out };
+      const offset = rows(file);
+      const job: IvfChildJob = { role: 'lead', vectors: file, offset, dim, from: 0, to: ids.length, ...params, out: this.#out, parts: this.#parts };
       // The child is TypeScript too: load it through tsx, as the worker is.
       this.#child = fork(new URL('./ivfBuildChild.ts', import.meta.url), [JSON.stringify(job)], {
         execArgv: ['--import', import.meta.resolve('tsx')],
@@ -55,25 +90,41 @@ export class IvfChildBuild {
 
   /**
    * The built index once the children are done, else null; throws when the
-   * build failed. Checks the result file itself, so it also works from a
-   * loop that never yields to the event loop (benchmarks, settle()).
+   * build failed. Checks the result files itself, so it also works from a
+   * loop that never yields to the event loop (benchmarks, settle()). faiss
+   * reads each part from its file, without a copy through a JS buffer.
    */
   poll(): IvfIndex | null {
     if (fs.existsSync(`${this.#out}.err`)) this.#fail(fs.readFileSync(`${this.#out}.err`, 'utf8'));
+    if (!this.#first && fs.existsSync(this.#parts[0])) {
+      this.#first = this.#readPart(this.#parts[0]);
+      return null;
+    }
     if (!fs.existsSync(this.#out)) {
       if (this.#exit !== null) this.#fail(this.#exit || 'IVF build exited without an index');
       return null;
     }
     try {
-      return IvfIndex.readFile(this.#dim, this.#out, this.#ids, this.#params);
+      const { parts } = JSON.parse(fs.readFileSync(this.#out, 'utf8')) as { parts: number };
+      const index = this.#first ?? this.#readPart(this.#parts[0]);
+      if (parts === 2) index.mergeFrom(this.#readPart(this.#parts[1]));
+      return IvfIndex.fromIndex(this.#dim, index, this.#ids, this.#params);
     } finally {
       this.cancel();
     }
   }
 
+  #readPart(file: string): faiss.Index {
+    const index = faiss.Index.read(file);
+    fs.rmSync(file);
+    if (index.getDimension() !== this.#dim) throw new Error('IVF index does not match its ids');
+    return index;
+  }
+
   /** Stops the children (if still running) and removes the temp files. */
   cancel(): void {
     if (this.#exit === null) this.#child.kill('SIGKILL');
+    this.#first = null;
     fs.rmSync(this.#dir, { recursive: true, force: true });
   }
 
