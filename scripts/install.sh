@@ -114,6 +114,7 @@ fi
 # The post-build step copies OpenBLAS & co. beside the addon. The AVX2 library
 # and the addon's build/Release folder are cached, keyed by the faiss version,
 # the flags, the build script, the shim and the patch, so a warm install copies.
+# FACEGATE_FAISS_ROUTE=A forces route A (a host image shared by older CPUs).
 FN_DIR=node_modules/faiss-node
 FN_OUT="$FN_DIR/build/Release"
 FN_PATCH="$NATIVE/faiss-node-0.5.1-buffers.patch"
