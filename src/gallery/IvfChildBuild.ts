@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import faiss from 'faiss-node';
 import { IvfIndex, type IvfParams } from './IvfIndex.ts';
-import type { IvfChildJob } from './ivfBuildChild.ts';
+import type { IvfChildJob, IvfChildParts } from './ivfBuildChild.ts';
 
 /**
  * Writes the build's rows (row-major little-endian float32, in id order) to
@@ -105,9 +105,9 @@ export class IvfChildBuild {
       return null;
     }
     try {
-      const { parts } = JSON.parse(fs.readFileSync(this.#out, 'utf8')) as { parts: number };
+      const { parts, addId } = JSON.parse(fs.readFileSync(this.#out, 'utf8')) as IvfChildParts;
       const index = this.#first ?? this.#readPart(this.#parts[0]);
-      if (parts === 2) index.mergeFrom(this.#readPart(this.#parts[1]));
+      if (parts === 2) index.mergeFrom(this.#readPart(this.#parts[1]), addId);
       return IvfIndex.fromIndex(this.#dim, index, this.#ids, this.#params);
     } finally {
       this.cancel();

@@ -5,10 +5,11 @@
 // split between two processes (one core each): the lead trains (on both
 // cores), writes the trained empty index, starts a helper on the second half
 // of the rows, adds the first half and writes it as part `a`; the helper adds
-// the second half, renumbers its labels past the first half (faiss numbers
-// rows from 0 and its merge keeps labels) and writes part `b`. The gallery
-// worker reads and merges the parts (no merged copy is written and read
-// again). Rows are read from the vectors file a slice at a time, from the
+// the second half and writes part `b`. faiss numbers rows from 0, so part
+// b's labels are shifted past the first half: by the gallery worker's merge
+// (add_id) on the patched addon, else by the helper in JS before it writes.
+// The gallery worker reads and merges the parts (no merged copy is written
+// and read again). Rows are read from the vectors file a slice at a time, from the
 // job's byte offset. When its part(s) are written the lead writes `${out}`
 // (how many); on failure it writes `${out}.err`.
 import './faissThreads.ts';
@@ -17,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import faiss from 'faiss-node';
-import { faissFloats } from './faissAddon.ts';
+import { MERGE_ADD_ID, faissFloats } from './faissAddon.ts';
 import { setIvfNprobe, shiftIvfLabels } from './faissBytes.ts';
 
 export interface IvfChildJob {
@@ -32,12 +33,18 @@ export interface IvfChildJob {
   readonly nlist: number;
   readonly nprobe: number;
   readonly trainRows: number;
-  /** The lead: where `{ parts: 1 | 2 }` goes once its part(s) are written; the helper: its part. */
+  /** The lead: where IvfChildParts goes once its part(s) are written; the helper: its part. */
   readonly out: string;
   /** Where the lead writes its part (rows from 0) and the helper its part (rows from the middle). */
   readonly parts: readonly [string, string];
   /** The helper: the lead's trained empty index. */
   readonly trained?: string;
+}
+
+/** What the lead writes to `out` when its part(s) are written: how many, and the second part's add_id for the merge. */
+export interface IvfChildParts {
+  readonly parts: 1 | 2;
+  readonly addId: number;
 }
 
 const ADD_ROWS = 8192;
@@ -148,7 +155,8 @@ async function lead(job: IvfChildJob): Promise<void> {
       const child = (Number(stat[13]) + Number(stat[14])) / 100;
       process.stderr.write(`ivf build: ${phases.join(', ')}; CPU lead ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, helper ${child.toFixed(1)} s\n`);
     }
-    writeAtomic(job.out, Buffer.from(JSON.stringify({ parts: split ? 2 : 1 })));
+    const done: IvfChildParts = { parts: split ? 2 : 1, addId: split && MERGE_ADD_ID ? mid : 0 };
+    writeAtomic(job.out, Buffer.from(JSON.stringify(done)));
   } finally {
     fs.closeSync(fd);
     fs.rmSync(`${job.out}.trained`, { force: true });
@@ -162,9 +170,14 @@ function helper(job: IvfChildJob): void {
     const index = faiss.Index.fromBuffer(fs.readFileSync(job.trained));
     addRows(index, job, fd, job.from, job.to);
     if (index.ntotal() !== job.to - job.from) throw new Error('IVF build lost rows');
-    const bytes = index.toBuffer();
-    shiftIvfLabels(bytes, job.dim, job.from);
-    writeAtomic(job.out, bytes);
+    if (MERGE_ADD_ID) {
+      // The gallery worker's merge renumbers this part (faiss's add_id): faiss writes it as it is.
+      writeIndex(job.out, index);
+    } else {
+      const bytes = index.toBuffer();
+      shiftIvfLabels(bytes, job.dim, job.from);
+      writeAtomic(job.out, bytes);
+    }
   } finally {
     fs.closeSync(fd);
   }
