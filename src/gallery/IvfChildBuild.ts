@@ -2,8 +2,8 @@
 // (ivfBuildChild.ts): the templates go to a private temp file, the children
 // train and fill the index on both cores in two parts, and poll() (called
 // from the build's step(), so it never blocks on the children) reads the
-// parts as they appear: the first one on its own poll, the second with the
-// merge. Reading the parts is the only blocking work left on the worker.
+// parts once they are done, one blocking step per poll (read a, read b,
+// merge): the only blocking work left on the worker.
 // The hand-off folder is in /dev/shm when it has room (RAM: the 2 GB file at
 // 1M is written at memory speed and never flushed to disk), else the OS temp
 // folder.
@@ -11,6 +11,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import faiss from 'faiss-node';
 import { IvfIndex, type IvfParams } from './IvfIndex.ts';
 import type { IvfChildJob, IvfChildParts } from './ivfBuildChild.ts';
@@ -21,6 +22,16 @@ import type { IvfChildJob, IvfChildParts } from './ivfBuildChild.ts';
  * own file through faiss, header included).
  */
 export type WriteRows = (file: string) => number;
+
+/** FACEGATE_IVF_BUILD_LOG=1 (the benchmark sets it): the worker's blocking steps' times go to stderr too. */
+const LOG = process.env.FACEGATE_IVF_BUILD_LOG === '1';
+
+function timed<T>(name: string, f: () => T): T {
+  const t = performance.now();
+  const out = f();
+  if (LOG) process.stderr.write(`ivf build (gallery worker): ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
+  return out;
+}
 
 /** A Float32Array as a WriteRows: the raw floats in one write. */
 export function writeFloats(vectors: Float32Array): WriteRows {
@@ -50,8 +61,11 @@ export class IvfChildBuild {
   readonly #parts: readonly [string, string];
   readonly #child: ChildProcess;
   #exit: string | null = null;
-  /** The first part, once read (rows 0 .. middle). */
+  /** What the lead wrote once the children were done. */
+  #done: IvfChildParts | null = null;
+  /** The parts, once read (rows 0 .. middle, middle .. end). */
   #first: faiss.Index | null = null;
+  #second: faiss.Index | null = null;
 
   /** A started build, or null when the child processes cannot start here (the caller builds in-process). */
   static start(dim: number, ids: readonly string[], rows: WriteRows, params: IvfParams & { readonly trainRows: number }): IvfChildBuild | null {
@@ -71,7 +85,7 @@ export class IvfChildBuild {
     this.#out = path.join(this.#dir, 'index.parts');
     this.#parts = [path.join(this.#dir, 'part-a.faiss'), path.join(this.#dir, 'part-b.faiss')];
     try {
-      const offset = rows(file);
+      const offset = timed('rows written for the children', () => rows(file));
       const job: IvfChildJob = { role: 'lead', vectors: file, offset, dim, from: 0, to: ids.length, ...params, out: this.#out, parts: this.#parts };
       // The child is TypeScript too: load it through tsx, as the worker is.
       this.#child = fork(new URL('./ivfBuildChild.ts', import.meta.url), [JSON.stringify(job)], {
@@ -89,26 +103,40 @@ export class IvfChildBuild {
   }
 
   /**
-   * The built index once the children are done, else null; throws when the
-   * build failed. Checks the result files itself, so it also works from a
-   * loop that never yields to the event loop (benchmarks, settle()). faiss
-   * reads each part from its file, without a copy through a JS buffer.
+   * The built index once the children are done and their parts are read,
+   * else null; throws when the build failed. Checks the result files itself,
+   * so it also works from a loop that never yields to the event loop
+   * (benchmarks, settle()). Once the children are done, each blocking step
+   * gets its own poll: part a read, part b read, the merge. faiss reads each
+   * part from its file, without a copy through a JS buffer. The parts are read
+   * only once the helper is done: read while it still added, part a took
+   * 8.5 s at 1M, part b after it 0.9 s.
    */
   poll(): IvfIndex | null {
     if (fs.existsSync(`${this.#out}.err`)) this.#fail(fs.readFileSync(`${this.#out}.err`, 'utf8'));
-    if (!this.#first && fs.existsSync(this.#parts[0])) {
-      this.#first = this.#readPart(this.#parts[0]);
-      return null;
-    }
-    if (!fs.existsSync(this.#out)) {
-      if (this.#exit !== null) this.#fail(this.#exit || 'IVF build exited without an index');
-      return null;
+    if (!this.#done) {
+      if (!fs.existsSync(this.#out)) {
+        if (this.#exit !== null) this.#fail(this.#exit || 'IVF build exited without an index');
+        return null;
+      }
+      this.#done = JSON.parse(fs.readFileSync(this.#out, 'utf8')) as IvfChildParts;
     }
     try {
-      const { parts, addId } = JSON.parse(fs.readFileSync(this.#out, 'utf8')) as IvfChildParts;
-      const index = this.#first ?? this.#readPart(this.#parts[0]);
-      if (parts === 2) index.mergeFrom(this.#readPart(this.#parts[1]), addId);
-      return IvfIndex.fromIndex(this.#dim, index, this.#ids, this.#params);
+      if (!this.#first) {
+        this.#first = timed('part a read', () => this.#readPart(this.#parts[0]));
+        if (this.#done.parts === 2) return null;
+      } else if (!this.#second) {
+        this.#second = timed('part b read', () => this.#readPart(this.#parts[1]));
+        return null;
+      } else {
+        const [first, second, addId] = [this.#first, this.#second, this.#done.addId];
+        timed('part b merged', () => first.mergeFrom(second, addId));
+      }
+    } catch (err) {
+      this.#fail(err instanceof Error ? err.message : String(err));
+    }
+    try {
+      return IvfIndex.fromIndex(this.#dim, this.#first, this.#ids, this.#params);
     } finally {
       this.cancel();
     }
@@ -125,6 +153,7 @@ export class IvfChildBuild {
   cancel(): void {
     if (this.#exit === null) this.#child.kill('SIGKILL');
     this.#first = null;
+    this.#second = null;
     fs.rmSync(this.#dir, { recursive: true, force: true });
   }
 
