@@ -108,7 +108,7 @@ fi
 # against one of two static libfaiss builds:
 #   B: where the CPU has AVX2, FMA and F16C, faiss built here from Debian's own
 #      source package with those kernels (scripts/native/faiss-avx2-build.sh;
-#      ~2 min on 2 cores; IVF searches ~4x and exact flat ~5x faster);
+#      1.6-4 min on 2 cores; IVF searches ~4x and exact flat ~5x faster);
 #   A: otherwise, or when that source cannot be fetched or built, Debian's
 #      prebuilt libfaiss-dev (baseline x86-64, no AVX2).
 # The post-build step copies OpenBLAS & co. beside the addon. The AVX2 library
@@ -133,7 +133,7 @@ else
   FS_KEY="$(printf '%s' "$FAISS_SRC_VER" | tr -c 'A-Za-z0-9.' '_')-$( (printf '%s' "$FAISS_FLAGS"; cat "$NATIVE/faiss-avx2-build.sh") | sha256sum | cut -c1-12)"
   FS_LIB="$CACHE/faiss-avx2/$FS_KEY"
   if [ ! -f "$FS_LIB/lib/libfaiss.a" ]; then
-    log "faiss: building faiss $FAISS_SRC_VER from Debian's source with $FAISS_FLAGS (2-5 min)"
+    log "faiss: building faiss $FAISS_SRC_VER from Debian's source with $FAISS_FLAGS (2-4 min)"
     t0=$SECONDS
     if bash "$NATIVE/faiss-avx2-build.sh" "$FAISS_SRC_VER" "$FS_LIB.tmp" "$CACHE/faiss-avx2/work" "$FAISS_FLAGS" >"$CACHE/faiss-avx2-build.log" 2>&1; then
       rm -rf "$FS_LIB" && mv "$FS_LIB.tmp" "$FS_LIB"
