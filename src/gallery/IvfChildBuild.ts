@@ -3,7 +3,7 @@
 // train and fill the index on both cores in two parts, and poll() (called
 // from the build's step(), so it never blocks on the children) reads the
 // parts once they are done, one blocking step per poll (read a, read b,
-// merge): the only blocking work left on the worker.
+// merge, id map): the only blocking work left on the worker.
 // The hand-off folder is in /dev/shm when it has room (RAM: the 2 GB file at
 // 1M is written at memory speed and never flushed to disk), else the OS temp
 // folder.
@@ -23,13 +23,14 @@ import type { IvfChildJob, IvfChildParts } from './ivfBuildChild.ts';
  */
 export type WriteRows = (file: string) => number;
 
-/** FACEGATE_IVF_BUILD_LOG=1 (the benchmark sets it): the worker's blocking steps' times go to stderr too. */
-const LOG = process.env.FACEGATE_IVF_BUILD_LOG === '1';
-
+/**
+ * FACEGATE_IVF_BUILD_LOG=1 (the benchmark sets it, after its imports): the
+ * worker's blocking steps' times go to stderr too.
+ */
 function timed<T>(name: string, f: () => T): T {
   const t = performance.now();
   const out = f();
-  if (LOG) process.stderr.write(`ivf build (gallery worker): ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
+  if (process.env.FACEGATE_IVF_BUILD_LOG === '1') process.stderr.write(`ivf build (gallery worker): ${name} ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
   return out;
 }
 
@@ -58,6 +59,8 @@ export class IvfChildBuild {
   readonly #params: IvfParams;
   readonly #dir: string;
   readonly #out: string;
+  /** The rows' hand-off file. */
+  readonly #rows: string;
   readonly #parts: readonly [string, string];
   readonly #child: ChildProcess;
   #exit: string | null = null;
@@ -66,6 +69,7 @@ export class IvfChildBuild {
   /** The parts, once read (rows 0 .. middle, middle .. end). */
   #first: faiss.Index | null = null;
   #second: faiss.Index | null = null;
+  #merged = false;
 
   /** A started build, or null when the child processes cannot start here (the caller builds in-process). */
   static start(dim: number, ids: readonly string[], rows: WriteRows, params: IvfParams & { readonly trainRows: number }): IvfChildBuild | null {
@@ -81,12 +85,12 @@ export class IvfChildBuild {
     this.#ids = ids;
     this.#params = { nlist: params.nlist, nprobe: Math.min(params.nprobe, params.nlist) };
     this.#dir = fs.mkdtempSync(path.join(handOffRoot(ids.length * dim * 4), 'facegate-ivf-'));
-    const file = path.join(this.#dir, 'vectors.f32');
+    this.#rows = path.join(this.#dir, 'vectors.f32');
     this.#out = path.join(this.#dir, 'index.parts');
     this.#parts = [path.join(this.#dir, 'part-a.faiss'), path.join(this.#dir, 'part-b.faiss')];
     try {
-      const offset = timed('rows written for the children', () => rows(file));
-      const job: IvfChildJob = { role: 'lead', vectors: file, offset, dim, from: 0, to: ids.length, ...params, out: this.#out, parts: this.#parts };
+      const offset = timed('rows written for the children', () => rows(this.#rows));
+      const job: IvfChildJob = { role: 'lead', vectors: this.#rows, offset, dim, from: 0, to: ids.length, ...params, out: this.#out, parts: this.#parts };
       // The child is TypeScript too: load it through tsx, as the worker is.
       this.#child = fork(new URL('./ivfBuildChild.ts', import.meta.url), [JSON.stringify(job)], {
         execArgv: ['--import', import.meta.resolve('tsx')],
@@ -107,7 +111,7 @@ export class IvfChildBuild {
    * else null; throws when the build failed. Checks the result files itself,
    * so it also works from a loop that never yields to the event loop
    * (benchmarks, settle()). Once the children are done, each blocking step
-   * gets its own poll: part a read, part b read, the merge. faiss reads each
+   * gets its own poll: part a read, part b read, the merge, the id map. faiss reads each
    * part from its file, without a copy through a JS buffer. The parts are read
    * only once the helper is done: read while it still added, part a took
    * 8.5 s at 1M, part b after it 0.9 s.
@@ -123,20 +127,24 @@ export class IvfChildBuild {
     }
     try {
       if (!this.#first) {
+        // The children are done with the rows: their file goes first (2 GB of RAM at 1M in /dev/shm).
+        fs.rmSync(this.#rows, { force: true });
         this.#first = timed('part a read', () => this.#readPart(this.#parts[0]));
         if (this.#done.parts === 2) return null;
       } else if (!this.#second) {
         this.#second = timed('part b read', () => this.#readPart(this.#parts[1]));
         return null;
-      } else {
+      } else if (!this.#merged) {
         const [first, second, addId] = [this.#first, this.#second, this.#done.addId];
         timed('part b merged', () => first.mergeFrom(second, addId));
+        this.#merged = true;
+        return null;
       }
     } catch (err) {
       this.#fail(err instanceof Error ? err.message : String(err));
     }
     try {
-      return IvfIndex.fromIndex(this.#dim, this.#first, this.#ids, this.#params);
+      return timed('index and ids wrapped', () => IvfIndex.fromIndex(this.#dim, this.#first!, this.#ids, this.#params));
     } finally {
       this.cancel();
     }
