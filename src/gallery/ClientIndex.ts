@@ -20,7 +20,7 @@ import type { GalleryHit } from './Gallery.ts';
 import { FlatIndex } from './FlatIndex.ts';
 import { GraphBuild } from './GraphBuild.ts';
 import { HnswGraph } from './HnswGraph.ts';
-import { IvfChildBuild } from './IvfChildBuild.ts';
+import { IvfChildBuild, type WriteRows, writeFloats } from './IvfChildBuild.ts';
 import { IvfIndex } from './IvfIndex.ts';
 import {
   DEFAULT_HNSW_MIN,
@@ -256,7 +256,8 @@ export class ClientIndex {
     const size = this.size;
     const demoteBelow = Math.floor(this.#hnswMin * DEMOTE_RATIO);
     if (this.#flat) {
-      if (!this.#build && size >= this.#hnswMin) this.#startBuild([...this.#flat.ids()], this.#flat.vectors());
+      const flat = this.#flat;
+      if (!this.#build && size >= this.#hnswMin) this.#startBuild([...flat.ids()], () => flat.vectors(), (file) => flat.writeRows(file));
       else if (this.#build && size < demoteBelow) this.cancelBuild();
       return;
     }
@@ -276,7 +277,7 @@ export class ClientIndex {
     const wrongKind = (graph instanceof IvfIndex) !== (this.#largeIndex === 'ivf');
     if (!this.#build && (graph.tombstones > TOMBSTONE_REBUILD_FRACTION * graph.total || outgrown || wrongKind)) {
       const { ids, vectors } = graph.liveVectors();
-      this.#startBuild(ids, vectors);
+      this.#startBuild(ids, () => vectors, writeFloats(vectors));
     }
     // Recall at a fixed beam falls as the graph grows: widen it (never narrow
     // it here, so a gallery at a tier edge does not pay the O(n) round trip on
@@ -284,27 +285,33 @@ export class ClientIndex {
     if (graph instanceof HnswGraph && efSearchFor(size) > graph.efSearch) graph.setEfSearch(efSearchFor(size));
   }
 
-  /** A background build of the configured large index over these templates. */
-  #startBuild(ids: readonly string[], vectors: Float32Array): void {
+  /**
+   * A background build of the configured large index over these templates:
+   * `vectors` gives their rows (a copy the build keeps), `writeRows` writes
+   * them to a file for a build in child processes (a flat index writes its
+   * own file through faiss: no 2 GB copy through JS at 1M).
+   */
+  #startBuild(ids: readonly string[], vectors: () => Float32Array, writeRows: WriteRows): void {
     const dim = this.dim;
     const size = ids.length;
+    if (this.#largeIndex === 'ivf' && size >= this.#ivfChildMin) {
+      const nlist = nlistFor(size);
+      // Training and the bulk adds run in child processes; changes meanwhile queue here.
+      const child = IvfChildBuild.start(dim, ids, writeRows, { nlist, nprobe: IVF_NPROBE, trainRows: ivfTrainRows(nlist) });
+      if (child) {
+        this.#build = new GraphBuild<LargeIndex>(dim, () => child.poll(), () => child.cancel());
+        return;
+      }
+    }
+    const rows = vectors();
     if (this.#largeIndex === 'hnsw') {
       this.#build = new GraphBuild<LargeIndex>(dim, () => HnswGraph.empty(dim, efSearchFor(size)));
     } else {
       const nlist = nlistFor(size);
-      const trainRows = ivfTrainRows(nlist);
-      if (size >= this.#ivfChildMin) {
-        // Training and the bulk adds run in child processes; changes meanwhile queue here.
-        const child = IvfChildBuild.start(dim, ids, vectors, { nlist, nprobe: IVF_NPROBE, trainRows });
-        if (child) {
-          this.#build = new GraphBuild<LargeIndex>(dim, () => child.poll(), () => child.cancel());
-          return;
-        }
-      }
-      const sample = trainingSample(vectors, dim, trainRows);
+      const sample = trainingSample(rows, dim, ivfTrainRows(nlist));
       this.#build = new GraphBuild<LargeIndex>(dim, () => IvfIndex.train(dim, sample, { nlist, nprobe: IVF_NPROBE }));
     }
-    this.#build.enqueue(ids, vectors);
+    this.#build.enqueue(ids, rows);
   }
 
   /** Writes the sealed snapshot of the serving index atomically (tmp file, then rename). */

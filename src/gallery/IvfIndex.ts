@@ -64,12 +64,8 @@ export class IvfIndex {
     return IvfIndex.#wrap(dim, faiss.Index.fromBuffer(bytes), ids, { nlist: layout.nlist, nprobe: ivfNprobe(bytes) });
   }
 
-  /**
-   * From an index file faiss wrote with these parameters (a build in child
-   * processes): faiss reads the file itself, without a copy through a JS buffer.
-   */
-  static readFile(dim: number, file: string, ids: readonly string[], params: IvfParams): IvfIndex {
-    const index = faiss.Index.read(file);
+  /** Around an index filled elsewhere with these parameters (a build in child processes) and its rows' ids. */
+  static fromIndex(dim: number, index: faiss.Index, ids: readonly string[], params: IvfParams): IvfIndex {
     if (index.getDimension() !== dim) throw new Error('IVF index does not match its ids');
     return IvfIndex.#wrap(dim, index, ids, params);
   }

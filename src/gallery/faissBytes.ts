@@ -6,7 +6,7 @@
 // writer in the tests.
 
 /** Bytes before the float data of a serialised IndexFlatIP/L2 ("IxFI"). */
-const FLAT_HEADER = 45;
+export const FLAT_HEADER = 45;
 
 /**
  * faiss's serialised IndexFlatIP: fourcc "IxFI", d (i32), ntotal (i64), two

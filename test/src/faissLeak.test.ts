@@ -121,4 +121,38 @@ describe('faiss-node addon (patched build)', () => {
     assert.match(r.f64, /^TypeError: .*Float32Array/);
     assert.match(r.badLength, /length/);
   });
+
+  test('mergeFrom(other, addId) shifts the merged labels by addId (a part built in another process); a Float32Array read in place is copied into the index, so changing it afterwards changes nothing', () => {
+    const r = runChild<{ labels: number[]; ntotal: number; sameAfterWrite: boolean; negative: string }>(`
+      const dim = 16;
+      // Unit rows (pseudo-random): each row's own inner product is its best.
+      let seed = 7;
+      const rows = Float32Array.from({ length: 400 * dim }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5);
+      for (let r = 0; r < 400; r++) {
+        const row = rows.subarray(r * dim, (r + 1) * dim);
+        const norm = Math.hypot(...row);
+        row.forEach((x, i) => (row[i] = x / norm));
+      }
+      const trained = faiss.Index.fromFactory(dim, 'IVF4,Flat', faiss.MetricType.METRIC_INNER_PRODUCT);
+      trained.train(rows);
+      const bytes = trained.toBuffer();
+      const first = faiss.Index.fromBuffer(bytes);
+      const second = faiss.Index.fromBuffer(bytes);
+      first.add(rows.subarray(0, 200 * dim));
+      const tail = rows.slice(200 * dim);
+      second.add(tail);
+      const before = second.toBuffer();
+      tail.fill(0);
+      const sameAfterWrite = before.equals(second.toBuffer());
+      first.mergeFrom(second, 200);
+      // Row 250 of the gallery is row 50 of the second part: found under label 250.
+      const hit = first.search(rows.subarray(250 * dim, 251 * dim), 1, 4);
+      const msg = (f) => { try { f(); return 'no error'; } catch (e) { return e instanceof Error ? e.name + ': ' + e.message : String(e); } };
+      print({ labels: hit.labels, ntotal: first.ntotal(), sameAfterWrite, negative: msg(() => first.mergeFrom(faiss.Index.fromBuffer(bytes), -1)) });
+    `);
+    assert.equal(r.ntotal, 400);
+    assert.deepEqual(r.labels, [250]);
+    assert.ok(r.sameAfterWrite, 'the index kept a reference to the caller\'s Float32Array');
+    assert.match(r.negative, /^TypeError: /);
+  });
 });

@@ -252,7 +252,8 @@ describe('FaissGallery (graph in the worker)', () => {
     const dir = tempDir();
     const g = new FaissGallery({ dir, dim, hnswMin: 1000, largeIndex: 'hnsw', persistDelayMs: 10, snapshotKey: () => Buffer.alloc(32, 8) });
     try {
-      const n = 1500;
+      // Big enough that the graph build outlasts the two replace() round trips with AVX2 faiss under load (1500 did not always).
+      const n = 3000;
       const a = randomUnits(n, dim, 61);
       const b = randomUnits(n, dim, 62);
       const entries = (v: Float32Array, prefix: string) => idsOf(0, n, prefix).map((templateId, i) => ({ templateId, embedding: v.slice(i * dim, (i + 1) * dim) }));
@@ -271,7 +272,7 @@ describe('FaissGallery (graph in the worker)', () => {
         answeredDuringBuild++;
       }
       assert.ok(answeredDuringBuild > 0, 'searches were answered while the graph was being built');
-      for (const i of [0, 700, 1499]) {
+      for (const i of [0, 700, 2999]) {
         const ha = await g.search('cl_a', probe(a, i, dim, i), 5);
         const hb = await g.search('cl_b', probe(a, i, dim, i), 5);
         assert.equal(ha[0]!.templateId, `a${i}`);
@@ -279,7 +280,7 @@ describe('FaissGallery (graph in the worker)', () => {
       }
       assert.equal(await g.remove('cl_a', ['a700']), 1);
       assert.notEqual((await g.search('cl_a', a.slice(700 * dim, 701 * dim), 1))[0]!.templateId, 'a700');
-      assert.deepEqual(await g.stats('cl_a'), { kind: 'graph', size: 1499, tombstones: 1, building: false, efSearch: 64 });
+      assert.deepEqual(await g.stats('cl_a'), { kind: 'graph', size: 2999, tombstones: 1, building: false, efSearch: 64 });
       await g.persist();
     } finally {
       await g.close();
@@ -287,8 +288,8 @@ describe('FaissGallery (graph in the worker)', () => {
     // The graph snapshot loads as a graph in a fresh gallery (no rebuild).
     const g2 = new FaissGallery({ dir, dim, hnswMin: 1000, largeIndex: 'hnsw', snapshotKey: () => Buffer.alloc(32, 8) });
     try {
-      assert.equal((await g2.load('cl_a'))!.length, 1499);
-      assert.deepEqual(await g2.stats('cl_a'), { kind: 'graph', size: 1499, tombstones: 1, building: false, efSearch: 64 });
+      assert.equal((await g2.load('cl_a'))!.length, 2999);
+      assert.deepEqual(await g2.stats('cl_a'), { kind: 'graph', size: 2999, tombstones: 1, building: false, efSearch: 64 });
     } finally {
       await g2.close();
     }
