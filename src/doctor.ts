@@ -333,7 +333,7 @@ const FIXES: Record<string, string> = {
   onnxruntime: 'run `bash scripts/install.sh`; check MODELS_DIR',
   sharp: 'run `bash scripts/install.sh` (sharp ships libvips in @img/sharp-linux-x64)',
   ffmpeg: 'run `bash scripts/install.sh` (@ffmpeg-installer/linux-x64 must be executable)',
-  faiss: 'run `bash scripts/install.sh` (builds faiss-node against Debian libfaiss-dev)',
+  faiss: 'run `bash scripts/install.sh` (builds faiss-node against an AVX2 libfaiss built from the Debian faiss source, or Debian libfaiss-dev without AVX2)',
   postgres: 'check DATABASE_URL and that PostgreSQL accepts connections',
   redis: 'check REDIS_URL and that Redis accepts connections',
 };
