@@ -113,14 +113,7 @@ export class LivenessSession {
     if (!this.#fixed) a.notBefore = Math.max(a.notBefore, t + this.#rttMs / 2 + this.#options.minReactionMs);
   }
 
-  /**
-   * Stages for the frame at `t`: the active or next challenge's on every frame
-   * (its quiet period, read from capture on, too), eye state and passive
-   * sparse, and the pose model sparse during a head turn, where the turn
-   * reports its yaw: no decision reads the model's yaw (the turn is scored on
-   * the landmarks' parallax) and the landmark pose gives frontalness on every
-   * other frame (eval:pose).
-   */
+  /** Stages for the frame at `t`: the current or next challenge's on every frame (its quiet period too), the rest sparse; the pose model only in a head turn (its yaw is reported, no decision reads it). */
   wantedStages(t: number): FaceStage[] {
     const turning = this.#active !== null && challengeFor(this.#active.challenge.kind).turnsFace;
     return this.#evidence.wantedStages(t, this.#needs(), turning ? [...SPARSE_STAGES, 'pose'] : SPARSE_STAGES);
