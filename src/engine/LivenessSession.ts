@@ -115,8 +115,7 @@ export class LivenessSession {
 
   /** Stages for the frame at `t`: the current or next challenge's on every frame (its quiet period too), the rest sparse; the pose model only in a head turn (its yaw is reported, no decision reads it). */
   wantedStages(t: number): FaceStage[] {
-    const turning = this.#active !== null && challengeFor(this.#active.challenge.kind).turnsFace;
-    return this.#evidence.wantedStages(t, this.#needs(), turning ? [...SPARSE_STAGES, 'pose'] : SPARSE_STAGES);
+    return this.#evidence.wantedStages(t, this.#needs(), this.#turning() ? [...SPARSE_STAGES, 'pose'] : SPARSE_STAGES);
   }
 
   /** The time the next frame's analysis schedule reads (FrameEvidence.scheduleTime). */
@@ -133,6 +132,9 @@ export class LivenessSession {
   get followsFace(): boolean {
     return !(this.#active !== null && this.#needs().includes('eyes'));
   }
+
+  /** The active challenge asks for a turned face. */
+  #turning = (): boolean => this.#active !== null && challengeFor(this.#active.challenge.kind).turnsFace;
 
   #needs = (): readonly FaceStage[] => {
     const kind = this.#active?.challenge.kind ?? this.#plan[this.#planIndex]?.kind;
@@ -180,8 +182,7 @@ export class LivenessSession {
       ev.begin(t);
       this.#setState('capturing', t);
     }
-    const turning = this.#active !== null && challengeFor(this.#active.challenge.kind).turnsFace;
-    const verdict = ev.add(obs, { turning, baseline: !this.#active && this.#timings.length === 0 });
+    const verdict = ev.add(obs, { turning: this.#turning(), baseline: !this.#active && this.#timings.length === 0 });
 
     // Hard failures first: they hold whatever else the frame shows.
     this.#multiRun = countedFaces(obs, this.#options.gate) > 1 ? this.#multiRun + 1 : 0;
