@@ -32,6 +32,9 @@ export const DECISION_REASONS = [
   'locked_out',
   'expired',
   'cancelled',
+  // The no-gesture path (no flash, no gesture: the user cannot do them and the client's
+  // policy allows it): every passive check held, but liveness was not shown; the client steps up.
+  'step_up_required',
   'too_many_frames',
   // The node that held the session's liveness engine stopped (several nodes on
   // Redis): the session cannot go on elsewhere; the client starts a new one.
@@ -94,6 +97,12 @@ export interface SessionPolicy {
   /** Similarity an authentication must reach. */
   readonly minConfidence: number;
   readonly requireLiveness: true;
+  /**
+   * What a user who cannot follow a flash or a gesture gets (they say so at join):
+   * 'deny' (default, absent in older records): the challenges as for everyone;
+   * 'step_up': the no-gesture path, whose best outcome is failed/step_up_required.
+   */
+  readonly noGesturePath?: 'deny' | 'step_up';
 }
 
 /** The shape of a session as kept in session state (memory or Redis). */

@@ -11,6 +11,8 @@ export interface AuthorizedSession {
 export interface JoinPreferences {
   /** 'off': the user opted out of the colour flash. */
   readonly flash?: 'off';
+  /** 'off': the user cannot follow a flash or gesture prompts (the no-gesture path, where the session's policy allows it). */
+  readonly gestures?: 'off';
 }
 
 export interface SessionAuthorizer {

@@ -114,7 +114,10 @@ export class SignalingConnection {
     }
     switch (request.name) {
       case 'join':
-        return this.#join(request.data.token, request.data.flash !== undefined ? { flash: request.data.flash } : {});
+        return this.#join(request.data.token, {
+          ...(request.data.flash !== undefined ? { flash: request.data.flash } : {}),
+          ...(request.data.gestures !== undefined ? { gestures: request.data.gestures } : {}),
+        });
       case 'heartbeat':
         return {} satisfies Response<'heartbeat'>;
       case 'createTransport':

@@ -60,6 +60,8 @@ export const RequestDataSchemas = {
     token: z.string().min(1).max(4096),
     /** The user opted out of the colour flash: the session draws its challenges from the other families. */
     flash: z.literal('off').optional(),
+    /** The user cannot follow a flash or gesture prompts: the no-gesture path where the session's policy allows it (step_up). */
+    gestures: z.literal('off').optional(),
   }),
   createTransport: z.object({ direction: z.enum(['send', 'recv']) }),
   connectTransport: z.object({ transportId: id, dtlsParameters: DtlsParametersSchema }),

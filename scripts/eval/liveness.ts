@@ -16,6 +16,8 @@
 // scripts/eval/lib/thresholdRules.ts; attack clips only check them):
 //   --loo          leave-one-out: each clip judged with thresholds derived without it
 //   --ablation     APCER/BPCER with each check or signal removed
+//   --no-gesture   every clip through the no-gesture path (no flash, no gesture; its best outcome is
+//                  step_up_required): how many genuine clips reach the step-up, how many attacks it gets
 //   --robust       the clips transformed (low bitrate, 320 wide, gamma up/down,
 //                  15 and 6 fps cadence) and judged as held-out variants
 //   --margins      each threshold's distance to the nearest genuine and attack value
@@ -53,18 +55,19 @@ import {
 } from './lib/thresholdRules.ts';
 import type { RawFrame } from '../../models/types.ts';
 import { parseScriptArgs } from '../lib/args.ts';
-import { quantile } from '../lib/stats.ts';
+import { median, quantile } from '../lib/stats.ts';
 
 const existingFolder = (v: string): boolean => existsSync(v);
 const args = parseScriptArgs({
   name: 'eval:liveness',
   usage:
-    'usage: npm run eval:liveness -- DIR [--json] [--fps N] [--schedule blink|turn] [--ablation] [--photos PDIR] [--loo] [--robust] [--margins] [--stills SDIR] [--occlusion PDIR]',
+    'usage: npm run eval:liveness -- DIR [--json] [--fps N] [--schedule blink|turn] [--ablation] [--no-gesture] [--photos PDIR] [--loo] [--robust] [--margins] [--stills SDIR] [--occlusion PDIR]',
   options: {
     json: { type: 'boolean' },
     fps: { type: 'number', default: 10, valid: (n) => n > 0 && n <= 30, invalid: '--fps needs a number in (0, 30]' },
     schedule: { type: 'string', choices: ['blink', 'turn'], invalid: '--schedule is blink or turn' },
     ablation: { type: 'boolean' },
+    'no-gesture': { type: 'boolean' },
     photos: { type: 'string', valid: existingFolder, invalid: '--photos needs an existing folder' },
     loo: { type: 'boolean' },
     robust: { type: 'boolean' },
@@ -433,6 +436,28 @@ try {
     }
     if (json) process.stderr.write(`${JSON.stringify({ ablation: rows })}\n`);
     out['ablation'] = rows;
+  }
+  if (args.values['no-gesture']) {
+    // The no-gesture path: no challenge at all, decided on the passive checks after noGestureObserveMs.
+    const r = await evaluator.directory(dir, { schedule: [], noGesture: true });
+    const stepUp = (cs: readonly ClipResult[]): ClipResult[] => cs.filter((c) => c.reason === 'step_up_required');
+    const of = (label: ClipResult['label']): ClipResult[] => r.clips.filter((c) => c.label === label);
+    const species = [...new Set(of('attack').map((c) => c.species))].sort();
+    const noGesture = {
+      genuine_step_up: stepUp(of('genuine')).length,
+      genuine: of('genuine').length,
+      attacks_step_up: stepUp(of('attack')).length,
+      attacks: of('attack').length,
+      attacks_step_up_by_species: Object.fromEntries(species.map((sp) => [sp, stepUp(of('attack').filter((c) => c.species === sp)).length / of('attack').filter((c) => c.species === sp).length])),
+      time_to_verdict_ms_p50: median(stepUp(of('genuine')).map((c) => c.timeToVerdictMs ?? Number.NaN).filter(Number.isFinite)),
+      clips: r.clips.map((c) => ({ name: c.name, label: c.label, species: c.species, reason: c.reason, timeToVerdictMs: c.timeToVerdictMs })),
+    };
+    if (!json) {
+      console.log('\nno-gesture path (no challenge; best outcome step_up_required):');
+      for (const c of r.clips) console.log(`  ${c.label.padEnd(7)} ${c.name.padEnd(34)} ${(c.reason ?? '-').padEnd(18)} t=${c.timeToVerdictMs ?? '-'}ms`);
+      console.log(`  genuine reaching the step-up ${pct(noGesture.genuine_step_up, noGesture.genuine)}; attacks reaching it ${pct(noGesture.attacks_step_up, noGesture.attacks)} (the rest rejected outright)`);
+    }
+    out['no_gesture'] = noGesture;
   }
   await heldOut(report.clips, out);
   if (photos) {

@@ -57,6 +57,7 @@ const stepEl = $('step');
 const reasonEl = $('reason');
 const speakEl = $<HTMLInputElement>('speak');
 const noFlashEl = $<HTMLInputElement>('noflash');
+const noGestureEl = $<HTMLInputElement>('nogesture');
 
 const SPEAK_KEY = 'facegate.kiosk.speak';
 const NO_FLASH_KEY = 'facegate.kiosk.noflash';
@@ -64,6 +65,8 @@ const pageParams = new URLSearchParams(location.search);
 // The flash opt-out (?flash=off, or the box, remembered): the server then asks for other challenges.
 noFlashEl.checked = pageParams.get('flash') === 'off' || localStorage.getItem(NO_FLASH_KEY) === 'on';
 noFlashEl.addEventListener('change', () => localStorage.setItem(NO_FLASH_KEY, noFlashEl.checked ? 'on' : 'off'));
+// The no-gesture path (?gestures=off, or the box; not remembered: it ends in a step-up): no prompt at all.
+noGestureEl.checked = pageParams.get('gestures') === 'off';
 speakEl.checked = pageParams.get('speak') !== '0' && localStorage.getItem(SPEAK_KEY) !== 'off';
 speakEl.addEventListener('change', () => {
   localStorage.setItem(SPEAK_KEY, speakEl.checked ? 'on' : 'off');
@@ -276,7 +279,8 @@ async function start(): Promise<void> {
       ...(cameraEl.value ? { deviceId: cameraEl.value } : {}),
       ...(relay ? { iceTransportPolicy: 'relay' as const } : {}),
       ...(loopback !== undefined ? { stream: loopback.stream } : {}),
-      ...(noFlashEl.checked ? { flash: 'off' as const } : {}),
+      ...(noFlashEl.checked || noGestureEl.checked ? { flash: 'off' as const } : {}),
+      ...(noGestureEl.checked ? { gestures: 'off' as const } : {}),
     });
     demo.client = client;
     client.on('state', (s) => {

@@ -21,6 +21,7 @@ export const REASON_TEXT: Readonly<Record<DecisionReason, string>> = {
   cancelled: 'The check was stopped. Press Start to begin again.',
   too_many_frames: 'The check took too long. Press Start to begin again.',
   node_lost: 'The server had to restart the check. Press Start to begin again.',
+  step_up_required: 'The check without prompts is done, but it cannot confirm you on its own. Please confirm another way (ask the staff or use your other sign-in method).',
 };
 
 /** The words for a reason the server sent (free text on the wire), or a general hint. */

@@ -66,6 +66,12 @@ export interface FacegateClientOptions {
   readonly stream?: MediaStream;
   /** 'off': the user opted out of the colour flash; the server asks for other challenges. */
   readonly flash?: 'off';
+  /**
+   * 'off': the user cannot follow a flash or gesture prompts. Where the session's
+   * policy has no_gesture_path 'step_up', the server asks for nothing and its best
+   * verdict is step_up_required (confirm the user another way); otherwise the prompts as usual.
+   */
+  readonly gestures?: 'off';
   /** false: do not send the camera's facts (track label, settings, frame timing) to the server. Default: sent. */
   readonly reportCapture?: boolean;
   readonly namespace?: string;
@@ -183,7 +189,7 @@ export class FacegateClient {
       socket.once('connect_error', (e) => reject(new FacegateError('connection_failed', e.message)));
     });
 
-    const joined = await this.#request('join', { token: o.token, ...(o.flash === 'off' ? { flash: 'off' as const } : {}) });
+    const joined = await this.#request('join', { token: o.token, ...(o.flash === 'off' ? { flash: 'off' as const } : {}), ...(o.gestures === 'off' ? { gestures: 'off' as const } : {}) });
     this.#sessionId = joined.sessionId;
     this.#heartbeat = setInterval(() => void this.#request('heartbeat', {}).catch(() => undefined), joined.heartbeatIntervalMs);
     const device = new Device();

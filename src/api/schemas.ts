@@ -31,6 +31,10 @@ export const SessionSettings = z
     max_frames: z.number().int().min(1).max(10_000).optional(),
     timeout_seconds: z.number().int().min(5).max(3600).optional(),
     max_attempts: z.number().int().min(1).max(100).optional(),
+    no_gesture_path: z
+      .enum(['deny', 'step_up'])
+      .optional()
+      .describe("live path: what a user who says at join they cannot follow a flash or a gesture gets. 'deny' (default): the challenges; 'step_up': no challenge, passive checks only, and the best outcome is failed with reason step_up_required (the client confirms the user another way)"),
   })
   .strict()
   .meta({ id: 'SessionSettings' });

@@ -65,7 +65,8 @@ export class DemoSessions {
     const subject = this.subjectOf(visitor) ?? `demo-${randomUUID()}`;
     const enrolled = (await this.#store.getUser(clientId, subject)) !== null;
     const kind = enrolled ? 'authentication' : 'enrollment';
-    const rec = await this.#sessions.create({ clientId, kind, externalUserId: subject, ipHash: null });
+    // The demo client's policy offers the no-gesture path to a user who asks for it on the page.
+    const rec = await this.#sessions.create({ clientId, kind, externalUserId: subject, ipHash: null, settings: { no_gesture_path: 'step_up' } });
     const expires = Math.floor(Date.now() / 1000) + DEMO_VISITOR_TTL_S;
     return { token: rec.token, sessionId: rec.id, kind, subject, visitor: `${subject}.${expires}.${this.#sign(subject, expires)}`,
       visitorExpires: new Date(expires * 1000),

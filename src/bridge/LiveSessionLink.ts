@@ -12,7 +12,7 @@ import type { AuthorizedSession, JoinPreferences, SessionAuthorizer } from '../.
 import type { Decision, InjectionOptions } from '../engine/index.ts';
 import { liveSinkFactory, type LiveSessionSpec } from './liveBridge.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
-import type { SessionKind } from '../../common/session.ts';
+import type { SessionKind, SessionPolicy } from '../../common/session.ts';
 import type { ClientEngines } from './ClientEngines.ts';
 import { liveSessionSpec } from './liveSessionSpec.ts';
 import { decidedStep } from './decidedStep.ts';
@@ -26,6 +26,8 @@ interface Joined {
   readonly expiresAt: number;
   /** The user opted out of the colour flash at join. */
   readonly noFlash: boolean;
+  /** The no-gesture path: the user said at join they cannot follow the prompts, and the session's policy is step_up. */
+  readonly noGesture: boolean;
 }
 
 export interface LiveSessionLinkDeps {
@@ -38,6 +40,16 @@ export interface LiveSessionLinkDeps {
   readonly allowFlashOptOut?: boolean;
   /** Thresholds and policies of the injection signals (sessionOptions.ts injectionOptionsFromConfig); default: every signal flags. */
   readonly injection?: InjectionOptions;
+}
+
+/**
+ * What a join's preferences change, under the node's and the session's policy: the flash
+ * opt-out where the node honours it (LIVENESS_FLASH_OPT_OUT); the no-gesture path (no flash
+ * either) only where the client created the session with no_gesture_path 'step_up'.
+ */
+export function joinChoices(preferences: JoinPreferences, policy: SessionPolicy | undefined, allowFlashOptOut: boolean): { noFlash: boolean; noGesture: boolean } {
+  const noGesture = preferences.gestures === 'off' && policy?.noGesturePath === 'step_up';
+  return { noFlash: noGesture || (preferences.flash === 'off' && allowFlashOptOut), noGesture };
 }
 
 export class LiveSessionLink implements SessionAuthorizer {
@@ -63,7 +75,7 @@ export class LiveSessionLink implements SessionAuthorizer {
       kind: rec.kind,
       externalUserId: rec.externalUserId,
       expiresAt: rec.expiresAt,
-      noFlash: preferences.flash === 'off' && this.#deps.allowFlashOptOut !== false,
+      ...joinChoices(preferences, rec.policy, this.#deps.allowFlashOptOut !== false),
     });
     return { sessionId: auth.sessionId, clientId: auth.clientId };
   }
@@ -81,7 +93,11 @@ export class LiveSessionLink implements SessionAuthorizer {
     // The bridge closes the session right after sending the result; that is safe
     // because LiveSession.close() flushes the data channel before tearing down.
     return liveSinkFactory(engine, {
-      resolve: async (): Promise<LiveSessionSpec> => ({ ...liveSessionSpec(joined.kind, joined.externalUserId), ...(joined.noFlash ? { flash: false } : {}) }),
+      resolve: async (): Promise<LiveSessionSpec> => ({
+        ...liveSessionSpec(joined.kind, joined.externalUserId),
+        ...(joined.noFlash ? { flash: false } : {}),
+        ...(joined.noGesture ? { noGesture: true } : {}),
+      }),
       onError: (err) => log.warn({ err, sessionId: handle.sessionId }, 'live liveness session failed'),
       onDecision: (m) => this.#record(handle.sessionId, joined, m.decision),
       ...(this.#deps.injection !== undefined ? { injection: this.#deps.injection } : {}),

@@ -23,6 +23,7 @@ export const DECISION_REASON_OF: Readonly<Record<ReasonCode, DecisionReason>> = 
   no_match: 'no_match',
   expired: 'expired',
   cancelled: 'cancelled',
+  step_up_required: 'step_up_required',
 };
 
 export function decidedStep(d: Decision): DecidedStep {

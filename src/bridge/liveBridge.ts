@@ -59,6 +59,8 @@ export interface LiveSessionSpec {
   readonly subjectId?: string;
   /** false: the user opted out of the colour flash (the plan draws from the other families). */
   readonly flash?: boolean;
+  /** true: the no-flash/no-gesture path (the engine's SessionInit.noGesture): no challenge, at best step_up_required. */
+  readonly noGesture?: boolean;
 }
 
 export interface LiveBridgeOptions {
@@ -151,6 +153,7 @@ class LiveEngineSink implements LiveSink {
       ...(spec.flash === false ? { flash: false } : this.#options.flash !== undefined ? { flash: this.#options.flash } : {}),
       ...(rttMs !== undefined ? { rttMs } : {}),
       ...(injection !== undefined ? { injection } : {}),
+      ...(spec.noGesture === true ? { noGesture: true } : {}),
       sink: { send: (m: EngineMessage) => this.#send(m) },
     });
     await this.#engine.connect(rec.id);

@@ -45,7 +45,7 @@ export interface EngineFrameStats {
 }
 
 /** What a caller gives for a new session: SessionInit's transport and plan fields (documented there), an id if it has one. */
-export interface CreateSessionInput extends Pick<SessionInit, 'subjectId' | 'flash' | 'rttMs' | 'fixedSchedule' | 'plan' | 'uploaded' | 'injection'> {
+export interface CreateSessionInput extends Pick<SessionInit, 'subjectId' | 'flash' | 'rttMs' | 'fixedSchedule' | 'plan' | 'uploaded' | 'injection' | 'noGesture'> {
   readonly kind: EngineMode;
   readonly sink: EngineSink;
   readonly id?: string;
@@ -141,6 +141,7 @@ export class LivenessEngine {
         ...(input.plan ? { plan: input.plan } : {}),
         ...(input.uploaded !== undefined ? { uploaded: input.uploaded } : {}),
         ...(input.injection ? { injection: input.injection } : {}),
+        ...(input.noGesture ? { noGesture: true } : {}),
       },
       this.#gallery,
       sink,

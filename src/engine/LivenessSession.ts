@@ -43,6 +43,8 @@ export class LivenessSession {
   readonly #sink: EngineSink;
   readonly #plan: PlannedChallenge[];
   readonly #fixed: boolean;
+  /** The no-gesture path (SessionInit.noGesture): no challenge; a decision that holds is step_up_required. */
+  readonly #noGesture: boolean;
   readonly #evidence: FrameEvidence;
   readonly #injection: InjectionGate | undefined;
   #state: SessionState = 'created';
@@ -76,7 +78,8 @@ export class LivenessSession {
     this.#rttMs = init.rttMs ?? 0;
     this.#rttMinMs = init.rttMs ?? null;
     this.#fixed = init.fixedSchedule !== undefined;
-    this.#plan = [...(init.fixedSchedule ?? init.plan ?? sessionPlan({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
+    this.#noGesture = init.noGesture === true && !this.#fixed;
+    this.#plan = this.#noGesture ? [] : [...(init.fixedSchedule ?? init.plan ?? sessionPlan({ ...options.plan, flash: init.flash ?? options.plan.flash }))];
     this.#evidence = new FrameEvidence(options, init.uploaded === true, init.kind === 'enrollment' ? options.enrollmentSamples : 1);
     this.#injection = init.injection && new InjectionGate(init.injection.facts, init.injection.options);
   }
@@ -223,9 +226,10 @@ export class LivenessSession {
     if (this.#gateTimedOut(t)) return this.#failGate(t);
     if (this.#active || this.#planIndex < this.#plan.length) return;
     // A step-up policy asks once for a fresh draw of the first family before deciding.
-    const extra = !this.#fixed && this.#injection?.stepUp() ? redraw(this.#plan[0]!.kind, this.#options.plan) : undefined;
+    const extra = !this.#fixed && !this.#noGesture && this.#injection?.stepUp() ? redraw(this.#plan[0]!.kind, this.#options.plan) : undefined;
     if (extra) { this.#plan.push(extra); this.#nextIssueAt = t + extra.delayMs; return; }
     this.#challengesDoneAt ??= t;
+    if (this.#noGesture && t - this.#challengesDoneAt < this.#options.noGestureObserveMs) return;
     const embeddings = this.kind === 'enrollment' ? this.#options.enrollmentSamples : 1;
     if (this.#evidence.ready(embeddings)) {
       this.#setState('deciding', t);
@@ -345,12 +349,8 @@ export class LivenessSession {
     return this.#finish(ok ? 'succeeded' : 'failed', ok ? undefined : 'no_match', t, signals, ok ? best : null, best?.similarity ?? null);
   }
 
-  #failGate(t: number): void {
-    this.#fail(reasonFor(this.#evidence.worstGate()), t);
-  }
-  #fail(reason: ReasonCode, t: number): void {
-    this.#finish('failed', reason, t);
-  }
+  #failGate(t: number): void { this.#fail(reasonFor(this.#evidence.worstGate()), t); }
+  #fail(reason: ReasonCode, t: number): void { this.#finish('failed', reason, t); }
 
   #finish(
     outcome: TerminalState,
@@ -362,6 +362,8 @@ export class LivenessSession {
     template?: number[],
   ): void {
     if (this.terminal) return;
+    // The no-gesture path never succeeds: liveness was not shown, so the client steps up (no template, the match reported).
+    if (outcome === 'succeeded' && this.#noGesture) [outcome, reason, template] = ['failed', 'step_up_required', undefined];
     const ev = this.#evidence;
     const decision: Decision = {
       sessionId: this.id,
@@ -389,11 +391,7 @@ export class LivenessSession {
   }
 
   #emit(m: EngineMessage): void {
-    try {
-      this.#sink.send(m);
-    } catch {
-      // A broken transport must not break the state machine; the owner sees the
-      // verdict in the store either way.
-    }
+    // A broken transport must not break the state machine; the owner sees the verdict in the store either way.
+    try { this.#sink.send(m); } catch { /* above */ }
   }
 }

@@ -20,6 +20,14 @@ export interface SessionInit {
   readonly fixedSchedule?: readonly PlannedChallenge[];
   /** A plan drawn by the caller (live semantics: delays, reaction floor); default: drawn here. */
   readonly plan?: readonly PlannedChallenge[];
+  /**
+   * The no-flash/no-gesture path: no challenge is asked (the user cannot follow
+   * a flash or a gesture and the client's policy allows it). The session
+   * observes SessionOptions.noGestureObserveMs after capture and decides on the
+   * passive checks (artefacts, the still check, identity, injection, the match);
+   * where they all hold it ends failed with step_up_required, never succeeded.
+   */
+  readonly noGesture?: boolean;
   /** Frames arrive as uploads (REST, frame socket): the analysis schedule counts them (SessionOptions.uploadFrameMs). */
   readonly uploaded?: boolean;
   /** The live transport's facts and injection policy (injection/); absent: the signal is not evaluated. */

@@ -52,6 +52,8 @@ export interface SessionOptions {
   readonly minEvidenceFrames: number;
   /** Without a good frame for this long the session fails with the commonest gate reason. */
   readonly gateTimeoutMs: number;
+  /** The no-gesture path (SessionInit.noGesture): how long it observes after capture before deciding, ms. */
+  readonly noGestureObserveMs: number;
   /** Consecutive frames with more than one face that fail the session. */
   readonly multiFaceFrames: number;
   /**
@@ -121,6 +123,10 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   minCaptureFrames: 3,
   minEvidenceFrames: 8,
   gateTimeoutMs: 8000,
+  // Passive, eyes and artefacts are sampled every 400 ms (FrameEvidence's sparse
+  // stages): 3 s gives the passive median 7-8 frames and the still check its
+  // 10-frame window, as long as a challenge session's capture and two prompts.
+  noGestureObserveMs: 3000,
   multiFaceFrames: 3,
   // Sliding 10-frame medians of cellDiff (eval:liveness --margins): genuine
   // clips never below 0.32 (liveportrait_d13, 10 fps); a still photo through

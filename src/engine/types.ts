@@ -40,6 +40,9 @@ export const ENGINE_REASONS = [
   'no_match',
   'expired',
   'cancelled',
+  // The no-gesture path (no flash, no gesture: the user cannot do them and the client's
+  // policy allows it): every passive check held, but liveness was not shown; the client steps up.
+  'step_up_required',
 ] as const;
 
 export type ReasonCode = (typeof ENGINE_REASONS)[number];

@@ -296,7 +296,8 @@ export class SessionService {
         return this.#decide(base, { ...verdict, outcome: 'failed', reason: 'locked_out', externalUserId: null, similarity: null });
       }
       if (succeeded) await this.#limiter.reset(base.clientId, base.externalUserId);
-      else await this.#limiter.recordFailure(base.clientId, base.externalUserId);
+      // A step-up is no failed try: every check of the no-gesture path held (the face matched), the client confirms the rest.
+      else if (verdict.reason !== 'step_up_required') await this.#limiter.recordFailure(base.clientId, base.externalUserId);
     }
     if (base.kind !== 'enrollment' || !succeeded) return this.#decide(base, verdict);
     if (step.template === undefined) return this.#decide(base, { ...verdict, outcome: 'failed', reason: 'poor_quality' });

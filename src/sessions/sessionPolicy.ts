@@ -11,6 +11,7 @@ export interface RequestedPolicy {
   readonly max_frames?: number | undefined;
   readonly min_confidence?: number | undefined;
   readonly require_liveness?: boolean | undefined;
+  readonly no_gesture_path?: 'deny' | 'step_up' | undefined;
 }
 
 export interface PolicyBounds {
@@ -29,5 +30,7 @@ export function sessionPolicy(requested: RequestedPolicy, bounds: PolicyBounds):
     maxFrames: Math.min(requested.max_frames ?? bounds.maxFrames, bounds.maxFrames),
     minConfidence: Math.max(requested.min_confidence ?? bounds.matchThreshold, bounds.matchThreshold),
     requireLiveness: true,
+    // Not a loosening: the no-gesture path never succeeds, it hands the user to the client's step-up.
+    ...(requested.no_gesture_path === 'step_up' ? { noGesturePath: 'step_up' as const } : {}),
   };
 }

@@ -144,4 +144,31 @@ describe('demo kiosk flash opt-out in Chromium (production engine, random challe
       await context.close();
     }
   });
+
+  it('"I cannot follow flashes or movement prompts" (?gestures=off; the demo client allows the step-up): no challenge at all, the verdict is step_up_required, the page says to confirm another way, axe clean', async () => {
+    const context = await launchWithFakeCamera(tmp, clip);
+    try {
+      const page = await context.newPage();
+      await page.goto(`${node.url}/?autostart=1&gestures=off&speak=0`);
+      assert.equal(await page.isChecked('#nogesture'), true);
+      // The reason's words follow the result once the page has read the committed decision.
+      await page.waitForFunction(() => (window as unknown as { facegateDemo: { reason: string } }).facegateDemo.reason !== '', undefined, { timeout: 60_000 });
+      const messages = await page.evaluate(() =>
+        (window as unknown as { facegateDemo: { messages: { type: string; action?: string; reason?: string; decision?: { reason?: string } }[] } }).facegateDemo.messages.map((m) => ({
+          type: m.type,
+          action: m.action ?? '',
+          reason: m.decision?.reason ?? m.reason ?? '',
+        })),
+      );
+      const challenges = messages.filter((m) => m.type === 'prompt' && ['blink', 'turn_left', 'turn_right', 'turn_any', 'color_flash'].includes(m.action));
+      assert.deepEqual(challenges, [], JSON.stringify(messages));
+      const result = messages.find((m) => m.type === 'result');
+      assert.equal(result?.reason, 'step_up_required', JSON.stringify(messages));
+      const v = await view(page);
+      assert.equal(v.reason, REASON_TEXT.step_up_required);
+      assert.deepEqual(describeViolations(await seriousAxeViolations(page)), [], 'axe on the kiosk after a step-up');
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -155,6 +155,18 @@ describe('SessionService with a stateful session engine', () => {
     assert.equal(again.status, 'created');
   });
 
+  it('a 1:1 live step_up_required (the no-gesture path: every passive check held) does not count toward the lockout (LOCKOUT_FAILURES=1)', async () => {
+    const s = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'gina', ipHash: null });
+    const rec = await svc.sessions.recordLiveVerdict(s.token, ...live({ reason: 'step_up_required' }));
+    assert.equal(rec.status, 'failed');
+    assert.equal(rec.decision?.reason, 'step_up_required');
+    const again = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'gina', ipHash: null });
+    assert.equal(again.status, 'created');
+    // The control: any other failure of the same user does lock (LOCKOUT_FAILURES=1).
+    await svc.sessions.recordLiveVerdict(again.token, ...live({ reason: 'challenge_failed' }));
+    await assert.rejects(svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'gina', ipHash: null }), { code: 'rate_limit_exceeded' });
+  });
+
   it('a failed 1:1 live verdict counts toward the user lockout (LOCKOUT_FAILURES=1)', async () => {
     const s = await svc.sessions.create({ clientId, kind: 'authentication', externalUserId: 'alice', ipHash: null });
     const rec = await svc.sessions.recordLiveVerdict(s.token, ...live({ reason: 'challenge_timeout' }));

@@ -21,6 +21,8 @@ export interface ClipRunOptions {
   readonly subjectId?: string;
   /** Matched against, and committed to on a succeeded enrollment (the engine never writes it). */
   readonly gallery?: InMemoryGallery;
+  /** The no-gesture path (SessionInit.noGesture) instead of the schedule: no challenge, live semantics, at best step_up_required. */
+  readonly noGesture?: boolean;
 }
 
 export interface ClipRun {
@@ -69,7 +71,7 @@ async function runOnce(
       kind,
       ...(kind !== 'identification' ? { subjectId: options.subjectId ?? 'clip-subject' } : {}),
       sink,
-      fixedSchedule: schedule,
+      ...(options.noGesture ? { noGesture: true } : { fixedSchedule: schedule }),
     });
     await engine.connect(rec.id);
     let last: number | null = null;

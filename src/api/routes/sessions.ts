@@ -128,6 +128,7 @@ const CreatedSession = z
       max_attempts: z.number().int().optional().describe('authentication: failed liveness challenges tolerated'),
       max_frames: z.number().int().describe('frames before the session fails with too_many_frames'),
       timeout_seconds: z.number().int().describe('session lifetime'),
+      no_gesture_path: z.enum(['deny', 'step_up']).describe("live path: 'step_up' when a user who cannot follow the prompts gets the no-gesture path (best outcome step_up_required)"),
       frame_rate: z.number(),
       enroll_samples: z.number().int(),
       max_image_bytes: z.number().int(),
@@ -248,6 +249,7 @@ function createSession(deps: SessionRouteDeps, kind: SessionKind) {
       require_liveness: true,
       max_frames: s.policy?.maxFrames ?? sessions.policyBounds.maxFrames,
       timeout_seconds: Math.round((s.expiresAt - s.createdAt) / 1000),
+      no_gesture_path: s.policy?.noGesturePath ?? 'deny',
     };
     const documented =
       kind === 'enrollment'

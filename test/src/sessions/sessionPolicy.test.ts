@@ -43,6 +43,20 @@ describe('per-session policy', () => {
     assert.equal((stricter.body.config as Record<string, unknown>).min_confidence, 0.99);
   });
 
+  it("no_gesture_path: 'step_up' is kept in the session's policy and shown in config; absent it is 'deny'; another value is a validation_error", async () => {
+    const stepUp = await call(run.url, 'POST', '/api/auth/authentication/', { token, json: { metadata: { no_gesture_path: 'step_up' } } });
+    assert.equal(stepUp.status, 201, JSON.stringify(stepUp.body));
+    assert.equal((stepUp.body.config as Record<string, unknown>).no_gesture_path, 'step_up');
+    const rec = await run.service.sessions.get(String(stepUp.body.session_token));
+    assert.equal(rec.policy?.noGesturePath, 'step_up');
+    const plain = await call(run.url, 'POST', '/api/auth/enrollment/', { token, json: { user_id: 'u-ng' } });
+    assert.equal((plain.body.config as Record<string, unknown>).no_gesture_path, 'deny');
+    assert.equal((await run.service.sessions.get(String(plain.body.session_token))).policy?.noGesturePath, undefined);
+    const bad = await call(run.url, 'POST', '/api/auth/authentication/', { token, json: { no_gesture_path: 'always' } });
+    assert.equal(bad.status, 422);
+    assert.ok(isErrorShape(bad.body));
+  });
+
   it('require_liveness: false is refused with forbidden; unknown settings with validation_error', async () => {
     const off = await call(run.url, 'POST', '/api/auth/authentication/', { token, json: { require_liveness: false } });
     assert.equal(off.status, 403);
