@@ -184,6 +184,11 @@ export class LivenessEngine {
     return this.#live(id).session.wantedStages(t);
   }
 
+  /** Whether session `id`'s next frame may follow the face on its previous box (pushFrame detects otherwise). */
+  followsFace(id: string): boolean {
+    return this.#live(id).session.followsFace;
+  }
+
   /**
    * Analyses one frame captured at `t` (engine clock, ms) and feeds the session.
    * Returns false when the frame was dropped because the previous one is still

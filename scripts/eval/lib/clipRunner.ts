@@ -75,7 +75,9 @@ async function runOnce(
     });
     await engine.connect(rec.id);
     let last: number | null = null;
-    for await (const obs of tape.replay()) {
+    for await (const frame of tape.replayFrames()) {
+      // As pushFrame does: the detector's analysis of this frame where the session does not follow the face now.
+      const obs = frame.detected !== undefined && !engine.followsFace(rec.id) ? frame.detected : frame.observation;
       clock.set(obs.t);
       last = obs.t;
       // Replayed as the live path analyses it: only the stages the session asks for on this frame.
