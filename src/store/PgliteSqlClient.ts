@@ -5,6 +5,7 @@
 // A directory has one owner process at a time (DataDirLock).
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { FacegateError } from '../../common/errors.ts';
 import { DataDirLock, type DataDirLockOptions } from './DataDirLock.ts';
 import { mapSqlError, type SqlClient, type SqlExecutor, type SqlParam, type SqlRow } from './SqlClient.ts';
 
@@ -31,7 +32,7 @@ export class PgliteSqlClient implements SqlClient {
       return new PgliteSqlClient(await PGlite.create(dataDir), lock);
     } catch (e) {
       await lock.release();
-      throw e;
+      throw openError(e, dataDir);
     }
   }
 
@@ -82,4 +83,21 @@ export class PgliteSqlClient implements SqlClient {
       await this.#lock?.release();
     }
   }
+}
+
+/** Emscripten's errno for "no space left on device" (PGlite's file system layer throws ErrnoError with it). */
+const EMSCRIPTEN_ENOSPC = 51;
+
+/**
+ * PGlite reports a failed start-up as an untyped ErrnoError (a WASM errno,
+ * no message): a full disk becomes service_unavailable/storage_full saying
+ * where and how much a new data dir needs; another errno says which.
+ */
+function openError(e: unknown, dataDir: string): unknown {
+  const errno = typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'ErrnoError' ? (e as { errno?: unknown }).errno : undefined;
+  if (errno === undefined) return e;
+  if (errno === EMSCRIPTEN_ENOSPC) {
+    return new FacegateError('service_unavailable', `the embedded store could not be created in ${dataDir}: no space left on the device (a new data dir needs about 40 MiB)`, { reason: 'storage_full', dataDir }, { cause: e });
+  }
+  return new FacegateError('service_unavailable', `the embedded store in ${dataDir} could not be opened (PGlite file system errno ${String(errno)})`, { reason: 'store_open_failed', dataDir, errno }, { cause: e });
 }
