@@ -65,6 +65,12 @@ fi
 
 # 2. npm packages, no install scripts (faiss-node's and mediasoup's download) ---
 export ONNXRUNTIME_NODE_INSTALL=skip
+# npm ci empties node_modules first: where it is a link to another checkout's
+# (a git worktree sharing one install), that would wipe the other checkout's.
+if [ -L node_modules ]; then
+  echo "[install] node_modules is a symbolic link ($(readlink node_modules)): npm ci would empty the checkout it points to. Run the install there, or replace the link with a real directory." >&2
+  exit 1
+fi
 log "npm ci"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 npm rebuild --loglevel=error esbuild protobufjs @ffmpeg-installer/linux-x64 >/dev/null 2>&1 || \
