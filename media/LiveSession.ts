@@ -116,7 +116,7 @@ const MAX_OUTBOX = 32;
 const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
 /** End reasons after which the client may still be listening; the others skip the flush. */
-const FLUSH_REASONS: ReadonlySet<SessionEndReason> = new Set<SessionEndReason>(['closed_by_server', 'server_closing', 'decoder_failed']);
+const FLUSH_REASONS: ReadonlySet<SessionEndReason> = new Set<SessionEndReason>(['closed_by_server', 'server_closing', 'decoder_failed', 'session_ended']);
 
 function checkFlushTimeout(ms: unknown, name: string): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw new TypeError(`${name} must be a finite number of ms >= 0`);

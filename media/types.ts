@@ -44,4 +44,6 @@ export type SessionEndReason =
   | 'decoder_failed'
   | 'transport_failed'
   | 'server_closing'
+  /** The service session it ran was cancelled (DELETE, on any node), expired or decided elsewhere. */
+  | 'session_ended'
   | 'closed_by_server';

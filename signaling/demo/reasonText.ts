@@ -35,6 +35,7 @@ const END_TEXT: Readonly<Record<string, string>> = {
   connection_lost: 'The connection to the server was lost. Check the network, then press Start to try again.',
   transport_failed: 'The video connection failed. Check the network, then press Start to try again.',
   server_closing: 'The server is restarting. Wait a moment, then press Start to try again.',
+  session_ended: 'This check was stopped or timed out. Press Start to begin a new one.',
   media_worker_died: 'The server could not receive the video. Press Start to try again.',
   decoder_failed: 'The server could not read the video from this camera. Try another camera, then press Start.',
 };

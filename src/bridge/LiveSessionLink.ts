@@ -12,11 +12,14 @@ import type { AuthorizedSession, JoinPreferences, SessionAuthorizer } from '../.
 import type { Decision, InjectionOptions } from '../engine/index.ts';
 import { liveSinkFactory, type LiveSessionSpec } from './liveBridge.ts';
 import type { SessionService } from '../sessions/SessionService.ts';
-import type { SessionKind, SessionPolicy } from '../../common/session.ts';
+import { isTerminal, type SessionKind, type SessionPolicy } from '../../common/session.ts';
 import type { ClientEngines } from './ClientEngines.ts';
 import { liveSessionSpec } from './liveSessionSpec.ts';
 import { decidedStep } from './decidedStep.ts';
 import { decisionSealWire, type DecisionSealWire } from '../sessions/decisionSeal.ts';
+
+/** How often a live session checks that its service session is still open (a DELETE or expiry on any node ends it). */
+const SESSION_WATCH_MS = 1000;
 
 interface Joined {
   readonly token: string;
@@ -90,6 +93,11 @@ export class LiveSessionLink implements SessionAuthorizer {
       return { onFrame: () => undefined };
     }
     const engine = this.#deps.engines.for(joined.clientId);
+    // A service session cancelled (DELETE, on any node: the record is shared), expired or
+    // decided elsewhere ends its live session too, so the page stops prompting for nothing.
+    const watch = setInterval(() => void this.#watch(handle, joined), SESSION_WATCH_MS);
+    watch.unref();
+    handle.observer.once('close', () => clearInterval(watch));
     // The bridge closes the session right after sending the result; that is safe
     // because LiveSession.close() flushes the data channel before tearing down.
     return liveSinkFactory(engine, {
@@ -117,6 +125,19 @@ export class LiveSessionLink implements SessionAuthorizer {
       this.#deps.log.error({ err, sessionId }, 'could not record the live verdict');
       return undefined;
     }
+  }
+
+  /** Ends the live session whose service session is no longer open (not after this link recorded its own verdict). */
+  async #watch(handle: LiveSessionHandle, joined: Joined): Promise<void> {
+    if (this.#joined.get(handle.sessionId) !== joined) return;
+    const open = await this.#deps.sessions.get(joined.token).then(
+      (rec) => !isTerminal(rec.status),
+      (err: unknown) => (err as { code?: unknown }).code !== 'not_found',
+    );
+    if (open || this.#joined.get(handle.sessionId) !== joined) return;
+    this.#joined.delete(handle.sessionId);
+    this.#deps.log.info({ sessionId: handle.sessionId }, 'service session ended elsewhere: closing its live session');
+    await handle.close('session_ended').catch(() => undefined);
   }
 
   #sweep(): void {
