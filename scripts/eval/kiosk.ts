@@ -88,23 +88,40 @@ interface SessionView {
 
 const TERMINAL = new Set(['succeeded', 'failed', 'expired', 'cancelled']);
 
-/** The API as one client: bearer from its API key, JSON calls that throw on a non-2xx answer. */
+/**
+ * The API as one client: bearer from its API key (fetched again when it
+ * expires: a series runs longer than a token lives), JSON calls that throw on
+ * a non-2xx answer.
+ */
 async function apiClient(node: FacegateNode): Promise<(method: string, route: string, body?: unknown) => Promise<Record<string, unknown>>> {
   let bearer: string | null = null;
-  const call = async (method: string, route: string, body?: unknown): Promise<Record<string, unknown>> => {
+  const once = async (method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
     const res = await fetch(`${node.url}${route}`, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(bearer !== null ? { authorization: `Bearer ${bearer}` } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(15_000),
     });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
   const { apiKey } = await node.service.tenants.createClient('eval:kiosk');
-  bearer = String((await call('POST', '/api/auth/client', { api_key: apiKey })).access_token);
-  return call;
+  const signIn = async (): Promise<void> => {
+    bearer = null;
+    const r = await once('POST', '/api/auth/client', { api_key: apiKey });
+    if (r.status >= 300) throw new Error(`POST /api/auth/client: ${r.status} ${JSON.stringify(r.json)}`);
+    bearer = String(r.json.access_token);
+  };
+  await signIn();
+  return async (method, route, body) => {
+    let r = await once(method, route, body);
+    const expired = r.status === 401 && (r.json.details as { reason?: unknown } | undefined)?.reason === 'token_expired';
+    if (expired) {
+      await signIn();
+      r = await once(method, route, body);
+    }
+    if (r.status >= 300) throw new Error(`${method} ${route}: ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  };
 }
 
 type Call = Awaited<ReturnType<typeof apiClient>>;
@@ -255,7 +272,8 @@ async function main(): Promise<void> {
       }
       const r = row(c, trials);
       rows.push(r);
-      if (!values.json) process.stderr.write(`${c.label}/${c.name}: ${r.accepts}/${r.trials} accepted ${JSON.stringify(r.reasons)}\n`);
+      // Also with --json: a long series that stops half way keeps the clips it finished.
+      process.stderr.write(`${c.label}/${c.name}: ${r.accepts}/${r.trials} accepted ${JSON.stringify(r.reasons)} median ${r.medianTimeToVerdictMs ?? '-'} ms\n`);
     }
   } finally {
     await node?.close();
