@@ -30,6 +30,9 @@ import type { SessionRecord } from '../../common/session.ts';
 import { RedisNodeLink } from '../../src/cluster/RedisNodeLink.ts';
 import { PG_URL, REDIS_URL, dropSchema, runId } from './fixtures.ts';
 import { startScheduledNode, type ScheduledNode } from './scheduledNode.ts';
+import { joinSignaling } from './joinSignaling.ts';
+import { encodeRtpClip } from '../support/rtpClip.ts';
+import { SyntheticPublisher } from '../support/SyntheticPublisher.ts';
 
 const SKIP_REDIS = REDIS_URL ? false : 'FACEGATE_TEST_REDIS_URL not set: cross-node affinity needs Redis';
 const SKIP_BOTH = PG_URL && REDIS_URL ? false : 'FACEGATE_TEST_DATABASE_URL / FACEGATE_TEST_REDIS_URL not set: two nodes need PostgreSQL + Redis';
@@ -476,6 +479,32 @@ describe('REST liveness sessions on two nodes without sticky routing', { skip: S
     assert.equal((await status(a, token)).status, 'cancelled');
     const late = await upload(a, token, 'authentication', clip[3]!);
     assert.equal(late.status, 409);
+  });
+
+  it('a live WebRTC session on node A ends within ~1 s when its session is cancelled on node B (DELETE), and its engine session is cancelled', async () => {
+    const rtp = await encodeRtpClip({ file: path.join(VIDEO, 'genuine', 'liveportrait_d0.mp4'), codec: 'VP8', seconds: 6, fps: 15, width: 640, height: 480 });
+    const token = await session('enrollment', 'live-cancel');
+    const { signaling, stop } = await joinSignaling(a.node.url, token);
+    const publisher = new SyntheticPublisher(signaling, { codec: 'VP8', packets: rtp });
+    const seen = a.decisions.length;
+    let closedAfterMs = -1;
+    try {
+      await publisher.start();
+      assert.equal(a.node.pool.sessionCount, 1);
+      const cancelledAt = Date.now();
+      const res = await fetch(`${b.node.url}/api/auth/session/${token}`, { method: 'DELETE' });
+      assert.equal(res.status, 200);
+      const end = Date.now() + 10_000;
+      while (a.node.pool.sessionCount > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      closedAfterMs = Date.now() - cancelledAt;
+    } finally {
+      await publisher.close();
+      stop();
+    }
+    assert.ok(closedAfterMs >= 0 && closedAfterMs < 3000, `node A closed the live session ${closedAfterMs} ms after the cancel on B`);
+    assert.equal(a.decisions.slice(seen).find((d) => d.subjectId === 'live-cancel')?.outcome, 'cancelled');
+    assert.equal((await status(a, token)).status, 'cancelled');
+    assert.equal(await a.node.service.store.getUser(clientId, 'live-cancel'), null);
   });
 
   it('owner node stopped mid-session: the next upload on the other node ends the session with node_lost at once; a new session works', async () => {
