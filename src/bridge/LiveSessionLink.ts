@@ -59,6 +59,8 @@ export class LiveSessionLink implements SessionAuthorizer {
   readonly #deps: LiveSessionLinkDeps;
   /** Live session id (= service session id) -> the service session it runs. */
   readonly #joined = new Map<string, Joined>();
+  /** Joins whose verdict this link is recording itself (the watch must not close those). */
+  readonly #recording = new WeakSet<Joined>();
   readonly sinkFactory: FrameSinkFactory;
 
   constructor(deps: LiveSessionLinkDeps) {
@@ -117,6 +119,7 @@ export class LiveSessionLink implements SessionAuthorizer {
     // A dropped connection cancels the engine session; the service session
     // stays open so the user can reconnect with the same token until it expires.
     if (d.outcome === 'cancelled') return undefined;
+    this.#recording.add(joined);
     this.#joined.delete(sessionId);
     try {
       const rec = await this.#deps.sessions.recordLiveVerdict(joined.token, decidedStep(d), d.timings.frames);
@@ -129,13 +132,14 @@ export class LiveSessionLink implements SessionAuthorizer {
 
   /** Ends the live session whose service session is no longer open (not after this link recorded its own verdict). */
   async #watch(handle: LiveSessionHandle, joined: Joined): Promise<void> {
-    if (this.#joined.get(handle.sessionId) !== joined) return;
+    if (this.#recording.has(joined)) return;
     const open = await this.#deps.sessions.get(joined.token).then(
       (rec) => !isTerminal(rec.status),
       (err: unknown) => (err as { code?: unknown }).code !== 'not_found',
     );
-    if (open || this.#joined.get(handle.sessionId) !== joined) return;
-    this.#joined.delete(handle.sessionId);
+    if (open || this.#recording.has(joined)) return;
+    this.#recording.add(joined);
+    if (this.#joined.get(handle.sessionId) === joined) this.#joined.delete(handle.sessionId);
     this.#deps.log.info({ sessionId: handle.sessionId }, 'service session ended elsewhere: closing its live session');
     await handle.close('session_ended').catch(() => undefined);
   }
