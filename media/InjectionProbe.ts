@@ -67,9 +67,18 @@ export class InjectionProbe {
     this.#decoded.processInput(frame.captureTimeMs, frame.decodedAtMs);
   }
 
-  /** The SDK's report; a session takes one. */
+  /**
+   * The SDK's report: a session takes one complete report, optionally
+   * preceded by one partial one (same camera label, no timing yet) that the
+   * complete one replaces.
+   */
   reportCapture(report: CaptureReport): void {
-    if (this.#capture !== null) throw new MediaError('conflict', 'this session already reported its capture');
+    const prev = this.#capture;
+    if (prev !== null && prev.partial !== true) throw new MediaError('conflict', 'this session already reported its capture');
+    if (prev !== null && report.partial === true) throw new MediaError('conflict', 'this session already sent its partial capture report');
+    if (prev !== null && (report.label !== prev.label || report.settings.deviceId !== prev.settings.deviceId)) {
+      throw new MediaError('conflict', 'the complete capture report names another camera than the partial one');
+    }
     this.#capture = report;
   }
 

@@ -1,8 +1,10 @@
 // What the browser SDK reports about its camera (issue 11, injection
 // signals): the video track's label, a fixed subset of getSettings() and
 // getCapabilities(), the page's user agent and the frame timing measured in
-// the page. Sent once per session as the signaling request `reportCapture`
-// and validated strictly here: unknown fields, wrong types or absurd values
+// the page. Sent as the signaling request `reportCapture`: at once with
+// what is known at once (`partial: true`, no frame timing yet), then once
+// complete when the timing is measured (a few seconds), so a session that
+// decides early still has the label; validated strictly here: unknown fields, wrong types or absurd values
 // are an invalid_request, never stored. Every fact is the client's word: an
 // attacker who controls the browser can send anything (see
 // src/engine/README.md, injection signals); the server's own measurements
@@ -54,6 +56,8 @@ export const CaptureReportSchema = z.strictObject({
   frameTiming: CaptureFrameTimingSchema,
   /** navigator.userAgent. */
   userAgent: z.string().max(512),
+  /** Sent before the frame timing is measured (frameTiming source none); the complete report follows and replaces it. */
+  partial: z.literal(true).optional(),
 });
 
 export type CaptureSettings = z.infer<typeof CaptureSettingsSchema>;

@@ -20,7 +20,7 @@ import {
   type SignalingNotification,
   type SignalingResponse,
 } from '../../common/protocol/signaling.ts';
-import { captureReport } from './captureFacts.ts';
+import { captureReport, partialCaptureReport } from './captureFacts.ts';
 import { flashScheduleOf, type FlashSchedule } from './flashSchedule.ts';
 
 export type ClientState = 'idle' | 'connecting' | 'publishing' | 'reconnecting' | 'closed' | 'failed';
@@ -226,7 +226,8 @@ export class FacegateClient {
       stopTracks: false,
     });
     this.#channel = await send.produceData({ ordered: true, label: DATA_CHANNEL_LABEL });
-    // The camera's facts for the server's injection signals, once the frame timing is measured (a few seconds).
+    // The camera's facts for the server's injection signals: what is known at once now, the rest once the
+    // frame timing is measured (a few seconds; a session may decide before that).
     if (o.reportCapture !== false) void this.#reportCapture(track);
 
     const recvInfo = await this.#request('createTransport', { direction: 'recv' });
@@ -293,9 +294,13 @@ export class FacegateClient {
   }
 
   async #reportCapture(track: MediaStreamTrack): Promise<void> {
+    const live = () => this.#state === 'publishing' || this.#state === 'connecting' || this.#state === 'reconnecting';
     try {
-      const report = await captureReport(track);
-      if (this.#state === 'publishing' || this.#state === 'connecting' || this.#state === 'reconnecting') await this.#request('reportCapture', report);
+      const measured = captureReport(track);
+      measured.catch(() => undefined); // awaited below; this keeps an early return from leaving it unhandled
+      if (live()) await this.#request('reportCapture', partialCaptureReport(track));
+      const report = await measured;
+      if (live()) await this.#request('reportCapture', report);
     } catch (e) {
       // The session goes on without it; the server scores a missing report itself.
       this.#emit('error', e instanceof Error ? e : new Error(String(e)));

@@ -129,14 +129,23 @@ export async function measureFrameTiming(track: MediaStreamTrack, options: Measu
   return { source, frames: intervals.length, meanIntervalMs: mean(intervals), jitterMs: stdDev(intervals) };
 }
 
-/** The report for `track`; measuring the frame timing takes up to options.timeoutMs. */
-export async function captureReport(track: MediaStreamTrack, options: MeasureOptions = {}): Promise<CaptureReport> {
+const NOT_MEASURED: CaptureFrameTiming = Object.freeze({ source: 'none', frames: 0, meanIntervalMs: 0, jitterMs: 0 });
+
+/** What is known about `track` at once, without the frame timing: sent first, as a partial report. */
+export function partialCaptureReport(track: MediaStreamTrack): CaptureReport {
   const capabilities = capabilitiesOf(track);
   return {
     label: track.label.slice(0, 256),
     settings: settingsOf(track),
     ...(capabilities !== undefined ? { capabilities } : {}),
-    frameTiming: await measureFrameTiming(track, options),
+    frameTiming: NOT_MEASURED,
     userAgent: typeof navigator === 'undefined' ? '' : navigator.userAgent.slice(0, 512),
+    partial: true,
   };
+}
+
+/** The complete report for `track`; measuring the frame timing takes up to options.timeoutMs. */
+export async function captureReport(track: MediaStreamTrack, options: MeasureOptions = {}): Promise<CaptureReport> {
+  const { partial: _partial, ...known } = partialCaptureReport(track);
+  return { ...known, frameTiming: await measureFrameTiming(track, options) };
 }

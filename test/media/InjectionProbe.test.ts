@@ -44,7 +44,7 @@ test('onRtp() counts a frame per new RTP timestamp, across the 32-bit wrap, and 
   assert.equal(rtp.distinctMediaIntervals, 1);
 });
 
-test('onProduce() fingerprints codec, fmtp, header extensions, feedback and user agent; reportCapture() takes one report', () => {
+test('onProduce() fingerprints codec, fmtp, header extensions, feedback and user agent; reportCapture() takes one report, after at most one partial one for the same camera', () => {
   const p = new InjectionProbe('Mozilla/5.0 Chrome/131.0');
   p.onProduce({
     codecs: [{ mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'profile-level-id': '42e01f', 'packetization-mode': 1 }, rtcpFeedback: [{ type: 'nack', parameter: 'pli' }, { type: 'transport-cc' }] }],
@@ -56,7 +56,17 @@ test('onProduce() fingerprints codec, fmtp, header extensions, feedback and user
   assert.equal(e.headerExtensions.length, 2);
   assert.match(e.hash, /^[0-9a-f]{16}$/);
   const report = { label: 'cam', settings: {}, frameTiming: { source: 'none' as const, frames: 0, meanIntervalMs: 0, jitterMs: 0 }, userAgent: '' };
-  p.reportCapture(report);
-  assert.throws(() => p.reportCapture(report), (err: unknown) => err instanceof MediaError && err.code === 'conflict');
-  assert.equal(p.toJSON().capture?.label, 'cam');
+  const conflict = (err: unknown) => err instanceof MediaError && err.code === 'conflict';
+  p.reportCapture({ ...report, partial: true });
+  assert.equal(p.toJSON().capture?.partial, true);
+  assert.throws(() => p.reportCapture({ ...report, partial: true }), conflict, 'one partial report');
+  assert.throws(() => p.reportCapture({ ...report, label: 'OBS Virtual Camera' }), conflict, 'the complete report names the same camera');
+  assert.equal(p.toJSON().capture?.label, 'cam', 'a refused report changes nothing');
+  const timed = { ...report, frameTiming: { source: 'track_processor' as const, frames: 30, meanIntervalMs: 66.7, jitterMs: 2.1 } };
+  p.reportCapture(timed);
+  assert.deepEqual(p.toJSON().capture, timed, 'the complete report replaces the partial one');
+  assert.throws(() => p.reportCapture(timed), conflict);
+  const direct = new InjectionProbe('');
+  direct.reportCapture(report);
+  assert.throws(() => direct.reportCapture({ ...report, partial: true }), conflict, 'nothing follows a complete report');
 });

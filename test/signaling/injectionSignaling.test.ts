@@ -45,7 +45,7 @@ before(async () => {
 });
 after(() => server.close());
 
-test('reportCapture is refused before join, refused when not the schema, taken once, and lands in the session facts', async (t) => {
+test('reportCapture is refused before join, refused when not the schema, taken once (after an optional partial one), and lands in the session facts', async (t) => {
   const c = await SignalingClient.connect(server.url);
   t.after(() => c.close());
   assert.equal(code(await c.request('reportCapture', REPORT)), 'unauthorized');
@@ -54,7 +54,11 @@ test('reportCapture is refused before join, refused when not the schema, taken o
   assert.equal(code(await c.request('reportCapture', { ...REPORT, settings: { width: -1 } })), 'invalid_request');
   assert.equal(code(await c.request('reportCapture', { ...REPORT, frameTiming: { ...REPORT.frameTiming, source: 'guess' } })), 'invalid_request');
   assert.equal(code(await c.request('reportCapture', { ...REPORT, label: 'x'.repeat(300) })), 'invalid_request');
+  assert.equal(code(await c.request('reportCapture', { ...REPORT, partial: false })), 'invalid_request', 'partial is true or absent');
   assert.equal(handles.get(sessionId)?.transportFacts().capture, null, 'nothing invalid was stored');
+  const partial = { ...REPORT, frameTiming: { source: 'none', frames: 0, meanIntervalMs: 0, jitterMs: 0 }, partial: true };
+  assert.equal(code(await c.request('reportCapture', partial)), 'ok');
+  assert.deepEqual(handles.get(sessionId)?.transportFacts().capture, partial, 'the partial report stands until the complete one');
   assert.equal(code(await c.request('reportCapture', REPORT)), 'ok');
   assert.equal(code(await c.request('reportCapture', REPORT)), 'conflict');
   assert.deepEqual(handles.get(sessionId)?.transportFacts().capture, REPORT);

@@ -52,6 +52,7 @@ export const captureFactsSignal: InjectionScorer = {
       pageTiming: t.source,
       pageJitterMs: t.source === 'none' ? null : Math.round(t.jitterMs * 1000) / 1000,
       pageFrames: t.frames,
+      complete: c.partial !== true,
     };
     const virtual = virtualCameraMatch(c.label);
     if (virtual !== null) return { evaluated: true, score: 1, why: 'virtual_camera', values: { ...values, matched: virtual } };
