@@ -32,7 +32,7 @@ import { CloseStack } from './CloseStack.ts';
 import { AffinityFrameEngine } from './cluster/AffinityFrameEngine.ts';
 import { RedisNodeLink } from './cluster/RedisNodeLink.ts';
 import type { Config } from './config.ts';
-import type { LivenessEngine, LivenessEngineOptions } from './engine/index.ts';
+import type { EngineFrameStats, LivenessEngine, LivenessEngineOptions } from './engine/index.ts';
 import { FrameSocketServer } from './ws/FrameSocketServer.ts';
 import { FacegateService, openServiceCore, type ServiceCore, type ServiceTesting } from './FacegateService.ts';
 
@@ -46,6 +46,8 @@ export interface NodeTesting extends ServiceTesting {
   readonly heartbeatIntervalMs?: number;
   /** 'build': the SDK bundles are built afresh even where a prebuilt one exists. */
   readonly sdkBundles?: SdkRouterOptions['bundles'];
+  /** Told every engine frame beside the metrics (bench:capacity reads per-session rates and latency). */
+  readonly onEngineFrame?: (stats: EngineFrameStats) => void;
   /** REST session affinity across nodes (Redis only): owner lease and forward time limit, ms. */
   readonly affinity?: { readonly leaseMs?: number; readonly forwardTimeoutMs?: number };
 }
@@ -56,6 +58,14 @@ export interface FacegateNodeOptions {
   /** Extra /health components (main adds `models`); `media` is always added here. */
   readonly healthChecks?: Readonly<Record<string, HealthCheck>>;
   readonly testing?: NodeTesting;
+}
+
+function withFrameObserver(sink: (s: EngineFrameStats) => void, observer: ((s: EngineFrameStats) => void) | undefined): (s: EngineFrameStats) => void {
+  if (observer === undefined) return sink;
+  return (s) => {
+    sink(s);
+    observer(s);
+  };
 }
 
 /** Upload cap per REST liveness session (the session TTL bounds it too). */
@@ -173,7 +183,7 @@ export class FacegateNode {
       const core = await openServiceCore(config, { log, testing: t }, stack);
       const engines = new ClientEngines({
         config, analyzer: o.analyzer, templates: core.templates, log,
-        onFrame: core.metrics.engineFrameSink(),
+        onFrame: withFrameObserver(core.metrics.engineFrameSink(), t.onEngineFrame),
         ...(t.createEngine ? { createEngine: t.createEngine } : {}),
       });
       stack.push('liveness', () => engines.close());

@@ -1,23 +1,31 @@
-// bench:capacity — how many live sessions one node sustains. N concurrent
-// liveness sessions, each fed real frames from ../shared/video clips at the
-// product's frame rate (config FRAME_RATE, default 10), through the real
-// analysis path: FaceAnalyzer (its StageWorker thread included) -> each
-// session's stage schedule (LivenessSession.wantedStages) -> LivenessEngine,
-// with the default config's session options. Not on this path: WebRTC, RTP and
-// the per-session ffmpeg decoder (bench:media measures those alone); clips are
-// decoded once before the ramp. As on the live path, a frame that is due while
-// the session's previous frame is still being analysed is dropped, so an
-// overloaded node lowers each session's analysed fps instead of queueing.
-// A session that decides (a recording cannot answer random prompts, so most
-// end in a challenge timeout) is replaced by a fresh one on the next clip.
+// bench:capacity — how many live sessions one node sustains, and our CPU per
+// analysed frame against the Python peer's full pipeline in the same run.
+//
+// --path node (default): one full node in this process and N werift publishers
+// in a child process sending real genuine clips from ../shared/video at 15 fps
+// through signaling, WebRTC, the ffmpeg decoders at the frame rate (config
+// FRAME_RATE, default 10), the real models and the liveness engines with the
+// default config (capacityNode.ts says what each figure measures).
+// --path analysis: the analysis path alone, in this process: FaceAnalyzer (its
+// StageWorker thread included) -> each session's stage schedule
+// (LivenessSession.wantedStages) -> LivenessEngine, fed decoded frames at the
+// frame rate (no WebRTC, RTP or ffmpeg; bench:media measures those alone).
+// On both, as on the live path, a frame that is due while the session's
+// previous frame is still being analysed is dropped, so an overloaded node
+// lowers each session's analysed fps instead of queueing, and a session that
+// decides (a recording cannot answer random prompts, so most end in a
+// challenge timeout) is replaced by a fresh one on the next clip.
 //
 // Per step (N sessions for --window seconds): analysed fps per session (p50,
 // min), capture -> analysis-done latency p50/p95, first-prompt latency,
-// event-loop delay p99, process CPU and RSS, CPU ms per analysed frame.
-// `sessions_sustained`: the largest N whose every session keeps >= --min-fps
-// analysed fps (8: the blink and turn signals are tuned at 10 fps and hold at
-// 6-8, eval:liveness --robust) with latency p95 <= --max-p95 ms (250).
-// In the same run the Python peer (../shared/bench/peer_pipeline.py, every
+// event-loop delay p99, CPU (the node's processes) and RSS, CPU ms per
+// analysed frame. `sessions_sustained`: the largest N whose every session keeps
+// >= --min-fps analysed fps (8: the blink and turn signals are tuned at 10 fps
+// and hold at 6-8, eval:liveness --robust) with latency p95 <= --max-p95 ms (250).
+// `ours_cpu_ms_per_frame` is the analysis path with one session (the scope of
+// the peer's pipeline: models, pre-processing, and here the engines too);
+// `node_cpu_ms_per_frame` is the full node's with one session (media path and
+// decoder included). The Python peer (../shared/bench/peer_pipeline.py, every
 // model on every frame) runs over frames of the same clips: its CPU per frame
 // is (CPU of a long run - CPU of a short run) / extra frames, from the child's
 // own getrusage, so model loading and warm-up cancel out.
@@ -25,7 +33,7 @@
 // The machine is shared: CPU ms per frame is robust to other load,
 // sessions_sustained is not; os.loadavg() is printed before and after each step.
 //
-//   npm run bench:capacity [-- --json] [--max N] [--window S] [--steps 4,8,12] [--no-peer] [--seed N]
+//   npm run bench:capacity [-- --json] [--max N] [--window S] [--steps 1,2,4] [--path node|analysis] [--no-peer] [--seed N]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -44,6 +52,7 @@ import type { EngineMessage } from '../../src/engine/types.ts';
 import { decodeClip } from '../eval/lib/decodeClip.ts';
 import { listClips } from '../eval/lib/clipEval.ts';
 import { parseScriptArgs } from '../lib/args.ts';
+import { runNodeSteps, type NodeStep } from './capacityNode.ts';
 import { formatTable, median, min, percentile } from '../lib/stats.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -63,22 +72,25 @@ interface Args {
   readonly peer: boolean;
   /** Seeds the challenge draws: two runs (two builds) then draw the same plans in the same order. */
   readonly seed: number | undefined;
+  /** 'node': one full node with werift publishers in a child process (capacityNode.ts); 'analysis': the analysis path alone. */
+  readonly path: 'node' | 'analysis';
 }
 
 function readArgs(argv: readonly string[]): Args {
   const { values: v } = parseScriptArgs(
     {
       name: 'bench:capacity',
-      usage: 'usage: npm run bench:capacity -- [--json] [--max N] [--window S] [--steps 4,8,...] [--clips DIR] [--min-fps F] [--max-p95 MS] [--no-peer] [--seed N]',
+      usage: 'usage: npm run bench:capacity -- [--json] [--max N] [--window S] [--steps 1,2,4,...] [--path node|analysis] [--clips DIR] [--min-fps F] [--max-p95 MS] [--no-peer] [--seed N]',
       options: {
         json: { type: 'boolean' },
         max: { type: 'number', default: 24, valid: (n) => Number.isInteger(n) && n >= 1 && n <= 64, invalid: '--max must be an integer 1..64' },
         window: { type: 'number', default: 8, valid: (n) => n >= 2 && n <= 120, invalid: '--window must be 2..120 seconds' },
-        steps: { type: 'string', default: '4,8,12,16,20,24', valid: (s) => STEP_LIST.test(s), invalid: '--steps must list integers' },
+        steps: { type: 'string', default: '1,2,4,6,8,12,16,20,24', valid: (s) => STEP_LIST.test(s), invalid: '--steps must list integers' },
         clips: { type: 'string', default: path.join(SHARED, 'video') },
         'min-fps': { type: 'number', default: 8, valid: (n) => n > 0 && n <= 30, invalid: '--min-fps must be in (0, 30]' },
         'max-p95': { type: 'number', default: 250, valid: (n) => n > 0, invalid: '--max-p95 must be positive' },
         'no-peer': { type: 'boolean' },
+        path: { type: 'string', default: 'node', valid: (s) => s === 'node' || s === 'analysis', invalid: '--path must be node or analysis' },
         seed: { type: 'number', valid: (n) => Number.isInteger(n) && n >= 0, invalid: '--seed must be a non-negative integer' },
       },
       allowPositionals: false,
@@ -86,7 +98,7 @@ function readArgs(argv: readonly string[]): Args {
     argv,
   );
   const steps = v.steps.split(',').map(Number).filter((n) => n >= 1 && n <= v.max);
-  return { json: v.json, max: v.max, window: v.window, steps, clips: path.resolve(v.clips), minFps: v['min-fps'], maxP95: v['max-p95'], peer: !v['no-peer'], seed: v.seed };
+  return { json: v.json, max: v.max, window: v.window, steps, clips: path.resolve(v.clips), minFps: v['min-fps'], maxP95: v['max-p95'], peer: !v['no-peer'], seed: v.seed, path: v.path === 'analysis' ? 'analysis' : 'node' };
 }
 
 /** A small deterministic generator (LCG) for the plan draws of a seeded run. */
@@ -98,16 +110,22 @@ function seededInt(seed: number): (max: number) => number {
   };
 }
 
-/** Decoded frames of the genuine clips (each capped), replayed in a loop by the sessions. */
-async function loadClips(dir: string, fps: number): Promise<RawFrame[][]> {
+/** The genuine clips both paths replay (the first four). */
+function clipFiles(dir: string): string[] {
   const files = listClips(dir)
     .filter((c) => c.label === 'genuine')
-    .slice(0, 4);
+    .slice(0, 4)
+    .map((c) => c.file);
   if (files.length === 0) throw new Error(`no genuine clips under ${dir}`);
+  return files;
+}
+
+/** Decoded frames of the clips (each capped), replayed in a loop by the analysis path's sessions. */
+async function loadClips(files: readonly string[], fps: number): Promise<RawFrame[][]> {
   const clips: RawFrame[][] = [];
   for (const f of files) {
     const frames: RawFrame[] = [];
-    for await (const { frame } of decodeClip(f.file, { fps, maxSide: 640, maxSeconds: 6 })) frames.push(frame);
+    for await (const { frame } of decodeClip(f, { fps, maxSide: 640, maxSeconds: 6 })) frames.push(frame);
     if (frames.length > 0) clips.push(frames);
   }
   return clips;
@@ -327,40 +345,50 @@ async function peerCpuPerFrame(clips: readonly RawFrame[][]): Promise<PeerCpu> {
   }
 }
 
+type AnyStep = Step | NodeStep;
+
+const ANALYSIS_PATH = 'FaceAnalyzer + StageWorker + LivenessEngine (no WebRTC/ffmpeg)';
+const NODE_PATH = 'full node (FacegateNode: mediasoup, werift server peers, ffmpeg decoders, signaling, models, engines) with werift publishers in a child process';
+
 async function main(): Promise<void> {
   const args = readArgs(process.argv.slice(2));
   const log = (s: string): void => void (args.json ? process.stderr : process.stdout).write(`${s}\n`);
   const config = loadConfig({});
   const fps = config.media.frameRate;
   log(`bench:capacity: ${os.availableParallelism()} cores, loadavg ${load().join(' ')} (shared machine: CPU ms/frame is robust to load, sessions_sustained is not)`);
-  const clips = await loadClips(args.clips, fps);
-  log(`clips: ${clips.length} genuine, ${clips.map((c) => c.length).join('+')} frames at ${fps} fps; path: FaceAnalyzer + StageWorker + LivenessEngine (no WebRTC/ffmpeg)`);
+  const files = clipFiles(args.clips);
+  const clips = await loadClips(files, fps);
+  log(`clips: ${clips.length} genuine, ${clips.map((c) => c.length).join('+')} frames at ${fps} fps; path: ${args.path === 'node' ? NODE_PATH : ANALYSIS_PATH}`);
   const analyzer = await FaceAnalyzer.create();
   const session = sessionOptionsFromConfig(config);
   // Which challenges a session draws decides which stages run (a blink keeps eye
   // state and the detector on every frame): a seed makes runs comparable.
   const plan = args.seed === undefined ? session.plan : { ...session.plan, randomInt: seededInt(args.seed) };
   const engine = new LivenessEngine({ gallery: new InMemoryGallery(), analyzer, session: { ...session, plan } });
-  const steps: Step[] = [];
+  const steps: AnyStep[] = [];
   let ours: number;
   try {
     // Warm the models (first runs allocate).
     await runStep(engine, clips, 1, fps, { ...args, window: 2 });
     ours = await oursCpuPerFrame(engine, clips, fps, args);
-    for (const n of args.steps) {
-      const s = await runStep(engine, clips, n, fps, args);
-      steps.push(s);
-      log(
-        `N=${n}: ${s.frames_per_s} frames/s, per session p50 ${s.analysed_fps_p50} min ${s.analysed_fps_min} fps, latency p50 ${s.latency_p50_ms} p95 ${s.latency_p95_ms} ms, ` +
-          `cpu ${s.cpu_pct}% ${s.cpu_ms_per_frame} ms/frame, loop p99 ${s.event_loop_p99_ms} ms, load ${s.loadavg_start.join(' ')} -> ${s.loadavg_end.join(' ')}`,
-      );
-      // Bounded: two steps past saturation say nothing more.
-      if (steps.length >= 2 && !s.sustained && !steps.at(-2)!.sustained) break;
+    log(`ours_cpu_ms_per_frame ${ours} (analysis path, one session: the peer's scope)`);
+    if (args.path === 'analysis') {
+      for (const n of args.steps) {
+        const s = await runStep(engine, clips, n, fps, args);
+        steps.push(s);
+        log(
+          `N=${n}: ${s.frames_per_s} frames/s, per session p50 ${s.analysed_fps_p50} min ${s.analysed_fps_min} fps, latency p50 ${s.latency_p50_ms} p95 ${s.latency_p95_ms} ms, ` +
+            `cpu ${s.cpu_pct}% ${s.cpu_ms_per_frame} ms/frame, loop p99 ${s.event_loop_p99_ms} ms, load ${s.loadavg_start.join(' ')} -> ${s.loadavg_end.join(' ')}`,
+        );
+        // Bounded: two steps past saturation say nothing more.
+        if (steps.length >= 2 && !s.sustained && !steps.at(-2)!.sustained) break;
+      }
     }
   } finally {
     await engine.close();
     await analyzer.close();
   }
+  if (args.path === 'node') steps.push(...(await runNodeSteps(args, files, log)));
   let peer: PeerCpu | null = null;
   if (args.peer) {
     const l0 = load();
@@ -372,15 +400,19 @@ async function main(): Promise<void> {
     log(`peer: loadavg ${l0.join(' ')} -> ${load().join(' ')}`);
   }
   const sustained = steps.filter((s) => s.sustained).reduce((a, s) => Math.max(a, s.sessions), 0);
+  // The node's CPU per analysed frame with one session (media path, decoders and engines included).
+  const nodeOne = args.path === 'node' ? (steps.find((s) => s.sessions === 1)?.cpu_ms_per_frame ?? null) : null;
   const result = {
     sessions_sustained: sustained,
     criterion: { analysed_fps_min: args.minFps, latency_p95_ms: args.maxP95 },
     frame_rate: fps,
-    path: 'FaceAnalyzer + StageWorker + LivenessEngine (no WebRTC/ffmpeg)',
+    path: args.path === 'node' ? NODE_PATH : ANALYSIS_PATH,
     steps,
     ours_cpu_ms_per_frame: ours,
     peer_cpu_ms_per_frame: peer?.cpu_ms_per_frame ?? null,
     ratio: peer !== null ? round(ours / peer.cpu_ms_per_frame, 3) : null,
+    node_cpu_ms_per_frame: nodeOne,
+    node_ratio: peer !== null && nodeOne !== null ? round(nodeOne / peer.cpu_ms_per_frame, 3) : null,
   };
   if (args.json) {
     process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
@@ -396,9 +428,10 @@ async function main(): Promise<void> {
   );
   for (const line of formatTable(cols, rows)) log(line);
   log(`sessions_sustained ${sustained} (every session >= ${args.minFps} analysed fps, latency p95 <= ${args.maxP95} ms)`);
-  log(`ours_cpu_ms_per_frame ${ours}`);
+  log(`ours_cpu_ms_per_frame ${ours} (analysis path)`);
+  if (nodeOne !== null) log(`node_cpu_ms_per_frame ${nodeOne} (full node, one session: media, decoder, engines, models)`);
   log(`peer_cpu_ms_per_frame ${peer?.cpu_ms_per_frame ?? 'n/a'}`);
-  if (result.ratio !== null) log(`ratio ${result.ratio} (target <= 0.333)`);
+  if (result.ratio !== null) log(`ratio ${result.ratio} (target <= 0.333)${result.node_ratio !== null ? `, node_ratio ${result.node_ratio}` : ''}`);
 }
 
 await main();

@@ -38,10 +38,13 @@ export interface EngineFrameStats {
   /** 'dropped': the session's previous frame was still in analysis (the live path does not queue). */
   readonly outcome: 'analysed' | 'dropped';
   readonly transport: 'live' | 'upload';
+  readonly sessionId: string;
   /** Frame in -> its consequences settled (analysis and the session's step), ms; 0 when dropped. */
   readonly analysisMs: number;
   /** Of which waiting for the shared face analyzer, ms. */
   readonly queueMs: number;
+  /** Capture (the frame's `t`) -> its consequences settled, on the engine clock, ms; 0 when dropped. */
+  readonly captureToDoneMs: number;
 }
 
 /** What a caller gives for a new session: SessionInit's transport and plan fields (documented there), an id if it has one. */
@@ -199,7 +202,7 @@ export class LivenessEngine {
     if (!this.#analyzer) throw new FacegateError('service_unavailable', 'this engine has no face analyzer');
     if (e.busy) {
       e.dropped++;
-      this.#onFrame?.({ outcome: 'dropped', transport: e.transport, analysisMs: 0, queueMs: 0 });
+      this.#onFrame?.({ outcome: 'dropped', transport: e.transport, sessionId: id, analysisMs: 0, queueMs: 0, captureToDoneMs: 0 });
       return false;
     }
     e.busy = true;
@@ -217,7 +220,7 @@ export class LivenessEngine {
       e.busy = false;
     }
     await this.#afterFrame(id, e);
-    this.#onFrame?.({ outcome: 'analysed', transport: e.transport, analysisMs: performance.now() - t0, queueMs });
+    this.#onFrame?.({ outcome: 'analysed', transport: e.transport, sessionId: id, analysisMs: performance.now() - t0, queueMs, captureToDoneMs: this.#clock.now() - t });
     return true;
   }
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { FaceAnalyzer } from '../../models/FaceAnalyzer.ts';
 import { loadConfig } from '../../src/config.ts';
-import { FacegateNode } from '../../src/FacegateNode.ts';
+import { FacegateNode, type NodeTesting } from '../../src/FacegateNode.ts';
 import { loopbackNodeEnv } from '../support/nodeEnv.ts';
 
 export interface RunningNode {
@@ -20,7 +20,7 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-export async function startNode(o: { tmpPrefix: string; env?: Readonly<Record<string, string>> }): Promise<RunningNode> {
+export async function startNode(o: { tmpPrefix: string; env?: Readonly<Record<string, string>>; testing?: Pick<NodeTesting, 'onEngineFrame'> }): Promise<RunningNode> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), o.tmpPrefix));
   const config = loadConfig({
     ...loopbackNodeEnv(tmp),
@@ -36,7 +36,7 @@ export async function startNode(o: { tmpPrefix: string; env?: Readonly<Record<st
   let analyzer: FaceAnalyzer | undefined;
   try {
     analyzer = await FaceAnalyzer.create();
-    const node = await FacegateNode.start(config, { log: pino({ level: 'silent' }), analyzer, testing: { clientIceConsentTimeoutS: 0, heartbeatIntervalMs: 5000 } });
+    const node = await FacegateNode.start(config, { log: pino({ level: 'silent' }), analyzer, testing: { clientIceConsentTimeoutS: 0, heartbeatIntervalMs: 5000, ...o.testing } });
     const a = analyzer;
     let closed = false;
     return {

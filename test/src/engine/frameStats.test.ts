@@ -32,6 +32,8 @@ describe('LivenessEngine per-frame stats', { skip: existsSync(FACES) ? false : '
     const [first, second, third] = await Promise.all([engine.pushFrame(live.id, frame, 0), engine.pushFrame(live.id, frame, 10), engine.pushFrame(upload.id, frame, 0)]);
     assert.deepEqual([first, second, third], [true, false, true]);
     assert.deepEqual(seen.map((s) => `${s.transport}:${s.outcome}`).sort(), ['live:analysed', 'live:dropped', 'upload:analysed']);
+    assert.deepEqual(seen.filter((s) => s.transport === 'live').map((s) => s.sessionId), [live.id, live.id]);
+    assert.equal(seen.find((s) => s.transport === 'upload')!.sessionId, upload.id);
     const analysed = seen.filter((s) => s.outcome === 'analysed');
     assert.ok(analysed.every((s) => s.analysisMs > 0 && s.queueMs >= 0 && s.queueMs < s.analysisMs));
     // The upload was queued behind the live frame on the one analyzer.
